@@ -8,6 +8,7 @@
 
 pub mod barcode;
 pub mod code;
+pub mod config_text;
 pub mod event;
 pub mod field_error;
 pub mod ids;

@@ -1,0 +1,99 @@
+//! Starts the agent's parts, wires them together and stops them in order:
+//! producers and the HTTP server first, then the uplink, then the buffer
+//! writer, which commits everything already handed to it before the file is
+//! closed.
+
+use crate::buffer::{Buffer, BufferSettings};
+use crate::config::AgentConfig;
+use crate::local_api::{self, LocalState};
+use crate::uplink::{self, HubClient, UplinkSettings, UplinkStats};
+use anyhow::Context;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// Runs the agent until `shutdown` is cancelled.
+pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let (buffer, writer) = Buffer::open(BufferSettings::from(&config.buffer))
+        .with_context(|| format!("opening the buffer {}", config.buffer.path.display()))?;
+    let uplink_stats = Arc::new(UplinkStats::default());
+    let registry = Arc::new(crate::metrics::registry(
+        buffer.stats().clone(),
+        uplink_stats.clone(),
+    ));
+    let mut tasks = tokio::task::JoinSet::new();
+
+    let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
+        (Some(agent_id), Some(token)) => {
+            let client = HubClient::new(
+                &config.hub.url,
+                token,
+                Duration::from_secs(config.hub.request_timeout_secs),
+            )
+            .context("building the HTTP client")?;
+            let settings = UplinkSettings {
+                agent_id,
+                batch_size: config.hub.batch_size,
+                backoff_initial: Duration::from_millis(config.hub.backoff_initial_ms),
+                backoff_max: Duration::from_secs(config.hub.backoff_max_secs),
+                clock_warn_ms: config.hub.clock_offset_warn_secs as i64 * 1000,
+            };
+            tasks.spawn(uplink::run(
+                buffer.clone(),
+                client,
+                settings,
+                uplink_stats.clone(),
+                shutdown.clone(),
+            ));
+            tracing::info!(hub = %config.hub.url, agent = %agent_id, "sync on");
+            true
+        }
+        _ => {
+            tracing::warn!(
+                "sync off: no hub.agent_id and hub.token (MES_AGENT_ID / MES_AGENT_TOKEN); buffering only"
+            );
+            false
+        }
+    };
+
+    if config.generator.enabled {
+        tasks.spawn(crate::generator::run(
+            config.generator.clone(),
+            buffer.clone(),
+            shutdown.clone(),
+        ));
+        tracing::info!(
+            events_per_sec = config.generator.events_per_sec,
+            "demo event generator on"
+        );
+    }
+
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(address = %format!("http://{local}"), "agent status page, /healthz, /metrics");
+    let state = LocalState {
+        buffer: buffer.clone(),
+        uplink: uplink_stats,
+        registry,
+        sync_enabled,
+    };
+    let server_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        let server = axum::serve(listener, local_api::router(state))
+            .with_graceful_shutdown(async move { server_shutdown.cancelled().await });
+        if let Err(e) = server.await {
+            tracing::error!(error = %e, "agent HTTP server failed");
+        }
+    });
+
+    shutdown.cancelled().await;
+    while tasks.join_next().await.is_some() {}
+    drop(buffer);
+    tokio::task::spawn_blocking(move || writer.join())
+        .await
+        .context("joining the buffer writer")?;
+    tracing::info!("agent stopped; buffer committed and closed");
+    Ok(())
+}

@@ -1,0 +1,232 @@
+//! The durable event buffer: every event is committed to a local SQLite file
+//! before anyone is told it was taken, and leaves it only when the hub has
+//! acknowledged it (or the configured overflow policy dropped it, which is
+//! counted and reported).
+//!
+//! [`Buffer`] is the cloneable handle producers and the uplink use; a single
+//! writer thread (`writer.rs`) owns the write connection and commits the
+//! requests of many producers in one transaction (group commit). The uplink
+//! reads through its own connection ([`BatchReader`]).
+
+mod overflow;
+mod reader;
+mod schema;
+mod stats;
+#[cfg(test)]
+mod tests;
+mod writer;
+
+pub use reader::{BatchReader, PendingBatch};
+pub use stats::BufferStats;
+
+use crate::config::{BufferConfig, OverflowPolicy};
+use mes_protocols::{EventDraft, EventId, FieldError, Incarnation, Seq};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+
+/// Why the buffer could not do what was asked.
+#[derive(Debug, thiserror::Error)]
+pub enum BufferError {
+    /// The buffer file could not be opened or migrated.
+    #[error("buffer file {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The SQLite error.
+        source: rusqlite::Error,
+    },
+    /// A commit failed; nothing of the request was stored.
+    #[error("buffer commit failed, nothing of this request was stored: {0}")]
+    Commit(String),
+    /// An event was invalid; nothing of the request was stored.
+    #[error("event {index} is invalid: {error}")]
+    InvalidEvent {
+        /// Position of the event in the request.
+        index: usize,
+        /// What is wrong with it.
+        error: FieldError,
+    },
+    /// The writer thread has stopped (the agent is shutting down).
+    #[error("the buffer is closed")]
+    Closed,
+}
+
+impl BufferError {
+    fn open(path: &Path, source: rusqlite::Error) -> Self {
+        BufferError::Open {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// An event ready for the writer: validated and serialized by the producer,
+/// so that work runs on the producers' threads, not the writer's.
+#[derive(Debug, Clone)]
+pub struct PreparedEvent {
+    id: EventId,
+    occurred_at_ms: i64,
+    droppable: bool,
+    record: String,
+}
+
+impl PreparedEvent {
+    /// Validates and serializes a draft.
+    pub fn new(draft: &EventDraft) -> Result<Self, FieldError> {
+        draft.validate()?;
+        Ok(Self {
+            id: draft.id,
+            occurred_at_ms: draft.occurred_at.unix_millis(),
+            droppable: matches!(draft.body, mes_protocols::EventBody::ProcessValueSampled(_)),
+            record: draft.to_record_json(),
+        })
+    }
+}
+
+/// What the buffer did with an append request, once committed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppendReceipt {
+    /// Events durably stored, with their sequence numbers, in request order.
+    pub committed: Vec<(EventId, Seq)>,
+    /// Telemetry events refused because the buffer is full (not stored).
+    pub refused: Vec<EventId>,
+}
+
+pub(crate) enum Command {
+    Append {
+        events: Vec<PreparedEvent>,
+        reply: oneshot::Sender<Result<AppendReceipt, BufferError>>,
+    },
+    Ack {
+        upto: Seq,
+        reply: oneshot::Sender<Result<(), BufferError>>,
+    },
+    Rotate {
+        reply: oneshot::Sender<Result<Incarnation, BufferError>>,
+    },
+}
+
+/// Settings of an open buffer.
+#[derive(Debug, Clone)]
+pub struct BufferSettings {
+    /// The SQLite file.
+    pub path: PathBuf,
+    /// Size limit of buffered event data, in bytes.
+    pub max_bytes: u64,
+    /// What to do when full.
+    pub policy: OverflowPolicy,
+}
+
+impl From<&BufferConfig> for BufferSettings {
+    fn from(c: &BufferConfig) -> Self {
+        Self {
+            path: c.path.clone(),
+            max_bytes: c.max_size_mb.saturating_mul(1024 * 1024),
+            policy: c.overflow_policy,
+        }
+    }
+}
+
+/// Handle to the buffer; cheap to clone, one per producer.
+#[derive(Clone)]
+pub struct Buffer {
+    commands: mpsc::Sender<Command>,
+    stats: Arc<BufferStats>,
+    path: PathBuf,
+}
+
+/// Joins the writer thread when the last command has been committed.
+pub struct WriterGuard(Option<std::thread::JoinHandle<()>>);
+
+impl WriterGuard {
+    /// Waits until the writer has committed everything sent to it and closed
+    /// the file. Call after every [`Buffer`] handle is dropped.
+    pub fn join(mut self) {
+        if let Some(handle) = self.0.take()
+            && handle.join().is_err()
+        {
+            tracing::error!("the buffer writer thread panicked");
+        }
+    }
+}
+
+/// How many commands may wait for the writer. Producers beyond that wait
+/// (backpressure) rather than grow memory without bound.
+const COMMAND_QUEUE: usize = 4096;
+
+impl Buffer {
+    /// Opens (or creates) the buffer file and starts its writer thread.
+    pub fn open(settings: BufferSettings) -> Result<(Buffer, WriterGuard), BufferError> {
+        let (conn, meta) = schema::open_writer(&settings.path)?;
+        let stats = Arc::new(BufferStats::default());
+        let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
+        let path = settings.path.clone();
+        let writer = writer::Writer::new(conn, meta, settings, stats.clone())
+            .map_err(|e| BufferError::open(&path, e))?;
+        let handle = std::thread::Builder::new()
+            .name("buffer-writer".into())
+            .spawn(move || writer.run(rx))
+            .map_err(|e| BufferError::Commit(format!("cannot start the writer thread: {e}")))?;
+        Ok((
+            Buffer {
+                commands: tx,
+                stats,
+                path,
+            },
+            WriterGuard(Some(handle)),
+        ))
+    }
+
+    /// Commits `drafts` durably and returns their sequence numbers. When this
+    /// returns `Ok`, the events survive a crash or power cut.
+    pub async fn append(&self, drafts: &[EventDraft]) -> Result<AppendReceipt, BufferError> {
+        let events = drafts
+            .iter()
+            .enumerate()
+            .map(|(index, d)| {
+                PreparedEvent::new(d).map_err(|error| BufferError::InvalidEvent { index, error })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        self.append_prepared(events).await
+    }
+
+    /// Like [`append`](Self::append) for events already prepared.
+    pub async fn append_prepared(&self, events: Vec<PreparedEvent>) -> Result<AppendReceipt, BufferError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Append { events, reply }).await?;
+        rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    /// Records that the hub stored everything up to `upto`, deleting those
+    /// events from the file.
+    pub async fn ack(&self, upto: Seq) -> Result<(), BufferError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Ack { upto, reply }).await?;
+        rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    /// Starts a new incarnation: renumbers the unacknowledged events from 1
+    /// under a fresh incarnation id. Used when the hub reports that its
+    /// record of this agent's sequence disagrees with the buffer's (buffer
+    /// restored from an old backup, hub restored from an old backup).
+    pub async fn rotate_incarnation(&self) -> Result<Incarnation, BufferError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::Rotate { reply }).await?;
+        rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    async fn send(&self, cmd: Command) -> Result<(), BufferError> {
+        self.commands.send(cmd).await.map_err(|_| BufferError::Closed)
+    }
+
+    /// Live counters of the buffer.
+    pub fn stats(&self) -> &Arc<BufferStats> {
+        &self.stats
+    }
+
+    /// A reader for the uplink, on its own connection.
+    pub fn reader(&self) -> Result<BatchReader, BufferError> {
+        BatchReader::open(&self.path)
+    }
+}

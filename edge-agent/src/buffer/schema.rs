@@ -1,0 +1,107 @@
+//! Opening the buffer file: pragmas, numbered migrations, and the meta values
+//! (incarnation, sequence cursors, overflow counters).
+//!
+//! Durability: WAL journal with `synchronous=FULL`. In WAL mode `NORMAL`
+//! keeps the file consistent after a power cut but may lose the last
+//! committed transactions, and this buffer tells producers "stored" right
+//! after commit, so it must not. `FULL` syncs the WAL on every commit; group
+//! commit (see `writer.rs`) spreads that one fsync over many events.
+
+use super::BufferError;
+use mes_protocols::Incarnation;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use std::path::Path;
+
+/// Numbered migrations, applied in order; never edit one that has shipped.
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_buffer.sql")];
+
+/// The meta values the writer keeps in memory and saves with every commit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Meta {
+    /// This buffer file's incarnation.
+    pub incarnation: Incarnation,
+    /// Highest sequence number assigned.
+    pub last_seq: u64,
+    /// Highest sequence number the hub acknowledged.
+    pub acked_seq: u64,
+    /// Events dropped by the overflow policy, ever.
+    pub dropped_total: u64,
+    /// Telemetry refused while full, ever.
+    pub refused_total: u64,
+}
+
+/// Opens (creating if needed) the buffer for writing and migrates it.
+pub fn open_writer(path: &Path) -> Result<(Connection, Meta), BufferError> {
+    let conn = Connection::open(path).map_err(|e| BufferError::open(path, e))?;
+    conn.pragma_update(None, "journal_mode", "WAL")
+        .map_err(|e| BufferError::open(path, e))?;
+    conn.pragma_update(None, "synchronous", "FULL")
+        .map_err(|e| BufferError::open(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| BufferError::open(path, e))?;
+    migrate(&conn).map_err(|e| BufferError::open(path, e))?;
+    let meta = read_or_init_meta(&conn).map_err(|e| BufferError::open(path, e))?;
+    Ok((conn, meta))
+}
+
+/// Opens a read-only connection for the uplink (WAL lets it read while the
+/// writer writes).
+pub fn open_reader(path: &Path) -> Result<Connection, BufferError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|e| BufferError::open(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))
+        .map_err(|e| BufferError::open(path, e))?;
+    Ok(conn)
+}
+
+fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+    }
+    Ok(())
+}
+
+fn read_or_init_meta(conn: &Connection) -> rusqlite::Result<Meta> {
+    let get = |key: &str| -> rusqlite::Result<Option<String>> {
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()
+    };
+    let incarnation = match get("incarnation")?.and_then(|v| v.parse().ok()) {
+        Some(i) => i,
+        None => {
+            let fresh = Incarnation::new_v7();
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('incarnation', ?1)",
+                [fresh.to_string()],
+            )?;
+            fresh
+        }
+    };
+    let num =
+        |key: &str| -> rusqlite::Result<u64> { Ok(get(key)?.and_then(|v| v.parse().ok()).unwrap_or(0)) };
+    let max_seq: u64 = conn.query_row("SELECT COALESCE(MAX(seq), 0) FROM events", [], |r| r.get(0))?;
+    Ok(Meta {
+        incarnation,
+        // The saved cursor and the table agree after every commit; take the
+        // larger so a hand-edited or partially restored file never reuses a number.
+        last_seq: num("last_seq")?.max(max_seq),
+        acked_seq: num("acked_seq")?,
+        dropped_total: num("dropped_total")?,
+        refused_total: num("refused_total")?,
+    })
+}
+
+/// Saves the meta values inside the caller's transaction.
+pub fn save_meta(conn: &Connection, meta: &Meta) -> rusqlite::Result<()> {
+    let mut stmt = conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
+    stmt.execute(params!["incarnation", meta.incarnation.to_string()])?;
+    stmt.execute(params!["last_seq", meta.last_seq.to_string()])?;
+    stmt.execute(params!["acked_seq", meta.acked_seq.to_string()])?;
+    stmt.execute(params!["dropped_total", meta.dropped_total.to_string()])?;
+    stmt.execute(params!["refused_total", meta.refused_total.to_string()])?;
+    Ok(())
+}

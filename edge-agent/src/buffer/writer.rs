@@ -1,0 +1,245 @@
+//! The single writer of the buffer file, on its own OS thread.
+//!
+//! Group commit: the writer takes the first waiting command, then every
+//! command that queued up meanwhile (up to `MAX_GROUP`), and commits them all
+//! in one transaction with one fsync. Under load the queue fills while the
+//! previous fsync runs, so throughput grows with the number of producers
+//! instead of collapsing to one fsync per event. Replies go out only after
+//! the commit returned.
+
+use super::overflow::Capacity;
+use super::schema::{Meta, save_meta};
+use super::stats::BufferStats;
+use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent};
+use mes_protocols::{Incarnation, Seq};
+use rusqlite::{Connection, OptionalExtension, params};
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use tokio::sync::mpsc;
+
+/// Most commands committed in one transaction.
+const MAX_GROUP: usize = 512;
+
+/// Storage cost of a row beyond its record text (key, columns, b-tree).
+pub(super) const ROW_OVERHEAD: u64 = 40;
+
+pub(super) struct Writer {
+    conn: Connection,
+    state: State,
+    stats: Arc<BufferStats>,
+}
+
+/// What the writer keeps in memory; restored from a copy when a commit fails.
+#[derive(Clone)]
+struct State {
+    meta: Meta,
+    capacity: Capacity,
+    /// Rows in the events table, kept in memory (COUNT(*) is a full scan).
+    depth: u64,
+}
+
+enum Reply {
+    Append(
+        tokio::sync::oneshot::Sender<Result<AppendReceipt, BufferError>>,
+        AppendReceipt,
+    ),
+    Ack(tokio::sync::oneshot::Sender<Result<(), BufferError>>),
+}
+
+impl Writer {
+    pub(super) fn new(
+        conn: Connection,
+        meta: Meta,
+        settings: BufferSettings,
+        stats: Arc<BufferStats>,
+    ) -> rusqlite::Result<Self> {
+        let (stored, depth): (u64, u64) = conn.query_row(
+            "SELECT COALESCE(SUM(length(record)), 0) + COUNT(*) * ?1, COUNT(*) FROM events",
+            [ROW_OVERHEAD],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let writer = Writer {
+            conn,
+            state: State {
+                meta,
+                capacity: Capacity::new(settings.max_bytes, settings.policy, stored),
+                depth,
+            },
+            stats,
+        };
+        writer.publish_stats()?;
+        Ok(writer)
+    }
+
+    pub(super) fn run(mut self, mut rx: mpsc::Receiver<Command>) {
+        while let Some(first) = rx.blocking_recv() {
+            let mut group = vec![first];
+            while group.len() < MAX_GROUP {
+                match rx.try_recv() {
+                    Ok(cmd) => group.push(cmd),
+                    Err(_) => break,
+                }
+            }
+            self.commit_group(group);
+        }
+        tracing::debug!("buffer writer: all handles dropped, closing the file");
+    }
+
+    fn commit_group(&mut self, group: Vec<Command>) {
+        let mut pending = Vec::with_capacity(group.len());
+        let mut rotations = Vec::new();
+        let saved = self.state.clone();
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            for cmd in group {
+                match cmd {
+                    Command::Append { events, reply } => {
+                        let receipt = self.state.append(&tx, events)?;
+                        pending.push(Reply::Append(reply, receipt));
+                    }
+                    Command::Ack { upto, reply } => {
+                        self.state.ack(&tx, upto)?;
+                        pending.push(Reply::Ack(reply));
+                    }
+                    Command::Rotate { reply } => rotations.push(reply),
+                }
+            }
+            save_meta(&tx, &self.state.meta)?;
+            tx.commit()
+        })();
+        if let Err(e) = &result {
+            tracing::error!(error = %e, "buffer commit failed; the producers are told nothing was stored");
+            self.stats.commit_errors_total.fetch_add(1, Ordering::Relaxed);
+            self.state = saved;
+        } else {
+            self.stats.commits_total.fetch_add(1, Ordering::Relaxed);
+        }
+        for reply in rotations {
+            let _ = reply.send(self.rotate());
+        }
+        // Counters first, replies second: whoever hears "stored" sees it counted.
+        if let Err(e) = self.publish_stats() {
+            tracing::warn!(error = %e, "cannot read buffer statistics");
+        }
+        for reply in pending {
+            match (reply, &result) {
+                (Reply::Append(tx, receipt), Ok(())) => {
+                    self.stats
+                        .appended_total
+                        .fetch_add(receipt.committed.len() as u64, Ordering::Relaxed);
+                    let _ = tx.send(Ok(receipt));
+                }
+                (Reply::Ack(tx), Ok(())) => drop(tx.send(Ok(()))),
+                (Reply::Append(tx, _), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
+                (Reply::Ack(tx), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
+            }
+        }
+        self.stats.new_events.notify_waiters();
+    }
+
+    /// Renumbers the unacknowledged events from 1 under a new incarnation,
+    /// in one transaction. Sequence numbers go through negative values so
+    /// no intermediate state collides with an existing key.
+    fn rotate(&mut self) -> Result<Incarnation, BufferError> {
+        let offset = self.state.meta.acked_seq as i64;
+        let fresh = Incarnation::new_v7();
+        let mut meta = self.state.meta;
+        meta.incarnation = fresh;
+        meta.last_seq -= self.state.meta.acked_seq;
+        meta.acked_seq = 0;
+        let result = (|| -> rusqlite::Result<()> {
+            let tx = self.conn.unchecked_transaction()?;
+            tx.execute("UPDATE events SET seq = -seq", [])?;
+            tx.execute("UPDATE events SET seq = -seq - ?1", [offset])?;
+            tx.execute(
+                "UPDATE dropped_ranges SET first_seq = -first_seq, last_seq = last_seq - ?1",
+                [offset],
+            )?;
+            tx.execute("UPDATE dropped_ranges SET first_seq = -first_seq - ?1", [offset])?;
+            save_meta(&tx, &meta)?;
+            tx.commit()
+        })();
+        match result {
+            Ok(()) => {
+                tracing::warn!(old = %self.state.meta.incarnation, new = %fresh, "buffer started a new incarnation");
+                self.state.meta = meta;
+                Ok(fresh)
+            }
+            Err(e) => Err(BufferError::Commit(e.to_string())),
+        }
+    }
+
+    fn publish_stats(&self) -> rusqlite::Result<()> {
+        // The first event in line is the oldest unsynced one (by commit order).
+        let oldest: i64 = self
+            .conn
+            .prepare_cached("SELECT occurred_at FROM events ORDER BY seq LIMIT 1")?
+            .query_row([], |r| r.get(0))
+            .optional()?
+            .unwrap_or(0);
+        let s = &self.stats;
+        s.depth.store(self.state.depth, Ordering::Relaxed);
+        s.oldest_occurred_ms.store(oldest, Ordering::Relaxed);
+        s.bytes.store(self.state.capacity.stored(), Ordering::Relaxed);
+        s.last_seq.store(self.state.meta.last_seq, Ordering::Relaxed);
+        s.acked_seq.store(self.state.meta.acked_seq, Ordering::Relaxed);
+        s.dropped_total
+            .store(self.state.meta.dropped_total, Ordering::Relaxed);
+        s.refused_total
+            .store(self.state.meta.refused_total, Ordering::Relaxed);
+        *s.incarnation.lock().unwrap_or_else(|p| p.into_inner()) = Some(self.state.meta.incarnation);
+        Ok(())
+    }
+}
+
+impl State {
+    fn append(&mut self, tx: &Connection, events: Vec<PreparedEvent>) -> rusqlite::Result<AppendReceipt> {
+        let mut receipt = AppendReceipt::default();
+        for event in events {
+            let size = event.record.len() as u64 + ROW_OVERHEAD;
+            let (room, dropped) = self
+                .capacity
+                .make_room(tx, size, event.droppable, &mut self.meta)?;
+            self.depth -= dropped;
+            if !room {
+                self.meta.refused_total += 1;
+                receipt.refused.push(event.id);
+                continue;
+            }
+            self.meta.last_seq += 1;
+            let seq = self.meta.last_seq;
+            tx.prepare_cached(
+                "INSERT INTO events (seq, occurred_at, droppable, record) VALUES (?1, ?2, ?3, ?4)",
+            )?
+            .execute(params![seq, event.occurred_at_ms, event.droppable, event.record])?;
+            self.capacity.added(size);
+            self.depth += 1;
+            receipt.committed.push((event.id, Seq(seq)));
+        }
+        Ok(receipt)
+    }
+
+    fn ack(&mut self, tx: &Connection, upto: Seq) -> rusqlite::Result<()> {
+        // The hub can only acknowledge numbers this buffer assigned.
+        let upto = upto.0.min(self.meta.last_seq);
+        if upto <= self.meta.acked_seq {
+            return Ok(());
+        }
+        let freed: u64 = tx.query_row(
+            "SELECT COALESCE(SUM(length(record)), 0) + COUNT(*) * ?2 FROM events WHERE seq <= ?1",
+            params![upto, ROW_OVERHEAD],
+            |r| r.get(0),
+        )?;
+        let deleted = tx
+            .prepare_cached("DELETE FROM events WHERE seq <= ?1")?
+            .execute([upto])?;
+        self.depth -= deleted as u64;
+        tx.prepare_cached("DELETE FROM dropped_ranges WHERE last_seq <= ?1")?
+            .execute([upto])?;
+        tx.prepare_cached("UPDATE dropped_ranges SET first_seq = ?1 + 1 WHERE first_seq <= ?1")?
+            .execute([upto])?;
+        self.capacity.removed(freed);
+        self.meta.acked_seq = upto;
+        Ok(())
+    }
+}

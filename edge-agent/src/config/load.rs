@@ -1,0 +1,164 @@
+//! Reading the configuration file, applying environment overrides and
+//! checking what serde cannot.
+
+use super::AgentConfig;
+use mes_protocols::Code;
+use mes_protocols::config_text::{ConfigError, parse_toml};
+use mes_protocols::wire::MAX_EVENTS_PER_BATCH;
+use std::path::Path;
+
+/// Environment variable overriding `hub.agent_id`.
+pub const ENV_AGENT_ID: &str = "MES_AGENT_ID";
+/// Environment variable overriding `hub.token`.
+pub const ENV_AGENT_TOKEN: &str = "MES_AGENT_TOKEN";
+/// Environment variable overriding `hub.url`.
+pub const ENV_HUB_URL: &str = "MES_HUB_URL";
+
+/// Loads the configuration from `path` (or defaults when `None`), then
+/// applies environment overrides and checks it.
+pub fn load(path: Option<&Path>) -> Result<AgentConfig, ConfigError> {
+    let mut config = match path {
+        Some(path) => {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(path)
+                .map_err(|e| ConfigError::new(&name, "", format!("cannot read the file: {e}")))?;
+            load_from_str(&name, &text)?
+        }
+        None => AgentConfig::default(),
+    };
+    apply_env(&mut config, |key| std::env::var(key).ok())?;
+    check(
+        &config,
+        path.map_or("defaults".into(), |p| p.display().to_string())
+            .as_str(),
+    )?;
+    Ok(config)
+}
+
+/// Parses configuration text read from `file` (no environment, no checks
+/// beyond the types).
+pub fn load_from_str(file: &str, text: &str) -> Result<AgentConfig, ConfigError> {
+    parse_toml(file, text)
+}
+
+fn apply_env(config: &mut AgentConfig, var: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+    if let Some(id) = var(ENV_AGENT_ID) {
+        config.hub.agent_id =
+            Some(id.trim().parse().map_err(|e| {
+                ConfigError::new("environment", ENV_AGENT_ID, format!("not an agent id: {e}"))
+            })?);
+    }
+    if let Some(token) = var(ENV_AGENT_TOKEN) {
+        config.hub.token = Some(token.trim().to_string());
+    }
+    if let Some(url) = var(ENV_HUB_URL) {
+        config.hub.url = url.trim().to_string();
+    }
+    Ok(())
+}
+
+fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
+    let hub = &config.hub;
+    if !(hub.url.starts_with("http://") || hub.url.starts_with("https://")) {
+        return Err(ConfigError::new(
+            file,
+            "hub.url",
+            format!("`{}` must start with http:// or https://", hub.url),
+        ));
+    }
+    if hub.batch_size == 0 || hub.batch_size > MAX_EVENTS_PER_BATCH {
+        return Err(ConfigError::new(
+            file,
+            "hub.batch_size",
+            format!("{} is outside 1..={MAX_EVENTS_PER_BATCH}", hub.batch_size),
+        ));
+    }
+    if hub.agent_id.is_some() != hub.token.is_some() {
+        return Err(ConfigError::new(
+            file,
+            if hub.agent_id.is_some() {
+                "hub.token"
+            } else {
+                "hub.agent_id"
+            },
+            "hub.agent_id and hub.token go together (or set MES_AGENT_ID and MES_AGENT_TOKEN)",
+        ));
+    }
+    if hub.backoff_initial_ms == 0 || hub.backoff_max_secs == 0 || hub.request_timeout_secs == 0 {
+        return Err(ConfigError::new(
+            file,
+            "hub",
+            "backoff and timeout values must be positive",
+        ));
+    }
+    if config.buffer.max_size_mb == 0 {
+        return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
+    }
+    let generator = &config.generator;
+    for (i, name) in generator.equipment.iter().enumerate() {
+        Code::parse(name).map_err(|why| {
+            ConfigError::new(
+                file,
+                format!("generator.equipment[{i}]"),
+                format!("`{name}`: code {why}"),
+            )
+        })?;
+    }
+    if generator.enabled && (generator.equipment.is_empty() || generator.events_per_sec == 0) {
+        return Err(ConfigError::new(
+            file,
+            "generator",
+            "an enabled generator needs equipment and events_per_sec > 0",
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_gives_defaults() {
+        let config = load_from_str("a.toml", "").expect("empty is valid");
+        assert_eq!(config.hub.batch_size, 2000);
+    }
+
+    #[test]
+    fn unknown_key_names_file_and_key() {
+        let err = load_from_str("a.toml", "[hub]\nbatchsize = 5\n").expect_err("unknown key");
+        assert_eq!(err.file, "a.toml");
+        assert!(err.reason.contains("batchsize"), "{err}");
+    }
+
+    #[test]
+    fn bad_policy_names_key() {
+        let err = load_from_str("a.toml", "[buffer]\noverflow_policy = \"panic\"\n").expect_err("bad enum");
+        assert_eq!(err.key, "buffer.overflow_policy");
+    }
+
+    #[test]
+    fn env_overrides_secrets_and_checks_them() {
+        let mut config = AgentConfig::default();
+        let err = apply_env(&mut config, |k| (k == ENV_AGENT_ID).then(|| "nope".into())).expect_err("bad id");
+        assert_eq!(err.key, ENV_AGENT_ID);
+        apply_env(&mut config, |k| match k {
+            ENV_AGENT_ID => Some("0190c2a4-0000-7000-8000-000000000001".into()),
+            ENV_AGENT_TOKEN => Some("secret\n".into()),
+            _ => None,
+        })
+        .expect("valid env");
+        assert_eq!(config.hub.token.as_deref(), Some("secret"));
+        check(&config, "x").expect("consistent");
+    }
+
+    #[test]
+    fn id_without_token_is_an_error() {
+        let config = load_from_str(
+            "a.toml",
+            "[hub]\nagent_id = \"0190c2a4-0000-7000-8000-000000000001\"\n",
+        )
+        .expect("parses");
+        assert_eq!(check(&config, "a.toml").expect_err("no token").key, "hub.token");
+    }
+}

@@ -1,0 +1,150 @@
+//! The agent's configuration: one TOML file, every key documented in
+//! `config/edge-agent.toml`. Defaults let the agent run with no file at all
+//! (buffering locally, uplink off until an agent id and token are given).
+
+mod load;
+
+pub use load::{ENV_AGENT_ID, ENV_AGENT_TOKEN, ENV_HUB_URL, load, load_from_str};
+
+use mes_protocols::AgentId;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// The whole agent configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AgentConfig {
+    /// How the agent reaches the hub.
+    pub hub: HubConfig,
+    /// The durable event buffer.
+    pub buffer: BufferConfig,
+    /// The agent's own HTTP server (health, metrics, local event intake).
+    pub http: HttpConfig,
+    /// The built-in event generator for demos (replaced by real machines).
+    pub generator: GeneratorConfig,
+}
+
+impl Default for AgentConfig {
+    fn default() -> Self {
+        Self {
+            hub: HubConfig::default(),
+            buffer: BufferConfig::default(),
+            http: HttpConfig::default(),
+            generator: GeneratorConfig::default(),
+        }
+    }
+}
+
+/// Connection to the hub.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HubConfig {
+    /// Base URL of the hub (`https://hub.example.com`); HTTPS uses rustls.
+    pub url: String,
+    /// This agent's id, printed by `cloud-hub agent add`. Without it the
+    /// agent buffers but does not sync. Environment: `MES_AGENT_ID`.
+    pub agent_id: Option<AgentId>,
+    /// This agent's bearer token, printed once by `cloud-hub agent add`.
+    /// Prefer the environment variable `MES_AGENT_TOKEN` over the file.
+    pub token: Option<String>,
+    /// Most events per batch (1 to 10000).
+    pub batch_size: usize,
+    /// Timeout of one sync request, in seconds.
+    pub request_timeout_secs: u64,
+    /// First retry delay after a failed sync, in milliseconds.
+    pub backoff_initial_ms: u64,
+    /// Longest retry delay, in seconds (the cap of the exponential backoff).
+    pub backoff_max_secs: u64,
+    /// Warn when the agent's clock differs from the hub's by more than this
+    /// many seconds.
+    pub clock_offset_warn_secs: u64,
+}
+
+impl Default for HubConfig {
+    fn default() -> Self {
+        Self {
+            url: "http://127.0.0.1:8080".into(),
+            agent_id: None,
+            token: None,
+            batch_size: 2000,
+            request_timeout_secs: 30,
+            backoff_initial_ms: 500,
+            backoff_max_secs: 60,
+            clock_offset_warn_secs: 5,
+        }
+    }
+}
+
+/// What to do when the buffer reaches its size limit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OverflowPolicy {
+    /// Delete the oldest unsynced process-value samples to make room; never
+    /// state, count, operation, scan or clock events.
+    DropOldestTelemetry,
+    /// Refuse new process-value samples while full; keep everything stored.
+    RefuseTelemetry,
+}
+
+/// The durable SQLite buffer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BufferConfig {
+    /// Path of the SQLite buffer file (created on first start).
+    pub path: PathBuf,
+    /// Size limit of buffered event data, in MiB. Operator, scan and clock
+    /// events are always accepted; the policy applies to telemetry.
+    pub max_size_mb: u64,
+    /// What to do when the limit is reached.
+    pub overflow_policy: OverflowPolicy,
+}
+
+impl Default for BufferConfig {
+    fn default() -> Self {
+        Self {
+            path: PathBuf::from("edge-agent-buffer.db"),
+            max_size_mb: 1024,
+            overflow_policy: OverflowPolicy::DropOldestTelemetry,
+        }
+    }
+}
+
+/// The agent's HTTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct HttpConfig {
+    /// Address to listen on. Keep it on loopback or the factory LAN: the
+    /// local event intake has no authentication of its own.
+    pub listen: SocketAddr,
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8081)),
+        }
+    }
+}
+
+/// The demo event generator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeneratorConfig {
+    /// Generate simulated machine events.
+    pub enabled: bool,
+    /// Events per second, over all equipment.
+    pub events_per_sec: u32,
+    /// Names of the simulated equipment.
+    pub equipment: Vec<String>,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            events_per_sec: 20,
+            equipment: vec!["press-1".into(), "lathe-1".into(), "mill-1".into()],
+        }
+    }
+}

@@ -1,0 +1,52 @@
+//! `/healthz` (JSON) and `/` (a small status page for whoever opens the
+//! gateway's address in a browser).
+
+use super::{LocalState, buffer_summary};
+use crate::buffer::BufferStats;
+use axum::extract::State;
+use axum::response::{Html, Json};
+use std::sync::atomic::Ordering;
+
+pub(super) async fn health(State(state): State<LocalState>) -> Json<serde_json::Value> {
+    let u = &state.uplink;
+    Json(serde_json::json!({
+        "status": "ok",
+        "buffer": buffer_summary(state.buffer.stats()),
+        "sync": {
+            "enabled": state.sync_enabled,
+            "last_success_ms": u.last_success_ms.load(Ordering::Relaxed),
+            "last_error": u.last_error(),
+            "clock_offset_ms": u.clock_offset_ms.load(Ordering::Relaxed),
+        },
+    }))
+}
+
+pub(super) async fn page(State(state): State<LocalState>) -> Html<String> {
+    let s = state.buffer.stats();
+    let error = state.uplink.last_error().unwrap_or_else(|| "none".into());
+    Html(format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>edge-agent</title>\
+         <meta http-equiv=refresh content=5></head><body style=\"font-family:sans-serif\">\
+         <h1>edge-agent</h1><table>\
+         <tr><td>buffered events</td><td>{}</td></tr>\
+         <tr><td>last sequence / acknowledged</td><td>{} / {}</td></tr>\
+         <tr><td>dropped / refused</td><td>{} / {}</td></tr>\
+         <tr><td>sync</td><td>{}</td></tr><tr><td>last sync error</td><td>{}</td></tr>\
+         </table><p><a href=/metrics>metrics</a> · <a href=/healthz>health</a></p></body></html>",
+        BufferStats::get(&s.depth),
+        BufferStats::get(&s.last_seq),
+        BufferStats::get(&s.acked_seq),
+        BufferStats::get(&s.dropped_total),
+        BufferStats::get(&s.refused_total),
+        if state.sync_enabled {
+            "on"
+        } else {
+            "off (no agent id / token)"
+        },
+        html_escape(&error),
+    ))
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
