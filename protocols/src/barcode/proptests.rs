@@ -1,0 +1,1 @@
+//! Property tests of the barcode parser (filled in next).
