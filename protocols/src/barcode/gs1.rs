@@ -5,7 +5,7 @@
 
 use super::ai_table::{LookupError, lookup, predefined_length};
 use super::error::ScanError;
-use super::message::{GS, Gs1Message};
+use super::message::{GS, Gs1Element, Gs1Message};
 use super::value::{RawElement, check};
 
 /// Where a GS1 payload sits in the scan and how fields are separated.
@@ -34,7 +34,7 @@ impl Gs1Text<'_> {
             let element = check(element, reference_year)?;
             let earlier = elements
                 .iter()
-                .find(|e: &&super::Gs1Element| std::ptr::eq(e.def, element.def));
+                .find(|e: &&Gs1Element| std::ptr::eq(e.def, element.def));
             if let Some(first) = earlier
                 && (first.ai != element.ai || first.value != element.value)
             {

@@ -71,6 +71,8 @@ impl Checker<'_> {
             Content::Decimal => {
                 let digits = self.digits(6)?;
                 let mantissa = digits.iter().fold(0i64, |acc, &d| acc * 10 + i64::from(d));
+                // The AI table admits only 0 to 5 as the decimal-point digit;
+                // `try_new` keeps even a wrong table row from panicking.
                 let scale = self
                     .raw
                     .ai
@@ -78,7 +80,7 @@ impl Checker<'_> {
                     .last()
                     .and_then(|c| c.to_digit(10))
                     .unwrap_or(0);
-                Ok(Typed::Decimal(Decimal::new(mantissa, scale)))
+                Ok(Decimal::try_new(mantissa, scale).map_or(Typed::Plain, Typed::Decimal))
             }
             Content::Text { max } => {
                 self.text_up_to(max)?;
