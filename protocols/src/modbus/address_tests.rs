@@ -196,3 +196,19 @@ fn exception_codes_have_their_specification_names() {
     assert!(ExceptionCode::from(0x06).is_transient());
     assert!(!ExceptionCode::IllegalDataAddress.is_transient());
 }
+
+proptest::proptest! {
+    #[test]
+    fn classic_notation_round_trips(
+        area in proptest::sample::select(Area::ALL.to_vec()),
+        address in proptest::prelude::any::<u16>(),
+    ) {
+        let at = AreaAddress { area, address };
+        proptest::prop_assert_eq!(parse_classic_address(&at.classic()), Ok(at));
+    }
+
+    #[test]
+    fn classic_parsing_never_panics(text in "\\PC{0,8}") {
+        let _ = parse_classic_address(&text);
+    }
+}

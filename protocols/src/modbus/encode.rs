@@ -18,44 +18,8 @@ pub fn encode_registers(
     order: WordOrder,
     value: &RawValue,
 ) -> Result<Vec<u16>, EncodeError> {
-    let mismatch = || EncodeError::Mismatch {
-        data_type,
-        value: value.clone(),
-    };
-    let out_of_range = || EncodeError::OutOfRange {
-        data_type,
-        value: value.clone(),
-    };
-    let bits: u64 = match (data_type, value) {
-        (DataType::Bool, _) => return Err(EncodeError::NeedsBits { data_type }),
-        (DataType::Bit(bit), RawValue::Bool(b)) => u64::from(*b) << bit.get(),
-        (DataType::U16, _) => {
-            u64::from(u16::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())?)
-        }
-        (DataType::U32, _) => {
-            u64::from(u32::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())?)
-        }
-        (DataType::U64, _) => {
-            u64::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())?
-        }
-        (DataType::I16, _) => {
-            u64::from(i16::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())? as u16)
-        }
-        (DataType::I32, _) => {
-            u64::from(i32::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())? as u32)
-        }
-        (DataType::I64, _) => {
-            i64::try_from(integer(value).ok_or_else(mismatch)?).map_err(|_| out_of_range())? as u64
-        }
-        (DataType::F32, _) => {
-            let x = float(value).ok_or_else(mismatch)?;
-            let narrow = x as f32;
-            if x.is_finite() && !narrow.is_finite() {
-                return Err(out_of_range());
-            }
-            u64::from(narrow.to_bits())
-        }
-        (DataType::F64, _) => float(value).ok_or_else(mismatch)?.to_bits(),
+    match (data_type, value) {
+        (DataType::Bool, _) => Err(EncodeError::NeedsBits { data_type }),
         (DataType::String { registers }, RawValue::Text(text)) => {
             let capacity = usize::from(registers.get()) * 2;
             if text.len() > capacity {
@@ -67,14 +31,49 @@ pub fn encode_registers(
             }
             let mut bytes = text.as_bytes().to_vec();
             bytes.resize(capacity, 0);
-            return Ok(order.text_words(&bytes));
+            Ok(order.text_words(&bytes))
         }
-        (DataType::Bit(_) | DataType::String { .. }, _) => return Err(mismatch()),
+        _ => {
+            let width = usize::from(data_type.count()) * 2;
+            let be = number_bits(data_type, value)?.to_be_bytes();
+            let bytes = be.get(be.len().saturating_sub(width)..).unwrap_or_default();
+            Ok(order.number_words(bytes))
+        }
+    }
+}
+
+/// The bits of a number type's value, right-aligned in a `u64`.
+fn number_bits(data_type: DataType, value: &RawValue) -> Result<u64, EncodeError> {
+    let mismatch = || EncodeError::Mismatch {
+        data_type,
+        value: value.clone(),
     };
-    let width = usize::from(data_type.count()) * 2;
-    let be = bits.to_be_bytes();
-    let bytes = be.get(be.len().saturating_sub(width)..).unwrap_or_default();
-    Ok(order.number_words(bytes))
+    let int = || integer(value).ok_or_else(mismatch);
+    let bits = match data_type {
+        DataType::Bit(bit) => match value {
+            RawValue::Bool(b) => Some(u64::from(*b) << bit.get()),
+            _ => return Err(mismatch()),
+        },
+        DataType::U16 => u16::try_from(int()?).ok().map(u64::from),
+        DataType::U32 => u32::try_from(int()?).ok().map(u64::from),
+        DataType::U64 => u64::try_from(int()?).ok(),
+        // Two's complement: the cast keeps the bit pattern.
+        DataType::I16 => i16::try_from(int()?).ok().map(|v| u64::from(v as u16)),
+        DataType::I32 => i32::try_from(int()?).ok().map(|v| u64::from(v as u32)),
+        DataType::I64 => i64::try_from(int()?).ok().map(|v| v as u64),
+        DataType::F32 => {
+            let wide = float(value).ok_or_else(mismatch)?;
+            let narrow = wide as f32;
+            // Only a finite value that overflows f32 is out of range.
+            (narrow.is_finite() || !wide.is_finite()).then(|| u64::from(narrow.to_bits()))
+        }
+        DataType::F64 => Some(float(value).ok_or_else(mismatch)?.to_bits()),
+        DataType::Bool | DataType::String { .. } => return Err(mismatch()),
+    };
+    bits.ok_or_else(|| EncodeError::OutOfRange {
+        data_type,
+        value: value.clone(),
+    })
 }
 
 /// The single bit holding a `bool` value, for coils and discrete inputs.

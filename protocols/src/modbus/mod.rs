@@ -17,8 +17,9 @@
 //!   a bad reading. [`Deadband`] decides whether a new value is worth an
 //!   event.
 //! - **How to read**: [`plan_reads`] merges the [`Span`]s of a device's tags
-//!   into as few [`ReadBlock`]s as [`PlanLimits`] allow, and tells where each
-//!   tag's data sits in them ([`Placement`]).
+//!   into [`ReadBlock`]s within [`PlanLimits`] (never two blocks that could
+//!   have been one), and tells where each tag's data sits in them
+//!   ([`Placement`]).
 //! - **When it fails**: [`ExceptionCode`] names exception responses
 //!   ("0x02 Illegal Data Address").
 //!

@@ -157,3 +157,69 @@ fn scaling_from_config() {
     assert_eq!((scaling.scale(), scaling.offset()), (0.1, 0.0));
     assert!(from_json::<Scaling>(r#"{"scale": 1, "factor": 2}"#).is_err());
 }
+
+/// The shape of a tag in the agent's TOML config, as the agent will embed
+/// these types.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TagConfig {
+    area: Area,
+    address: u16,
+    data_type: DataType,
+    #[serde(default)]
+    order: WordOrder,
+    #[serde(default)]
+    deadband: Deadband,
+}
+
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DeviceConfig {
+    #[serde(default)]
+    limits: PlanLimits,
+    tag: Vec<TagConfig>,
+}
+
+#[test]
+fn types_read_naturally_from_toml() {
+    let device: DeviceConfig = toml::from_str(
+        r#"
+        limits = { max_registers = 64 }
+
+        [[tag]]
+        area = "holding_register"
+        address = 209
+        data_type = "f32"
+        order = "CDAB"
+        deadband = 0.5
+
+        [[tag]]
+        area = "input_register"
+        address = 0
+        data_type = { bit = 3 }
+
+        [[tag]]
+        area = "holding_register"
+        address = 100
+        data_type = { string = { registers = 8 } }
+        "#,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(device.limits.max_registers(), 64);
+    let types: Vec<String> = device.tag.iter().map(|t| t.data_type.to_string()).collect();
+    assert_eq!(types, ["f32", "bit 3", "string of 8 registers"]);
+    let first = device.tag.first().expect("three tags");
+    assert_eq!(
+        (first.area, first.address, first.order),
+        (Area::HoldingRegister, 209, WordOrder::Cdab)
+    );
+    assert_eq!(first.deadband.get(), 0.5);
+
+    let err = toml::from_str::<DeviceConfig>("limits = { max_registers = 200 }\ntag = []")
+        .expect_err("over the protocol maximum");
+    assert!(
+        err.to_string()
+            .contains("max_registers = 200 is not allowed: it must be 1 to 125"),
+        "{err}"
+    );
+}
