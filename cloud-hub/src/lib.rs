@@ -1,1 +1,15 @@
-//! placeholder
+//! The cloud hub: multi-tenant server that stores every agent's events
+//! exactly once and (in later work) keeps the ERP from them.
+//!
+//! Map: [`config`], [`store`] (SQLite, migrations, tenancy, ingest),
+//! [`ingest`] (body → batch), [`api`] (routes, the one error mapping),
+//! [`auth`] (tokens), [`metrics`], [`app`]. See ARCHITECTURE.md.
+
+pub mod api;
+pub mod app;
+pub mod auth;
+pub mod config;
+pub mod ingest;
+pub mod metrics;
+pub mod store;
+pub mod telemetry;

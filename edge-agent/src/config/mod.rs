@@ -12,7 +12,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 /// The whole agent configuration.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct AgentConfig {
     /// How the agent reaches the hub.
@@ -23,17 +23,6 @@ pub struct AgentConfig {
     pub http: HttpConfig,
     /// The built-in event generator for demos (replaced by real machines).
     pub generator: GeneratorConfig,
-}
-
-impl Default for AgentConfig {
-    fn default() -> Self {
-        Self {
-            hub: HubConfig::default(),
-            buffer: BufferConfig::default(),
-            http: HttpConfig::default(),
-            generator: GeneratorConfig::default(),
-        }
-    }
 }
 
 /// Connection to the hub.

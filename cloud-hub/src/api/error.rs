@@ -1,0 +1,136 @@
+//! The one place where failures become HTTP answers: a status and the JSON
+//! body `{ "error": { "code", "message", "field" } }`.
+
+use crate::ingest::{BodyError, is_too_large};
+use crate::store::{IngestRejection, StoreError};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Json, Response};
+use mes_protocols::Seq;
+use mes_protocols::wire::{ApiError, ApiErrorDetail};
+
+/// An error answer of the API.
+#[derive(Debug, Clone)]
+pub struct ApiFailure {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: ApiError,
+}
+
+impl ApiFailure {
+    /// A failure with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            body: ApiError {
+                error: ApiErrorDetail {
+                    code: code.into(),
+                    message: message.into(),
+                    field: None,
+                    acked_seq: None,
+                },
+            },
+        }
+    }
+
+    /// The same failure, blaming `field`.
+    pub fn field(mut self, field: impl Into<String>) -> Self {
+        let field = field.into();
+        self.body.error.field = (!field.is_empty()).then_some(field);
+        self
+    }
+
+    fn acked(mut self, acked: Seq) -> Self {
+        self.body.error.acked_seq = Some(acked);
+        self
+    }
+
+    /// 401: no or unknown bearer token.
+    pub fn unauthorized() -> Self {
+        Self::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "missing or unknown bearer token",
+        )
+    }
+
+    /// The machine-readable code.
+    pub fn code(&self) -> &str {
+        &self.body.error.code
+    }
+}
+
+impl IntoResponse for ApiFailure {
+    fn into_response(self) -> Response {
+        (self.status, Json(self.body)).into_response()
+    }
+}
+
+impl From<StoreError> for ApiFailure {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { what, name } => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{what} `{name}` not found"),
+            ),
+            StoreError::Exists { what, name } => Self::new(
+                StatusCode::CONFLICT,
+                "exists",
+                format!("{what} `{name}` exists already"),
+            ),
+            other => {
+                tracing::error!(error = %other, "storage failure");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage_error",
+                    "the hub could not store or read data",
+                )
+            }
+        }
+    }
+}
+
+impl From<BodyError> for ApiFailure {
+    fn from(e: BodyError) -> Self {
+        match e {
+            BodyError::TooLarge { limit } => Self::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the decompressed batch is larger than {limit} bytes"),
+            ),
+            BodyError::BadGzip(msg) => Self::new(StatusCode::BAD_REQUEST, "malformed_body", msg),
+            BodyError::Batch(b) => {
+                let status = if is_too_large(&b) {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_REQUEST
+                };
+                Self::new(status, b.code.as_str(), b.detail.reason).field(b.detail.field)
+            }
+        }
+    }
+}
+
+impl From<IngestRejection> for ApiFailure {
+    fn from(r: IngestRejection) -> Self {
+        match r {
+            IngestRejection::Gap { acked, first } => Self::new(
+                StatusCode::CONFLICT,
+                "sequence_gap",
+                format!(
+                    "the hub has this incarnation up to {acked}; a batch starting at {first} leaves a gap"
+                ),
+            )
+            .field("first_seq")
+            .acked(acked),
+            IngestRejection::Conflict { acked, seq } => Self::new(
+                StatusCode::CONFLICT,
+                "sequence_conflict",
+                format!("sequence {seq} is stored with a different event (stored up to {acked})"),
+            )
+            .field("events")
+            .acked(acked),
+        }
+    }
+}

@@ -1,0 +1,42 @@
+//! Starts the hub's HTTP server on an open store and stops it gracefully.
+
+use crate::api::{self, HubState, IngestLimits};
+use crate::config::HubConfig;
+use crate::metrics::HubMetrics;
+use crate::store::Store;
+use anyhow::Context;
+use std::sync::Arc;
+use tokio_util::sync::CancellationToken;
+
+/// Opens the store named by `config`.
+pub fn open_store(config: &HubConfig) -> anyhow::Result<Store> {
+    let path = config
+        .database
+        .sqlite_path()
+        .context("database.url must be sqlite://PATH")?;
+    Store::open_sqlite(path).with_context(|| format!("opening the database {}", config.database.url))
+}
+
+/// Serves until `shutdown`; in-flight requests finish first.
+pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    let store = open_store(&config)?;
+    let state = HubState {
+        store,
+        metrics: Arc::new(HubMetrics::default()),
+        limits: IngestLimits {
+            max_body_bytes: config.ingest.max_body_bytes,
+            max_inflated_bytes: config.ingest.max_inflated_bytes,
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
+    let local = listener.local_addr().context("reading the bound address")?;
+    tracing::info!(address = %format!("http://{local}"), database = %config.database.url, "hub listening");
+    axum::serve(listener, api::router(state))
+        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .await
+        .context("serving HTTP")?;
+    tracing::info!("hub stopped");
+    Ok(())
+}

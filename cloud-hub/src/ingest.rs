@@ -1,0 +1,103 @@
+//! Turning an HTTP request body into a batch the store can take: inflate,
+//! decode and check with `mes_protocols::wire`, and copy into owned rows
+//! (decoding runs on the blocking pool, outside the store's lock).
+
+use mes_protocols::wire::{
+    BatchError, BatchErrorCode, BufferReport, DecompressError, decode_batch, gunzip_limited,
+};
+use mes_protocols::{AgentId, Incarnation, Seq, SeqRange};
+
+/// A batch ready to store.
+#[derive(Debug, Clone)]
+pub struct IngestBatch {
+    /// The agent named in the batch.
+    pub agent_id: AgentId,
+    /// Its buffer incarnation.
+    pub incarnation: Incarnation,
+    /// First number covered.
+    pub first_seq: Seq,
+    /// Last number covered.
+    pub last_seq: Seq,
+    /// Numbers the agent dropped.
+    pub dropped: Vec<SeqRange>,
+    /// The agent's buffer report.
+    pub buffer: BufferReport,
+    /// The events, ascending.
+    pub events: Vec<IngestEvent>,
+}
+
+/// One event ready to store.
+#[derive(Debug, Clone)]
+pub struct IngestEvent {
+    /// Its number.
+    pub seq: Seq,
+    /// Its id, as 16 bytes.
+    pub event_id: [u8; 16],
+    /// Its kind's wire name.
+    pub kind: String,
+    /// Whether this hub knows the kind (else it is kept raw, flagged).
+    pub known: bool,
+    /// When it happened, unix ms.
+    pub occurred_at: i64,
+    /// The event JSON as sent.
+    pub raw: String,
+}
+
+/// Why a body is not a batch.
+#[derive(Debug, thiserror::Error)]
+pub enum BodyError {
+    /// Inflated, the body is larger than allowed.
+    #[error("the decompressed batch is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit.
+        limit: usize,
+    },
+    /// The gzip stream is broken.
+    #[error("the body is not valid gzip: {0}")]
+    BadGzip(String),
+    /// The batch is invalid.
+    #[error(transparent)]
+    Batch(#[from] BatchError),
+}
+
+/// Inflates (when `gzipped`) and decodes a batch body.
+pub fn parse_body(body: &[u8], gzipped: bool, max_inflated: usize) -> Result<IngestBatch, BodyError> {
+    let inflated;
+    let json = if gzipped {
+        inflated = gunzip_limited(body, max_inflated).map_err(|e| match e {
+            DecompressError::TooLarge { limit } => BodyError::TooLarge { limit },
+            DecompressError::Corrupt(e) => BodyError::BadGzip(e.to_string()),
+        })?;
+        &inflated[..]
+    } else {
+        body
+    };
+    let batch = decode_batch(json)?;
+    let events = batch
+        .events
+        .iter()
+        .map(|e| IngestEvent {
+            seq: e.header.seq,
+            event_id: *e.header.id.0.as_bytes(),
+            kind: e.kind_name.to_string(),
+            known: e.body.is_some(),
+            occurred_at: e.header.occurred_at.unix_millis(),
+            raw: e.raw.to_string(),
+        })
+        .collect();
+    let h = batch.header;
+    Ok(IngestBatch {
+        agent_id: h.agent_id,
+        incarnation: h.incarnation,
+        first_seq: h.first_seq,
+        last_seq: h.last_seq,
+        dropped: h.dropped,
+        buffer: h.buffer,
+        events,
+    })
+}
+
+/// Whether a batch error means "too large" (413) rather than "invalid" (400).
+pub fn is_too_large(e: &BatchError) -> bool {
+    e.code == BatchErrorCode::TooManyEvents
+}

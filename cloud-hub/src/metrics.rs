@@ -1,0 +1,84 @@
+//! The hub's Prometheus metrics.
+
+use crate::api::ApiFailure;
+use mes_protocols::wire::SyncAck;
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CodeLabel {
+    code: String,
+}
+
+/// Counters of the hub.
+pub struct HubMetrics {
+    registry: Registry,
+    batches: Counter,
+    events_stored: Counter,
+    events_duplicate: Counter,
+    rejected: Family<CodeLabel, Counter>,
+}
+
+impl Default for HubMetrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("mes_hub");
+        let batches = Counter::default();
+        let events_stored = Counter::default();
+        let events_duplicate = Counter::default();
+        let rejected = Family::<CodeLabel, Counter>::default();
+        registry.register("ingest_batches", "Batches stored", batches.clone());
+        registry.register(
+            "ingest_events_stored",
+            "Events stored (the ingest rate)",
+            events_stored.clone(),
+        );
+        registry.register(
+            "ingest_events_duplicate",
+            "Events received again and not stored twice",
+            events_duplicate.clone(),
+        );
+        registry.register(
+            "ingest_rejected",
+            "Batches rejected, by error code",
+            rejected.clone(),
+        );
+        Self {
+            registry,
+            batches,
+            events_stored,
+            events_duplicate,
+            rejected,
+        }
+    }
+}
+
+impl HubMetrics {
+    /// Counts one ingest request's result.
+    pub fn count_ingest(&self, result: &Result<SyncAck, ApiFailure>) {
+        match result {
+            Ok(ack) => {
+                self.batches.inc();
+                self.events_stored.inc_by(ack.stored);
+                self.events_duplicate.inc_by(ack.duplicates);
+            }
+            Err(e) => {
+                self.rejected
+                    .get_or_create(&CodeLabel {
+                        code: e.code().to_string(),
+                    })
+                    .inc();
+            }
+        }
+    }
+
+    /// The Prometheus text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        if let Err(e) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            tracing::error!(error = %e, "cannot encode metrics");
+        }
+        out
+    }
+}

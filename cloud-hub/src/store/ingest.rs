@@ -1,0 +1,229 @@
+//! Storing a sync batch: atomically, each event id at most once, and only
+//! when the batch continues what is stored for the agent's incarnation.
+//!
+//! Per (agent, incarnation) the hub keeps `acked_seq`: every number up to it
+//! is stored or was reported dropped. A batch must start at or before
+//! `acked_seq + 1` (else `sequence_gap`); the part at or below `acked_seq`
+//! must be the very events already stored (else `sequence_conflict`) and is
+//! skipped; the rest is inserted. An event id already stored under another
+//! incarnation (a buffer that was renumbered) counts as a duplicate.
+
+use super::{AgentAuth, Store, StoreError, now_ms};
+use crate::ingest::IngestBatch;
+use mes_protocols::Seq;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+
+/// A stored batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestOutcome {
+    /// Highest number stored for the incarnation, after this batch.
+    pub acked_seq: Seq,
+    /// Events stored now.
+    pub stored: u64,
+    /// Events that were stored before (a retry or a renumbered buffer).
+    pub duplicates: u64,
+}
+
+/// A batch that does not continue what is stored; nothing of it was stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IngestRejection {
+    /// Numbers between what is stored and the batch's first are missing.
+    Gap {
+        /// What is stored.
+        acked: Seq,
+        /// The batch's first number.
+        first: Seq,
+    },
+    /// A number at or below what is stored carries a different event.
+    Conflict {
+        /// What is stored.
+        acked: Seq,
+        /// The first disagreeing number.
+        seq: Seq,
+    },
+}
+
+impl Store {
+    /// Stores `batch` from the authenticated agent `auth`.
+    pub async fn ingest(
+        &self,
+        auth: AgentAuth,
+        batch: IngestBatch,
+    ) -> Result<Result<IngestOutcome, IngestRejection>, StoreError> {
+        self.write(move |conn| {
+            let result = store_batch(conn, &auth, &batch)?;
+            if let Err(rejection) = &result {
+                record_anomaly(conn, &auth, &batch, rejection)?;
+            }
+            Ok(result)
+        })
+        .await
+    }
+}
+
+fn store_batch(
+    conn: &mut Connection,
+    auth: &AgentAuth,
+    batch: &IngestBatch,
+) -> Result<Result<IngestOutcome, IngestRejection>, StoreError> {
+    let tx = conn.transaction()?;
+    let now = now_ms();
+    let (stream_id, acked) = stream_for(&tx, auth, batch, now)?;
+    if batch.first_seq.0 > acked + 1 {
+        return Ok(Err(IngestRejection::Gap {
+            acked: Seq(acked),
+            first: batch.first_seq,
+        }));
+    }
+    let mut stored = 0u64;
+    let mut duplicates = 0u64;
+    let mut unknown = 0u64;
+    {
+        let mut existing =
+            tx.prepare_cached("SELECT event_id FROM events WHERE stream_id = ?1 AND seq = ?2")?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO events (tenant_id, stream_id, seq, event_id, kind, known_kind, occurred_at, received_at, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (event_id) DO NOTHING",
+        )?;
+        for ev in &batch.events {
+            if ev.seq.0 <= acked {
+                let stored_id: Option<Vec<u8>> = existing
+                    .query_row(params![stream_id, ev.seq.0], |r| r.get(0))
+                    .optional()?;
+                if stored_id.as_deref() != Some(&ev.event_id[..]) {
+                    return Ok(Err(IngestRejection::Conflict {
+                        acked: Seq(acked),
+                        seq: ev.seq,
+                    }));
+                }
+                duplicates += 1;
+                continue;
+            }
+            let n = insert.execute(params![
+                auth.tenant_id,
+                stream_id,
+                ev.seq.0,
+                &ev.event_id[..],
+                ev.kind,
+                ev.known,
+                ev.occurred_at,
+                now,
+                ev.raw
+            ])?;
+            if n == 0 {
+                duplicates += 1;
+            } else {
+                stored += 1;
+                unknown += u64::from(!ev.known);
+            }
+        }
+    }
+    let new_acked = acked.max(batch.last_seq.0);
+    let dropped_now: u64 = batch
+        .dropped
+        .iter()
+        .filter(|r| r.last.0 > acked)
+        .map(|r| r.last.0 - r.first.0.max(acked + 1) + 1)
+        .sum();
+    tx.prepare_cached(
+        "UPDATE agent_streams SET acked_seq = ?1, dropped_events = dropped_events + ?2 WHERE id = ?3 AND tenant_id = ?4",
+    )?
+    .execute(params![new_acked, dropped_now, stream_id, auth.tenant_id])?;
+    let report = &batch.buffer;
+    tx.prepare_cached(
+        "UPDATE agents SET last_contact_at = ?1, events_received = events_received + ?2,
+                unknown_kind_events = unknown_kind_events + ?3, reported_depth = ?4,
+                reported_dropped = ?5, reported_refused = ?6
+         WHERE id = ?7 AND tenant_id = ?8",
+    )?
+    .execute(params![
+        now,
+        stored,
+        unknown,
+        report.depth,
+        report.dropped_total,
+        report.refused_total,
+        auth.agent_id.to_string(),
+        auth.tenant_id
+    ])?;
+    tx.commit()?;
+    Ok(Ok(IngestOutcome {
+        acked_seq: Seq(new_acked),
+        stored,
+        duplicates,
+    }))
+}
+
+/// The stream of the batch's incarnation and what is stored in it, creating
+/// it (and flagging a new incarnation of a known agent) on first sight.
+fn stream_for(
+    tx: &Transaction<'_>,
+    auth: &AgentAuth,
+    batch: &IngestBatch,
+    now: i64,
+) -> Result<(i64, u64), StoreError> {
+    let agent = auth.agent_id.to_string();
+    let incarnation = batch.incarnation.to_string();
+    let found: Option<(i64, u64)> = tx
+        .prepare_cached("SELECT id, acked_seq FROM agent_streams WHERE agent_id = ?1 AND incarnation = ?2 AND tenant_id = ?3")?
+        .query_row(params![agent, incarnation, auth.tenant_id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    if let Some(found) = found {
+        return Ok(found);
+    }
+    let previous: Option<i64> = tx
+        .query_row(
+            "SELECT current_stream FROM agents WHERE id = ?1 AND tenant_id = ?2",
+            params![agent, auth.tenant_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
+    tx.execute(
+        "INSERT INTO agent_streams (tenant_id, agent_id, incarnation, first_seen_at) VALUES (?1, ?2, ?3, ?4)",
+        params![auth.tenant_id, agent, incarnation, now],
+    )?;
+    let stream_id = tx.last_insert_rowid();
+    tx.execute(
+        "UPDATE agents SET current_stream = ?1 WHERE id = ?2 AND tenant_id = ?3",
+        params![stream_id, agent, auth.tenant_id],
+    )?;
+    if previous.is_some() {
+        tracing::warn!(agent = %agent, incarnation = %incarnation, "agent started a new buffer incarnation");
+        tx.execute(
+            "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, 'new_incarnation', ?4)",
+            params![auth.tenant_id, agent, now, format!("buffer incarnation {incarnation} started at sequence {}", batch.first_seq)],
+        )?;
+    }
+    Ok((stream_id, 0))
+}
+
+fn record_anomaly(
+    conn: &Connection,
+    auth: &AgentAuth,
+    batch: &IngestBatch,
+    rejection: &IngestRejection,
+) -> Result<(), StoreError> {
+    let (kind, detail) = match rejection {
+        IngestRejection::Gap { acked, first } => (
+            "sequence_gap",
+            format!(
+                "incarnation {}: hub has up to {acked}, batch starts at {first}",
+                batch.incarnation
+            ),
+        ),
+        IngestRejection::Conflict { acked, seq } => (
+            "sequence_conflict",
+            format!(
+                "incarnation {}: sequence {seq} (stored up to {acked}) carries a different event",
+                batch.incarnation
+            ),
+        ),
+    };
+    tracing::warn!(agent = %auth.agent_id, kind, detail, "batch rejected");
+    conn.execute(
+        "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![auth.tenant_id, auth.agent_id.to_string(), now_ms(), kind, detail],
+    )?;
+    Ok(())
+}

@@ -1,0 +1,14 @@
+//! Numbered migrations, applied at start; never edit one that has shipped.
+
+use rusqlite::Connection;
+
+const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_core.sql")];
+
+/// Applies the migrations the database has not seen yet.
+pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+    let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
+    for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
+        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,221 @@
+//! Tenants, sites, agents and API tokens: creation from the command line,
+//! lookups for authentication, and the agent list.
+
+use super::{Store, StoreError, now_ms};
+use crate::auth::{AGENT_TOKEN_PREFIX, API_TOKEN_PREFIX, hash_token, new_token};
+use mes_protocols::AgentId;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+use uuid::Uuid;
+
+/// An agent as authenticated by its token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentAuth {
+    /// The agent.
+    pub agent_id: AgentId,
+    /// Its tenant.
+    pub tenant_id: String,
+    /// Its site.
+    pub site_id: String,
+}
+
+/// A newly created agent; the token is shown once and never stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewAgent {
+    /// The agent's id (`hub.agent_id` in its config).
+    pub agent_id: AgentId,
+    /// The bearer token (`MES_AGENT_TOKEN`).
+    pub token: String,
+}
+
+/// A newly created API token; shown once and never stored.
+#[derive(Debug, Clone, Serialize)]
+pub struct NewToken {
+    /// The token's id.
+    pub token_id: String,
+    /// The bearer token.
+    pub token: String,
+}
+
+/// One row of `GET /api/v1/agents`.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct AgentSummary {
+    /// The agent.
+    pub agent_id: String,
+    /// Its name.
+    pub name: String,
+    /// Its site's short name.
+    pub site: String,
+    /// Last accepted batch, unix ms (None: never).
+    pub last_contact_at: Option<i64>,
+    /// The buffer incarnation it sends now.
+    pub incarnation: Option<String>,
+    /// Highest sequence number stored for that incarnation.
+    pub acked_seq: u64,
+    /// Events stored from this agent, all incarnations.
+    pub events_received: u64,
+    /// Events of kinds this hub does not know (stored raw).
+    pub unknown_kind_events: u64,
+    /// Buffer incarnations seen (more than one means a buffer started over).
+    pub incarnations: u64,
+    /// Events the agent reported dropped by its overflow policy.
+    pub reported_dropped: u64,
+    /// Telemetry the agent reported refused while full.
+    pub reported_refused: u64,
+    /// Events waiting in the agent's buffer at its last batch.
+    pub reported_depth: u64,
+    /// Anomalies recorded (new incarnations, sequence disagreements).
+    pub anomalies: u64,
+}
+
+fn tenant_id(conn: &Connection, slug: &str) -> Result<String, StoreError> {
+    conn.query_row("SELECT id FROM tenants WHERE slug = ?1", [slug], |r| r.get(0))
+        .optional()?
+        .ok_or_else(|| StoreError::NotFound {
+            what: "tenant",
+            name: slug.into(),
+        })
+}
+
+impl Store {
+    /// Creates a tenant with the short name `slug`.
+    pub fn create_tenant(&self, slug: &str) -> Result<String, StoreError> {
+        self.write_blocking(|conn| {
+            let id = Uuid::now_v7().to_string();
+            match conn.execute(
+                "INSERT INTO tenants (id, slug, created_at) VALUES (?1, ?2, ?3)",
+                params![id, slug, now_ms()],
+            ) {
+                Ok(_) => Ok(id),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Exists {
+                    what: "tenant",
+                    name: slug.into(),
+                }),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// Creates a site `slug` in tenant `tenant`.
+    pub fn create_site(&self, tenant: &str, slug: &str) -> Result<String, StoreError> {
+        self.write_blocking(|conn| {
+            let tenant_id = tenant_id(conn, tenant)?;
+            let id = Uuid::now_v7().to_string();
+            match conn.execute(
+                "INSERT INTO sites (id, tenant_id, slug, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![id, tenant_id, slug, now_ms()],
+            ) {
+                Ok(_) => Ok(id),
+                Err(e) if is_unique_violation(&e) => Err(StoreError::Exists {
+                    what: "site",
+                    name: slug.into(),
+                }),
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// Creates an agent for `site` of `tenant` and returns its id and token.
+    pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+        self.write_blocking(|conn| {
+            let tenant_id = tenant_id(conn, tenant)?;
+            let site_id: String = conn
+                .query_row("SELECT id FROM sites WHERE tenant_id = ?1 AND slug = ?2", [&tenant_id, site], |r| r.get(0))
+                .optional()?
+                .ok_or_else(|| StoreError::NotFound { what: "site", name: site.into() })?;
+            let agent_id = AgentId::new_v7();
+            let token = new_token(AGENT_TOKEN_PREFIX);
+            conn.execute(
+                "INSERT INTO agents (id, tenant_id, site_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![agent_id.to_string(), tenant_id, site_id, name, hash_token(&token), now_ms()],
+            )?;
+            Ok(NewAgent { agent_id, token })
+        })
+    }
+
+    /// Creates an API token that may act within `tenant`.
+    pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+        self.write_blocking(|conn| {
+            let tenant_id = tenant_id(conn, tenant)?;
+            let token_id = Uuid::now_v7().to_string();
+            let token = new_token(API_TOKEN_PREFIX);
+            conn.execute(
+                "INSERT INTO api_tokens (id, tenant_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![token_id, tenant_id, name, hash_token(&token), now_ms()],
+            )?;
+            Ok(NewToken { token_id, token })
+        })
+    }
+
+    /// The agent a bearer token belongs to, if any.
+    pub async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
+        let hash = hash_token(token);
+        self.read(move |conn| {
+            let row = conn
+                .prepare_cached("SELECT id, tenant_id, site_id FROM agents WHERE token_hash = ?1")?
+                .query_row([hash], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .optional()?;
+            Ok(row.and_then(|(id, tenant_id, site_id)| {
+                Some(AgentAuth {
+                    agent_id: id.parse().ok()?,
+                    tenant_id,
+                    site_id,
+                })
+            }))
+        })
+        .await
+    }
+
+    /// The tenant an API token belongs to, if any.
+    pub async fn tenant_by_api_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let hash = hash_token(token);
+        self.read(move |conn| {
+            Ok(conn
+                .prepare_cached("SELECT tenant_id FROM api_tokens WHERE token_hash = ?1")?
+                .query_row([hash], |r| r.get(0))
+                .optional()?)
+        })
+        .await
+    }
+
+    /// Every agent of `tenant_id` with its sync state.
+    pub async fn list_agents(&self, tenant_id: String) -> Result<Vec<AgentSummary>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT a.id, a.name, s.slug, a.last_contact_at, st.incarnation, COALESCE(st.acked_seq, 0),
+                        a.events_received, a.unknown_kind_events,
+                        (SELECT COUNT(*) FROM agent_streams x WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
+                        a.reported_dropped, a.reported_refused, a.reported_depth,
+                        (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id)
+                 FROM agents a
+                 JOIN sites s ON s.id = a.site_id AND s.tenant_id = a.tenant_id
+                 LEFT JOIN agent_streams st ON st.id = a.current_stream AND st.tenant_id = a.tenant_id
+                 WHERE a.tenant_id = ?1
+                 ORDER BY s.slug, a.name, a.id",
+            )?;
+            let rows = stmt.query_map([tenant_id], |r| {
+                Ok(AgentSummary {
+                    agent_id: r.get(0)?,
+                    name: r.get(1)?,
+                    site: r.get(2)?,
+                    last_contact_at: r.get(3)?,
+                    incarnation: r.get(4)?,
+                    acked_seq: r.get(5)?,
+                    events_received: r.get(6)?,
+                    unknown_kind_events: r.get(7)?,
+                    incarnations: r.get(8)?,
+                    reported_dropped: r.get(9)?,
+                    reported_refused: r.get(10)?,
+                    reported_depth: r.get(11)?,
+                    anomalies: r.get(12)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
+
+fn is_unique_violation(e: &rusqlite::Error) -> bool {
+    matches!(e, rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation)
+}
