@@ -9,6 +9,7 @@
 
 pub mod app;
 pub mod buffer;
+pub mod cli;
 pub mod config;
 pub mod generator;
 pub mod local_api;

@@ -1,0 +1,198 @@
+//! `cloud-hub`: the hub's command line: serve, check a config, and set up
+//! tenants, sites, agents and API tokens.
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use tokio_util::sync::CancellationToken;
+
+#[derive(Parser)]
+#[command(name = "cloud-hub", version, about = "Shop-floor MES hub: ingest, ERP, API")]
+struct Cli {
+    /// Configuration file (TOML); defaults apply when omitted.
+    #[arg(long, short, global = true)]
+    config: Option<PathBuf>,
+    /// Log JSON lines instead of human-readable text.
+    #[arg(long, global = true)]
+    log_json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the HTTP server.
+    Serve,
+    /// Check a configuration file and print the problem found.
+    CheckConfig {
+        /// Configuration file (TOML).
+        file: PathBuf,
+    },
+    /// Tenants (companies).
+    Tenant {
+        #[command(subcommand)]
+        action: TenantAction,
+    },
+    /// Sites (factories) of a tenant.
+    Site {
+        #[command(subcommand)]
+        action: SiteAction,
+    },
+    /// Edge agents.
+    Agent {
+        #[command(subcommand)]
+        action: AgentAction,
+    },
+    /// API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TenantAction {
+    /// Create a tenant.
+    Add {
+        /// Short name (`acme`).
+        slug: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum SiteAction {
+    /// Create a site.
+    Add {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// Short name of the site (`plant-1`).
+        slug: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AgentAction {
+    /// Create an agent; prints its id and token once.
+    Add {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The site's short name.
+        #[arg(long)]
+        site: String,
+        /// A name for the gateway.
+        #[arg(long, default_value = "gateway")]
+        name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Create an API token for a tenant; prints it once.
+    Add {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// What the token is for.
+        #[arg(long, default_value = "api")]
+        name: String,
+    },
+}
+
+/// Parses the command line and runs the command; the binary's `main`.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    crate::telemetry::init_logging(cli.log_json);
+    if let Command::CheckConfig { file } = &cli.command {
+        return match crate::config::load(Some(file)) {
+            Ok(_) => {
+                println!("{}: ok", file.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    let config = match crate::config::load(cli.config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match run(cli.command, config) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()> {
+    use crate::app::open_store;
+    match command {
+        Command::Serve => {
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let shutdown = CancellationToken::new();
+                let trigger = shutdown.clone();
+                tokio::spawn(async move {
+                    let _ = tokio::signal::ctrl_c().await;
+                    tracing::info!("shutting down");
+                    trigger.cancel();
+                });
+                #[cfg(unix)]
+                {
+                    let trigger = shutdown.clone();
+                    if let Ok(mut term) =
+                        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        tokio::spawn(async move {
+                            term.recv().await;
+                            trigger.cancel();
+                        });
+                    }
+                }
+                crate::app::serve(config, shutdown).await
+            })
+        }
+        Command::CheckConfig { .. } => Ok(()),
+        Command::Tenant {
+            action: TenantAction::Add { slug },
+        } => {
+            let id = open_store(&config)?.create_tenant(&slug)?;
+            println!("tenant {slug} created (id {id})");
+            Ok(())
+        }
+        Command::Site {
+            action: SiteAction::Add { tenant, slug },
+        } => {
+            let id = open_store(&config)?.create_site(&tenant, &slug)?;
+            println!("site {slug} of tenant {tenant} created (id {id})");
+            Ok(())
+        }
+        Command::Agent {
+            action: AgentAction::Add { tenant, site, name },
+        } => {
+            let agent = open_store(&config)?.create_agent(&tenant, &site, &name)?;
+            println!("agent_id = \"{}\"", agent.agent_id);
+            println!("token    = \"{}\"", agent.token);
+            eprintln!(
+                "The token is shown only now; the hub keeps only its hash. Give it to the agent as MES_AGENT_TOKEN."
+            );
+            Ok(())
+        }
+        Command::Token {
+            action: TokenAction::Add { tenant, name },
+        } => {
+            let token = open_store(&config)?.create_api_token(&tenant, &name)?;
+            println!("token = \"{}\"", token.token);
+            eprintln!("The token is shown only now; the hub keeps only its hash.");
+            Ok(())
+        }
+    }
+}
