@@ -61,6 +61,21 @@ impl ModelBuilder {
         }
     }
 
+    /// The machine with this id, to change it (e.g. cut a down window out of its calendar).
+    pub fn machine_mut(&mut self, id: MachineId) -> Option<&mut Machine> {
+        self.machines.get_mut(id.index())
+    }
+
+    /// The operation with this id, to change it (e.g. pin it once it has started).
+    pub fn operation_mut(&mut self, id: OpId) -> Option<&mut Operation> {
+        self.ops.get_mut(id.index())
+    }
+
+    /// The order with this id, to change it (e.g. a new due date).
+    pub fn order_mut(&mut self, id: OrderId) -> Option<&mut Order> {
+        self.orders.get_mut(id.index())
+    }
+
     /// Checks everything and returns the model, or the first problem found.
     pub fn build(self) -> Result<Model, ModelError> {
         check_names(&self)?;

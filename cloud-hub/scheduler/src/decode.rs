@@ -170,7 +170,9 @@ impl Decoder {
             done += 1;
             self.place_one(model, seq, op, out)?;
             for &s in &model.succs[op.index()] {
-                self.release(s);
+                if self.present[s.index()] {
+                    self.release(s);
+                }
             }
             if let Some(s) = self.next_on_machine[op.index()] {
                 self.release(s);

@@ -207,6 +207,25 @@ pub struct Model {
 }
 
 impl Model {
+    /// A builder holding this model's parts with the same ids, for deriving a
+    /// changed model (a machine down, a new order) to reschedule against.
+    pub fn to_builder(&self) -> crate::ModelBuilder {
+        let mut b = crate::ModelBuilder::new();
+        for m in &self.machines {
+            b.add_machine(m.clone());
+        }
+        for o in &self.orders {
+            b.add_order(o.clone());
+        }
+        for op in &self.ops {
+            b.add_operation(op.clone());
+        }
+        for &(before, after) in &self.precedences {
+            b.add_precedence(before, after);
+        }
+        b
+    }
+
     /// All machines, indexed by [`MachineId::index`].
     pub fn machines(&self) -> &[Machine] {
         &self.machines
