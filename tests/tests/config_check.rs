@@ -1,0 +1,95 @@
+//! `check-config` on both programs: the shipped examples are valid, and a bad
+//! file is refused with the file, the key and the reason.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn repo_file(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
+}
+
+fn check(bin: &str, file: &Path) -> (bool, String) {
+    let out = Command::new(bin)
+        .arg("check-config")
+        .arg(file)
+        .output()
+        .expect("binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn shipped_example_configs_are_valid() {
+    let (ok, err) = check(env!("CARGO_BIN_EXE_agent"), &repo_file("config/edge-agent.toml"));
+    assert!(ok, "{err}");
+    let (ok, err) = check(env!("CARGO_BIN_EXE_hub"), &repo_file("config/cloud-hub.toml"));
+    assert!(ok, "{err}");
+}
+
+#[test]
+fn bad_agent_config_names_file_key_and_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let cases = [
+        (
+            "[buffer]\nmax_size_mb = \"lots\"\n",
+            "key buffer.max_size_mb",
+            "expected u64",
+        ),
+        (
+            "[hub]\nbatchsize = 3\n",
+            "key hub.batchsize",
+            "unknown field `batchsize`",
+        ),
+        (
+            "[buffer]\noverflow_policy = \"panic\"\n",
+            "key buffer.overflow_policy",
+            "unknown variant `panic`",
+        ),
+        (
+            "[hub]\nbatch_size = 20000\n",
+            "key hub.batch_size",
+            "outside 1..=10000",
+        ),
+        (
+            "[hub]\nurl = \"ftp://hub\"\n",
+            "key hub.url",
+            "must start with http:// or https://",
+        ),
+        (
+            "[generator]\nequipment = [\"\"]\n",
+            "key generator.equipment[0]",
+            "must not be empty",
+        ),
+    ];
+    for (i, (text, key, reason)) in cases.iter().enumerate() {
+        let file = dir.path().join(format!("agent-{i}.toml"));
+        std::fs::write(&file, text).expect("write");
+        let (ok, err) = check(env!("CARGO_BIN_EXE_agent"), &file);
+        assert!(!ok, "case {i} must fail");
+        assert!(
+            err.contains(&file.display().to_string()),
+            "case {i} names the file: {err}"
+        );
+        assert!(err.contains(key), "case {i} names {key}: {err}");
+        assert!(err.contains(reason), "case {i} says {reason}: {err}");
+    }
+}
+
+#[test]
+fn bad_hub_config_names_file_key_and_reason() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("hub.toml");
+    std::fs::write(&file, "[database]\nurl = \"mysql://db\"\n").expect("write");
+    let (ok, err) = check(env!("CARGO_BIN_EXE_hub"), &file);
+    assert!(!ok);
+    assert!(
+        err.contains("hub.toml") && err.contains("key database.url") && err.contains("not a sqlite:// URL"),
+        "{err}"
+    );
+    std::fs::write(&file, "[http]\nlisten = \"localhost\"\n").expect("write");
+    let (ok, err) = check(env!("CARGO_BIN_EXE_hub"), &file);
+    assert!(!ok);
+    assert!(err.contains("key http.listen"), "{err}");
+}
