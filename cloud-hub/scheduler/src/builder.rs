@@ -99,6 +99,8 @@ impl ModelBuilder {
             pinned_on: Vec::new(),
             pinned_span: Vec::new(),
             topo,
+            unpinned_preds: Vec::new(),
+            unpinned_count: 0,
         };
         index_pinned(&mut model)?;
         Ok(model)
@@ -295,6 +297,12 @@ fn index_pinned(model: &mut Model) -> Result<(), ModelError> {
         }
     }
     let spans = &model.pinned_span;
+    model.unpinned_count = spans.iter().filter(|s| s.is_none()).count();
+    model.unpinned_preds = model
+        .preds
+        .iter()
+        .map(|ps| ps.iter().filter(|p| spans[p.index()].is_none()).count() as u32)
+        .collect();
     let start_of = |id: &OpId| spans[id.index()].map_or(0, |s| s.start);
     for list in &mut model.pinned_on {
         list.sort_by_key(|id| (start_of(id), *id));

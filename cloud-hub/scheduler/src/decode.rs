@@ -133,7 +133,9 @@ pub(crate) fn place(
 #[derive(Debug, Clone)]
 pub(crate) struct Decoder {
     indeg: Vec<u32>,
-    /// Unpinned operations held by the sequencing being decoded.
+    /// Whether the sequencing being decoded leaves some unpinned operations out.
+    partial: bool,
+    /// Unpinned operations held by the sequencing being decoded (kept only when partial).
     present: Vec<bool>,
     next_on_machine: Vec<Option<OpId>>,
     stack: Vec<OpId>,
@@ -146,6 +148,7 @@ impl Decoder {
         let n = model.ops.len();
         Self {
             indeg: vec![0; n],
+            partial: false,
             present: vec![false; n],
             next_on_machine: vec![None; n],
             stack: Vec::with_capacity(n),
@@ -164,13 +167,13 @@ impl Decoder {
         out: &mut Timing,
     ) -> Result<(), DecodeError> {
         self.prepare(model, seq, out);
-        let unpinned = seq.seqs.iter().map(Vec::len).sum::<usize>();
+        let held = seq.seqs.iter().map(Vec::len).sum::<usize>();
         let mut done = 0;
         while let Some(op) = self.stack.pop() {
             done += 1;
             self.place_one(model, seq, op, out)?;
             for &s in &model.succs[op.index()] {
-                if self.present[s.index()] {
+                if !self.partial || self.present[s.index()] {
                     self.release(s);
                 }
             }
@@ -178,7 +181,7 @@ impl Decoder {
                 self.release(s);
             }
         }
-        if done < unpinned {
+        if done < held {
             return Err(DecodeError::Cycle);
         }
         finish_cost(model, out);
@@ -196,11 +199,14 @@ impl Decoder {
     /// Resets scratch space, fixes pinned times and seeds the ready stack.
     fn prepare(&mut self, model: &Model, seq: &Sequencing, out: &mut Timing) {
         let n = model.ops.len();
+        let held: usize = seq.seqs.iter().map(Vec::len).sum();
+        self.partial = held < model.unpinned_count;
         for v in [&mut out.start, &mut out.end, &mut out.setup] {
-            v.clear();
-            v.resize(n, 0);
+            if self.partial || v.len() != n {
+                v.clear();
+                v.resize(n, 0);
+            }
         }
-        out.link.clear();
         out.link.resize(n, Link::Source);
         self.states.clear();
         self.states.extend(
@@ -210,25 +216,31 @@ impl Decoder {
                 .enumerate()
                 .map(|(m, _)| MachineState::initial(model, MachineId(m as u32))),
         );
-        self.next_on_machine.fill(None);
-        self.present.fill(false);
-        for list in &seq.seqs {
-            for op in list {
+        if self.partial {
+            self.present.fill(false);
+            for op in seq.seqs.iter().flatten() {
                 self.present[op.index()] = true;
             }
         }
         for (i, span) in model.pinned_span.iter().enumerate() {
-            self.indeg[i] = 0;
             if let Some(span) = span {
                 out.start[i] = span.start;
                 out.end[i] = span.end;
                 out.setup[i] = model.ops[i].setup;
+                out.link[i] = Link::Source;
             }
         }
         for list in &seq.seqs {
             for (k, &op) in list.iter().enumerate() {
-                let waiting_on = model.preds[op.index()].iter().filter(|p| self.present[p.index()]);
-                self.indeg[op.index()] = waiting_on.count() as u32 + u32::from(k > 0);
+                let waiting_on = if self.partial {
+                    model.preds[op.index()]
+                        .iter()
+                        .filter(|p| self.present[p.index()])
+                        .count() as u32
+                } else {
+                    model.unpinned_preds[op.index()]
+                };
+                self.indeg[op.index()] = waiting_on + u32::from(k > 0);
                 self.next_on_machine[op.index()] = list.get(k + 1).copied();
             }
         }
@@ -250,7 +262,7 @@ impl Decoder {
         let mut earliest = model.ops[i].earliest_start;
         let mut job: Option<(OpId, i64)> = None;
         for &p in &model.preds[i] {
-            if !self.present[p.index()] && model.pinned_span[p.index()].is_none() {
+            if self.partial && !self.present[p.index()] && model.pinned_span[p.index()].is_none() {
                 continue;
             }
             let e = out.end[p.index()];

@@ -204,6 +204,10 @@ pub struct Model {
     pub(crate) pinned_span: Vec<Option<Interval>>,
     /// A topological order of all operations.
     pub(crate) topo: Vec<OpId>,
+    /// Number of unpinned predecessors of each operation.
+    pub(crate) unpinned_preds: Vec<u32>,
+    /// Number of unpinned operations.
+    pub(crate) unpinned_count: usize,
 }
 
 impl Model {

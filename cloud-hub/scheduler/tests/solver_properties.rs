@@ -5,7 +5,7 @@
 
 mod common;
 
-use mes_scheduler::{Interval, SolveOptions, reschedule, solve, validate};
+use mes_scheduler::{Alternative, Interval, Operation, Order, SolveOptions, reschedule, solve, validate};
 use proptest::prelude::*;
 
 proptest! {
@@ -53,6 +53,27 @@ proptest! {
                 prop_assert!(old.end > down.start, "{:?} moved to {:?} though it ended before {:?}", old, new, down);
                 prop_assert!(new.start >= old.start, "{:?} moved earlier to {:?}", old, new);
             }
+        }
+    }
+
+    #[test]
+    fn rush_order_keeps_the_previous_machine_orders(spec in common::instance(), due in 0i64..300) {
+        let model = common::build(&spec);
+        let previous = solve(&model, &SolveOptions::deterministic(2, 100)).expect("instance is schedulable");
+        let mut changed = model.to_builder();
+        let rush = changed.add_order(Order::new("RUSH").due(due).weight(50));
+        let alts: Vec<_> = model.machine_ids().map(Alternative::nominal).collect();
+        let a = changed.add_operation(Operation::new("RUSH/0", rush, 5, 15, alts.clone()));
+        let b = changed.add_operation(Operation::new("RUSH/1", rush, 0, 10, alts));
+        changed.add_precedence(a, b);
+        let changed = changed.build().expect("still a valid model");
+        let plan = reschedule(&model, &previous.plan, &changed).expect("still schedulable");
+        prop_assert_eq!(validate(&changed, &plan), vec![]);
+        for m in model.machine_ids() {
+            let before: Vec<_> = previous.plan.machine_sequence(m).iter().map(|s| s.op).collect();
+            let after: Vec<_> =
+                plan.machine_sequence(m).iter().map(|s| s.op).filter(|op| *op != a && *op != b).collect();
+            prop_assert_eq!(before, after);
         }
     }
 }
