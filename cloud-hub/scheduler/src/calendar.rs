@@ -62,10 +62,44 @@ pub enum CalendarError {
 /// The working time of one machine: sorted, disjoint, non-adjacent intervals.
 ///
 /// Outside these intervals the machine does not work. A calendar may be empty
-/// (the machine never works); operations then cannot be placed on it.
+/// (the machine never works); operations then cannot be placed on it. It
+/// serializes as its list of intervals and deserializes through
+/// [`Calendar::from_intervals`], so a deserialized calendar is checked too.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Interval>", into = "Vec<Interval>")]
 pub struct Calendar {
     intervals: Vec<Interval>,
+}
+
+impl TryFrom<Vec<Interval>> for Calendar {
+    type Error = CalendarError;
+
+    fn try_from(intervals: Vec<Interval>) -> Result<Self, Self::Error> {
+        let open = intervals
+            .iter()
+            .any(|iv| iv.end == OPEN_END || iv.start == -OPEN_END);
+        if !open {
+            return Self::from_intervals(intervals);
+        }
+        // The open ends of `always()` / `with_open_end()` lie outside the range
+        // callers may use; accept them back exactly as serialized.
+        let mut list = intervals;
+        for iv in &list {
+            let inner_start = if iv.start == -OPEN_END { TIME_MIN } else { iv.start };
+            let inner_end = if iv.end == OPEN_END { TIME_MAX } else { iv.end };
+            Self::from_intervals([Interval::new(inner_start, inner_end)])?;
+        }
+        list.sort_unstable();
+        Ok(Self {
+            intervals: merge_sorted(list),
+        })
+    }
+}
+
+impl From<Calendar> for Vec<Interval> {
+    fn from(calendar: Calendar) -> Self {
+        calendar.intervals
+    }
 }
 
 impl Default for Calendar {

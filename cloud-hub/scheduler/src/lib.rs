@@ -11,8 +11,31 @@
 //! - [`validate`] checks any [`Plan`] against every constraint;
 //! - [`reschedule`] repairs a previous plan after a change, keeping it stable.
 //!
-//! This crate performs no I/O (the `jssp-bench` binary reads instance files);
-//! time is integer minutes from a horizon origin chosen by the caller.
+//! Time is integer minutes from a horizon origin chosen by the caller.
+//!
+//! # Code map
+//!
+//! - `model.rs`, `builder.rs`, `calendar.rs`, `setup.rs`, `error.rs`: the
+//!   input types; [`ModelBuilder::build`] is the only door into a [`Model`].
+//! - `plan.rs`: [`Plan`] and [`Cost`], plain data.
+//! - `decode.rs`: the one place that turns machine sequences into times
+//!   (calendars, pins, setups, release times). Everything that makes a plan
+//!   goes through it.
+//! - `construct.rs`: dispatch-rule construction (Giffler–Thompson with
+//!   most-work-remaining, due date, ATC, shortest processing).
+//! - `neighbourhood.rs`, `tabu.rs`: critical-path moves and the tabu search;
+//!   `bounds.rs`: lower bounds for an early stop; `solve.rs`: options, threads.
+//! - `validate.rs`: the independent checker; `reschedule.rs`: stable repair.
+//! - `jssp.rs`: the classic job-shop text format, for `jssp-bench` and tests.
+//!
+//! # Invariants
+//!
+//! - The crate performs no I/O and reads no clock except the wall-clock
+//!   deadline of [`solve`] (the `jssp-bench` binary reads instance files).
+//! - Every plan the crate returns passes [`validate`] for the model it was
+//!   made for (property-tested on random models).
+//! - With an iteration limit and no time limit, [`solve`] returns the same plan
+//!   for the same model, seed and thread count.
 
 mod bounds;
 mod builder;

@@ -20,6 +20,9 @@
 //!    machine or in precedence; an operation that finished early (removed from
 //!    the model) or a shorter pinned remainder can let followers move earlier.
 //!
+//! The caller states "now" through the model: operations that have started
+//! are pinned, and the others get an earliest start no earlier than now.
+//!
 //! This holds exactly for previous plans made by this crate (they are
 //! semi-active); a hand-edited previous plan gets left-shifted. No
 //! improvement search runs: rerun [`crate::solve`] for a fresh, optimised plan.

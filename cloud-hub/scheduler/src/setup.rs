@@ -20,7 +20,13 @@ pub struct SetupFamily(pub u32);
 /// Otherwise (no matrix, no family on either side, or no entry) the
 /// operation's own setup time applies. Fill the diagonal with 0 for "no
 /// changeover within a family".
+///
+/// It serializes as a list of `(from, to, minutes)` entries.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(
+    from = "Vec<(SetupFamily, SetupFamily, i64)>",
+    into = "Vec<(SetupFamily, SetupFamily, i64)>"
+)]
 pub struct SetupMatrix {
     entries: BTreeMap<(SetupFamily, SetupFamily), i64>,
 }
@@ -45,5 +51,26 @@ impl SetupMatrix {
     /// All entries, for validation of the model.
     pub fn entries(&self) -> impl Iterator<Item = ((SetupFamily, SetupFamily), i64)> + '_ {
         self.entries.iter().map(|(k, v)| (*k, *v))
+    }
+}
+
+impl From<Vec<(SetupFamily, SetupFamily, i64)>> for SetupMatrix {
+    fn from(entries: Vec<(SetupFamily, SetupFamily, i64)>) -> Self {
+        Self {
+            entries: entries
+                .into_iter()
+                .map(|(from, to, minutes)| ((from, to), minutes))
+                .collect(),
+        }
+    }
+}
+
+impl From<SetupMatrix> for Vec<(SetupFamily, SetupFamily, i64)> {
+    fn from(matrix: SetupMatrix) -> Self {
+        matrix
+            .entries
+            .into_iter()
+            .map(|((from, to), minutes)| (from, to, minutes))
+            .collect()
     }
 }

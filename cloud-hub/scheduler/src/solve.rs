@@ -25,7 +25,8 @@ pub const DEFAULT_ITERATIONS: u64 = 20_000;
 pub struct SolveOptions {
     /// Seed of the random choices (tie-breaking, tenure, restarts).
     pub seed: u64,
-    /// Wall-clock limit of the improvement search.
+    /// Wall-clock limit of the whole solve, measured from the call (the
+    /// construction always completes; the search stops at the limit).
     pub time_limit: Option<Duration>,
     /// Limit on improvement iterations per thread; use it (without a time
     /// limit) for reproducible plans.
