@@ -405,6 +405,47 @@ mod tests {
     }
 
     #[test]
+    fn duplicate_operation_name_is_rejected() {
+        let (mut b, m, o) = base();
+        b.add_operation(Operation::new("PO-1/10", o, 0, 5, vec![Alternative::nominal(m)]));
+        b.add_operation(Operation::new("PO-1/10", o, 0, 7, vec![Alternative::nominal(m)]));
+        assert_eq!(
+            b.build().err(),
+            Some(ModelError::DuplicateOperationName {
+                name: "PO-1/10".into()
+            })
+        );
+    }
+
+    #[test]
+    fn overlapping_pinned_operations_are_rejected() {
+        let (mut b, m, o) = base();
+        for (name, start) in [("a", 0), ("b", 3)] {
+            let mut op = Operation::new(name, o, 0, 5, vec![Alternative::nominal(m)]);
+            op.pin = Some(Pin { machine: m, start });
+            b.add_operation(op);
+        }
+        let expected = ModelError::PinnedOverlap {
+            first: "a".into(),
+            second: "b".into(),
+            machine: "saw".into(),
+        };
+        assert_eq!(b.build().err(), Some(expected));
+    }
+
+    #[test]
+    fn negative_run_time_is_rejected() {
+        let (mut b, m, o) = base();
+        b.add_operation(Operation::new("a", o, 0, -5, vec![Alternative::nominal(m)]));
+        let expected = ModelError::OutOfRange {
+            owner: "a".into(),
+            field: "run",
+            value: -5,
+        };
+        assert_eq!(b.build().err(), Some(expected));
+    }
+
+    #[test]
     fn speed_factor_scales_run_time_up() {
         let (mut b, m, o) = base();
         let op = b.add_operation(Operation::new(
