@@ -13,6 +13,8 @@ use crate::model::{MachineId, Model, OpId};
 use crate::plan::{Cost, Plan, ScheduledOp, weighted_tardiness};
 use crate::setup::SetupFamily;
 
+mod incremental;
+
 /// Machine assignment of every operation and the order of the unpinned
 /// operations on each machine.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,6 +142,12 @@ pub(crate) struct Decoder {
     next_on_machine: Vec<Option<OpId>>,
     stack: Vec<OpId>,
     states: Vec<MachineState>,
+    /// Position of each operation in its machine sequence (incremental decoding).
+    pos: Vec<usize>,
+    /// `mark[i] == stamp` when operation `i` is affected by the move being re-decoded.
+    mark: Vec<u32>,
+    stamp: u32,
+    affected: Vec<OpId>,
 }
 
 impl Decoder {
@@ -153,6 +161,10 @@ impl Decoder {
             next_on_machine: vec![None; n],
             stack: Vec::with_capacity(n),
             states: Vec::with_capacity(model.machines.len()),
+            pos: vec![0; n],
+            mark: vec![0; n],
+            stamp: 0,
+            affected: Vec::with_capacity(n),
         }
     }
 
@@ -171,7 +183,10 @@ impl Decoder {
         let mut done = 0;
         while let Some(op) = self.stack.pop() {
             done += 1;
-            self.place_one(model, seq, op, out)?;
+            let machine = seq.machine_of[op.index()].index();
+            let mut st = self.states[machine];
+            self.place_one(model, seq, op, &mut st, out)?;
+            self.states[machine] = st;
             for &s in &model.succs[op.index()] {
                 if !self.partial || self.present[s.index()] {
                     self.release(s);
@@ -251,11 +266,13 @@ impl Decoder {
         }
     }
 
+    /// Places `op` on its machine starting from machine state `st`.
     fn place_one(
-        &mut self,
+        &self,
         model: &Model,
         seq: &Sequencing,
         op: OpId,
+        st: &mut MachineState,
         out: &mut Timing,
     ) -> Result<(), DecodeError> {
         let i = op.index();
@@ -271,9 +288,7 @@ impl Decoder {
                 job = Some((p, e));
             }
         }
-        let machine = seq.machine_of[i];
-        let st = &mut self.states[machine.index()];
-        let placed = place(model, op, machine, earliest, st).ok_or(DecodeError::NoFit(op))?;
+        let placed = place(model, op, seq.machine_of[i], earliest, st).ok_or(DecodeError::NoFit(op))?;
         out.start[i] = placed.span.start;
         out.end[i] = placed.span.end;
         out.setup[i] = placed.setup;
@@ -330,5 +345,15 @@ impl Timing {
             })
             .collect();
         Plan { ops }
+    }
+}
+
+/// Position of every unpinned operation in its machine's sequence.
+pub(crate) fn positions(seq: &Sequencing, pos: &mut Vec<usize>) {
+    pos.resize(seq.machine_of.len(), 0);
+    for list in &seq.seqs {
+        for (k, op) in list.iter().enumerate() {
+            pos[op.index()] = k;
+        }
     }
 }

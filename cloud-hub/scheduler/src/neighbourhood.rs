@@ -100,6 +100,30 @@ impl Move {
         }
     }
 
+    /// The operations whose machine predecessor the move changed; call after
+    /// applying it (they are the starting points of incremental re-decoding).
+    pub(crate) fn roots(self, seq: &Sequencing, roots: &mut Vec<OpId>) {
+        roots.clear();
+        match self {
+            Move::Shift { machine, from, to } => {
+                let list = &seq.seqs[machine.index()];
+                let hi = (from.max(to) + 1).min(list.len().saturating_sub(1));
+                roots.extend(list.get(from.min(to)..=hi).into_iter().flatten());
+            }
+            Move::Reassign {
+                op,
+                from_machine,
+                from,
+                machine,
+                to,
+            } => {
+                roots.push(op);
+                roots.extend(seq.seqs[machine.index()].get(to + 1));
+                roots.extend(seq.seqs[from_machine.index()].get(from));
+            }
+        }
+    }
+
     /// The machine-order pairs `(before, after)` this move creates among
     /// operations that stay on the machine (before it is applied).
     pub(crate) fn created_pairs(self, seq: &Sequencing) -> impl Iterator<Item = (OpId, OpId)> + '_ {
@@ -252,15 +276,5 @@ fn reassign_moves(
             machine,
             to,
         });
-    }
-}
-
-/// Position of every unpinned operation in its machine's sequence.
-pub(crate) fn positions(seq: &Sequencing, pos: &mut Vec<usize>) {
-    pos.resize(seq.machine_of.len(), 0);
-    for list in &seq.seqs {
-        for (k, op) in list.iter().enumerate() {
-            pos[op.index()] = k;
-        }
     }
 }

@@ -18,9 +18,9 @@ use std::time::Instant;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::decode::{Decoder, Sequencing, Timing};
+use crate::decode::{Decoder, Sequencing, Timing, positions};
 use crate::model::{MachineId, Model, OpId};
-use crate::neighbourhood::{Move, neighbourhood, positions};
+use crate::neighbourhood::{Move, neighbourhood};
 use crate::plan::Cost;
 
 /// When the search stops.
@@ -90,6 +90,7 @@ struct Search<'a> {
     cand_t: Timing,
     scratch: Timing,
     pos: Vec<usize>,
+    roots: Vec<OpId>,
     iter: u64,
     tenure: (u64, u64),
 }
@@ -117,6 +118,7 @@ pub(crate) fn search(
         cand_t: Timing::default(),
         scratch: Timing::default(),
         pos: Vec::new(),
+        roots: Vec::new(),
         iter: 0,
         tenure: (base, base + base / 2),
     };
@@ -211,12 +213,35 @@ impl Search<'_> {
     /// Cost of the current sequencing with `mv` applied (times left in `scratch`).
     fn evaluate(&mut self, mv: Move) -> Option<Cost> {
         mv.apply(&mut self.cur);
+        mv.roots(&self.cur, &mut self.roots);
         let ok = self
             .decoder
-            .decode(self.model, &self.cur, &mut self.scratch)
+            .redecode(self.model, &self.cur, &self.cur_t, &self.roots, &mut self.scratch)
             .is_ok();
+        #[cfg(debug_assertions)]
+        self.assert_same_as_full_decode(ok);
         mv.undo(&mut self.cur);
         ok.then_some(self.scratch.cost)
+    }
+
+    /// Debug builds (and so every test) check incremental against full decoding.
+    #[cfg(debug_assertions)]
+    fn assert_same_as_full_decode(&mut self, incremental_ok: bool) {
+        let mut full = Timing::default();
+        let full_ok = Decoder::new(self.model)
+            .decode(self.model, &self.cur, &mut full)
+            .is_ok();
+        assert_eq!(
+            incremental_ok, full_ok,
+            "incremental and full decoding disagree on feasibility"
+        );
+        if full_ok {
+            assert_eq!(self.scratch.start, full.start, "start times differ");
+            assert_eq!(self.scratch.end, full.end, "end times differ");
+            assert_eq!(self.scratch.setup, full.setup, "setups differ");
+            assert_eq!(self.scratch.link, full.link, "links differ");
+            assert_eq!(self.scratch.cost, full.cost, "costs differ");
+        }
     }
 
     /// Back to the best solution, shaken by a few random decodable moves.
