@@ -1,7 +1,8 @@
 //! Improvement: tabu search over critical-block moves.
 //!
-//! Each iteration evaluates every move of the [`neighbourhood`] by applying
-//! it, decoding the whole sequencing and undoing it, then takes the best move
+//! Each iteration evaluates every move of the [`neighbourhood`] (a random
+//! sample of them on large models) by applying it, re-decoding what it
+//! affects and undoing it, then takes the best move
 //! that is not tabu (or is tabu but beats the best solution found: the
 //! aspiration rule). A move forbids, for a random tenure, the machine orders
 //! it reversed (and an operation's return to the machine it left). After too
@@ -22,6 +23,9 @@ use crate::decode::{Decoder, Sequencing, Timing, positions};
 use crate::model::{MachineId, Model, OpId};
 use crate::neighbourhood::{Move, neighbourhood};
 use crate::plan::Cost;
+
+/// Most moves evaluated per iteration; larger neighbourhoods are sampled.
+const MAX_EVALUATED: usize = 64;
 
 /// When the search stops.
 #[derive(Debug, Clone, Copy)]
@@ -166,7 +170,15 @@ impl Search<'_> {
     /// Makes one move; false when the neighbourhood is empty or all of it fails to decode.
     fn step(&mut self) -> bool {
         positions(&self.cur, &mut self.pos);
-        let moves = neighbourhood(self.model, &self.cur, &self.cur_t, &self.pos);
+        let mut moves = neighbourhood(self.model, &self.cur, &self.cur_t, &self.pos);
+        if moves.len() > MAX_EVALUATED {
+            // Large models: evaluate a random sample rather than every move.
+            for i in 0..MAX_EVALUATED {
+                let j = self.rng.random_range(i..moves.len());
+                moves.swap(i, j);
+            }
+            moves.truncate(MAX_EVALUATED);
+        }
         let best_cost = self.best_t.cost;
         let mut chosen: Option<(Move, Cost)> = None;
         let mut ties = 0u32;

@@ -163,3 +163,71 @@ fn splittable_operation_runs_across_the_night() {
     assert_eq!(validate(&model, &solution.plan), vec![]);
     assert_eq!(solution.plan.get(bake).map(|s| (s.start, s.end)), Some((0, 1560)));
 }
+
+/// A factory-sized model: 150 orders of 5 operations over 4 equipment types of
+/// 3 machines each (different speeds), two-shift calendars with weekends, due
+/// dates spread over two weeks.
+fn factory() -> mes_scheduler::Model {
+    let mut b = ModelBuilder::new();
+    let day = 1440;
+    let shifts: Vec<Interval> = (0..28)
+        .filter(|d| d % 7 < 5)
+        .map(|d| Interval::new(d * day + 360, d * day + 1320))
+        .collect();
+    let calendar = Calendar::from_intervals(shifts)
+        .expect("valid shifts")
+        .with_open_end(28 * day);
+    let types: Vec<Vec<_>> = (0..4)
+        .map(|t| {
+            (0..3)
+                .map(|k| b.add_machine(Machine::new(format!("T{t}-{k}"), calendar.clone())))
+                .collect()
+        })
+        .collect();
+    for o in 0..150i64 {
+        let order = b.add_order(
+            Order::new(format!("PO-{o}"))
+                .due(day * (2 + o % 12))
+                .weight(1 + o % 3),
+        );
+        let ops: Vec<_> = (0..5i64)
+            .map(|k| {
+                let t = ((o + k) % 4) as usize;
+                let alts = types[t]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, m)| Alternative::with_speed(*m, 80 + 20 * i as u32))
+                    .collect();
+                let mut op =
+                    Operation::new(format!("PO-{o}/{k}"), order, 15, 30 + (o * 7 + k * 13) % 90, alts);
+                op.splittable = k % 2 == 0;
+                op.earliest_start = (o % 10) * 60;
+                b.add_operation(op)
+            })
+            .collect();
+        b.add_chain(&ops);
+    }
+    b.build().expect("valid model")
+}
+
+#[test]
+fn factory_sized_model_is_solved_validly_within_the_time_limit() {
+    let model = factory();
+    let options = SolveOptions {
+        time_limit: Some(std::time::Duration::from_secs(2)),
+        ..SolveOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let solution = solve(&model, &options).expect("schedulable");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(6),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(validate(&model, &solution.plan), vec![]);
+    assert!(solution.cost <= solution.construction_cost);
+    println!(
+        "construction {:?} -> {:?} in {} iterations",
+        solution.construction_cost, solution.cost, solution.iterations
+    );
+}
