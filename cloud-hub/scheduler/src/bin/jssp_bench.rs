@@ -109,18 +109,25 @@ fn run_one(args: &Args, file: &Path) -> Result<(Option<f64>, bool)> {
 fn instance_files(args: &Args) -> Result<Vec<PathBuf>> {
     let dir = resolve_dir(&args.dir);
     if !args.instances.is_empty() {
-        return Ok(args
+        return args
             .instances
             .iter()
             .map(|name| {
                 let as_path = PathBuf::from(name);
-                if as_path.is_file() {
+                let file = if as_path.is_file() {
                     as_path
                 } else {
                     dir.join(format!("{}.txt", name.trim_end_matches(".txt")))
+                };
+                if !file.is_file() {
+                    bail!(
+                        "instance {name:?} not found at {} (set --dir or MES_JSSP_DIR)",
+                        file.display()
+                    );
                 }
+                Ok(file)
             })
-            .collect());
+            .collect();
     }
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
         .with_context(|| format!("listing {} (set --dir or MES_JSSP_DIR)", dir.display()))?
