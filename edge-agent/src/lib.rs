@@ -14,5 +14,6 @@ pub mod config;
 pub mod generator;
 pub mod local_api;
 pub mod metrics;
+pub mod sources;
 pub mod telemetry;
 pub mod uplink;

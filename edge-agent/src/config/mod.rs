@@ -23,6 +23,10 @@ pub struct AgentConfig {
     pub http: HttpConfig,
     /// The built-in event generator for demos (replaced by real machines).
     pub generator: GeneratorConfig,
+    /// Modbus TCP/RTU devices to poll (`[[modbus]]` tables).
+    pub modbus: Vec<crate::sources::modbus::ModbusDeviceConfig>,
+    /// The MQTT broker and its subscriptions (`[mqtt]`).
+    pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
 }
 
 /// Connection to the hub.

@@ -1,0 +1,5 @@
+//! Modbus TCP and RTU polling (tokio-modbus).
+
+mod config;
+
+pub use config::ModbusDeviceConfig;
