@@ -96,6 +96,7 @@ pub struct AppendReceipt {
 pub(crate) enum Command {
     Append {
         events: Vec<PreparedEvent>,
+        state: Vec<StateUpdate>,
         reply: oneshot::Sender<Result<AppendReceipt, BufferError>>,
     },
     Ack {
@@ -105,6 +106,16 @@ pub(crate) enum Command {
     Rotate {
         reply: oneshot::Sender<Result<Incarnation, BufferError>>,
     },
+}
+
+/// A piece of agent state saved in the same transaction as the events it
+/// belongs to (`None` deletes the key).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StateUpdate {
+    /// The key (`counter/press-1/good`).
+    pub key: String,
+    /// The new value, or `None` to delete.
+    pub value: Option<String>,
 }
 
 /// Settings of an open buffer.
@@ -193,9 +204,33 @@ impl Buffer {
 
     /// Like [`append`](Self::append) for events already prepared.
     pub async fn append_prepared(&self, events: Vec<PreparedEvent>) -> Result<AppendReceipt, BufferError> {
+        self.append_with_state(events, Vec::new()).await
+    }
+
+    /// Commits `events` and the `state` updates together: either both are
+    /// stored or neither. Refused telemetry does not prevent the state update.
+    pub async fn append_with_state(
+        &self,
+        events: Vec<PreparedEvent>,
+        state: Vec<StateUpdate>,
+    ) -> Result<AppendReceipt, BufferError> {
         let (reply, rx) = oneshot::channel();
-        self.send(Command::Append { events, reply }).await?;
+        self.send(Command::Append { events, state, reply }).await?;
         rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    /// The saved agent state whose keys start with `prefix`, read through a
+    /// fresh connection (for start-up).
+    pub fn load_state(&self, prefix: &str) -> Result<Vec<(String, String)>, BufferError> {
+        let conn = schema::open_reader(&self.path)?;
+        let read = || -> rusqlite::Result<Vec<(String, String)>> {
+            let mut stmt = conn.prepare(
+                "SELECT key, value FROM agent_state WHERE substr(key, 1, length(?1)) = ?1 ORDER BY key",
+            )?;
+            let rows = stmt.query_map([prefix], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            rows.collect()
+        };
+        read().map_err(|e| BufferError::Commit(format!("reading agent state: {e}")))
     }
 
     /// Records that the hub stored everything up to `upto`, deleting those

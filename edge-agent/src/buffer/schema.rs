@@ -13,7 +13,10 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
 
 /// Numbered migrations, applied in order; never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_buffer.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_buffer.sql"),
+    include_str!("../../migrations/0002_agent_state.sql"),
+];
 
 /// The meta values the writer keeps in memory and saves with every commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

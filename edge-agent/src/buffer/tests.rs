@@ -214,3 +214,38 @@ async fn concurrent_producers_share_commits() {
     assert_eq!(BufferStats::get(&s.appended_total), 400);
     close(buffer, guard).await;
 }
+
+#[tokio::test]
+async fn state_is_saved_with_its_events_and_survives_reopen() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (buffer, guard) =
+        Buffer::open(settings(&dir, u64::MAX, OverflowPolicy::DropOldestTelemetry)).expect("open");
+    let event = PreparedEvent::new(&state_event()).expect("valid");
+    let update = |k: &str, v: Option<&str>| StateUpdate {
+        key: k.into(),
+        value: v.map(Into::into),
+    };
+    buffer
+        .append_with_state(
+            vec![event],
+            vec![
+                update("counter/press-1/good", Some("41")),
+                update("other/x", Some("1")),
+            ],
+        )
+        .await
+        .expect("append");
+    buffer
+        .append_with_state(vec![], vec![update("other/x", None)])
+        .await
+        .expect("delete");
+    close(buffer, guard).await;
+    let (buffer, guard) =
+        Buffer::open(settings(&dir, u64::MAX, OverflowPolicy::DropOldestTelemetry)).expect("reopen");
+    assert_eq!(
+        buffer.load_state("counter/").expect("load"),
+        vec![("counter/press-1/good".to_string(), "41".to_string())]
+    );
+    assert!(buffer.load_state("other/").expect("load").is_empty());
+    close(buffer, guard).await;
+}

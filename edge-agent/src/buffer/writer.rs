@@ -10,7 +10,7 @@
 use super::overflow::Capacity;
 use super::schema::{Meta, save_meta};
 use super::stats::BufferStats;
-use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent};
+use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent, StateUpdate};
 use mes_protocols::{Incarnation, Seq};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
@@ -93,8 +93,9 @@ impl Writer {
             let tx = self.conn.unchecked_transaction()?;
             for cmd in group {
                 match cmd {
-                    Command::Append { events, reply } => {
+                    Command::Append { events, state, reply } => {
                         let receipt = self.state.append(&tx, events)?;
+                        save_state(&tx, &state)?;
                         pending.push(Reply::Append(reply, receipt));
                     }
                     Command::Ack { upto, reply } => {
@@ -242,4 +243,18 @@ impl State {
         self.meta.acked_seq = upto;
         Ok(())
     }
+}
+
+fn save_state(tx: &Connection, updates: &[StateUpdate]) -> rusqlite::Result<()> {
+    for update in updates {
+        match &update.value {
+            Some(value) => tx
+                .prepare_cached("INSERT OR REPLACE INTO agent_state (key, value) VALUES (?1, ?2)")?
+                .execute(params![update.key, value])?,
+            None => tx
+                .prepare_cached("DELETE FROM agent_state WHERE key = ?1")?
+                .execute([&update.key])?,
+        };
+    }
+    Ok(())
 }

@@ -50,8 +50,26 @@ impl ObservationSink {
     /// Counts and logs bad input from `device` (`source` names where:
     /// a topic, a register), never failing.
     pub fn bad_input(&self, device: &str, source: &str, reason: &str) {
-        *self.stats.bad.lock().unwrap_or_else(|p| p.into_inner()).entry(device.to_string()).or_insert(0) += 1;
+        *self
+            .stats
+            .bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(device.to_string())
+            .or_insert(0) += 1;
         tracing::warn!(device, source, reason, "bad input counted and skipped");
+    }
+
+    /// Counts bad input from `device` without logging (for a problem that
+    /// repeats every poll and was already logged when it began).
+    pub fn count_bad(&self, device: &str) {
+        *self
+            .stats
+            .bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry(device.to_string())
+            .or_insert(0) += 1;
     }
 
     /// The shared counters.

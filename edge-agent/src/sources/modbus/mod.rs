@@ -1,5 +1,18 @@
-//! Modbus TCP and RTU polling (tokio-modbus).
+//! Modbus TCP and RTU polling (tokio-modbus): `config.rs` (devices, poll
+//! groups, tags, parsed into read plans), `connection.rs` (connect, read a
+//! block with a timeout), `poller.rs` (one task per device), `report.rs`
+//! (units, deadband), `stats.rs` (poll counts and jitter).
 
 mod config;
+mod connection;
+mod poller;
+mod report;
+mod stats;
 
-pub use config::ModbusDeviceConfig;
+pub use config::{
+    DeviceSpec, GroupSpec, ModbusDeviceConfig, Parity, PollGroupConfig, ReportMode, SerialConfig, TagConfig,
+    TagSpec, Transport, parse_devices,
+};
+pub use connection::{BlockData, ReadError, connect, describe, read_block};
+pub use poller::run;
+pub use stats::ModbusStats;

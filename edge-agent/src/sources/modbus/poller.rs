@@ -1,0 +1,269 @@
+//! One task per Modbus device: connect, poll each group on its schedule,
+//! decode, report; on a broken link announce communication-down, back off
+//! and reconnect; announce communication-up on the first good poll.
+//!
+//! A block that answers with an exception (typically 0x02 Illegal Data
+//! Address because one of its tags names a register the device lacks) is
+//! split: from then on its tags are read one by one, so the bad tag reports
+//! its own error and every other tag keeps flowing.
+
+use super::config::{DeviceSpec, GroupSpec, TagSpec};
+use super::connection::{BlockData, ReadError, connect, describe, read_block};
+use super::report::{should_report, to_tag_value};
+use super::stats::ModbusStats;
+use crate::sources::{Observation, ObservationKind, ObservationSink, TagValue};
+use crate::uplink::Backoff;
+use mes_protocols::Timestamp;
+use mes_protocols::event::LinkState;
+use mes_protocols::modbus::{RawValue, ReadBlock};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::time::Instant;
+use tokio_modbus::client::Context;
+use tokio_util::sync::CancellationToken;
+
+/// What a poller remembers between polls and reconnects.
+#[derive(Default)]
+struct PollState {
+    link: Option<LinkState>,
+    last_reported: HashMap<(usize, usize), TagValue>,
+    split_blocks: HashSet<(usize, usize)>,
+    tag_errors: HashMap<(usize, usize), String>,
+}
+
+/// Polls `spec` until `shutdown`.
+pub async fn run(
+    spec: DeviceSpec,
+    sink: ObservationSink,
+    stats: Arc<ModbusStats>,
+    shutdown: CancellationToken,
+) {
+    let mut backoff = Backoff::new(spec.reconnect_initial, spec.reconnect_max);
+    let mut state = PollState::default();
+    while !shutdown.is_cancelled() {
+        let connected = tokio::select! {
+            c = connect(&spec.transport, spec.unit_id, spec.timeout) => c,
+            _ = shutdown.cancelled() => break,
+        };
+        let broken = match connected {
+            Ok(mut ctx) => {
+                let why = poll_until_broken(
+                    &spec,
+                    &mut ctx,
+                    &sink,
+                    &stats,
+                    &mut state,
+                    &mut backoff,
+                    &shutdown,
+                )
+                .await;
+                let _ = tokio::time::timeout(Duration::from_millis(200), disconnect(&mut ctx)).await;
+                why
+            }
+            Err(why) => Some(why),
+        };
+        let Some(why) = broken else { break };
+        announce(&sink, &spec, &mut state, LinkState::Down, Some(why)).await;
+        let delay = backoff.next_delay();
+        tokio::select! {
+            _ = tokio::time::sleep(delay) => {}
+            _ = shutdown.cancelled() => break,
+        }
+    }
+}
+
+async fn disconnect(ctx: &mut Context) {
+    use tokio_modbus::client::Client;
+    let _ = ctx.disconnect().await;
+}
+
+/// Polls every group on schedule until the link breaks (returns why) or
+/// shutdown (returns `None`).
+async fn poll_until_broken(
+    spec: &DeviceSpec,
+    ctx: &mut Context,
+    sink: &ObservationSink,
+    stats: &ModbusStats,
+    state: &mut PollState,
+    backoff: &mut Backoff,
+    shutdown: &CancellationToken,
+) -> Option<String> {
+    let start = Instant::now();
+    let mut due: Vec<Instant> = spec.groups.iter().map(|_| start).collect();
+    loop {
+        let (g, at) = due.iter().copied().enumerate().min_by_key(|(_, t)| *t)?;
+        tokio::select! {
+            _ = tokio::time::sleep_until(at) => {}
+            _ = shutdown.cancelled() => return None,
+        }
+        let now = Instant::now();
+        stats.record_lateness(now.saturating_duration_since(at));
+        ModbusStats::bump(&stats.polls_total, 1);
+        let group = &spec.groups[g];
+        if let Err(e) = poll_group(spec, g, group, ctx, sink, stats, state).await {
+            return Some(e.to_string());
+        }
+        if state.link != Some(LinkState::Up) {
+            backoff.reset();
+            announce(sink, spec, state, LinkState::Up, None).await;
+        }
+        let mut next = at + group.interval;
+        let after = Instant::now();
+        while next <= after {
+            ModbusStats::bump(&stats.overruns_total, 1);
+            next += group.interval;
+        }
+        due[g] = next;
+    }
+}
+
+async fn announce(
+    sink: &ObservationSink,
+    spec: &DeviceSpec,
+    state: &mut PollState,
+    link: LinkState,
+    detail: Option<String>,
+) {
+    if state.link == Some(link) {
+        return;
+    }
+    match link {
+        LinkState::Down => {
+            tracing::warn!(device = %spec.name, reason = detail.as_deref().unwrap_or(""), "Modbus device communication down")
+        }
+        LinkState::Up => tracing::info!(device = %spec.name, "Modbus device communication up"),
+    }
+    state.link = Some(link);
+    sink.send(Observation {
+        device: spec.name.clone(),
+        at: now(),
+        kind: ObservationKind::Link { state: link, detail },
+    })
+    .await;
+}
+
+async fn poll_group(
+    spec: &DeviceSpec,
+    g: usize,
+    group: &GroupSpec,
+    ctx: &mut Context,
+    sink: &ObservationSink,
+    stats: &ModbusStats,
+    state: &mut PollState,
+) -> Result<(), ReadError> {
+    let mut data: Vec<Option<BlockData>> = Vec::with_capacity(group.plan.blocks.len());
+    for (b, block) in group.plan.blocks.iter().enumerate() {
+        if state.split_blocks.contains(&(g, b)) {
+            data.push(None);
+            continue;
+        }
+        ModbusStats::bump(&stats.requests_total, 1);
+        match read_block(ctx, block, spec.timeout).await {
+            Ok(d) => data.push(Some(d)),
+            Err(e) if e.breaks_link() => return Err(e),
+            Err(e) => {
+                tracing::info!(device = %spec.name, group = %group.name, error = %e, "block refused; reading its tags one by one from now on");
+                state.split_blocks.insert((g, b));
+                data.push(None);
+            }
+        }
+    }
+    let at = now();
+    for (t, tag) in group.tags.iter().enumerate() {
+        let placement = group.plan.placements[t];
+        let raw = match data.get(placement.block).and_then(Option::as_ref) {
+            Some(d) => decode_from_block(tag, d, placement),
+            None => read_alone(spec, tag, ctx, stats).await?,
+        };
+        match raw.and_then(|r| to_tag_value(tag, r).map_err(|why| format!("{why} at {}", tag.point.at()))) {
+            Ok(value) => {
+                ModbusStats::bump(&stats.tags_read_total, 1);
+                if let Some(previous) = state.tag_errors.remove(&(g, t)) {
+                    tracing::info!(device = %spec.name, tag = %tag.name, previous, "tag reads again");
+                }
+                if should_report(tag, state.last_reported.get(&(g, t)), &value) {
+                    state.last_reported.insert((g, t), value.clone());
+                    let kind = ObservationKind::Tag {
+                        tag: tag.name.clone(),
+                        value,
+                    };
+                    sink.send(Observation {
+                        device: spec.name.clone(),
+                        at,
+                        kind,
+                    })
+                    .await;
+                }
+            }
+            Err(why) => tag_failed(spec, tag, sink, state, (g, t), why),
+        }
+    }
+    Ok(())
+}
+
+fn decode_from_block(
+    tag: &TagSpec,
+    data: &BlockData,
+    placement: mes_protocols::modbus::Placement,
+) -> Result<RawValue, String> {
+    let decoded = match data {
+        BlockData::Words(w) => placement.slice(w).map(|s| tag.point.decode_registers(s)),
+        BlockData::Bits(b) => placement.slice(b).map(|s| tag.point.decode_bits(s)),
+    };
+    match decoded {
+        Some(r) => r.map_err(|e| format!("{e} at {}", tag.point.at())),
+        None => Err(format!(
+            "the device answered fewer values than requested for {}",
+            tag.point.at()
+        )),
+    }
+}
+
+async fn read_alone(
+    spec: &DeviceSpec,
+    tag: &TagSpec,
+    ctx: &mut Context,
+    stats: &ModbusStats,
+) -> Result<Result<RawValue, String>, ReadError> {
+    let span = tag.point.span();
+    let block = ReadBlock {
+        area: span.area,
+        start: span.start,
+        count: span.count,
+    };
+    ModbusStats::bump(&stats.requests_total, 1);
+    match read_block(ctx, &block, spec.timeout).await {
+        Ok(BlockData::Words(w)) => Ok(tag
+            .point
+            .decode_registers(&w)
+            .map_err(|e| format!("{e} at {}", describe(&block)))),
+        Ok(BlockData::Bits(b)) => Ok(tag
+            .point
+            .decode_bits(&b)
+            .map_err(|e| format!("{e} at {}", describe(&block)))),
+        Err(e) if e.breaks_link() => Err(e),
+        Err(e) => Ok(Err(e.to_string())),
+    }
+}
+
+fn tag_failed(
+    spec: &DeviceSpec,
+    tag: &TagSpec,
+    sink: &ObservationSink,
+    state: &mut PollState,
+    key: (usize, usize),
+    why: String,
+) {
+    let message = format!("device {}, tag {}: {why}", spec.name, tag.name);
+    if state.tag_errors.get(&key) == Some(&message) {
+        sink.count_bad(spec.name.as_str());
+    } else {
+        sink.bad_input(spec.name.as_str(), &tag.point.at().to_string(), &message);
+        state.tag_errors.insert(key, message);
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_datetime(time::OffsetDateTime::now_utc())
+}
