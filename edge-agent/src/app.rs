@@ -17,10 +17,6 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     let (buffer, writer) = Buffer::open(BufferSettings::from(&config.buffer))
         .with_context(|| format!("opening the buffer {}", config.buffer.path.display()))?;
     let uplink_stats = Arc::new(UplinkStats::default());
-    let registry = Arc::new(crate::metrics::registry(
-        buffer.stats().clone(),
-        uplink_stats.clone(),
-    ));
     let mut tasks = tokio::task::JoinSet::new();
 
     let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
@@ -56,6 +52,19 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         }
     };
 
+    // Machine data: every source feeds one observation channel, which the
+    // equipment task consumes (`observations`).
+    let source_stats = Arc::new(crate::sources::SourceStats::default());
+    let (observation_sink, observations) = crate::sources::observation_channel(source_stats.clone());
+    let machines = crate::machines::start(
+        &config,
+        &buffer,
+        &observation_sink,
+        observations,
+        &mut tasks,
+        &shutdown,
+    )?;
+
     if config.generator.enabled {
         tasks.spawn(crate::generator::run(
             config.generator.clone(),
@@ -73,7 +82,14 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %format!("http://{local}"), "agent status page, /healthz, /metrics");
+    let registry = Arc::new(crate::metrics::registry(crate::metrics::Sources {
+        buffer: buffer.stats().clone(),
+        uplink: uplink_stats.clone(),
+        machines: machines.clone(),
+        inputs: source_stats,
+    }));
     let state = LocalState {
+        machines,
         buffer: buffer.clone(),
         uplink: uplink_stats,
         registry,
@@ -89,6 +105,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     });
 
     shutdown.cancelled().await;
+    drop(observation_sink);
     while tasks.join_next().await.is_some() {}
     drop(buffer);
     tokio::task::spawn_blocking(move || writer.join())

@@ -32,6 +32,26 @@ enum Command {
         /// Configuration file (TOML).
         file: PathBuf,
     },
+    /// Read the configured Modbus tags once (or a raw address range) and
+    /// print the decoded values and errors, without starting the agent.
+    Probe {
+        /// Configuration file (TOML).
+        #[arg(long, short)]
+        config: PathBuf,
+        /// Only this device.
+        #[arg(long)]
+        device: Option<String>,
+        /// Read a raw range instead of the tags: area (coil, discrete_input,
+        /// holding_register, input_register).
+        #[arg(long, requires_all = ["start", "count", "device"])]
+        area: Option<String>,
+        /// First 0-based address of the raw range.
+        #[arg(long)]
+        start: Option<u16>,
+        /// How many registers or bits.
+        #[arg(long)]
+        count: Option<u16>,
+    },
 }
 
 /// Parses the command line and runs the command; the binary's `main`.
@@ -49,6 +69,13 @@ pub fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         },
+        Command::Probe {
+            config,
+            device,
+            area,
+            start,
+            count,
+        } => crate::probe_cmd::run(&config, device, area, start, count),
         Command::Run { config } => {
             let config = match crate::config::load(config.as_deref()) {
                 Ok(c) => c,

@@ -2,6 +2,8 @@
 //! counters of the buffer and the uplink.
 
 use crate::buffer::BufferStats;
+use crate::machines::MachineViews;
+use crate::sources::SourceStats;
 use crate::uplink::UplinkStats;
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -11,17 +13,32 @@ use prometheus_client::registry::Registry;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+/// Where the metrics come from.
+#[derive(Clone)]
+pub struct Sources {
+    /// The buffer's counters.
+    pub buffer: Arc<BufferStats>,
+    /// The uplink's counters.
+    pub uplink: Arc<UplinkStats>,
+    /// Equipment and Modbus views.
+    pub machines: MachineViews,
+    /// Bad input per device.
+    pub inputs: Arc<SourceStats>,
+}
+
 /// Collects the agent's metrics on each scrape.
-#[derive(Debug)]
-pub struct AgentCollector {
-    buffer: Arc<BufferStats>,
-    uplink: Arc<UplinkStats>,
+pub struct AgentCollector(Sources);
+
+impl std::fmt::Debug for AgentCollector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AgentCollector")
+    }
 }
 
 /// A registry holding the agent's metrics.
-pub fn registry(buffer: Arc<BufferStats>, uplink: Arc<UplinkStats>) -> Registry {
+pub fn registry(sources: Sources) -> Registry {
     let mut registry = Registry::with_prefix("mes_agent");
-    registry.register_collector(Box::new(AgentCollector { buffer, uplink }));
+    registry.register_collector(Box::new(AgentCollector(sources)));
     registry
 }
 
@@ -34,20 +51,25 @@ pub fn render(registry: &Registry) -> String {
     out
 }
 
-fn counter(enc: &mut DescriptorEncoder, name: &str, help: &str, value: &AtomicU64) -> std::fmt::Result {
+pub(crate) fn counter(
+    enc: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: &AtomicU64,
+) -> std::fmt::Result {
     let metric = ConstCounter::new(value.load(Ordering::Relaxed));
     metric.encode(enc.encode_descriptor(name, help, None, metric.metric_type())?)
 }
 
-fn gauge(enc: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> std::fmt::Result {
+pub(crate) fn gauge(enc: &mut DescriptorEncoder, name: &str, help: &str, value: f64) -> std::fmt::Result {
     let metric = ConstGauge::new(value);
     metric.encode(enc.encode_descriptor(name, help, None, metric.metric_type())?)
 }
 
 impl Collector for AgentCollector {
     fn encode(&self, mut enc: DescriptorEncoder) -> std::fmt::Result {
-        let b = &self.buffer;
-        let u = &self.uplink;
+        let b = &self.0.buffer;
+        let u = &self.0.uplink;
         let get = |a: &AtomicU64| a.load(Ordering::Relaxed) as f64;
         gauge(
             &mut enc,
@@ -129,7 +151,7 @@ impl Collector for AgentCollector {
             "Hub clock minus agent clock",
             offset,
         )?;
-        Ok(())
+        crate::metrics_machines::encode(&mut enc, &self.0.machines, &self.0.inputs)
     }
 }
 

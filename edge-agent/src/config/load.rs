@@ -94,6 +94,22 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
     if config.buffer.max_size_mb == 0 {
         return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
     }
+    let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
+    let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
+    if config.mqtt.is_none() {
+        for (i, e) in equipment.iter().enumerate() {
+            if !devices.iter().any(|d| d.name == e.device) {
+                return Err(ConfigError::new(
+                    file,
+                    format!("equipment[{i}].device"),
+                    format!(
+                        "equipment {}: no Modbus device `{}` (and no MQTT source) is configured",
+                        e.name, e.device
+                    ),
+                ));
+            }
+        }
+    }
     let generator = &config.generator;
     for (i, name) in generator.equipment.iter().enumerate() {
         Code::parse(name).map_err(|why| {

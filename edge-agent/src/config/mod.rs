@@ -25,6 +25,9 @@ pub struct AgentConfig {
     pub generator: GeneratorConfig,
     /// Modbus TCP/RTU devices to poll (`[[modbus]]` tables).
     pub modbus: Vec<crate::sources::modbus::ModbusDeviceConfig>,
+    /// Equipment: which device tags give state, counts and process values
+    /// (`[[equipment]]` tables).
+    pub equipment: Vec<crate::equipment::EquipmentConfig>,
     /// The MQTT broker and its subscriptions (`[mqtt]`).
     pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
 }

@@ -24,6 +24,8 @@ pub struct LocalState {
     pub uplink: Arc<UplinkStats>,
     /// Metrics registry.
     pub registry: Arc<Registry>,
+    /// Equipment states and Modbus counters.
+    pub machines: crate::machines::MachineViews,
     /// Whether sync is configured.
     pub sync_enabled: bool,
 }

@@ -18,12 +18,31 @@ pub(super) async fn health(State(state): State<LocalState>) -> Json<serde_json::
             "last_error": u.last_error(),
             "clock_offset_ms": u.clock_offset_ms.load(Ordering::Relaxed),
         },
+        "equipment": state.machines.board.snapshot(),
     }))
 }
 
 pub(super) async fn page(State(state): State<LocalState>) -> Html<String> {
     let s = state.buffer.stats();
     let error = state.uplink.last_error().unwrap_or_else(|| "none".into());
+    let equipment: String = state
+        .machines
+        .board
+        .snapshot()
+        .iter()
+        .map(|(name, st)| {
+            let label = st
+                .state
+                .map_or("unknown".to_string(), |s| format!("{s:?}").to_lowercase());
+            format!(
+                "<tr><td>{}</td><td class={label}>{label}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                html_escape(name),
+                html_escape(st.reason.as_deref().unwrap_or("")),
+                st.good_total,
+                st.scrap_total
+            )
+        })
+        .collect();
     Html(format!(
         "<!doctype html><html><head><meta charset=utf-8><title>edge-agent</title>\
          <meta http-equiv=refresh content=5></head><body style=\"font-family:sans-serif\">\
@@ -32,7 +51,8 @@ pub(super) async fn page(State(state): State<LocalState>) -> Html<String> {
          <tr><td>last sequence / acknowledged</td><td>{} / {}</td></tr>\
          <tr><td>dropped / refused</td><td>{} / {}</td></tr>\
          <tr><td>sync</td><td>{}</td></tr><tr><td>last sync error</td><td>{}</td></tr>\
-         </table><p><a href=/metrics>metrics</a> · <a href=/healthz>health</a></p></body></html>",
+         </table><h2>equipment</h2><table><tr><th>equipment</th><th>state</th><th>reason</th><th>good</th><th>scrap</th></tr>{}</table>\
+         <p><a href=/metrics>metrics</a> · <a href=/healthz>health</a></p></body></html>",
         BufferStats::get(&s.depth),
         BufferStats::get(&s.last_seq),
         BufferStats::get(&s.acked_seq),
@@ -44,6 +64,7 @@ pub(super) async fn page(State(state): State<LocalState>) -> Html<String> {
             "off (no agent id / token)"
         },
         html_escape(&error),
+        equipment,
     ))
 }
 

@@ -6,6 +6,7 @@
 mod config;
 mod connection;
 mod poller;
+mod probe;
 mod report;
 mod stats;
 
@@ -15,4 +16,5 @@ pub use config::{
 };
 pub use connection::{BlockData, ReadError, connect, describe, read_block};
 pub use poller::run;
+pub use probe::{ProbeRow, probe_range, probe_tags, render};
 pub use stats::ModbusStats;

@@ -1,0 +1,280 @@
+//! Configuration of equipment (`[[equipment]]` tables): which device's tags
+//! say what about a machine, parsed into [`EquipmentSpec`]s.
+//!
+//! ```toml
+//! [[equipment]]
+//! name = "press-1"
+//! device = "press-1-plc"
+//! offline_after_secs = 30
+//! values = ["temperature", "spindle_speed"]
+//! states = [
+//!   { state = "down", tag = "fault_code", op = "ne", value = 0, reason_tag = "fault_code" },
+//!   { state = "setup", tag = "setup", op = "true" },
+//!   { state = "running", tag = "run", op = "true" },
+//! ]
+//! counters = { good = { tag = "good_count", width = 16 }, scrap = { tag = "scrap_count", width = 16 } }
+//! ```
+
+use mes_protocols::Code;
+use mes_protocols::config_text::ConfigError;
+use mes_protocols::event::EquipmentState;
+use serde::Deserialize;
+use std::collections::HashSet;
+use std::time::Duration;
+
+/// One machine as the MES sees it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EquipmentConfig {
+    /// The equipment's code (as in the hub's master data).
+    pub name: String,
+    /// The device (Modbus device name or MQTT device) whose tags describe it.
+    pub device: String,
+    /// No observation from the device for this long marks the equipment
+    /// offline; 0 turns the check off.
+    #[serde(default = "default_offline_after")]
+    pub offline_after_secs: u64,
+    /// State rules, tried in order; the first that holds gives the state.
+    /// When none holds, the equipment is idle.
+    #[serde(default)]
+    pub states: Vec<StateRuleConfig>,
+    /// Part counters.
+    #[serde(default)]
+    pub counters: CountersConfig,
+    /// Tags reported as process values.
+    #[serde(default)]
+    pub values: Vec<String>,
+}
+
+fn default_offline_after() -> u64 {
+    30
+}
+
+/// A comparison of a tag's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Op {
+    /// The tag is true (non-zero).
+    True,
+    /// The tag is false (zero).
+    False,
+    /// Equal to `value`.
+    Eq,
+    /// Not equal to `value`.
+    Ne,
+    /// Greater than `value`.
+    Gt,
+    /// Greater than or equal to `value`.
+    Ge,
+    /// Less than `value`.
+    Lt,
+    /// Less than or equal to `value`.
+    Le,
+}
+
+/// "When tag `tag` `op` `value`, the equipment is `state`."
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateRuleConfig {
+    /// The state this rule gives: running, idle, down or setup.
+    pub state: EquipmentState,
+    /// The tag tested.
+    pub tag: String,
+    /// The comparison.
+    pub op: Op,
+    /// The number compared with (for eq, ne, gt, ge, lt, le).
+    pub value: Option<f64>,
+    /// A fixed reason code for this state (`E-STOP`).
+    pub reason: Option<String>,
+    /// A tag whose value is the reason code (a PLC fault code).
+    pub reason_tag: Option<String>,
+}
+
+/// The good and scrap counters.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CountersConfig {
+    /// Good parts.
+    pub good: Option<CounterConfig>,
+    /// Scrap parts.
+    pub scrap: Option<CounterConfig>,
+}
+
+/// How a counter is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CounterMode {
+    /// A PLC counter: a running number that rolls over at its width.
+    #[default]
+    Register,
+    /// One message per part (or per batch: the value is the count; a
+    /// boolean or empty value counts one).
+    PerMessage,
+}
+
+/// One counter.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterConfig {
+    /// The tag.
+    pub tag: String,
+    /// `register` (default) or `per_message`.
+    #[serde(default)]
+    pub mode: CounterMode,
+    /// Bits of the PLC counter (16, 32 or 64), where it rolls over.
+    #[serde(default = "default_width")]
+    pub width: u8,
+}
+
+fn default_width() -> u8 {
+    32
+}
+
+/// A parsed state rule.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StateRule {
+    /// Resulting state.
+    pub state: EquipmentState,
+    /// Tag tested.
+    pub tag: Code,
+    /// Comparison.
+    pub op: Op,
+    /// Compared number.
+    pub value: f64,
+    /// Fixed reason.
+    pub reason: Option<Code>,
+    /// Tag holding the reason.
+    pub reason_tag: Option<Code>,
+}
+
+/// A parsed counter.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CounterSpec {
+    /// Tag.
+    pub tag: Code,
+    /// Mode.
+    pub mode: CounterMode,
+    /// Width in bits.
+    pub width: u8,
+}
+
+/// A parsed equipment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EquipmentSpec {
+    /// Its code.
+    pub name: Code,
+    /// Its device.
+    pub device: Code,
+    /// Offline timeout.
+    pub offline_after: Option<Duration>,
+    /// State rules in order.
+    pub states: Vec<StateRule>,
+    /// Good counter.
+    pub good: Option<CounterSpec>,
+    /// Scrap counter.
+    pub scrap: Option<CounterSpec>,
+    /// Process-value tags.
+    pub values: Vec<Code>,
+}
+
+/// Parses every equipment, naming the key of the first problem.
+pub fn parse_equipment(file: &str, list: &[EquipmentConfig]) -> Result<Vec<EquipmentSpec>, ConfigError> {
+    let mut names = HashSet::new();
+    let mut out = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let key = format!("equipment[{i}]");
+        let code = |k: &str, raw: &str| {
+            Code::parse(raw)
+                .map_err(|why| ConfigError::new(file, format!("{key}.{k}"), format!("`{raw}`: {why}")))
+        };
+        let name = code("name", &e.name)?;
+        if !names.insert(name.clone()) {
+            return Err(ConfigError::new(
+                file,
+                format!("{key}.name"),
+                format!("equipment `{name}` is defined twice"),
+            ));
+        }
+        let mut states = Vec::with_capacity(e.states.len());
+        for (r, rule) in e.states.iter().enumerate() {
+            states.push(parse_rule(file, &format!("{key}.states[{r}]"), &name, rule)?);
+        }
+        let counter = |k: &str, c: &Option<CounterConfig>| -> Result<Option<CounterSpec>, ConfigError> {
+            let Some(c) = c else { return Ok(None) };
+            if !matches!(c.width, 16 | 32 | 64) {
+                return Err(ConfigError::new(
+                    file,
+                    format!("{key}.counters.{k}.width"),
+                    format!("equipment {name}: width {} must be 16, 32 or 64", c.width),
+                ));
+            }
+            Ok(Some(CounterSpec {
+                tag: code(&format!("counters.{k}.tag"), &c.tag)?,
+                mode: c.mode,
+                width: c.width,
+            }))
+        };
+        out.push(EquipmentSpec {
+            device: code("device", &e.device)?,
+            offline_after: (e.offline_after_secs > 0).then(|| Duration::from_secs(e.offline_after_secs)),
+            states,
+            good: counter("good", &e.counters.good)?,
+            scrap: counter("scrap", &e.counters.scrap)?,
+            values: e
+                .values
+                .iter()
+                .enumerate()
+                .map(|(v, t)| code(&format!("values[{v}]"), t))
+                .collect::<Result<_, _>>()?,
+            name,
+        });
+    }
+    Ok(out)
+}
+
+fn parse_rule(
+    file: &str,
+    key: &str,
+    equipment: &Code,
+    rule: &StateRuleConfig,
+) -> Result<StateRule, ConfigError> {
+    let err = |k: &str, why: String| {
+        ConfigError::new(
+            file,
+            format!("{key}.{k}"),
+            format!("equipment {equipment}: {why}"),
+        )
+    };
+    if rule.state == EquipmentState::Offline {
+        return Err(err(
+            "state",
+            "offline comes from communication loss, not from a rule".into(),
+        ));
+    }
+    let value = match (rule.op, rule.value) {
+        (Op::True | Op::False, None) => 0.0,
+        (Op::True | Op::False, Some(_)) => {
+            return Err(err("value", "`true`/`false` rules take no value".into()));
+        }
+        (_, Some(v)) if v.is_finite() => v,
+        (_, _) => {
+            return Err(err(
+                "value",
+                format!("op {:?} needs a finite `value`", rule.op).to_lowercase(),
+            ));
+        }
+    };
+    let code = |k: &str, raw: &str| Code::parse(raw).map_err(|why| err(k, format!("`{raw}`: {why}")));
+    Ok(StateRule {
+        state: rule.state,
+        tag: code("tag", &rule.tag)?,
+        op: rule.op,
+        value,
+        reason: rule.reason.as_deref().map(|r| code("reason", r)).transpose()?,
+        reason_tag: rule
+            .reason_tag
+            .as_deref()
+            .map(|r| code("reason_tag", r))
+            .transpose()?,
+    })
+}

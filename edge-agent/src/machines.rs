@@ -1,0 +1,71 @@
+//! Starts machine data collection: one task per Modbus device, and the
+//! equipment task that turns every source's observations into events. (The
+//! MQTT source is started beside it in `app.rs`, on the same sink.)
+
+use crate::buffer::Buffer;
+use crate::config::AgentConfig;
+use crate::equipment::{self, EquipmentBoard, EquipmentModel, parse_equipment};
+use crate::sources::modbus::{self, ModbusStats, parse_devices};
+use crate::sources::{Observation, ObservationSink};
+use anyhow::Context;
+use mes_protocols::Code;
+use std::collections::HashMap;
+use std::sync::Arc;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Live views of machine data collection, for metrics and the status page.
+#[derive(Clone, Default)]
+pub struct MachineViews {
+    /// Every equipment's state and counts.
+    pub board: Arc<EquipmentBoard>,
+    /// Modbus poll counters and jitter.
+    pub modbus: Arc<ModbusStats>,
+}
+
+/// Spawns the Modbus pollers and the equipment task into `tasks`.
+pub fn start(
+    config: &AgentConfig,
+    buffer: &Buffer,
+    sink: &ObservationSink,
+    observations: mpsc::Receiver<Observation>,
+    tasks: &mut JoinSet<()>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<MachineViews> {
+    let views = MachineViews::default();
+    let devices = parse_devices("configuration", &config.modbus)?;
+    for device in devices {
+        tracing::info!(device = %device.name, transport = ?device.transport, groups = device.groups.len(), "polling Modbus device");
+        tasks.spawn(modbus::run(
+            device,
+            sink.clone(),
+            views.modbus.clone(),
+            shutdown.clone(),
+        ));
+    }
+    let specs = parse_equipment("configuration", &config.equipment)?;
+    let saved: HashMap<String, String> = buffer
+        .load_state("counter/")
+        .context("reading saved counter state")?
+        .into_iter()
+        .collect();
+    let mut by_device: HashMap<Code, Vec<usize>> = HashMap::new();
+    let models: Vec<EquipmentModel> = specs
+        .into_iter()
+        .enumerate()
+        .map(|(i, spec)| {
+            by_device.entry(spec.device.clone()).or_default().push(i);
+            EquipmentModel::new(spec, &saved)
+        })
+        .collect();
+    tasks.spawn(equipment::run(
+        models,
+        by_device,
+        buffer.clone(),
+        observations,
+        views.board.clone(),
+        shutdown.clone(),
+    ));
+    Ok(views)
+}
