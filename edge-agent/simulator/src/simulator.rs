@@ -1,0 +1,502 @@
+//! The running simulator: the clock task that advances every machine once a
+//! tick and publishes fresh register images, the Modbus listeners and the
+//! MQTT publisher, all stopped by one cancellation token; and
+//! [`SimHandle`], through which programs and tests watch and steer it.
+//!
+//! Machines live behind one mutex that only the clock and the control
+//! methods take, briefly and never across an await. The Modbus server never
+//! touches it: it reads the per-machine image published after each change,
+//! so polling load never slows the clock and the clock never blocks a read.
+
+use crate::config::SimConfig;
+use crate::image::RegisterImage;
+use crate::machine::{Machine, MachineEvent, MachineStatus};
+use crate::resolve::{MachineSpec, Plan, PlanError};
+use crate::{modbus_server, mqtt_publisher};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, RwLock};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+/// Why the simulator could not start or a control call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The configuration cannot run.
+    #[error("invalid simulator configuration: {0}")]
+    Config(#[from] PlanError),
+    /// A Modbus listener could not bind.
+    #[error("cannot listen for Modbus TCP on {address}: {source}")]
+    Bind {
+        /// The address configured.
+        address: String,
+        /// The socket error.
+        source: std::io::Error,
+    },
+    /// No machine has this name.
+    #[error("no simulated machine is named {0:?}")]
+    UnknownMachine(String),
+}
+
+/// Something for the MQTT publisher, produced by the clock.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outgoing {
+    /// A state change or finished part of machine `machine`.
+    Event {
+        /// Index of the machine.
+        machine: usize,
+        /// What happened.
+        event: MachineEvent,
+    },
+    /// Periodic process values of machine `machine`.
+    Process {
+        /// Index of the machine.
+        machine: usize,
+        /// Temperature, °C.
+        temperature: f64,
+        /// Spindle speed, rpm.
+        spindle_speed: f64,
+        /// Simulated time, ms since start.
+        at_ms: u64,
+    },
+}
+
+struct SimMachine {
+    spec: MachineSpec,
+    machine: Machine,
+}
+
+/// Everything the clock changes.
+struct Core {
+    machines: Vec<SimMachine>,
+    paused: bool,
+    tick: u64,
+    /// Reused for every machine's events, so ticks do not allocate for them.
+    scratch: Vec<MachineEvent>,
+}
+
+/// State shared by the clock, the servers and the handle.
+pub(crate) struct Shared {
+    core: Mutex<Core>,
+    images: Vec<RwLock<Arc<RegisterImage>>>,
+    tick_ms: u64,
+    process_every_ticks: u64,
+    outgoing: Option<mpsc::Sender<Outgoing>>,
+    dropped: AtomicU64,
+}
+
+impl Shared {
+    /// The current image of machine `index`.
+    pub(crate) fn image(&self, index: usize) -> Option<Arc<RegisterImage>> {
+        let slot = self.images.get(index)?;
+        Some(slot.read().unwrap_or_else(PoisonError::into_inner).clone())
+    }
+
+    fn core(&self) -> MutexGuard<'_, Core> {
+        // A panic while holding the lock leaves machines in a consistent
+        // state between ticks, so keep serving rather than poison forever.
+        self.core.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Advances every machine one tick (unless paused and not forced).
+    fn tick(&self, force: bool) {
+        let mut core = self.core();
+        if core.paused && !force {
+            return;
+        }
+        core.tick += 1;
+        let tick = core.tick;
+        let Core {
+            machines, scratch, ..
+        } = &mut *core;
+        for (index, m) in machines.iter_mut().enumerate() {
+            scratch.clear();
+            m.machine.advance(self.tick_ms, scratch);
+            self.publish(index, m, tick, scratch);
+            if tick.is_multiple_of(self.process_every_ticks) {
+                let s = m.machine.status();
+                self.send(Outgoing::Process {
+                    machine: index,
+                    temperature: s.temperature,
+                    spindle_speed: s.spindle_speed,
+                    at_ms: s.sim_ms,
+                });
+            }
+        }
+    }
+
+    /// Renders machine `index`'s image and queues its events.
+    fn publish(&self, index: usize, m: &SimMachine, tick: u64, events: &[MachineEvent]) {
+        let image = Arc::new(m.spec.layout.render(&m.spec.name, m.machine.status(), tick));
+        if let Some(slot) = self.images.get(index) {
+            *slot.write().unwrap_or_else(PoisonError::into_inner) = image;
+        }
+        for event in events {
+            self.send(Outgoing::Event {
+                machine: index,
+                event: event.clone(),
+            });
+        }
+    }
+
+    /// Queues a message for MQTT; when the queue is full the message is
+    /// dropped and counted: the clock must never wait for a broker.
+    fn send(&self, message: Outgoing) {
+        if let Some(tx) = &self.outgoing
+            && tx.try_send(message).is_err()
+        {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Applies `change` to the machine named `name` and publishes the
+    /// result at once.
+    fn control(
+        &self,
+        name: &str,
+        change: impl FnOnce(&mut Machine, &mut Vec<MachineEvent>),
+    ) -> Result<(), SimError> {
+        let mut core = self.core();
+        let tick = core.tick;
+        let Core {
+            machines, scratch, ..
+        } = &mut *core;
+        let (index, m) = machines
+            .iter_mut()
+            .enumerate()
+            .find(|(_, m)| m.spec.name == name)
+            .ok_or_else(|| SimError::UnknownMachine(name.to_string()))?;
+        scratch.clear();
+        change(&mut m.machine, scratch);
+        self.publish(index, m, tick, scratch);
+        Ok(())
+    }
+}
+
+/// What a machine is and where it is served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MachineInfo {
+    /// Machine name.
+    pub name: String,
+    /// Production line.
+    pub line: String,
+    /// Modbus unit id.
+    pub unit_id: u8,
+    /// The Modbus listeners serving it.
+    pub modbus: Vec<SocketAddr>,
+}
+
+/// MQTT publishing counters.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct MqttStats {
+    /// Messages handed to the MQTT client.
+    pub published: u64,
+    /// Deliberately malformed messages among them.
+    pub malformed: u64,
+    /// Messages dropped because the queue towards the broker was full.
+    pub dropped: u64,
+}
+
+/// Starts simulators.
+pub struct Simulator;
+
+impl Simulator {
+    /// Checks `config`, binds every Modbus listener, starts the clock (unless
+    /// `start_paused`) and the MQTT publisher (if configured). The images
+    /// are served from the first moment; machines start running at
+    /// simulated time 0. Must be called inside a Tokio runtime.
+    pub async fn start(config: SimConfig) -> Result<SimHandle, SimError> {
+        let plan = Plan::from_config(&config)?;
+        let cancel = CancellationToken::new();
+        let tracker = TaskTracker::new();
+        let mqtt_stats = Arc::new(mqtt_publisher::Counters::default());
+        let (outgoing, receiver) = match &plan.mqtt {
+            Some(mqtt) => {
+                let (tx, rx) = mpsc::channel(mqtt.queue);
+                (Some(tx), Some(rx))
+            }
+            None => (None, None),
+        };
+        let machines: Vec<SimMachine> = plan
+            .machines
+            .iter()
+            .enumerate()
+            .map(|(i, spec)| SimMachine {
+                machine: Machine::new(spec.behaviour.clone(), plan.seed, i as u64),
+                spec: spec.clone(),
+            })
+            .collect();
+        let images = machines
+            .iter()
+            .map(|m| {
+                RwLock::new(Arc::new(m.spec.layout.render(
+                    &m.spec.name,
+                    m.machine.status(),
+                    0,
+                )))
+            })
+            .collect();
+        let process_every_ticks = plan
+            .mqtt
+            .as_ref()
+            .map_or(1, |m| (m.process_interval_ms / plan.tick_ms).max(1));
+        let shared = Arc::new(Shared {
+            core: Mutex::new(Core {
+                machines,
+                paused: plan.start_paused,
+                tick: 0,
+                scratch: Vec::new(),
+            }),
+            images,
+            tick_ms: plan.tick_ms,
+            process_every_ticks,
+            outgoing,
+            dropped: AtomicU64::new(0),
+        });
+        // Every subscriber first learns each machine's starting state.
+        for index in 0..plan.machines.len() {
+            shared.send(Outgoing::Event {
+                machine: index,
+                event: MachineEvent::State {
+                    state: crate::machine::MachineState::Running,
+                    fault_code: 0,
+                    at_ms: 0,
+                },
+            });
+        }
+
+        let mut listeners = Vec::new();
+        for spec in &plan.listeners {
+            let listener = tokio::net::TcpListener::bind(&spec.address)
+                .await
+                .map_err(|source| SimError::Bind {
+                    address: spec.address.clone(),
+                    source,
+                })?;
+            let addr = listener.local_addr().map_err(|source| SimError::Bind {
+                address: spec.address.clone(),
+                source,
+            })?;
+            let units =
+                modbus_server::UnitTable::new(spec.machines.iter().map(|&i| (plan.machines[i].unit_id, i)));
+            tracker.spawn(modbus_server::serve(
+                listener,
+                shared.clone(),
+                units,
+                cancel.clone(),
+            ));
+            listeners.push(addr);
+        }
+
+        let epoch_ms = unix_millis_now();
+        if let (Some(mqtt), Some(rx)) = (plan.mqtt.clone(), receiver) {
+            let topics = plan
+                .machines
+                .iter()
+                .map(|m| (m.line.clone(), m.name.clone()))
+                .collect();
+            let publisher =
+                mqtt_publisher::Publisher::new(mqtt, topics, plan.seed, epoch_ms, mqtt_stats.clone());
+            tracker.spawn(publisher.run(rx, cancel.clone()));
+        }
+        tracker.spawn(run_clock(shared.clone(), cancel.clone()));
+        tracker.close();
+
+        tracing::info!(
+            machines = plan.machines.len(),
+            listeners = ?listeners,
+            seed = plan.seed,
+            tick_ms = plan.tick_ms,
+            "machine simulator started"
+        );
+        Ok(SimHandle {
+            plan,
+            shared,
+            listeners,
+            cancel,
+            tracker,
+            mqtt_stats,
+            epoch_ms,
+        })
+    }
+}
+
+fn unix_millis_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
+}
+
+/// Ticks every `tick_ms`. Late ticks are caught up in a burst, so that
+/// simulated time keeps pace with the wall clock.
+async fn run_clock(shared: Arc<Shared>, cancel: CancellationToken) {
+    let mut interval = tokio::time::interval(Duration::from_millis(shared.tick_ms));
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    // The first tick of an interval completes at once; time 0 is already
+    // served, so skip it.
+    interval.tick().await;
+    loop {
+        tokio::select! {
+            _ = interval.tick() => shared.tick(false),
+            () = cancel.cancelled() => break,
+        }
+    }
+}
+
+/// A running simulator. Dropping it leaves the tasks running until the
+/// runtime ends; call [`shutdown`](Self::shutdown) to stop them.
+pub struct SimHandle {
+    plan: Plan,
+    shared: Arc<Shared>,
+    listeners: Vec<SocketAddr>,
+    cancel: CancellationToken,
+    tracker: TaskTracker,
+    mqtt_stats: Arc<mqtt_publisher::Counters>,
+    epoch_ms: i64,
+}
+
+impl SimHandle {
+    /// The address of the first Modbus listener (the one to use when there
+    /// is only one).
+    pub fn local_addr(&self) -> SocketAddr {
+        // Plan::from_config always yields at least one listener, and start
+        // binds each or fails.
+        self.listeners[0]
+    }
+
+    /// The bound addresses of every listener, in configuration order.
+    pub fn modbus_addrs(&self) -> &[SocketAddr] {
+        &self.listeners
+    }
+
+    /// Every machine, in order (explicit ones, then generated ones).
+    pub fn machines(&self) -> Vec<MachineInfo> {
+        (0..self.plan.machines.len())
+            .map(|i| {
+                let spec = &self.plan.machines[i];
+                MachineInfo {
+                    name: spec.name.clone(),
+                    line: spec.line.clone(),
+                    unit_id: spec.unit_id,
+                    modbus: self
+                        .plan
+                        .listeners
+                        .iter()
+                        .zip(&self.listeners)
+                        .filter(|(l, _)| l.machines.contains(&i))
+                        .map(|(_, addr)| *addr)
+                        .collect(),
+                }
+            })
+            .collect()
+    }
+
+    /// The register layout of a machine.
+    pub fn layout(&self, machine: &str) -> Result<&crate::layout::Layout, SimError> {
+        Ok(&self.spec(machine)?.layout)
+    }
+
+    /// The current values of a machine.
+    pub fn status(&self, machine: &str) -> Result<MachineStatus, SimError> {
+        let core = self.shared.core();
+        core.machines
+            .iter()
+            .find(|m| m.spec.name == machine)
+            .map(|m| m.machine.status().clone())
+            .ok_or_else(|| SimError::UnknownMachine(machine.to_string()))
+    }
+
+    /// Puts a machine down with `fault_code` until [`release`](Self::release).
+    /// The registers show it as soon as this returns.
+    pub fn force_fault(&self, machine: &str, fault_code: u16) -> Result<(), SimError> {
+        self.shared
+            .control(machine, |m, ev| m.force_fault(fault_code, ev))
+    }
+
+    /// Stops a machine (idle) until [`release`](Self::release).
+    pub fn force_stop(&self, machine: &str) -> Result<(), SimError> {
+        self.shared.control(machine, |m, ev| m.force_stop(ev))
+    }
+
+    /// Puts a machine in setup until [`release`](Self::release).
+    pub fn force_setup(&self, machine: &str) -> Result<(), SimError> {
+        self.shared.control(machine, |m, ev| m.force_setup(ev))
+    }
+
+    /// Makes a machine run now; random stops and faults apply again.
+    pub fn release(&self, machine: &str) -> Result<(), SimError> {
+        self.shared.control(machine, |m, ev| m.release(ev))
+    }
+
+    /// Sets a machine's good and scrap totals (e.g. `65_534` to see a `u16`
+    /// counter roll over within two parts).
+    pub fn set_counters(&self, machine: &str, good_total: u64, scrap_total: u64) -> Result<(), SimError> {
+        self.shared
+            .control(machine, |m, _| m.set_counters(good_total, scrap_total))
+    }
+
+    /// Stops the clock: nothing changes on its own until
+    /// [`resume`](Self::resume); [`step`](Self::step) still works.
+    pub fn pause(&self) {
+        self.shared.core().paused = true;
+    }
+
+    /// Restarts the clock.
+    pub fn resume(&self) {
+        self.shared.core().paused = false;
+    }
+
+    /// Advances every machine by `ticks` ticks now, paused or not; the
+    /// registers show the result as soon as this returns.
+    pub fn step(&self, ticks: u32) {
+        for _ in 0..ticks {
+            self.shared.tick(true);
+        }
+    }
+
+    /// The tick length.
+    pub fn tick(&self) -> Duration {
+        Duration::from_millis(self.plan.tick_ms)
+    }
+
+    /// MQTT counters (all zero without MQTT).
+    pub fn mqtt_stats(&self) -> MqttStats {
+        MqttStats {
+            published: self.mqtt_stats.published.load(Ordering::Relaxed),
+            malformed: self.mqtt_stats.malformed.load(Ordering::Relaxed),
+            dropped: self.shared.dropped.load(Ordering::Relaxed)
+                + self.mqtt_stats.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Wall-clock Unix milliseconds of simulated time 0 (MQTT timestamps are
+    /// this plus the simulated time).
+    pub fn epoch_unix_millis(&self) -> i64 {
+        self.epoch_ms
+    }
+
+    /// What is served, for people: listeners, machines with unit ids and
+    /// each distinct register layout.
+    pub fn summary(&self) -> String {
+        crate::summary::render(&self.plan, &self.listeners)
+    }
+
+    /// Stops the clock, the listeners (closing client connections) and the
+    /// MQTT publisher (after it flushed what was queued, for at most a few
+    /// seconds), and waits for them.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        self.tracker.wait().await;
+        tracing::info!("machine simulator stopped");
+    }
+
+    fn spec(&self, machine: &str) -> Result<&MachineSpec, SimError> {
+        self.plan
+            .machines
+            .iter()
+            .find(|m| m.name == machine)
+            .ok_or_else(|| SimError::UnknownMachine(machine.to_string()))
+    }
+}
