@@ -81,6 +81,8 @@ fn store_batch(
     {
         let mut existing =
             tx.prepare_cached("SELECT event_id FROM events WHERE stream_id = ?1 AND seq = ?2")?;
+        let mut stored_by_id =
+            tx.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1 AND tenant_id = ?2")?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (tenant_id, stream_id, seq, event_id, kind, known_kind, occurred_at, received_at, raw)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (event_id) DO NOTHING",
@@ -90,7 +92,17 @@ fn store_batch(
                 let stored_id: Option<Vec<u8>> = existing
                     .query_row(params![stream_id, ev.seq.0], |r| r.get(0))
                     .optional()?;
-                if stored_id.as_deref() != Some(&ev.event_id[..]) {
+                let same = match stored_id {
+                    Some(id) => id == ev.event_id,
+                    // No row at this number: it came as a duplicate by id (the
+                    // agent held the event twice) and is stored under another
+                    // number. The same id again is a retry, not a conflict.
+                    None => stored_by_id
+                        .query_row(params![&ev.event_id[..], auth.tenant_id], |_| Ok(()))
+                        .optional()?
+                        .is_some(),
+                };
+                if !same {
                     return Ok(Err(IngestRejection::Conflict {
                         acked: Seq(acked),
                         seq: ev.seq,
