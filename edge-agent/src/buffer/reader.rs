@@ -4,6 +4,7 @@ use super::BufferError;
 use super::schema::open_reader;
 use mes_protocols::{Seq, SeqRange};
 use rusqlite::{Connection, params};
+use std::collections::HashSet;
 use std::path::Path;
 
 /// Most dropped ranges one batch carries.
@@ -39,12 +40,13 @@ impl BatchReader {
     /// transaction so events and dropped ranges agree.
     pub fn next_batch(&mut self, after: Seq, limit: usize) -> rusqlite::Result<Option<PendingBatch>> {
         let tx = self.conn.transaction()?;
-        let events: Vec<(Seq, String)> = tx
+        let mut events: Vec<(Seq, String)> = tx
             .prepare_cached("SELECT seq, record FROM events WHERE seq > ?1 ORDER BY seq LIMIT ?2")?
             .query_map(params![after.0, limit as i64], |r| {
                 Ok((Seq(r.get(0)?), r.get(1)?))
             })?
             .collect::<rusqlite::Result<_>>()?;
+        end_before_repeated_id(&mut events);
         let bound = events.last().map_or(i64::MAX, |(s, _)| s.0 as i64);
         let dropped: Vec<SeqRange> = tx
             .prepare_cached(
@@ -59,7 +61,6 @@ impl BatchReader {
             })?
             .collect::<rusqlite::Result<_>>()?;
         tx.commit()?;
-        let mut events = events;
         if dropped.len() == MAX_RANGES {
             // Too many ranges to send at once: end this batch at the last
             // range read, so the batch still covers its numbers exactly.
@@ -83,5 +84,26 @@ impl BatchReader {
             events,
             dropped,
         }))
+    }
+}
+
+/// Ends the batch before the second copy of an event id. The buffer holds an
+/// id twice when a producer resent a request whose first attempt was
+/// committed but not answered (the agent was killed mid-request). The hub
+/// refuses a batch naming an id twice (`duplicate_event_id`), on every retry,
+/// which would stall sync for good; sent in a later batch, the second copy
+/// is acknowledged as a duplicate like any resent event.
+fn end_before_repeated_id(events: &mut Vec<(Seq, String)>) {
+    #[derive(serde::Deserialize)]
+    struct Id<'a> {
+        #[serde(borrow)]
+        id: &'a str,
+    }
+    let mut seen = HashSet::with_capacity(events.len());
+    let repeated = events.iter().position(|(_, record)| {
+        serde_json::from_str::<Id<'_>>(record).is_ok_and(|r| !seen.insert(r.id.to_owned()))
+    });
+    if let Some(i) = repeated {
+        events.truncate(i);
     }
 }
