@@ -1,6 +1,22 @@
 //! MQTT subscriptions (rumqttc): topics mapped to devices and tags.
-//! Filled in by the MQTT source work; see `config.rs`.
+//!
+//! Shape: [`config`](MqttConfig) (the `[mqtt]` section, parsed once into
+//! [`MqttSettings`]), `topic` (filters with named `+var` levels, name
+//! templates), `payload` (plain and JSON decoding), `route` (message to
+//! observations), `tls` (rustls with ring) and `client` (the connection task
+//! and its delivery guarantees, see [`run`]).
 
+mod client;
 mod config;
+mod payload;
+mod route;
+mod tls;
+mod topic;
 
-pub use config::MqttConfig;
+#[cfg(test)]
+mod broker_tests;
+#[cfg(test)]
+mod config_tests;
+
+pub use client::run;
+pub use config::{ENV_MQTT_PASSWORD, MqttConfig, MqttSettings, PayloadFormat, Secret, SubscriptionConfig};

@@ -1,0 +1,1 @@
+//! Tests against a real Mosquitto broker (filled in next).
