@@ -419,3 +419,49 @@ async fn agents_list_needs_an_api_token_of_the_tenant() {
         .expect("json");
     assert_eq!(list["items"].as_array().map(Vec::len), Some(1));
 }
+
+#[tokio::test]
+async fn the_same_event_id_in_two_tenants_is_stored_for_each() {
+    let f = fixture().await;
+    f.hub.cli(&["tenant", "add", "globex"]).expect("tenant");
+    f.hub
+        .cli(&["site", "add", "--tenant", "globex", "works"])
+        .expect("site");
+    let other = f
+        .hub
+        .cli(&["agent", "add", "--tenant", "globex", "--site", "works"])
+        .expect("agent");
+    let value = |key: &str| {
+        other
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .map(|v| {
+                v.trim()
+                    .trim_start_matches('=')
+                    .trim()
+                    .trim_matches('"')
+                    .to_string()
+            })
+            .expect("printed")
+    };
+    let (other_id, other_token) = (value("agent_id"), value("token"));
+    let event = draft(1);
+    let body = batch(
+        &header(&f.creds.agent_id, Incarnation::new_v7(), 1, 1),
+        &[(1, &event)],
+    );
+    let (status, ack) = f.post(&f.creds.agent_token, body).await;
+    assert_eq!(
+        (status, ack["stored"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "{ack}"
+    );
+    let body = batch(&header(&other_id, Incarnation::new_v7(), 1, 1), &[(1, &event)]);
+    let (status, ack) = f.post(&other_token, body).await;
+    assert_eq!(
+        (status, ack["stored"].as_u64()),
+        (StatusCode::OK, Some(1)),
+        "another tenant's id is no duplicate: {ack}"
+    );
+    assert_eq!(f.rows(), 2);
+}

@@ -85,7 +85,7 @@ fn store_batch(
             tx.prepare_cached("SELECT 1 FROM events WHERE event_id = ?1 AND tenant_id = ?2")?;
         let mut insert = tx.prepare_cached(
             "INSERT INTO events (tenant_id, stream_id, seq, event_id, kind, known_kind, occurred_at, received_at, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (event_id) DO NOTHING",
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (tenant_id, event_id) DO NOTHING",
         )?;
         for ev in &batch.events {
             if ev.seq.0 <= acked {

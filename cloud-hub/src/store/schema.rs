@@ -2,7 +2,10 @@
 
 use rusqlite::Connection;
 
-const MIGRATIONS: &[&str] = &[include_str!("../../migrations/0001_core.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../../migrations/0001_core.sql"),
+    include_str!("../../migrations/0002_event_id_per_tenant.sql"),
+];
 
 /// Applies the migrations the database has not seen yet.
 pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
