@@ -65,6 +65,9 @@ pub async fn run(
         };
         let Some(why) = broken else { break };
         announce(&sink, &spec, &mut state, LinkState::Down, Some(why)).await;
+        // The equipment forgot the tag values when it went offline: report
+        // every tag again after reconnecting, changed or not.
+        state.last_reported.clear();
         let delay = backoff.next_delay();
         tokio::select! {
             _ = tokio::time::sleep(delay) => {}
