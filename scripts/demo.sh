@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# One-command demo: the hub on an embedded SQLite file, an edge agent with its
-# built-in event generator, syncing to it. Everything lives in ./demo-data.
+# One-command demo: the hub on an embedded SQLite file, three simulated
+# machines served over Modbus TCP by machine-sim, and an edge agent polling
+# them and syncing to the hub. Everything lives in ./demo-data.
 # Ctrl-C stops both cleanly (the agent commits its buffer before exiting).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,10 +9,11 @@ cd "$(dirname "$0")/.."
 DATA="${MES_DEMO_DIR:-demo-data}"
 HUB_PORT="${MES_DEMO_HUB_PORT:-8080}"
 AGENT_PORT="${MES_DEMO_AGENT_PORT:-8081}"
+SIM_PORT="${MES_DEMO_SIM_PORT:-5020}"
 mkdir -p "$DATA"
 
 echo "building (first run takes a few minutes)..."
-cargo build --quiet -p cloud-hub -p edge-agent
+cargo build --quiet -p cloud-hub -p edge-agent -p machine-sim
 BIN="${CARGO_TARGET_DIR:-target}/debug"
 
 cat > "$DATA/hub.toml" <<TOML
@@ -21,18 +23,48 @@ listen = "127.0.0.1:$HUB_PORT"
 url = "sqlite://$DATA/hub.db"
 TOML
 
-cat > "$DATA/agent.toml" <<TOML
+{
+  cat <<TOML
 [hub]
 url = "http://127.0.0.1:$HUB_PORT"
 [buffer]
 path = "$DATA/agent-buffer.db"
 [http]
 listen = "127.0.0.1:$AGENT_PORT"
-[generator]
-enabled = true
-events_per_sec = 50
-equipment = ["press-1", "press-2", "lathe-1", "mill-1"]
 TOML
+  for unit in 1 2 3; do
+    name="sim-0$unit"
+    cat <<TOML
+
+[[modbus]]
+name = "$name"
+address = "127.0.0.1:$SIM_PORT"
+unit_id = $unit
+[[modbus.poll_groups]]
+name = "machine"
+interval_ms = 200
+tags = [
+  { name = "run", area = "coil", address = 0, type = "bool" },
+  { name = "setup", area = "coil", address = 1, type = "bool" },
+  { name = "fault_code", area = "holding_register", address = 1, type = "u16" },
+  { name = "good_count", area = "holding_register", address = 2, type = "u16" },
+  { name = "scrap_count", area = "holding_register", address = 3, type = "u16" },
+  { name = "temperature", area = "holding_register", address = 4, type = "f32", order = "cdab", deadband = 1.0 },
+  { name = "spindle_speed", area = "holding_register", address = 6, type = "f32", order = "cdab", deadband = 100.0 },
+]
+[[equipment]]
+name = "$name"
+device = "$name"
+values = ["temperature", "spindle_speed"]
+states = [
+  { state = "down", tag = "fault_code", op = "ne", value = 0, reason_tag = "fault_code" },
+  { state = "setup", tag = "setup", op = "true" },
+  { state = "running", tag = "run", op = "true" },
+]
+counters = { good = { tag = "good_count", width = 16 }, scrap = { tag = "scrap_count", width = 16 } }
+TOML
+  done
+} > "$DATA/agent.toml"
 
 hub() { "$BIN/cloud-hub" -c "$DATA/hub.toml" "$@"; }
 
@@ -62,14 +94,16 @@ wait_healthy() {
 
 "$BIN/cloud-hub" -c "$DATA/hub.toml" serve 2>"$DATA/hub.log" &
 HUB_PID=$!
+"$BIN/machine-sim" --machines 3 --modbus "127.0.0.1:$SIM_PORT" --seed 7 >"$DATA/machine-sim.log" 2>&1 &
+SIM_PID=$!
 "$BIN/edge-agent" run -c "$DATA/agent.toml" 2>"$DATA/agent.log" &
 AGENT_PID=$!
 stop() {
   echo; echo "stopping..."
   kill -TERM "$AGENT_PID" 2>/dev/null || true
   wait "$AGENT_PID" 2>/dev/null || true
-  kill -TERM "$HUB_PID" 2>/dev/null || true
-  wait "$HUB_PID" 2>/dev/null || true
+  kill -TERM "$HUB_PID" "$SIM_PID" 2>/dev/null || true
+  wait "$HUB_PID" "$SIM_PID" 2>/dev/null || true
   echo "stopped; data kept in $DATA (delete it to start over)"
 }
 trap stop INT TERM
@@ -83,9 +117,11 @@ MES demo running.
   agent metrics       http://127.0.0.1:$AGENT_PORT/metrics
   hub health          http://127.0.0.1:$HUB_PORT/healthz
   hub metrics         http://127.0.0.1:$HUB_PORT/metrics
+  simulated machines  Modbus TCP 127.0.0.1:$SIM_PORT, unit ids 1-3 (layout in $DATA/machine-sim.log)
+  probe the machines  ${BIN}/edge-agent probe -c $DATA/agent.toml
   agents and sync     curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/agents
                       (tokens are in $DATA/credentials.env)
-  logs                $DATA/hub.log, $DATA/agent.log
+  logs                $DATA/hub.log, $DATA/agent.log, $DATA/machine-sim.log
 Press Ctrl-C to stop.
 TXT
 wait
