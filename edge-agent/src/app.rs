@@ -64,6 +64,15 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         &mut tasks,
         &shutdown,
     )?;
+    // The MQTT source (sources/mqtt) feeds the same observation sink.
+    if let Some(mqtt) = &config.mqtt {
+        let settings = mqtt.parse("configuration").context("the [mqtt] section")?;
+        tasks.spawn(crate::sources::mqtt::run(
+            settings,
+            observation_sink.clone(),
+            shutdown.clone(),
+        ));
+    }
 
     if config.generator.enabled {
         tasks.spawn(crate::generator::run(

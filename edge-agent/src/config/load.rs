@@ -96,6 +96,9 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
     }
     let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
     let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
+    if let Some(mqtt) = &config.mqtt {
+        mqtt.validate(file)?;
+    }
     if config.mqtt.is_none() {
         for (i, e) in equipment.iter().enumerate() {
             if !devices.iter().any(|d| d.name == e.device) {

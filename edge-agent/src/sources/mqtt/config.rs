@@ -86,7 +86,9 @@ pub struct SubscriptionConfig {
     #[serde(default)]
     pub tag: Option<String>,
     /// With `payload = "json"`: tag name = JSON field path, with dots and array
-    /// indices, e.g. `{ state = "state", temperature = "data.temp" }`.
+    /// indices, e.g. `{ state = "state", temperature = "data.temp" }`. A field
+    /// missing from a message is counted as bad input, unless its path ends
+    /// in `?` (`fault_code = "fault_code?"`): then the tag is just skipped.
     #[serde(default)]
     pub fields: BTreeMap<String, String>,
     /// With `payload = "json"`: field holding the device's time (RFC 3339 text

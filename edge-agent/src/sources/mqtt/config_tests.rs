@@ -293,3 +293,13 @@ fn unknown_keys_and_missing_required_keys_are_refused_by_the_loader() {
         load_from_str("agent.toml", &variant("payload = \"value\"", "payload = \"xml\"")).expect_err("enum");
     assert_eq!(err.key, "mqtt.subscriptions[0].payload");
 }
+
+#[test]
+fn the_agent_config_loader_checks_the_mqtt_section() {
+    let mut file = tempfile::NamedTempFile::new().expect("temp file");
+    let text = variant("plant/+line/+machine/state", "plant/#/state");
+    std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+    let err = crate::config::load(Some(file.path())).expect_err("invalid topic");
+    assert_eq!(err.key, "mqtt.subscriptions[0].topic");
+    assert_eq!(err.file, file.path().display().to_string());
+}

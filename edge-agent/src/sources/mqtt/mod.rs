@@ -17,6 +17,8 @@ mod topic;
 mod broker_tests;
 #[cfg(test)]
 mod config_tests;
+#[cfg(test)]
+mod test_support;
 
 pub use client::run;
 pub use config::{ENV_MQTT_PASSWORD, MqttConfig, MqttSettings, PayloadFormat, Secret, SubscriptionConfig};

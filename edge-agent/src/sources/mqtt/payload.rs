@@ -66,16 +66,23 @@ enum Step {
 }
 
 /// A path to a field of a JSON document: object keys separated by dots,
-/// array indices in brackets (`data.temp`, `axes[0].speed`, `[2]`).
+/// array indices in brackets (`data.temp`, `axes[0].speed`, `[2]`). A
+/// trailing `?` makes the field optional (`fault_code?`): a document without
+/// it (or with `null`) is not bad input, the tag is just not observed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JsonPath {
     raw: String,
     steps: Vec<Step>,
+    optional: bool,
 }
 
 impl JsonPath {
     /// Parses a field path.
     pub fn parse(raw: &str) -> Result<Self, PathError> {
+        let (raw, optional) = match raw.strip_suffix('?') {
+            Some(body) => (body, true),
+            None => (raw, false),
+        };
         if raw.is_empty() {
             return Err(PathError::Empty);
         }
@@ -115,6 +122,7 @@ impl JsonPath {
         Ok(Self {
             raw: raw.to_string(),
             steps,
+            optional,
         })
     }
 
@@ -126,15 +134,19 @@ impl JsonPath {
         })
     }
 
-    /// The field as a tag value.
-    pub fn value(&self, doc: &Value) -> Result<TagValue, PayloadError> {
-        let field = self
-            .get(doc)
-            .ok_or_else(|| PayloadError::Missing(self.raw.clone()))?;
-        json_value(field).ok_or_else(|| PayloadError::WrongType {
-            path: self.raw.clone(),
-            found: kind(field),
-        })
+    /// The field as a tag value; `None` when an optional field is absent.
+    pub fn value(&self, doc: &Value) -> Result<Option<TagValue>, PayloadError> {
+        let field = match self.get(doc) {
+            None | Some(Value::Null) if self.optional => return Ok(None),
+            None => return Err(PayloadError::Missing(self.raw.clone())),
+            Some(field) => field,
+        };
+        json_value(field)
+            .map(Some)
+            .ok_or_else(|| PayloadError::WrongType {
+                path: self.raw.clone(),
+                found: kind(field),
+            })
     }
 
     /// The field as a timestamp, `None` when the document has no such field.
@@ -244,18 +256,21 @@ mod tests {
     fn paths_walk_objects_and_arrays() {
         let doc = json!({"data": {"temp": 21.5, "axes": [{"speed": 1200}, {"speed": 900}]},
                          "state": "run", "ok": true, "big": 18446744073709551615u64});
-        assert_eq!(path("data.temp").value(&doc), Ok(TagValue::Float(21.5)));
-        assert_eq!(path("data.axes[1].speed").value(&doc), Ok(TagValue::Int(900)));
-        assert_eq!(path("state").value(&doc), Ok(TagValue::Text("run".into())));
-        assert_eq!(path("ok").value(&doc), Ok(TagValue::Bool(true)));
+        assert_eq!(path("data.temp").value(&doc), Ok(Some(TagValue::Float(21.5))));
+        assert_eq!(
+            path("data.axes[1].speed").value(&doc),
+            Ok(Some(TagValue::Int(900)))
+        );
+        assert_eq!(path("state").value(&doc), Ok(Some(TagValue::Text("run".into()))));
+        assert_eq!(path("ok").value(&doc), Ok(Some(TagValue::Bool(true))));
         assert_eq!(
             path("big").value(&doc),
-            Ok(TagValue::Float(18446744073709551615.0))
+            Ok(Some(TagValue::Float(18446744073709551615.0)))
         );
-        assert_eq!(path("[1]").value(&json!([5, 6])), Ok(TagValue::Int(6)));
+        assert_eq!(path("[1]").value(&json!([5, 6])), Ok(Some(TagValue::Int(6))));
         assert_eq!(
             path("m[0][1]").value(&json!({"m": [[1, 2]]})),
-            Ok(TagValue::Int(2))
+            Ok(Some(TagValue::Int(2)))
         );
     }
 
@@ -294,6 +309,17 @@ mod tests {
                 ..
             })
         ));
+    }
+
+    #[test]
+    fn optional_fields_may_be_absent_but_not_wrong() {
+        let p = path("fault_code?");
+        assert_eq!(p.to_string(), "fault_code");
+        assert_eq!(p.value(&json!({"state": "idle"})), Ok(None));
+        assert_eq!(p.value(&json!({"fault_code": null})), Ok(None));
+        assert_eq!(p.value(&json!({"fault_code": 205})), Ok(Some(TagValue::Int(205))));
+        assert!(p.value(&json!({"fault_code": {}})).is_err());
+        assert_eq!(JsonPath::parse("?"), Err(PathError::Empty));
     }
 
     #[test]

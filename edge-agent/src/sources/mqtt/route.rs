@@ -134,7 +134,7 @@ impl Router {
         };
         match &sub.mapping {
             Mapping::Value { tag } => {
-                let value = plain_value(payload);
+                let value = plain_value(payload).map(Some);
                 out.tag(&device, tag, &captures, received, value);
             }
             Mapping::Json { fields, timestamp } => {
@@ -174,8 +174,11 @@ impl Mapped {
         tag: &Name,
         captures: &Captures<'_>,
         at: Timestamp,
-        value: Result<crate::sources::TagValue, PayloadError>,
+        value: Result<Option<crate::sources::TagValue>, PayloadError>,
     ) {
+        if let Ok(None) = value {
+            return; // an optional field the document does not have
+        }
         let tag = match tag.resolve(captures) {
             Ok(tag) => tag,
             Err(why) => {
@@ -184,7 +187,8 @@ impl Mapped {
             }
         };
         match value {
-            Ok(value) => self.observations.push(Observation {
+            Ok(None) => {}
+            Ok(Some(value)) => self.observations.push(Observation {
                 device: device.clone(),
                 at,
                 kind: ObservationKind::Tag { tag, value },
