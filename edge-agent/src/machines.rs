@@ -6,7 +6,7 @@ use crate::buffer::Buffer;
 use crate::config::AgentConfig;
 use crate::equipment::{self, EquipmentBoard, EquipmentModel, parse_equipment};
 use crate::sources::modbus::{self, ModbusStats, parse_devices};
-use crate::sources::{Observation, ObservationSink};
+use crate::sources::{Envelope, ObservationSink};
 use anyhow::Context;
 use mes_protocols::Code;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub fn start(
     config: &AgentConfig,
     buffer: &Buffer,
     sink: &ObservationSink,
-    observations: mpsc::Receiver<Observation>,
+    observations: mpsc::Receiver<Envelope>,
     tasks: &mut JoinSet<()>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<MachineViews> {

@@ -8,7 +8,7 @@
 
 use super::model::{EquipmentModel, EquipmentStatus, ModelOutput};
 use crate::buffer::{Buffer, PreparedEvent};
-use crate::sources::{Observation, ObservationKind};
+use crate::sources::{Envelope, Observation, ObservationKind};
 use crate::uplink::Backoff;
 use mes_protocols::event::{DeviceCommunicationChanged, LinkState};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
@@ -46,7 +46,7 @@ pub async fn run(
     mut models: Vec<EquipmentModel>,
     devices: HashMap<Code, Vec<usize>>,
     buffer: Buffer,
-    mut rx: mpsc::Receiver<Observation>,
+    mut rx: mpsc::Receiver<Envelope>,
     board: Arc<EquipmentBoard>,
     shutdown: CancellationToken,
 ) {
@@ -54,6 +54,7 @@ pub async fn run(
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::with_capacity(MAX_BATCH);
+    let mut receipts = Vec::new();
     loop {
         let mut out = ModelOutput::default();
         tokio::select! {
@@ -61,8 +62,9 @@ pub async fn run(
                 if n == 0 {
                     break;
                 }
-                for obs in batch.drain(..) {
-                    apply(&mut models, &devices, &obs, &mut out);
+                for envelope in batch.drain(..) {
+                    apply(&mut models, &devices, &envelope.observation, &mut out);
+                    receipts.extend(envelope.committed);
                 }
             }
             _ = tick.tick() => {
@@ -73,15 +75,21 @@ pub async fn run(
             }
             _ = shutdown.cancelled() => {
                 rx.close();
-                while let Some(obs) = rx.recv().await {
-                    apply(&mut models, &devices, &obs, &mut out);
+                while let Some(envelope) = rx.recv().await {
+                    apply(&mut models, &devices, &envelope.observation, &mut out);
+                    receipts.extend(envelope.committed);
                 }
-                commit(&buffer, out, &shutdown).await;
+                if commit(&buffer, out, &shutdown).await {
+                    fire(&mut receipts);
+                }
                 board.update(&models);
                 break;
             }
         }
-        commit(&buffer, out, &shutdown).await;
+        if commit(&buffer, out, &shutdown).await {
+            fire(&mut receipts);
+        }
+        receipts.clear();
         board.update(&models);
     }
 }
@@ -116,9 +124,18 @@ fn apply(
     }
 }
 
-async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken) {
+/// Tells every waiting source that its observations are committed.
+fn fire(receipts: &mut Vec<tokio::sync::oneshot::Sender<()>>) {
+    for receipt in receipts.drain(..) {
+        let _ = receipt.send(());
+    }
+}
+
+/// Commits the output; true when it is durable (or there was nothing to
+/// commit), false when it could not be stored.
+async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken) -> bool {
     if out.events.is_empty() && out.state.is_empty() {
-        return;
+        return true;
     }
     let events: Vec<PreparedEvent> = out
         .events
@@ -134,18 +151,18 @@ async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken)
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
         match buffer.append_with_state(events.clone(), out.state.clone()).await {
-            Ok(_) => return,
+            Ok(_) => return true,
             Err(crate::buffer::BufferError::Closed) => {
                 tracing::error!(
                     events = events.len(),
                     "buffer closed before equipment events could be stored"
                 );
-                return;
+                return false;
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot store equipment events; retrying");
                 if shutdown.is_cancelled() && backoff.failures() > 5 {
-                    return;
+                    return false;
                 }
                 tokio::time::sleep(backoff.next_delay()).await;
             }

@@ -11,7 +11,7 @@ pub mod mqtt;
 mod sink;
 mod value;
 
-pub use sink::{ObservationSink, SourceStats, observation_channel};
+pub use sink::{Envelope, ObservationSink, SourceStats, observation_channel};
 pub use value::TagValue;
 
 use mes_protocols::event::LinkState;

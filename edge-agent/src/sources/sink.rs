@@ -9,7 +9,7 @@
 use super::Observation;
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Observations waiting for the equipment model, at most.
 const CHANNEL_CAPACITY: usize = 10_000;
@@ -27,15 +27,26 @@ impl SourceStats {
     }
 }
 
+/// An observation on its way to the equipment model, with an optional
+/// receipt that fires once the events it produced (if any) are committed to
+/// the buffer.
+#[derive(Debug)]
+pub struct Envelope {
+    /// What was observed.
+    pub observation: Observation,
+    /// Fired after the commit that covers this observation.
+    pub committed: Option<oneshot::Sender<()>>,
+}
+
 /// Where sources put what they observe.
 #[derive(Clone)]
 pub struct ObservationSink {
-    tx: mpsc::Sender<Observation>,
+    tx: mpsc::Sender<Envelope>,
     stats: Arc<SourceStats>,
 }
 
 /// A sink and the receiving end for the equipment model.
-pub fn observation_channel(stats: Arc<SourceStats>) -> (ObservationSink, mpsc::Receiver<Observation>) {
+pub fn observation_channel(stats: Arc<SourceStats>) -> (ObservationSink, mpsc::Receiver<Envelope>) {
     let (tx, rx) = mpsc::channel(CHANNEL_CAPACITY);
     (ObservationSink { tx, stats }, rx)
 }
@@ -44,7 +55,30 @@ impl ObservationSink {
     /// Hands an observation to the equipment model; waits while the channel
     /// is full. Returns false when the model has stopped (shutdown).
     pub async fn send(&self, observation: Observation) -> bool {
-        self.tx.send(observation).await.is_ok()
+        self.tx
+            .send(Envelope {
+                observation,
+                committed: None,
+            })
+            .await
+            .is_ok()
+    }
+
+    /// Like [`send`](Self::send), and returns a receipt that resolves once
+    /// the observation (and everything sent before it) is durably committed
+    /// to the buffer; it errors if the commit failed or the agent stopped
+    /// first. `None` when the model has stopped. Sources whose devices
+    /// redeliver unacknowledged data (MQTT QoS 1) acknowledge on the receipt.
+    pub async fn send_with_receipt(&self, observation: Observation) -> Option<oneshot::Receiver<()>> {
+        let (tx, rx) = oneshot::channel();
+        self.tx
+            .send(Envelope {
+                observation,
+                committed: Some(tx),
+            })
+            .await
+            .ok()?;
+        Some(rx)
     }
 
     /// Counts and logs bad input from `device` (`source` names where:

@@ -176,8 +176,11 @@ async fn mqtt_qos1_messages_published_while_disconnected_arrive_after_a_broker_r
             .publish(&format!("{p}/l1/m1/state"), i.to_string().as_bytes())
             .await;
     }
-    while let Ok(observation) = agent.rx.try_recv() {
-        agent.seen.push(observation);
+    while let Ok(envelope) = agent.rx.try_recv() {
+        if let Some(receipt) = envelope.committed {
+            let _ = receipt.send(());
+        }
+        agent.seen.push(envelope.observation);
     }
     assert_eq!(
         links(&agent.seen, "test-broker"),

@@ -46,6 +46,7 @@ use rumqttc::{
 };
 use std::collections::VecDeque;
 use std::time::Duration;
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 /// Requests (acks, subscriptions) queued for the event loop, at most.
@@ -108,8 +109,9 @@ struct Connection {
     link: Option<LinkState>,
     /// Subscriptions still to be queued for the current connection.
     resubscribe: bool,
-    /// Handled messages whose acks did not fit in the request queue yet.
-    acks: VecDeque<Publish>,
+    /// Handled messages, in order, waiting for their commit receipt (`None`:
+    /// nothing to commit) and then for room in the request queue.
+    acks: VecDeque<(Publish, Option<oneshot::Receiver<()>>)>,
     shutdown: CancellationToken,
 }
 
@@ -120,6 +122,7 @@ impl Connection {
         let event = tokio::select! {
             biased;
             () = self.shutdown.cancelled() => return false,
+            () = front_committed(&mut self.acks) => return true,
             event = events.poll() => event,
         };
         match event {
@@ -171,13 +174,23 @@ impl Connection {
         for bad in &mapped.bad {
             self.sink.bad_input(&bad.device, &publish.topic, &bad.reason);
         }
-        for observation in mapped.observations {
-            if !self.send(observation).await {
+        let count = mapped.observations.len();
+        let mut receipt = None;
+        for (i, observation) in mapped.observations.into_iter().enumerate() {
+            // The last observation's commit covers the ones before it: the
+            // equipment task commits in arrival order.
+            let sent = if i + 1 == count {
+                receipt = self.send_with_receipt(observation).await;
+                receipt.is_some()
+            } else {
+                self.send(observation).await
+            };
+            if !sent {
                 // Not acked: the broker redelivers it to the next session.
                 return false;
             }
         }
-        self.acks.push_back(publish);
+        self.acks.push_back((publish, receipt));
         self.queue_requests();
         true
     }
@@ -197,11 +210,29 @@ impl Connection {
                 Err(e) => tracing::debug!(error = %e, "request queue full; subscribing on the next poll"),
             }
         }
-        while let Some(publish) = self.acks.front() {
+        while let Some((publish, receipt)) = self.acks.front_mut() {
+            match receipt.as_mut().map(|r| r.try_recv()) {
+                None | Some(Ok(())) => {}
+                Some(Err(oneshot::error::TryRecvError::Empty)) => break,
+                Some(Err(oneshot::error::TryRecvError::Closed)) => {
+                    // Not committed (buffer failure or shutdown): leave it
+                    // unacknowledged so the broker redelivers it.
+                    self.acks.pop_front();
+                    continue;
+                }
+            }
             if self.client.try_ack(publish).is_err() {
                 break;
             }
             self.acks.pop_front();
+        }
+    }
+
+    async fn send_with_receipt(&self, observation: Observation) -> Option<oneshot::Receiver<()>> {
+        tokio::select! {
+            biased;
+            () = self.shutdown.cancelled() => None,
+            receipt = self.sink.send_with_receipt(observation) => receipt,
         }
     }
 
@@ -254,5 +285,24 @@ impl Connection {
             tracing::debug!("MQTT disconnect timed out");
         }
         tracing::info!("MQTT source stopped");
+    }
+}
+
+/// Resolves when the oldest message waiting for its commit receipt gets it
+/// (so its ack goes out without waiting for the next broker event); never
+/// when nothing waits.
+async fn front_committed(acks: &mut VecDeque<(Publish, Option<oneshot::Receiver<()>>)>) {
+    let committed = match acks.front_mut().and_then(|(_, r)| r.as_mut()) {
+        Some(receipt) => receipt.await.is_ok(),
+        None => return std::future::pending().await,
+    };
+    if committed {
+        // Consumed: mark it ready for `queue_requests`.
+        if let Some((_, slot)) = acks.front_mut() {
+            *slot = None;
+        }
+    } else {
+        // Not committed: leave it unacknowledged for redelivery.
+        acks.pop_front();
     }
 }

@@ -4,7 +4,7 @@
 
 use super::config::MqttSettings;
 use crate::config::load_from_str;
-use crate::sources::{Observation, ObservationKind, SourceStats, observation_channel};
+use crate::sources::{Envelope, Observation, ObservationKind, SourceStats, observation_channel};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -56,7 +56,7 @@ pub fn settings(broker: &str, client_id: &str, clean: bool, reconnect_ms: u64, s
 /// The source under test, running on its own task.
 pub struct Agent {
     /// What the source observed.
-    pub rx: mpsc::Receiver<Observation>,
+    pub rx: mpsc::Receiver<Envelope>,
     /// Everything received from `rx` so far.
     pub seen: Vec<Observation>,
     /// The bad-input counters.
@@ -86,7 +86,13 @@ impl Agent {
         let deadline = Instant::now() + within;
         while !done(&self.seen) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(observation)) => self.seen.push(observation),
+                Ok(Some(envelope)) => {
+                    // Stands in for the equipment task's commit.
+                    if let Some(receipt) = envelope.committed {
+                        let _ = receipt.send(());
+                    }
+                    self.seen.push(envelope.observation);
+                }
                 _ => return false,
             }
         }
