@@ -1,25 +1,24 @@
 //! The running MQTT source: one broker connection, polled by one task that
 //! connects, (re)subscribes, maps each message and acknowledges it only after
-//! its observations were accepted by the sink.
+//! the events it produced are committed to the buffer.
 //!
 //! # Guarantees
 //!
-//! - **Acknowledgement after hand-off.** Manual acks are on: a QoS 1 message
-//!   is PUBACKed (a QoS 2 message PUBRECed) only after every observation it
-//!   produced was accepted by the [`ObservationSink`], i.e. placed in the
-//!   bounded channel to the equipment model (bad input is counted, then
-//!   acknowledged too: redelivery would not make it good). If the agent stops
-//!   or crashes, or the connection drops, before that point, the broker still
+//! - **Acknowledgement after commit.** Manual acks are on: a QoS 1 message
+//!   is PUBACKed (a QoS 2 message PUBRECed) only after the commit receipt of
+//!   its last observation fired, i.e. the equipment task committed the
+//!   resulting events to the SQLite buffer (`ObservationSink::send_with_receipt`;
+//!   the task commits in arrival order, so the last receipt covers the
+//!   message's earlier observations). Bad input is counted, then acknowledged
+//!   (redelivery would not make it good). If the agent stops or crashes (even
+//!   kill -9), or the connection drops, before the commit, the broker still
 //!   holds the message and redelivers it on reconnection, provided the
 //!   session is persistent (`clean_session = false`, stable `client_id`) and
 //!   the broker itself kept it (Mosquitto: `persistence true` across its own
-//!   restarts).
-//! - **What it does not cover.** The channel is in memory: an agent crash
-//!   after the hand-off but before the equipment model commits the event to
-//!   the SQLite buffer loses what is in the channel. Closing that gap needs a
-//!   commit receipt from the buffer back through the sink. Delivery is at
-//!   least once: a message whose ack was lost with the connection comes back
-//!   and is observed twice.
+//!   restarts). Later messages are processed while earlier ones wait for
+//!   their commit, so throughput is not one fsync per message.
+//! - **At least once.** A message whose ack was lost with the connection
+//!   comes back and is observed twice.
 //! - **Acks stay on their connection.** Acks not yet written when the
 //!   connection drops are discarded (rumqttc does the same with its queue),
 //!   because packet ids are per session exchange: a stale ack could
