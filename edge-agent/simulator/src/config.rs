@@ -11,7 +11,7 @@ use serde::Deserialize;
 use std::path::Path;
 
 /// The whole simulator configuration (the TOML file's top level).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SimConfig {
     /// Seed of every random choice (stops, faults, scrap, noise). The same
@@ -59,6 +59,23 @@ fn default_tick_ms() -> u64 {
     100
 }
 
+impl Default for SimConfig {
+    /// What an empty file gives: seed 1, 100 ms ticks, no machines yet.
+    fn default() -> Self {
+        Self {
+            seed: default_seed(),
+            tick_ms: default_tick_ms(),
+            start_paused: false,
+            behaviour: BehaviourConfig::default(),
+            layout: LayoutConfig::default(),
+            generate: GenerateConfig::default(),
+            machines: Vec::new(),
+            listeners: Vec::new(),
+            mqtt: None,
+        }
+    }
+}
+
 impl SimConfig {
     /// Reads and parses a config file; errors name the file, key and reason.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
@@ -78,8 +95,6 @@ impl SimConfig {
     /// usual start for tests (`address` `127.0.0.1:0` picks a free port).
     pub fn with_machines(count: u16, address: &str) -> Self {
         Self {
-            seed: default_seed(),
-            tick_ms: default_tick_ms(),
             generate: GenerateConfig {
                 count,
                 ..GenerateConfig::default()
@@ -397,6 +412,14 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../config/machine-sim.toml");
         let config = SimConfig::from_file(&path).expect("the example config parses");
         assert!(config.mqtt.is_some());
+    }
+
+    #[test]
+    fn default_equals_an_empty_file() {
+        let empty = SimConfig::from_toml("sim.toml", "").expect("parses");
+        let default = SimConfig::default();
+        assert_eq!((empty.seed, empty.tick_ms), (default.seed, default.tick_ms));
+        assert_eq!(default.generate.name_prefix, "sim-");
     }
 
     #[test]

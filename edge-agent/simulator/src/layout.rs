@@ -241,8 +241,10 @@ impl Layout {
             }
         }
         if let Some(block) = self.aux {
-            let seconds = tick / 10;
-            let words = (0..block.count).map(|i| (seconds.wrapping_add(u64::from(i) * 7) % 1000) as u16);
+            // Values 0..1000 that change every ten ticks, each register
+            // offset from its neighbour.
+            let phase = tick / 10;
+            let words = (0..block.count).map(|i| (phase.wrapping_add(u64::from(i) * 7) % 1000) as u16);
             image.write(block.area, block.address, words);
         }
         image

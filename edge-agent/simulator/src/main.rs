@@ -1,5 +1,5 @@
 //! `machine-sim`: serve simulated machines over Modbus TCP and publish their
-//! MQTT messages until Ctrl-C. Everything but argument handling lives in
+//! MQTT messages until Ctrl-C (or SIGTERM). Everything but argument handling lives in
 //! the library, so tests can run the same simulator in-process.
 
 use anyhow::Context as _;
@@ -46,7 +46,13 @@ struct Args {
 }
 
 impl Args {
-    fn into_config(self) -> anyhow::Result<(SimConfig, bool)> {
+    /// The configuration, whether to stop after checking it, and where it
+    /// came from (for messages).
+    fn into_config(self) -> anyhow::Result<(SimConfig, bool, String)> {
+        let source = match &self.config {
+            Some(path) => path.display().to_string(),
+            None => "the command line".to_string(),
+        };
         let mut config = match &self.config {
             Some(path) => SimConfig::from_file(path)?,
             None => SimConfig::default(),
@@ -81,7 +87,7 @@ impl Args {
         if let Some(tick_ms) = self.tick_ms {
             config.tick_ms = tick_ms;
         }
-        Ok((config, self.dry_run))
+        Ok((config, self.dry_run, source))
     }
 }
 
@@ -91,9 +97,9 @@ async fn main() -> anyhow::Result<()> {
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
         .init();
-    let (config, dry_run) = Args::parse().into_config()?;
+    let (config, dry_run, source) = Args::parse().into_config()?;
     if dry_run {
-        let plan = machine_sim::Plan::from_config(&config).context("checking the configuration")?;
+        let plan = machine_sim::Plan::from_config(&config).with_context(|| format!("checking {source}"))?;
         println!(
             "{} machines would be served; start without --dry-run for addresses",
             plan.machines.len()
@@ -103,9 +109,11 @@ async fn main() -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let sim = Simulator::start(config).await.context("starting the simulator")?;
+    let sim = Simulator::start(config)
+        .await
+        .with_context(|| format!("starting the simulator from {source}"))?;
     print!("{}", sim.summary());
-    tokio::signal::ctrl_c().await.context("waiting for Ctrl-C")?;
+    stop_signal().await.context("waiting for Ctrl-C or SIGTERM")?;
     eprintln!("stopping…");
     let stats = sim.mqtt_stats();
     sim.shutdown().await;
@@ -116,4 +124,20 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     Ok(())
+}
+
+/// Ctrl-C, or SIGTERM on Unix (systemd and containers stop with it).
+async fn stop_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            result = tokio::signal::ctrl_c() => result,
+            _ = term.recv() => Ok(()),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
 }

@@ -26,18 +26,24 @@ use tokio_util::task::TaskTracker;
 pub enum SimError {
     /// The configuration cannot run.
     #[error("invalid simulator configuration: {0}")]
-    Config(#[from] PlanError),
+    Config(PlanError),
     /// A Modbus listener could not bind.
-    #[error("cannot listen for Modbus TCP on {address}: {source}")]
+    #[error("cannot listen for Modbus TCP on {address}: {error}")]
     Bind {
         /// The address configured.
         address: String,
         /// The socket error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// No machine has this name.
     #[error("no simulated machine is named {0:?}")]
     UnknownMachine(String),
+}
+
+impl From<PlanError> for SimError {
+    fn from(error: PlanError) -> Self {
+        SimError::Config(error)
+    }
 }
 
 /// Something for the MQTT publisher, produced by the clock.
@@ -267,18 +273,22 @@ impl Simulator {
             });
         }
 
-        let mut listeners = Vec::new();
+        // Bind every listener before spawning anything, so that a failed
+        // bind leaves no task behind.
+        let mut bound = Vec::new();
         for spec in &plan.listeners {
+            let bind_error = |error| SimError::Bind {
+                address: spec.address.clone(),
+                error,
+            };
             let listener = tokio::net::TcpListener::bind(&spec.address)
                 .await
-                .map_err(|source| SimError::Bind {
-                    address: spec.address.clone(),
-                    source,
-                })?;
-            let addr = listener.local_addr().map_err(|source| SimError::Bind {
-                address: spec.address.clone(),
-                source,
-            })?;
+                .map_err(bind_error)?;
+            let addr = listener.local_addr().map_err(bind_error)?;
+            bound.push((listener, addr));
+        }
+        let mut listeners = Vec::new();
+        for (spec, (listener, addr)) in plan.listeners.iter().zip(bound) {
             let units =
                 modbus_server::UnitTable::new(spec.machines.iter().map(|&i| (plan.machines[i].unit_id, i)));
             tracker.spawn(modbus_server::serve(
@@ -345,8 +355,9 @@ async fn run_clock(shared: Arc<Shared>, cancel: CancellationToken) {
     }
 }
 
-/// A running simulator. Dropping it leaves the tasks running until the
-/// runtime ends; call [`shutdown`](Self::shutdown) to stop them.
+/// A running simulator. [`shutdown`](Self::shutdown) stops it and waits;
+/// dropping the handle stops it without waiting (so a failing test leaves
+/// no listener behind).
 pub struct SimHandle {
     plan: Plan,
     shared: Arc<Shared>,
@@ -395,7 +406,7 @@ impl SimHandle {
 
     /// The register layout of a machine.
     pub fn layout(&self, machine: &str) -> Result<&crate::layout::Layout, SimError> {
-        Ok(&self.spec(machine)?.layout)
+        Ok(&self.spec_of(machine)?.layout)
     }
 
     /// The current values of a machine.
@@ -492,11 +503,17 @@ impl SimHandle {
         tracing::info!("machine simulator stopped");
     }
 
-    fn spec(&self, machine: &str) -> Result<&MachineSpec, SimError> {
+    fn spec_of(&self, machine: &str) -> Result<&MachineSpec, SimError> {
         self.plan
             .machines
             .iter()
             .find(|m| m.name == machine)
             .ok_or_else(|| SimError::UnknownMachine(machine.to_string()))
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.cancel.cancel();
     }
 }
