@@ -24,13 +24,15 @@
 //! (configuration → checked [`Plan`]), `machine.rs` (one machine's state
 //! machine, pure), `layout.rs` (where signals live and how they encode,
 //! with the default layout table), `image.rs` (the register snapshot reads
-//! are served from), `simulator.rs` (clock, shared state, [`SimHandle`]),
+//! are served from), `simulator.rs` (machines, images and the clock), `handle.rs`
+//! ([`Simulator::start`], [`SimHandle`]),
 //! `modbus_server.rs` (the tokio-modbus service), `mqtt_publisher.rs`
 //! (topics and payloads), `summary.rs` (the start-up printout).
 //! Invariant: a Modbus read never takes the machines' lock; it reads the
 //! image published after the last change.
 
 pub mod config;
+mod handle;
 pub mod image;
 pub mod layout;
 pub mod machine;
@@ -41,7 +43,7 @@ mod simulator;
 mod summary;
 
 pub use config::SimConfig;
+pub use handle::{MachineInfo, MqttStats, SimError, SimHandle, Simulator};
 pub use layout::Layout;
 pub use machine::{MachineState, MachineStatus};
 pub use resolve::Plan;
-pub use simulator::{MachineInfo, MqttStats, SimError, SimHandle, Simulator};
