@@ -112,8 +112,12 @@ async fn main() -> anyhow::Result<()> {
     let sim = Simulator::start(config)
         .await
         .with_context(|| format!("starting the simulator from {source}"))?;
-    print!("{}", sim.summary());
-    stop_signal().await.context("waiting for Ctrl-C or SIGTERM")?;
+    // Listen for signals before telling anyone where we serve, so that a
+    // supervisor reacting to the summary cannot kill us uncleanly.
+    let stop = stop_signal().context("installing the Ctrl-C and SIGTERM handlers")?;
+    // A closed stdout (`machine-sim | head`) must not stop the simulator.
+    let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), sim.summary().as_bytes());
+    stop.await.context("waiting for Ctrl-C or SIGTERM")?;
     eprintln!("stopping…");
     let stats = sim.mqtt_stats();
     sim.shutdown().await;
@@ -126,18 +130,25 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Ctrl-C, or SIGTERM on Unix (systemd and containers stop with it).
-async fn stop_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+/// Ctrl-C, or SIGTERM on Unix (systemd and containers stop with it). On
+/// Unix both handlers are installed when this returns; the future completes
+/// on the first signal.
+#[cfg(unix)]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = std::io::Result<()>>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
         tokio::select! {
-            result = tokio::signal::ctrl_c() => result,
-            _ = term.recv() => Ok(()),
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
+        Ok(())
+    })
+}
+
+/// Ctrl-C elsewhere.
+#[cfg(not(unix))]
+fn stop_signal() -> std::io::Result<impl std::future::Future<Output = std::io::Result<()>>> {
+    Ok(tokio::signal::ctrl_c())
 }

@@ -19,20 +19,25 @@ async fn binary_serves_the_printed_address_and_stops_on_sigterm() {
         .expect("the binary starts");
     let stdout = child.stdout.take().expect("stdout is piped");
     // The summary names the bound address: "Modbus TCP 127.0.0.1:PORT:".
-    let addr = tokio::task::spawn_blocking(move || {
-        BufReader::new(stdout)
-            .lines()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.strip_prefix("Modbus TCP ")
-                    .and_then(|rest| rest.strip_suffix(':'))
-                    .and_then(|a| a.parse::<std::net::SocketAddr>().ok())
-            })
+    // Keep reading to the end so the program never writes to a closed pipe.
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let addr = line
+                .strip_prefix("Modbus TCP ")
+                .and_then(|rest| rest.strip_suffix(':'))
+                .and_then(|a| a.parse::<std::net::SocketAddr>().ok());
+            if let Some(addr) = addr
+                && let Some(tx) = tx.take()
+            {
+                let _ = tx.send(addr);
+            }
+        }
     });
-    let addr = tokio::time::timeout(DEADLINE, addr)
+    let addr = tokio::time::timeout(DEADLINE, rx)
         .await
         .expect("summary printed in time")
-        .expect("reader finished")
         .expect("summary names the Modbus address");
     let mut ctx = tcp::connect_slave(addr, Slave(2)).await.expect("connects");
     let regs = ctx
