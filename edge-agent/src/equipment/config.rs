@@ -84,6 +84,9 @@ pub struct StateRuleConfig {
     pub op: Op,
     /// The number compared with (for eq, ne, gt, ge, lt, le).
     pub value: Option<f64>,
+    /// Text compared with instead of a number (for eq and ne; MQTT devices
+    /// often send `"state": "running"`). Case-insensitive.
+    pub text: Option<String>,
     /// A fixed reason code for this state (`E-STOP`).
     pub reason: Option<String>,
     /// A tag whose value is the reason code (a PLC fault code).
@@ -141,6 +144,8 @@ pub struct StateRule {
     pub op: Op,
     /// Compared number.
     pub value: f64,
+    /// Compared text (eq/ne), lower-cased.
+    pub text: Option<String>,
     /// Fixed reason.
     pub reason: Option<Code>,
     /// Tag holding the reason.
@@ -251,8 +256,17 @@ fn parse_rule(
             "offline comes from communication loss, not from a rule".into(),
         ));
     }
+    let text = match (&rule.text, rule.op) {
+        (Some(_), _) if rule.value.is_some() => {
+            return Err(err("text", "give `value` or `text`, not both".into()));
+        }
+        (Some(t), Op::Eq | Op::Ne) => Some(t.trim().to_lowercase()),
+        (Some(_), _) => return Err(err("text", "`text` works with op eq or ne".into())),
+        (None, _) => None,
+    };
     let value = match (rule.op, rule.value) {
         (Op::True | Op::False, None) => 0.0,
+        (_, None) if text.is_some() => 0.0,
         (Op::True | Op::False, Some(_)) => {
             return Err(err("value", "`true`/`false` rules take no value".into()));
         }
@@ -270,6 +284,7 @@ fn parse_rule(
         tag: code("tag", &rule.tag)?,
         op: rule.op,
         value,
+        text,
         reason: rule.reason.as_deref().map(|r| code("reason", r)).transpose()?,
         reason_tag: rule
             .reason_tag

@@ -276,6 +276,13 @@ fn holds(rule: &StateRule, values: &HashMap<Code, TagValue>) -> bool {
     let Some(value) = values.get(&rule.tag) else {
         return false;
     };
+    if let Some(text) = &rule.text {
+        let actual = match value {
+            TagValue::Text(t) => t.trim().to_lowercase(),
+            other => other.to_string().to_lowercase(),
+        };
+        return (actual == *text) == (rule.op == Op::Eq);
+    }
     match rule.op {
         Op::True => value.as_bool() == Some(true),
         Op::False => value.as_bool() == Some(false),

@@ -198,3 +198,38 @@ fn config_errors_name_the_key() {
     let err = parse_equipment("agent.toml", &doc.equipment).expect_err("no value");
     assert_eq!(err.key, "equipment[0].states[0].value");
 }
+
+#[test]
+fn text_rules_match_mqtt_states() {
+    let text = r#"
+[[equipment]]
+name = "m1"
+device = "m1"
+states = [
+  { state = "down", tag = "state", op = "eq", text = "down", reason_tag = "fault_code" },
+  { state = "running", tag = "state", op = "eq", text = "Running" },
+]
+"#;
+    let doc: Doc = parse_toml("agent.toml", text).expect("parses");
+    let spec = parse_equipment("agent.toml", &doc.equipment)
+        .expect("valid")
+        .remove(0);
+    let mut m = EquipmentModel::new(spec, &HashMap::new());
+    let out = feed(&mut m, &[("state", TagValue::Text("running".into()))], 0);
+    assert_eq!(states(&out), vec![(EquipmentState::Running, None)]);
+    let out = feed(
+        &mut m,
+        &[
+            ("fault_code", TagValue::Int(7)),
+            ("state", TagValue::Text("down".into())),
+        ],
+        1,
+    );
+    assert_eq!(states(&out), vec![(EquipmentState::Down, Some("7".into()))]);
+    let out = feed(&mut m, &[("state", TagValue::Text("idle".into()))], 2);
+    assert_eq!(
+        states(&out),
+        vec![(EquipmentState::Idle, None)],
+        "no rule holds: idle"
+    );
+}
