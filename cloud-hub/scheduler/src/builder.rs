@@ -292,7 +292,21 @@ fn index_pinned(model: &mut Model) -> Result<(), ModelError> {
                 .iter()
                 .find(|(m, _)| *m == pin.machine)
                 .map_or(0, |(_, r)| *r);
-            model.pinned_span[i] = Some(Interval::new(pin.start, pin.start + op.setup + run));
+            let work = op.setup + run;
+            let contiguous = Interval::new(pin.start, pin.start + work);
+            // A splittable operation pauses at breaks while it runs, so its
+            // span follows the calendar, as it did in the plan it was pinned
+            // from; started outside working time (overtime), it runs through.
+            let span = if op.splittable {
+                model.machines[pin.machine.index()]
+                    .calendar
+                    .earliest_fit(pin.start, work, true)
+                    .filter(|fit| fit.start == pin.start)
+                    .unwrap_or(contiguous)
+            } else {
+                contiguous
+            };
+            model.pinned_span[i] = Some(span);
             model.pinned_on[pin.machine.index()].push(OpId(i as u32));
         }
     }
@@ -431,6 +445,31 @@ mod tests {
             machine: "saw".into(),
         };
         assert_eq!(b.build().err(), Some(expected));
+    }
+
+    #[test]
+    fn pinned_splittable_operation_pauses_at_breaks() {
+        let mut b = ModelBuilder::new();
+        let shifts = Calendar::from_intervals([Interval::new(0, 100), Interval::new(200, 300)])
+            .expect("valid intervals");
+        let m = b.add_machine(Machine::new("mill", shifts));
+        let o = b.add_order(Order::new("PO-1"));
+        let mut pinned = |name: &str, start: i64, splittable: bool| {
+            let mut op = Operation::new(name, o, 10, 40, vec![Alternative::nominal(m)]);
+            op.splittable = splittable;
+            op.pin = Some(Pin { machine: m, start });
+            b.add_operation(op)
+        };
+        // 50 minutes from 80: 20 before the break, 30 after it.
+        let split = pinned("split", 80, true);
+        // Unsplittable work in progress runs through the break.
+        let whole = pinned("whole", 250, false);
+        // Started in overtime, outside the calendar: it runs through too.
+        let overtime = pinned("overtime", 400, true);
+        let model = b.build().expect("valid model");
+        assert_eq!(model.pinned_span(split), Some(Interval::new(80, 230)));
+        assert_eq!(model.pinned_span(whole), Some(Interval::new(250, 300)));
+        assert_eq!(model.pinned_span(overtime), Some(Interval::new(400, 450)));
     }
 
     #[test]

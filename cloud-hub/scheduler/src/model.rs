@@ -309,9 +309,12 @@ impl Model {
         }
     }
 
-    /// The span a pinned operation occupies: from its pinned start for its
-    /// setup plus run time, contiguously (it is already running, so calendar
-    /// breaks are the floor's business, not the plan's).
+    /// The span a pinned operation occupies, from its pinned start for its
+    /// setup plus run time. An unsplittable one runs contiguously (it is
+    /// already running, so calendar breaks are the floor's business, not the
+    /// plan's); a splittable one that started in working time pauses at the
+    /// breaks of its machine's calendar, as it would have when planned, so
+    /// pinning it at its planned start keeps its planned end.
     pub fn pinned_span(&self, op: OpId) -> Option<Interval> {
         self.pinned_span.get(op.index()).copied().flatten()
     }

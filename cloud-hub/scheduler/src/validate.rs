@@ -247,9 +247,14 @@ fn check_timing(model: &Model, s: &ScheduledOp, work: i64, out: &mut Vec<Violati
         actual: s.end - s.start,
     };
     if o.pin.is_some() {
-        // In progress: runs contiguously from its pinned start, calendar or not.
-        if s.end - s.start != work {
-            out.push(wrong(work));
+        // In progress: its span is fixed by the model (see `Model::pinned_span`),
+        // whatever the calendar says.
+        let expected = model
+            .pinned_span(s.op)
+            .filter(|span| span.start == s.start)
+            .map_or(work, |span| span.end - span.start);
+        if s.end - s.start != expected {
+            out.push(wrong(expected));
         }
     } else if o.splittable {
         match machine.calendar.earliest_fit(s.start, work, true) {

@@ -182,7 +182,13 @@ pub fn build(spec: &InstanceSpec) -> Model {
                 let (m, speed) = op.alts[0];
                 let speed = i64::from(speed);
                 let start = pinned_until[m];
-                pinned_until[m] = start + op.setup + (op.run * 100 + speed - 1) / speed + 3;
+                let work = op.setup + (op.run * 100 + speed - 1) / speed;
+                // The span the builder gives a pinned operation (see `Model::pinned_span`).
+                let end = calendar(&spec.machines[m])
+                    .earliest_fit(start, work, true)
+                    .filter(|fit| op.splittable && fit.start == start)
+                    .map_or(start + work, |fit| fit.end);
+                pinned_until[m] = end + 3;
                 operation.pin = Some(Pin {
                     machine: machines[m],
                     start,
