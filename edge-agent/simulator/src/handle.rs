@@ -36,6 +36,14 @@ pub enum SimError {
     /// No machine has this name.
     #[error("no simulated machine is named {0:?}")]
     UnknownMachine(String),
+    /// A serial line for Modbus RTU could not be opened.
+    #[error("cannot open serial port {port} for Modbus RTU: {error}")]
+    Serial {
+        /// The port.
+        port: String,
+        /// Why.
+        error: String,
+    },
 }
 
 impl From<PlanError> for SimError {
@@ -292,6 +300,30 @@ impl SimHandle {
     /// each distinct register layout.
     pub fn summary(&self) -> String {
         crate::summary::render(&self.plan, &self.listeners)
+    }
+
+    /// Also serves every machine, by its unit id, as Modbus RTU on the serial
+    /// port `port` (8 data bits, even parity, 1 stop bit at `baud`) until
+    /// shutdown. With `socat` pseudo-terminal pairs this tests RTU without
+    /// hardware.
+    pub fn serve_rtu(&self, port: &str, baud: u32) -> Result<(), SimError> {
+        use tokio_serial::SerialPortBuilderExt;
+        let serial = tokio_serial::new(port, baud)
+            .parity(tokio_serial::Parity::Even)
+            .open_native_async()
+            .map_err(|e| SimError::Serial {
+                port: port.to_string(),
+                error: e.to_string(),
+            })?;
+        let units = self.plan.machines.iter().enumerate().map(|(i, m)| (m.unit_id, i));
+        let units = modbus_server::UnitTable::new(units);
+        self.tracker.spawn(modbus_server::serve_rtu(
+            serial,
+            self.shared.clone(),
+            units,
+            self.cancel.clone(),
+        ));
+        Ok(())
     }
 
     /// Stops the clock, the listeners (closing client connections) and the

@@ -1,4 +1,5 @@
-//! The Modbus TCP side: one listener serving several machines by unit id,
+//! The Modbus side: one TCP listener (or one RTU serial line, see
+//! [`serve_rtu`]) serving several machines by unit id,
 //! as a tokio-modbus server [`Service`]. Reads are answered from the
 //! machine's current register image (a lock-free-for-the-clock snapshot),
 //! so serving costs one range check and one copy per request.
@@ -119,4 +120,20 @@ pub(crate) async fn serve(
         () = cancel.cancelled() => {}
     }
     tracing::debug!(?address, "Modbus listener stopped");
+}
+
+/// Serves every machine by unit id as Modbus RTU on an open serial line
+/// until `cancel` (RS-485 multidrop: one line, many unit ids).
+pub(crate) async fn serve_rtu(
+    serial: tokio_serial::SerialStream,
+    shared: Arc<Shared>,
+    units: UnitTable,
+    cancel: CancellationToken,
+) {
+    let service = MachineService { shared, units };
+    let server = tokio_modbus::server::rtu::Server::new(serial);
+    if let Err(err) = server.serve_until(service, cancel.cancelled_owned()).await {
+        tracing::error!(%err, "Modbus RTU line failed");
+    }
+    tracing::debug!("Modbus RTU line stopped");
 }

@@ -215,12 +215,27 @@ pub struct DeviceSpec {
 /// Parses every device, reporting the first problem with its key path.
 pub fn parse_devices(file: &str, devices: &[ModbusDeviceConfig]) -> Result<Vec<DeviceSpec>, ConfigError> {
     let mut names = HashSet::new();
+    let mut ports = HashSet::new();
     devices
         .iter()
         .enumerate()
         .map(|(i, d)| {
             let key = format!("modbus[{i}]");
             let spec = parse_device(file, &key, d)?;
+            if let Transport::Rtu(serial) = &spec.transport
+                && !ports.insert(serial.port.clone())
+            {
+                // Each device owns its connection; a multidrop line with
+                // several unit ids needs one shared poller (not built yet).
+                return Err(ConfigError::new(
+                    file,
+                    format!("{key}.serial.port"),
+                    format!(
+                        "device {}: serial port {} is already used by another device",
+                        spec.name, serial.port
+                    ),
+                ));
+            }
             if !names.insert(spec.name.clone()) {
                 return Err(ConfigError::new(
                     file,

@@ -94,3 +94,16 @@ fn serial_devices_parse() {
     let devices = parse(&text).expect("valid");
     assert!(matches!(&devices[0].transport, Transport::Rtu(s) if s.baud == 9600 && s.parity == Parity::None));
 }
+
+#[test]
+fn one_serial_port_per_device() {
+    let rtu = GOOD.replace(
+        "address = \"127.0.0.1:5020\"",
+        "serial = { port = \"/dev/ttyUSB0\" }",
+    );
+    let second = rtu
+        .replace("name = \"press-1\"", "name = \"press-2\"")
+        .replace("unit_id = 1", "unit_id = 2");
+    let err = parse(&format!("{rtu}\n{second}")).expect_err("shared port");
+    assert_eq!(err.key, "modbus[1].serial.port");
+}
