@@ -8,18 +8,19 @@ use anyhow::Context;
 use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
-/// Opens the store named by `config`.
+/// Opens the store named by `config` (connecting and migrating; blocking).
 pub fn open_store(config: &HubConfig) -> anyhow::Result<Store> {
-    let path = config
-        .database
-        .sqlite_path()
-        .context("database.url must be sqlite://PATH")?;
-    Store::open_sqlite(path).with_context(|| format!("opening the database {}", config.database.url))
+    // The error names the database (its URL without the password).
+    Store::open(&config.database).context("opening the database")
 }
 
 /// Serves until `shutdown`; in-flight requests finish first.
 pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let store = open_store(&config)?;
+    let opening = config.clone();
+    let store = tokio::task::spawn_blocking(move || open_store(&opening))
+        .await
+        .context("opening the database")??;
+    let store_backend = store.backend_name();
     let state = HubState {
         store,
         metrics: Arc::new(HubMetrics::default()),
@@ -32,7 +33,7 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         .await
         .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
     let local = listener.local_addr().context("reading the bound address")?;
-    tracing::info!(address = %format!("http://{local}"), database = %config.database.url, "hub listening");
+    tracing::info!(address = %format!("http://{local}"), database = %config.database.redacted_url(), backend = store_backend, "hub listening");
     axum::serve(listener, api::router(state))
         .with_graceful_shutdown(async move { shutdown.cancelled().await })
         .await

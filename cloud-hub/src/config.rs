@@ -1,6 +1,6 @@
 //! The hub's configuration: one TOML file, every key documented in
 //! `config/cloud-hub.toml`. Defaults run the hub on an embedded SQLite file
-//! with no file at all.
+//! with no file at all; `database.url = "postgres://…"` runs it on PostgreSQL.
 
 use mes_protocols::config_text::{ConfigError, parse_toml};
 use serde::Deserialize;
@@ -43,17 +43,32 @@ impl Default for HttpConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct DatabaseConfig {
-    /// `sqlite://PATH` for the embedded store (the default, `sqlite://cloud-hub.db`).
-    /// Environment: `MES_HUB_DATABASE_URL`.
+    /// `sqlite://PATH` for the embedded store (the default, `sqlite://cloud-hub.db`)
+    /// or `postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE[?options]` for
+    /// PostgreSQL. Environment: `MES_HUB_DATABASE_URL` (it may hold the
+    /// password; the hub never logs it).
     pub url: String,
+    /// Most connections the hub opens to PostgreSQL (ignored for SQLite,
+    /// which uses one writer and one reader).
+    pub max_connections: usize,
 }
 
 impl Default for DatabaseConfig {
     fn default() -> Self {
         Self {
             url: "sqlite://cloud-hub.db".into(),
+            max_connections: 16,
         }
     }
+}
+
+/// Where `database.url` points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DatabaseLocation<'a> {
+    /// An embedded SQLite file.
+    Sqlite(&'a Path),
+    /// A PostgreSQL server; the URL as written (it may hold a password).
+    Postgres(&'a str),
 }
 
 impl DatabaseConfig {
@@ -61,6 +76,87 @@ impl DatabaseConfig {
     pub fn sqlite_path(&self) -> Option<&Path> {
         self.url.strip_prefix("sqlite://").map(Path::new)
     }
+
+    /// Where the URL points, or why it points nowhere this hub can go.
+    pub fn location(&self) -> Result<DatabaseLocation<'_>, String> {
+        if let Some(path) = self.sqlite_path() {
+            if path.as_os_str().is_empty() {
+                return Err("sqlite:// needs a file path, e.g. sqlite://cloud-hub.db".into());
+            }
+            return Ok(DatabaseLocation::Sqlite(path));
+        }
+        if self.url.starts_with("postgres://") || self.url.starts_with("postgresql://") {
+            check_postgres_url(&self.url)?;
+            return Ok(DatabaseLocation::Postgres(&self.url));
+        }
+        Err(format!(
+            "`{}` is not a sqlite:// URL or a postgres:// URL: use sqlite://PATH or \
+             postgres://USER@HOST:PORT/DATABASE",
+            self.redacted_url()
+        ))
+    }
+
+    /// The URL with any password replaced by `***`: the only form of it
+    /// that may be logged or shown in an error.
+    pub fn redacted_url(&self) -> String {
+        redact_url(&self.url)
+    }
+}
+
+/// Checks the shape of a PostgreSQL URL without connecting.
+fn check_postgres_url(url: &str) -> Result<(), String> {
+    let parsed: tokio_postgres::Config = url
+        .parse()
+        .map_err(|e| format!("`{}` is not a valid PostgreSQL URL: {e}", redact_url(url)))?;
+    if parsed.get_hosts().is_empty() {
+        return Err("the PostgreSQL URL names no host, e.g. postgres://mes@db.internal:5432/mes".into());
+    }
+    if parsed.get_ssl_mode() == tokio_postgres::config::SslMode::Require {
+        return Err(
+            "sslmode=require: this build connects to PostgreSQL without TLS; use a private network \
+             or a local TLS tunnel, with sslmode=disable or prefer"
+                .into(),
+        );
+    }
+    Ok(())
+}
+
+/// `url` with the password of its user part and any `password=` query
+/// parameter replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let (before_query, query) = match rest.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (rest, None),
+    };
+    let (authority, path) = match before_query.find('/') {
+        Some(i) => before_query.split_at(i),
+        None => (before_query, ""),
+    };
+    let authority = match authority.rsplit_once('@') {
+        Some((user_info, host)) => match user_info.split_once(':') {
+            Some((user, _password)) => format!("{user}:***@{host}"),
+            None => format!("{user_info}@{host}"),
+        },
+        None => authority.to_string(),
+    };
+    let mut out = if scheme.is_empty() {
+        format!("{authority}{path}")
+    } else {
+        format!("{scheme}://{authority}{path}")
+    };
+    if let Some(query) = query {
+        let params: Vec<String> = query
+            .split('&')
+            .map(|p| match p.split_once('=') {
+                Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                _ => p.to_string(),
+            })
+            .collect();
+        out.push('?');
+        out.push_str(&params.join("&"));
+    }
+    out
 }
 
 /// Limits of agent batches.
@@ -102,31 +198,16 @@ pub fn load(path: Option<&Path>) -> Result<HubConfig, ConfigError> {
 }
 
 fn check(config: &HubConfig, file: &str) -> Result<(), ConfigError> {
-    match config.database.sqlite_path() {
-        Some(p) if p.as_os_str().is_empty() => {
-            return Err(ConfigError::new(
-                file,
-                "database.url",
-                "sqlite:// needs a file path, e.g. sqlite://cloud-hub.db",
-            ));
-        }
-        Some(_) => {}
-        None if config.database.url.starts_with("postgres://")
-            || config.database.url.starts_with("postgresql://") =>
-        {
-            return Err(ConfigError::new(
-                file,
-                "database.url",
-                "PostgreSQL support arrives with the ERP core; this build stores in SQLite (sqlite://PATH)",
-            ));
-        }
-        None => {
-            return Err(ConfigError::new(
-                file,
-                "database.url",
-                format!("`{}` is not a sqlite:// URL", config.database.url),
-            ));
-        }
+    config
+        .database
+        .location()
+        .map_err(|reason| ConfigError::new(file, "database.url", reason))?;
+    if config.database.max_connections == 0 {
+        return Err(ConfigError::new(
+            file,
+            "database.max_connections",
+            "must be at least 1",
+        ));
     }
     if config.ingest.max_body_bytes == 0 || config.ingest.max_inflated_bytes < config.ingest.max_body_bytes {
         return Err(ConfigError::new(
@@ -152,5 +233,39 @@ mod tests {
             check(&config, "hub.toml").expect_err("bad url").key,
             "database.url"
         );
+    }
+
+    #[test]
+    fn postgres_urls_are_accepted_and_checked() {
+        let parse = |url: &str| {
+            let text = format!("[database]\nurl = \"{url}\"\n");
+            let config = parse_toml::<HubConfig>("hub.toml", &text).expect("parses");
+            check(&config, "hub.toml").map(|()| config)
+        };
+        let config = parse("postgres://mes:s3cret@db.internal:5432/mes").expect("a valid URL");
+        assert!(matches!(
+            config.database.location(),
+            Ok(DatabaseLocation::Postgres(_))
+        ));
+        assert!(parse("postgresql://mes@localhost/mes?connect_timeout=5").is_ok());
+        let err = parse("postgres://mes:s3cret@db:notaport/mes").expect_err("bad port");
+        assert_eq!(err.key, "database.url");
+        assert!(!err.to_string().contains("s3cret"), "{err}");
+        let err = parse("postgres://mes@db/mes?sslmode=require").expect_err("no TLS yet");
+        assert!(err.to_string().contains("TLS"), "{err}");
+    }
+
+    #[test]
+    fn passwords_never_appear_in_the_redacted_url() {
+        assert_eq!(
+            redact_url("postgres://mes:s3cret@db.internal:5432/mes?application_name=hub"),
+            "postgres://mes:***@db.internal:5432/mes?application_name=hub"
+        );
+        assert_eq!(
+            redact_url("postgres://mes@db/mes?password=s3cret&x=1"),
+            "postgres://mes@db/mes?password=***&x=1"
+        );
+        assert_eq!(redact_url("postgres://p:a@ss@db/mes"), "postgres://p:***@db/mes");
+        assert_eq!(redact_url("sqlite://hub.db"), "sqlite://hub.db");
     }
 }

@@ -1,7 +1,7 @@
 //! The cloud hub: multi-tenant server that stores every agent's events
 //! exactly once and (in later work) keeps the ERP from them.
 //!
-//! Map: [`config`], [`store`] (SQLite, migrations, tenancy, ingest),
+//! Map: [`config`], [`store`] (SQLite or PostgreSQL: migrations, tenancy, ingest),
 //! [`ingest`] (body → batch), [`api`] (routes, the one error mapping),
 //! [`auth`] (tokens), [`metrics`], [`app`]. See ARCHITECTURE.md.
 

@@ -49,11 +49,7 @@ pub fn router(state: HubState) -> Router {
 }
 
 async fn health(State(state): State<HubState>) -> Response {
-    let ok = state
-        .store
-        .read(|conn| Ok(conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-        .await;
-    match ok {
+    match state.store.health().await {
         Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");

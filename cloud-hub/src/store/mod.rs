@@ -1,130 +1,156 @@
-//! The hub's storage. Today one embedded SQLite file; every query takes the
-//! tenant id (the API layer never reaches a row without it).
+//! The hub's storage: one API over two backends with the same behaviour,
+//! embedded SQLite (`sqlite/`, the default) and PostgreSQL (`postgres/`).
+//! Every query takes the tenant id (the API layer never reaches a row
+//! without it); the only lookups without one are the token lookups that
+//! find the tenant.
 //!
-//! SQLite work runs on the blocking pool, never on the async runtime. One
-//! write connection (SQLite has one writer anyway) and one read connection,
-//! each behind a mutex; WAL lets them work at the same time.
-//! `synchronous=FULL`: the hub acknowledges a batch only after it is durable.
+//! `Store` is an enum over the two backends rather than a `dyn` trait: the
+//! set is closed, async methods dispatch without boxing, and this file is
+//! the one place that lists what a backend must do. What a batch means
+//! (gaps, conflicts, dropped ranges, anomaly texts) lives in `rules.rs`, so
+//! the backends differ only in how they talk to their database. The shared
+//! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
 
-mod ingest;
-mod schema;
-mod tenancy;
+mod error;
+mod postgres;
+mod rules;
+mod sqlite;
+mod types;
 
-pub use ingest::{IngestOutcome, IngestRejection};
-pub use tenancy::{AgentAuth, AgentSummary, NewAgent, NewToken};
+pub use error::StoreError;
+pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken};
 
-use rusqlite::Connection;
-use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
-
-/// A storage failure.
-#[derive(Debug, thiserror::Error)]
-pub enum StoreError {
-    /// The database could not be opened or migrated.
-    #[error("database {path}: {source}")]
-    Open {
-        /// The database file.
-        path: PathBuf,
-        /// The SQLite error.
-        source: rusqlite::Error,
-    },
-    /// A query failed.
-    #[error("database error: {0}")]
-    Sql(#[from] rusqlite::Error),
-    /// A named thing does not exist (in this tenant).
-    #[error("{what} `{name}` not found")]
-    NotFound {
-        /// What kind of thing.
-        what: &'static str,
-        /// Its name or id.
-        name: String,
-    },
-    /// A thing with this name exists already.
-    #[error("{what} `{name}` exists already")]
-    Exists {
-        /// What kind of thing.
-        what: &'static str,
-        /// Its name.
-        name: String,
-    },
-    /// The blocking task running the query failed.
-    #[error("database task failed: {0}")]
-    Task(String),
-}
+use crate::config::{DatabaseConfig, DatabaseLocation};
+use crate::ingest::IngestBatch;
+use postgres::PgStore;
+use sqlite::SqliteStore;
+use std::path::Path;
 
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
-pub struct Store {
-    writer: Arc<Mutex<Connection>>,
-    reader: Arc<Mutex<Connection>>,
+pub struct Store(Backend);
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
 }
 
 impl Store {
+    /// Opens the database named by `config` and applies its migrations.
+    ///
+    /// Blocks while connecting and migrating; call it before the runtime
+    /// starts or from the blocking pool.
+    pub fn open(config: &DatabaseConfig) -> Result<Store, StoreError> {
+        let location = config.location().map_err(|reason| StoreError::BadUrl {
+            url: config.redacted_url(),
+            reason,
+        })?;
+        match location {
+            DatabaseLocation::Sqlite(path) => Self::open_sqlite(path),
+            DatabaseLocation::Postgres(url) => Self::open_postgres(url, config.max_connections),
+        }
+    }
+
     /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        let open = |p: &Path| -> Result<Connection, StoreError> {
-            let err = |source| StoreError::Open {
-                path: p.to_path_buf(),
-                source,
-            };
-            let conn = Connection::open(p).map_err(err)?;
-            conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-            conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-            conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
-            conn.busy_timeout(std::time::Duration::from_secs(10))
-                .map_err(err)?;
-            Ok(conn)
-        };
-        let writer = open(path)?;
-        schema::migrate(&writer).map_err(|source| StoreError::Open {
-            path: path.to_path_buf(),
-            source,
-        })?;
-        let reader = open(path)?;
-        Ok(Store {
-            writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
-        })
+        Ok(Store(Backend::Sqlite(SqliteStore::open(path)?)))
     }
 
-    /// Runs `f` on the write connection, on the blocking pool.
-    pub async fn write<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
-    {
-        let conn = self.writer.clone();
-        tokio::task::spawn_blocking(move || {
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+    /// Connects to the PostgreSQL database at `url` (`postgres://…`) with a
+    /// pool of at most `max_connections`, and applies the migrations.
+    /// Blocks while doing so (see [`Store::open`]).
+    pub fn open_postgres(url: &str, max_connections: usize) -> Result<Store, StoreError> {
+        Ok(Store(Backend::Postgres(PgStore::open(url, max_connections)?)))
     }
 
-    /// Runs `f` on the read connection, on the blocking pool.
-    pub async fn read<R, F>(&self, f: F) -> Result<R, StoreError>
-    where
-        R: Send + 'static,
-        F: FnOnce(&Connection) -> Result<R, StoreError> + Send + 'static,
-    {
-        let conn = self.reader.clone();
-        tokio::task::spawn_blocking(move || {
-            let guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&guard)
-        })
-        .await
-        .map_err(|e| StoreError::Task(e.to_string()))?
+    /// Which backend this is (`sqlite` or `postgres`), for logs and tests.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.0 {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
     }
 
-    /// Runs `f` on the write connection on the calling thread (for the
-    /// command line, which has no runtime).
-    pub fn write_blocking<R>(
+    /// Whether the database answers a trivial query (the health check).
+    pub async fn health(&self) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.health().await,
+            Backend::Postgres(p) => p.health().await,
+        }
+    }
+
+    /// Creates a tenant with the short name `slug`; returns its id.
+    /// Blocking (the command line's).
+    pub fn create_tenant(&self, slug: &str) -> Result<String, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_tenant(slug),
+            Backend::Postgres(p) => p.create_tenant(slug),
+        }
+    }
+
+    /// Creates a site `slug` in tenant `tenant`; returns its id. Blocking.
+    pub fn create_site(&self, tenant: &str, slug: &str) -> Result<String, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_site(tenant, slug),
+            Backend::Postgres(p) => p.create_site(tenant, slug),
+        }
+    }
+
+    /// Creates an agent for `site` of `tenant` and returns its id and token.
+    /// Blocking.
+    pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_agent(tenant, site, name),
+            Backend::Postgres(p) => p.create_agent(tenant, site, name),
+        }
+    }
+
+    /// Creates an API token that may act within `tenant`. Blocking.
+    pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_api_token(tenant, name),
+            Backend::Postgres(p) => p.create_api_token(tenant, name),
+        }
+    }
+
+    /// The agent a bearer token belongs to, if any.
+    pub async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.agent_by_token(token).await,
+            Backend::Postgres(p) => p.agent_by_token(token).await,
+        }
+    }
+
+    /// The tenant an API token belongs to, if any.
+    pub async fn tenant_by_api_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenant_by_api_token(token).await,
+            Backend::Postgres(p) => p.tenant_by_api_token(token).await,
+        }
+    }
+
+    /// Every agent of `tenant_id` with its sync state.
+    pub async fn list_agents(&self, tenant_id: String) -> Result<Vec<AgentSummary>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_agents(tenant_id).await,
+            Backend::Postgres(p) => p.list_agents(tenant_id).await,
+        }
+    }
+
+    /// Stores `batch` from the authenticated agent `auth`: atomically (a
+    /// rejected batch stores nothing), each event id at most once per
+    /// tenant, and only when it continues what is stored for its
+    /// incarnation (see `rules.rs`). Returns only after the commit.
+    pub async fn ingest(
         &self,
-        f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
-    ) -> Result<R, StoreError> {
-        let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        auth: AgentAuth,
+        batch: IngestBatch,
+    ) -> Result<Result<IngestOutcome, IngestRejection>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.ingest(auth, batch).await,
+            Backend::Postgres(p) => p.ingest(auth, batch).await,
+        }
     }
 }
 

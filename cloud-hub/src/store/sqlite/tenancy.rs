@@ -1,72 +1,12 @@
-//! Tenants, sites, agents and API tokens: creation from the command line,
-//! lookups for authentication, and the agent list.
+//! Tenants, sites, agents and API tokens in SQLite: creation from the
+//! command line, lookups for authentication, and the agent list.
 
-use super::{Store, StoreError, now_ms};
+use super::SqliteStore;
 use crate::auth::{AGENT_TOKEN_PREFIX, API_TOKEN_PREFIX, hash_token, new_token};
+use crate::store::{AgentAuth, AgentSummary, NewAgent, NewToken, StoreError, now_ms};
 use mes_protocols::AgentId;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
 use uuid::Uuid;
-
-/// An agent as authenticated by its token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AgentAuth {
-    /// The agent.
-    pub agent_id: AgentId,
-    /// Its tenant.
-    pub tenant_id: String,
-    /// Its site.
-    pub site_id: String,
-}
-
-/// A newly created agent; the token is shown once and never stored.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewAgent {
-    /// The agent's id (`hub.agent_id` in its config).
-    pub agent_id: AgentId,
-    /// The bearer token (`MES_AGENT_TOKEN`).
-    pub token: String,
-}
-
-/// A newly created API token; shown once and never stored.
-#[derive(Debug, Clone, Serialize)]
-pub struct NewToken {
-    /// The token's id.
-    pub token_id: String,
-    /// The bearer token.
-    pub token: String,
-}
-
-/// One row of `GET /api/v1/agents`.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
-pub struct AgentSummary {
-    /// The agent.
-    pub agent_id: String,
-    /// Its name.
-    pub name: String,
-    /// Its site's short name.
-    pub site: String,
-    /// Last accepted batch, unix ms (None: never).
-    pub last_contact_at: Option<i64>,
-    /// The buffer incarnation it sends now.
-    pub incarnation: Option<String>,
-    /// Highest sequence number stored for that incarnation.
-    pub acked_seq: u64,
-    /// Events stored from this agent, all incarnations.
-    pub events_received: u64,
-    /// Events of kinds this hub does not know (stored raw).
-    pub unknown_kind_events: u64,
-    /// Buffer incarnations seen (more than one means a buffer started over).
-    pub incarnations: u64,
-    /// Events the agent reported dropped by its overflow policy.
-    pub reported_dropped: u64,
-    /// Telemetry the agent reported refused while full.
-    pub reported_refused: u64,
-    /// Events waiting in the agent's buffer at its last batch.
-    pub reported_depth: u64,
-    /// Anomalies recorded (new incarnations, sequence disagreements).
-    pub anomalies: u64,
-}
 
 fn tenant_id(conn: &Connection, slug: &str) -> Result<String, StoreError> {
     conn.query_row("SELECT id FROM tenants WHERE slug = ?1", [slug], |r| r.get(0))
@@ -77,9 +17,9 @@ fn tenant_id(conn: &Connection, slug: &str) -> Result<String, StoreError> {
         })
 }
 
-impl Store {
+impl SqliteStore {
     /// Creates a tenant with the short name `slug`.
-    pub fn create_tenant(&self, slug: &str) -> Result<String, StoreError> {
+    pub(crate) fn create_tenant(&self, slug: &str) -> Result<String, StoreError> {
         self.write_blocking(|conn| {
             let id = Uuid::now_v7().to_string();
             match conn.execute(
@@ -97,7 +37,7 @@ impl Store {
     }
 
     /// Creates a site `slug` in tenant `tenant`.
-    pub fn create_site(&self, tenant: &str, slug: &str) -> Result<String, StoreError> {
+    pub(crate) fn create_site(&self, tenant: &str, slug: &str) -> Result<String, StoreError> {
         self.write_blocking(|conn| {
             let tenant_id = tenant_id(conn, tenant)?;
             let id = Uuid::now_v7().to_string();
@@ -116,7 +56,7 @@ impl Store {
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
-    pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+    pub(crate) fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
         self.write_blocking(|conn| {
             let tenant_id = tenant_id(conn, tenant)?;
             let site_id: String = conn
@@ -134,7 +74,7 @@ impl Store {
     }
 
     /// Creates an API token that may act within `tenant`.
-    pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+    pub(crate) fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
         self.write_blocking(|conn| {
             let tenant_id = tenant_id(conn, tenant)?;
             let token_id = Uuid::now_v7().to_string();
@@ -148,7 +88,7 @@ impl Store {
     }
 
     /// The agent a bearer token belongs to, if any.
-    pub async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
+    pub(crate) async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
         let hash = hash_token(token);
         self.read(move |conn| {
             let row = conn
@@ -167,7 +107,7 @@ impl Store {
     }
 
     /// The tenant an API token belongs to, if any.
-    pub async fn tenant_by_api_token(&self, token: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) async fn tenant_by_api_token(&self, token: &str) -> Result<Option<String>, StoreError> {
         let hash = hash_token(token);
         self.read(move |conn| {
             Ok(conn
@@ -179,12 +119,14 @@ impl Store {
     }
 
     /// Every agent of `tenant_id` with its sync state.
-    pub async fn list_agents(&self, tenant_id: String) -> Result<Vec<AgentSummary>, StoreError> {
+    pub(crate) async fn list_agents(&self, tenant_id: String) -> Result<Vec<AgentSummary>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT a.id, a.name, s.slug, a.last_contact_at, st.incarnation, COALESCE(st.acked_seq, 0),
                         a.events_received, a.unknown_kind_events,
                         (SELECT COUNT(*) FROM agent_streams x WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
+                        (SELECT COALESCE(SUM(x.dropped_events), 0) FROM agent_streams x
+                          WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
                         a.reported_dropped, a.reported_refused, a.reported_depth,
                         (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id)
                  FROM agents a
@@ -204,10 +146,11 @@ impl Store {
                     events_received: r.get(6)?,
                     unknown_kind_events: r.get(7)?,
                     incarnations: r.get(8)?,
-                    reported_dropped: r.get(9)?,
-                    reported_refused: r.get(10)?,
-                    reported_depth: r.get(11)?,
-                    anomalies: r.get(12)?,
+                    dropped_events: r.get(9)?,
+                    reported_dropped: r.get(10)?,
+                    reported_refused: r.get(11)?,
+                    reported_depth: r.get(12)?,
+                    anomalies: r.get(13)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

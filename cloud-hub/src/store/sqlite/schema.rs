@@ -1,14 +1,16 @@
-//! Numbered migrations, applied at start; never edit one that has shipped.
+//! Numbered SQLite migrations (`cloud-hub/migrations/sqlite/`), applied at
+//! start; the applied count is `PRAGMA user_version`. Never edit one that has
+//! landed.
 
 use rusqlite::Connection;
 
 const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_core.sql"),
-    include_str!("../../migrations/0002_event_id_per_tenant.sql"),
+    include_str!("../../../migrations/sqlite/0001_core.sql"),
+    include_str!("../../../migrations/sqlite/0002_event_id_per_tenant.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.
-pub fn migrate(conn: &Connection) -> rusqlite::Result<()> {
+pub(super) fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
         conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;

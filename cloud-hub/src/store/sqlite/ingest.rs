@@ -1,51 +1,17 @@
-//! Storing a sync batch: atomically, each event id at most once, and only
-//! when the batch continues what is stored for the agent's incarnation.
-//!
-//! Per (agent, incarnation) the hub keeps `acked_seq`: every number up to it
-//! is stored or was reported dropped. A batch must start at or before
-//! `acked_seq + 1` (else `sequence_gap`); the part at or below `acked_seq`
-//! must be the very events already stored (else `sequence_conflict`) and is
-//! skipped; the rest is inserted. An event id already stored under another
-//! incarnation (a buffer that was renumbered) counts as a duplicate.
+//! Storing a sync batch in SQLite: one write transaction per batch, one
+//! prepared statement per event (SQLite has no round trips to save). The
+//! rules it follows are in `store/rules.rs`.
 
-use super::{AgentAuth, Store, StoreError, now_ms};
+use super::SqliteStore;
 use crate::ingest::IngestBatch;
+use crate::store::rules::{NEW_INCARNATION, dropped_after, new_incarnation_detail, rejection_anomaly};
+use crate::store::{AgentAuth, IngestOutcome, IngestRejection, StoreError, now_ms};
 use mes_protocols::Seq;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
-/// A stored batch.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct IngestOutcome {
-    /// Highest number stored for the incarnation, after this batch.
-    pub acked_seq: Seq,
-    /// Events stored now.
-    pub stored: u64,
-    /// Events that were stored before (a retry or a renumbered buffer).
-    pub duplicates: u64,
-}
-
-/// A batch that does not continue what is stored; nothing of it was stored.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum IngestRejection {
-    /// Numbers between what is stored and the batch's first are missing.
-    Gap {
-        /// What is stored.
-        acked: Seq,
-        /// The batch's first number.
-        first: Seq,
-    },
-    /// A number at or below what is stored carries a different event.
-    Conflict {
-        /// What is stored.
-        acked: Seq,
-        /// The first disagreeing number.
-        seq: Seq,
-    },
-}
-
-impl Store {
+impl SqliteStore {
     /// Stores `batch` from the authenticated agent `auth`.
-    pub async fn ingest(
+    pub(crate) async fn ingest(
         &self,
         auth: AgentAuth,
         batch: IngestBatch,
@@ -131,12 +97,7 @@ fn store_batch(
         }
     }
     let new_acked = acked.max(batch.last_seq.0);
-    let dropped_now: u64 = batch
-        .dropped
-        .iter()
-        .filter(|r| r.last.0 > acked)
-        .map(|r| r.last.0 - r.first.0.max(acked + 1) + 1)
-        .sum();
+    let dropped_now = dropped_after(batch, acked);
     tx.prepare_cached(
         "UPDATE agent_streams SET acked_seq = ?1, dropped_events = dropped_events + ?2 WHERE id = ?3 AND tenant_id = ?4",
     )?
@@ -201,10 +162,15 @@ fn stream_for(
         params![stream_id, agent, auth.tenant_id],
     )?;
     if previous.is_some() {
-        tracing::warn!(agent = %agent, incarnation = %incarnation, "agent started a new buffer incarnation");
         tx.execute(
-            "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, 'new_incarnation', ?4)",
-            params![auth.tenant_id, agent, now, format!("buffer incarnation {incarnation} started at sequence {}", batch.first_seq)],
+            "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                auth.tenant_id,
+                agent,
+                now,
+                NEW_INCARNATION,
+                new_incarnation_detail(batch)
+            ],
         )?;
     }
     Ok((stream_id, 0))
@@ -216,23 +182,7 @@ fn record_anomaly(
     batch: &IngestBatch,
     rejection: &IngestRejection,
 ) -> Result<(), StoreError> {
-    let (kind, detail) = match rejection {
-        IngestRejection::Gap { acked, first } => (
-            "sequence_gap",
-            format!(
-                "incarnation {}: hub has up to {acked}, batch starts at {first}",
-                batch.incarnation
-            ),
-        ),
-        IngestRejection::Conflict { acked, seq } => (
-            "sequence_conflict",
-            format!(
-                "incarnation {}: sequence {seq} (stored up to {acked}) carries a different event",
-                batch.incarnation
-            ),
-        ),
-    };
-    tracing::warn!(agent = %auth.agent_id, kind, detail, "batch rejected");
+    let (kind, detail) = rejection_anomaly(batch, rejection);
     conn.execute(
         "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![auth.tenant_id, auth.agent_id.to_string(), now_ms(), kind, detail],

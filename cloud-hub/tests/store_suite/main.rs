@@ -1,0 +1,57 @@
+//! One test suite for the hub's store, run on both backends: every case
+//! below runs once on SQLite (`sqlite::…`, a temporary file) and once on
+//! PostgreSQL (`postgres::…`, a schema of its own in the database at
+//! `MES_TEST_DATABASE_URL`, skipped with a printed reason when there is no
+//! server). Two backends, one behaviour: a case that passes on one and fails
+//! on the other is a bug in the other.
+
+mod fixtures;
+mod harness;
+mod ingest;
+mod tenancy;
+
+/// Makes, for each case `module::name`, the tests `sqlite::name` and
+/// `postgres::name`.
+macro_rules! on_both_backends {
+    ($($module:ident :: $case:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let db = crate::harness::TestDb::sqlite();
+                    crate::$module::$case(&db).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $case() {
+                    let Some(db) = crate::harness::TestDb::postgres(stringify!($case)) else {
+                        return;
+                    };
+                    crate::$module::$case(&db).await;
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    tenancy::names_are_unique_where_they_should_be,
+    tenancy::tokens_find_their_agent_and_tenant_only,
+    tenancy::agent_list_shows_each_tenant_its_own_agents,
+    tenancy::reopening_keeps_everything_and_migrates_once,
+    ingest::new_batch_is_stored,
+    ingest::retried_batch_is_stored_once,
+    ingest::overlapping_batch_stores_only_its_new_events,
+    ingest::gap_is_refused_and_recorded,
+    ingest::conflict_is_refused_whole,
+    ingest::event_held_twice_by_the_agent_is_a_retry,
+    ingest::new_incarnation_is_an_anomaly_and_renumbered_events_are_duplicates,
+    ingest::unknown_kinds_are_stored_and_counted_once,
+    ingest::same_event_id_in_two_tenants_is_stored_in_each,
+    ingest::dropped_ranges_are_counted_once,
+    ingest::concurrent_batches_of_one_agent_store_each_event_once,
+    ingest::large_batches_are_stored_quickly,
+);
