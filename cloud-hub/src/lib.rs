@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod ingest;
+pub mod masterdata;
 pub mod metrics;
 pub mod store;
 pub mod telemetry;
