@@ -62,3 +62,21 @@ pub fn hub_event_ids(db: &Path) -> anyhow::Result<HashMap<Uuid, u32>> {
     }
     Ok(out)
 }
+
+/// Every event the hub stored, as (kind, data), in arrival order; empty
+/// while the database cannot be read yet (a test polls it until it can).
+pub fn hub_events(db: &Path) -> Vec<(String, Value)> {
+    let read = || -> anyhow::Result<Vec<(String, Value)>> {
+        let conn = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        let mut stmt = conn.prepare("SELECT kind, raw FROM events ORDER BY id")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (kind, raw) = row?;
+            let event: Value = serde_json::from_str(&raw)?;
+            out.push((kind, event["data"].clone()));
+        }
+        Ok(out)
+    };
+    read().unwrap_or_default()
+}

@@ -10,7 +10,7 @@ mod process;
 mod producers;
 mod wait;
 
-pub use events::{hub_event_ids, hub_event_rows, post_events, sample_event};
+pub use events::{hub_event_ids, hub_event_rows, hub_events, post_events, sample_event};
 pub use probe::{BufferHealth, hub_agents, hub_metric};
 pub use process::{AgentProcess, Binaries, HubProcess, Provisioned, free_port};
 pub use producers::{Ledger, ProducerPlan, Producers, test_seed};

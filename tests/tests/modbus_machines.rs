@@ -3,8 +3,7 @@
 //! communication events.
 
 use machine_sim::{SimConfig, SimHandle, Simulator};
-use mes_tests::{AgentProcess, Binaries, HubProcess, Provisioned, eventually};
-use rusqlite::{Connection, OpenFlags};
+use mes_tests::{AgentProcess, Binaries, HubProcess, Provisioned, eventually, hub_events};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
@@ -103,27 +102,6 @@ async fn rig(sim_addr: &str, extra_tag: &str) -> Rig {
         agent,
         _creds: creds,
     }
-}
-
-/// Every event the hub stored, as (kind, data), in arrival order.
-fn hub_events(db: &Path) -> Vec<(String, Value)> {
-    let Ok(conn) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
-        return vec![];
-    };
-    let Ok(mut stmt) = conn.prepare("SELECT kind, raw FROM events ORDER BY id") else {
-        return vec![];
-    };
-    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map(|rows| {
-            rows.filter_map(Result::ok)
-                .filter_map(|(k, raw)| {
-                    serde_json::from_str::<Value>(&raw)
-                        .ok()
-                        .map(|v| (k, v["data"].clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 async fn wait_for_event(db: &Path, what: &str, pred: impl Fn(&str, &Value) -> bool) {

@@ -3,11 +3,25 @@
 //! Skipped, with the reason printed, when `socat` is not installed.
 
 use machine_sim::{SimConfig, Simulator};
-use mes_tests::{AgentProcess, Binaries, HubProcess, eventually};
-use rusqlite::{Connection, OpenFlags};
+use mes_tests::{AgentProcess, Binaries, HubProcess, eventually, hub_events};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+
+/// The equipment states the hub received, as `state:reason`.
+fn states(db: &Path) -> Vec<String> {
+    hub_events(db)
+        .iter()
+        .filter(|(kind, _)| kind == "equipment_state_changed")
+        .map(|(_, d)| {
+            format!(
+                "{}:{}",
+                d["state"].as_str().unwrap_or(""),
+                d["reason"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
 
 struct Socat(Child);
 
@@ -16,31 +30,6 @@ impl Drop for Socat {
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
-}
-
-fn states(db: &Path) -> Vec<String> {
-    let Ok(conn) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
-        return vec![];
-    };
-    let Ok(mut stmt) =
-        conn.prepare("SELECT raw FROM events WHERE kind = 'equipment_state_changed' ORDER BY id")
-    else {
-        return vec![];
-    };
-    stmt.query_map([], |r| r.get::<_, String>(0))
-        .map(|rows| {
-            rows.filter_map(Result::ok)
-                .filter_map(|raw| serde_json::from_str::<serde_json::Value>(&raw).ok())
-                .map(|v| {
-                    format!(
-                        "{}:{}",
-                        v["data"]["state"].as_str().unwrap_or(""),
-                        v["data"]["reason"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 #[tokio::test]

@@ -5,34 +5,11 @@
 
 use machine_sim::config::MqttConfig;
 use machine_sim::{SimConfig, Simulator};
-use mes_tests::{AgentProcess, Binaries, HubProcess, eventually, service_reachable};
-use rusqlite::{Connection, OpenFlags};
-use serde_json::Value;
-use std::path::Path;
+use mes_tests::{AgentProcess, Binaries, HubProcess, eventually, hub_events, service_reachable};
 use std::time::Duration;
 
 fn broker() -> String {
     std::env::var("MES_TEST_MQTT").unwrap_or_else(|_| "127.0.0.1:1883".into())
-}
-
-fn hub_events(db: &Path) -> Vec<(String, Value)> {
-    let Ok(conn) = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY) else {
-        return vec![];
-    };
-    let Ok(mut stmt) = conn.prepare("SELECT kind, raw FROM events ORDER BY id") else {
-        return vec![];
-    };
-    stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map(|rows| {
-            rows.filter_map(Result::ok)
-                .filter_map(|(k, raw)| {
-                    serde_json::from_str::<Value>(&raw)
-                        .ok()
-                        .map(|v| (k, v["data"].clone()))
-                })
-                .collect()
-        })
-        .unwrap_or_default()
 }
 
 fn agent_config(broker: &str, prefix: &str) -> String {
