@@ -98,13 +98,23 @@ fn read_or_init_meta(conn: &Connection) -> rusqlite::Result<Meta> {
     })
 }
 
-/// Saves the meta values inside the caller's transaction.
-pub fn save_meta(conn: &Connection, meta: &Meta) -> rusqlite::Result<()> {
+/// Saves the meta values that differ from `before` inside the caller's
+/// transaction (`before = None` saves all). Writing only what changed keeps
+/// a small group commit to one meta row besides its events.
+pub fn save_meta(conn: &Connection, before: Option<&Meta>, meta: &Meta) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
-    stmt.execute(params!["incarnation", meta.incarnation.to_string()])?;
-    stmt.execute(params!["last_seq", meta.last_seq.to_string()])?;
-    stmt.execute(params!["acked_seq", meta.acked_seq.to_string()])?;
-    stmt.execute(params!["dropped_total", meta.dropped_total.to_string()])?;
-    stmt.execute(params!["refused_total", meta.refused_total.to_string()])?;
+    let changed = |f: fn(&Meta) -> String| before.is_none_or(|b| f(b) != f(meta));
+    let fields: [(&str, fn(&Meta) -> String); 5] = [
+        ("incarnation", |m| m.incarnation.to_string()),
+        ("last_seq", |m| m.last_seq.to_string()),
+        ("acked_seq", |m| m.acked_seq.to_string()),
+        ("dropped_total", |m| m.dropped_total.to_string()),
+        ("refused_total", |m| m.refused_total.to_string()),
+    ];
+    for (key, value) in fields {
+        if changed(value) {
+            stmt.execute(params![key, value(meta)])?;
+        }
+    }
     Ok(())
 }

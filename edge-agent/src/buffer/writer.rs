@@ -67,7 +67,7 @@ impl Writer {
             },
             stats,
         };
-        writer.publish_stats()?;
+        writer.publish_stats(true)?;
         Ok(writer)
     }
 
@@ -105,21 +105,25 @@ impl Writer {
                     Command::Rotate { reply } => rotations.push(reply),
                 }
             }
-            save_meta(&tx, &self.state.meta)?;
+            save_meta(&tx, Some(&saved.meta), &self.state.meta)?;
             tx.commit()
         })();
         if let Err(e) = &result {
             tracing::error!(error = %e, "buffer commit failed; the producers are told nothing was stored");
             self.stats.commit_errors_total.fetch_add(1, Ordering::Relaxed);
-            self.state = saved;
+            self.state = saved.clone();
         } else {
             self.stats.commits_total.fetch_add(1, Ordering::Relaxed);
         }
+        let head_moved = !rotations.is_empty()
+            || saved.depth == 0
+            || saved.meta.acked_seq != self.state.meta.acked_seq
+            || saved.meta.dropped_total != self.state.meta.dropped_total;
         for reply in rotations {
             let _ = reply.send(self.rotate());
         }
         // Counters first, replies second: whoever hears "stored" sees it counted.
-        if let Err(e) = self.publish_stats() {
+        if let Err(e) = self.publish_stats(head_moved) {
             tracing::warn!(error = %e, "cannot read buffer statistics");
         }
         for reply in pending {
@@ -157,7 +161,7 @@ impl Writer {
                 [offset],
             )?;
             tx.execute("UPDATE dropped_ranges SET first_seq = -first_seq - ?1", [offset])?;
-            save_meta(&tx, &meta)?;
+            save_meta(&tx, None, &meta)?;
             tx.commit()
         })();
         match result {
@@ -170,17 +174,22 @@ impl Writer {
         }
     }
 
-    fn publish_stats(&self) -> rusqlite::Result<()> {
-        // The first event in line is the oldest unsynced one (by commit order).
-        let oldest: i64 = self
-            .conn
-            .prepare_cached("SELECT occurred_at FROM events ORDER BY seq LIMIT 1")?
-            .query_row([], |r| r.get(0))
-            .optional()?
-            .unwrap_or(0);
+    /// Publishes the counters; `head_moved` says the first event in line may
+    /// have changed (it only does when events left, or arrived in an empty
+    /// buffer), so the common append-only group skips the query.
+    fn publish_stats(&self, head_moved: bool) -> rusqlite::Result<()> {
         let s = &self.stats;
+        if head_moved || self.state.depth == 0 {
+            // The first event in line is the oldest unsynced one (by commit order).
+            let oldest: i64 = self
+                .conn
+                .prepare_cached("SELECT occurred_at FROM events ORDER BY seq LIMIT 1")?
+                .query_row([], |r| r.get(0))
+                .optional()?
+                .unwrap_or(0);
+            s.oldest_occurred_ms.store(oldest, Ordering::Relaxed);
+        }
         s.depth.store(self.state.depth, Ordering::Relaxed);
-        s.oldest_occurred_ms.store(oldest, Ordering::Relaxed);
         s.bytes.store(self.state.capacity.stored(), Ordering::Relaxed);
         s.last_seq.store(self.state.meta.last_seq, Ordering::Relaxed);
         s.acked_seq.store(self.state.meta.acked_seq, Ordering::Relaxed);
