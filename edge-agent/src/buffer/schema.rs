@@ -98,13 +98,16 @@ fn read_or_init_meta(conn: &Connection) -> rusqlite::Result<Meta> {
     })
 }
 
+/// A meta key and how to render its value.
+type MetaField = (&'static str, fn(&Meta) -> String);
+
 /// Saves the meta values that differ from `before` inside the caller's
 /// transaction (`before = None` saves all). Writing only what changed keeps
 /// a small group commit to one meta row besides its events.
 pub fn save_meta(conn: &Connection, before: Option<&Meta>, meta: &Meta) -> rusqlite::Result<()> {
     let mut stmt = conn.prepare_cached("INSERT OR REPLACE INTO meta (key, value) VALUES (?1, ?2)")?;
     let changed = |f: fn(&Meta) -> String| before.is_none_or(|b| f(b) != f(meta));
-    let fields: [(&str, fn(&Meta) -> String); 5] = [
+    let fields: [MetaField; 5] = [
         ("incarnation", |m| m.incarnation.to_string()),
         ("last_seq", |m| m.last_seq.to_string()),
         ("acked_seq", |m| m.acked_seq.to_string()),
