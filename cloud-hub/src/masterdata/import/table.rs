@@ -99,9 +99,23 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, FileError> {
         read_errors: Vec::new(),
     };
     let mut header_seen = false;
+    let (mut counted, mut lines_before) = (0, 0);
     for record in reader.byte_records() {
         let record = record.map_err(|e| FileError::Csv(e.to_string()))?;
-        let number = record.position().map_or(0, |p| p.line() as usize);
+        // The csv crate's own line count skips blank lines, which a
+        // spreadsheet shows as rows; count line breaks up to the record.
+        // Its reported position is where parsing resumed, before the blank
+        // lines it skipped; a record itself never starts with a line break.
+        let mut start = record
+            .position()
+            .map_or(0, |p| p.byte() as usize)
+            .min(bytes.len());
+        while bytes.get(start).is_some_and(|b| matches!(b, b'\r' | b'\n')) {
+            start += 1;
+        }
+        lines_before += bytes[counted..start].iter().filter(|b| **b == b'\n').count();
+        counted = start;
+        let number = lines_before + 1;
         let mut cells = Vec::with_capacity(record.len());
         for (idx, raw) in record.iter().enumerate() {
             let raw = if !header_seen && idx == 0 {
@@ -140,26 +154,48 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, FileError> {
     }
 }
 
+/// An opened XLSX workbook, read sheet by sheet.
+pub(crate) struct XlsxBook<'a> {
+    book: Xlsx<Cursor<&'a [u8]>>,
+}
+
+impl<'a> XlsxBook<'a> {
+    /// Opens the workbook (the zip container and its shared parts).
+    pub fn open(bytes: &'a [u8]) -> Result<Self, FileError> {
+        let book = open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
+            .map_err(|e: calamine::XlsxError| FileError::NotXlsx(e.to_string()))?;
+        Ok(Self { book })
+    }
+
+    /// Reads one worksheet: the named one (case-insensitive), or the first.
+    /// The header is the first non-blank row of the used range.
+    pub fn sheet(&mut self, wanted: Option<&str>) -> Result<Table, FileError> {
+        let names = self.book.sheet_names();
+        let name = match wanted {
+            Some(wanted) => names
+                .iter()
+                .find(|n| n.eq_ignore_ascii_case(wanted))
+                .cloned()
+                .ok_or_else(|| FileError::MissingSheet {
+                    wanted: wanted.to_string(),
+                    available: names.clone(),
+                })?,
+            None => names.first().cloned().ok_or(FileError::Empty)?,
+        };
+        let range = self
+            .book
+            .worksheet_range(&name)
+            .map_err(|e| FileError::NotXlsx(e.to_string()))?;
+        sheet_table(name, &range)
+    }
+}
+
 /// Reads one worksheet of an XLSX workbook: the named one, or the first.
-/// The header is the first non-blank row of the used range.
 pub(crate) fn read_xlsx(bytes: &[u8], sheet: Option<&str>) -> Result<Table, FileError> {
-    let mut book = open_workbook_from_rs::<Xlsx<_>, _>(Cursor::new(bytes))
-        .map_err(|e: calamine::XlsxError| FileError::NotXlsx(e.to_string()))?;
-    let names = book.sheet_names();
-    let name = match sheet {
-        Some(wanted) => names
-            .iter()
-            .find(|n| n.eq_ignore_ascii_case(wanted))
-            .cloned()
-            .ok_or_else(|| FileError::MissingSheet {
-                wanted: wanted.to_string(),
-                available: names.clone(),
-            })?,
-        None => names.first().cloned().ok_or(FileError::Empty)?,
-    };
-    let range = book
-        .worksheet_range(&name)
-        .map_err(|e| FileError::NotXlsx(e.to_string()))?;
+    XlsxBook::open(bytes)?.sheet(sheet)
+}
+
+fn sheet_table(name: String, range: &calamine::Range<Data>) -> Result<Table, FileError> {
     let (start_row, start_col) = range.start().map_or((0, 0), |(r, c)| (r as usize, c as usize));
     let mut table = Table {
         sheet: Some(name),

@@ -96,3 +96,13 @@ fn empty_file_and_bad_utf8_are_reported() {
     assert_eq!(errors[0].row, 2);
     assert!(errors[0].reason.contains("UTF-8"), "{errors:#?}");
 }
+
+#[test]
+fn row_numbers_count_blank_lines_like_a_spreadsheet() {
+    let csv = "code,name,kind,base_unit,alt_units,lot_tracked,standard_cost\n\nA,Ay,raw,kg,,no,1\n\nB,Bee,raw,kg,,no,x\n";
+    let errors = row_errors(import_materials(Source::Csv(csv.as_bytes())));
+    assert_eq!(
+        places(&errors),
+        vec![(5, Some("G".into()), "standard_cost".into())]
+    );
+}
