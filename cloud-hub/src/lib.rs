@@ -13,5 +13,6 @@ pub mod config;
 pub mod ingest;
 pub mod masterdata;
 pub mod metrics;
+pub mod stock;
 pub mod store;
 pub mod telemetry;

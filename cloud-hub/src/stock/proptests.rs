@@ -1,0 +1,1 @@
+//! Property tests of the stock ledger (added next).
