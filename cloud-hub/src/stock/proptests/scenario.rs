@@ -1,14 +1,7 @@
-//! Property tests of the stock ledger: random documents and shop-floor
-//! events, delivered in random arrival orders with duplicates.
-//!
-//! - late arrival is on time: any arrival order (with replays) gives the
-//!   same ledger as time order, and as a rebuild from the event log;
-//! - on hand is the sum of the movements, for every material, lot and
-//!   location and at any instant, against a model computed from the inputs;
-//! - replaying a batch changes nothing;
-//! - open shortages equal how far each balance is below zero;
-//! - reserved and available follow their definitions.
-
+//! Generators for the stock property tests: random documents and events
+//! over a small universe (two materials, three lots, two locations), their
+//! arrival orders with replays, and a model of what they should post that
+//! is computed from the inputs alone (not from the ledger).
 use crate::stock::test_support::{at, code};
 use crate::stock::*;
 use mes_protocols::event::{EventHeader, MaterialConsumed, OperationRun, OutputReported};
@@ -21,15 +14,15 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// (material, base unit, scale, alternative unit, factor).
-const MATERIALS: [(&str, &str, u32, &str, i64, u32); 2] =
+pub(super) const MATERIALS: [(&str, &str, u32, &str, i64, u32); 2] =
     [("steel", "kg", 3, "g", 1, 3), ("bolt", "pcs", 0, "box", 12, 0)];
-const LOTS: [Option<&str>; 3] = [None, Some("L1"), Some("L2")];
-const LOCATIONS: [&str; 2] = ["A", "B"];
-const STATIONS: [&str; 2] = ["S1", "S2"];
-const ORDERS: [&str; 2] = ["O1", "O2"];
+pub(super) const LOTS: [Option<&str>; 3] = [None, Some("L1"), Some("L2")];
+pub(super) const LOCATIONS: [&str; 2] = ["A", "B"];
+pub(super) const STATIONS: [&str; 2] = ["S1", "S2"];
+pub(super) const ORDERS: [&str; 2] = ["O1", "O2"];
 
 #[derive(Debug, Clone)]
-enum Op {
+pub(super) enum Op {
     Doc {
         kind: MovementKind,
         m: usize,
@@ -73,16 +66,16 @@ enum Op {
 
 /// One delivery: document rows entered at the hub, or an event.
 #[derive(Debug, Clone)]
-enum Item {
+pub(super) enum Item {
     Rows(Vec<Movement>),
     Event(Box<Event>),
 }
 
-fn amount() -> impl Strategy<Value = Decimal> {
+pub(super) fn amount() -> impl Strategy<Value = Decimal> {
     (1i64..50_000, 0u32..4).prop_map(|(m, s)| Decimal::new(m, s))
 }
 
-fn op() -> impl Strategy<Value = Op> {
+pub(super) fn op() -> impl Strategy<Value = Op> {
     let (m, lot, loc, t) = (0..MATERIALS.len(), 0..LOTS.len(), 0..LOCATIONS.len(), 0i64..200);
     let doc_kind = prop_oneof![
         Just(MovementKind::PurchaseReceipt),
@@ -155,7 +148,7 @@ fn op() -> impl Strategy<Value = Op> {
 }
 
 /// Operations, then an arrival order: a permutation with replays inserted.
-fn scenario() -> impl Strategy<Value = (Vec<Op>, Vec<usize>)> {
+pub(super) fn scenario() -> impl Strategy<Value = (Vec<Op>, Vec<usize>)> {
     vec(op(), 1..30)
         .prop_flat_map(|ops| {
             let n = ops.len();
@@ -170,7 +163,7 @@ fn scenario() -> impl Strategy<Value = (Vec<Op>, Vec<usize>)> {
         })
 }
 
-fn units() -> UnitCatalog {
+pub(super) fn units() -> UnitCatalog {
     let mut catalog = UnitCatalog::new();
     for (material, base, scale, alt, num, exp) in MATERIALS {
         let units = MaterialUnits::new(code(material), code(base), scale)
@@ -181,27 +174,27 @@ fn units() -> UnitCatalog {
     catalog
 }
 
-fn station_location(station: &Code, _material: &Code) -> Option<Code> {
+pub(super) fn station_location(station: &Code, _material: &Code) -> Option<Code> {
     let i = STATIONS.iter().position(|s| *s == station.as_str())?;
     Some(code(LOCATIONS[i]))
 }
 
-fn key(m: usize, lot: usize, loc: usize) -> StockKey {
+pub(super) fn key(m: usize, lot: usize, loc: usize) -> StockKey {
     StockKey::new(code(MATERIALS[m].0), LOTS[lot].map(code), code(LOCATIONS[loc]))
 }
 
 /// The model's conversion: value × factor, rounded half to even at the scale.
-fn to_base(m: usize, value: Decimal, alt: bool) -> Decimal {
+pub(super) fn to_base(m: usize, value: Decimal, alt: bool) -> Decimal {
     let (_, _, scale, _, num, exp) = MATERIALS[m];
     let factor = if alt { Decimal::new(num, exp) } else { Decimal::ONE };
     (value * factor).round_dp_with_strategy(scale, RoundingStrategy::MidpointNearestEven)
 }
 
-fn unit(m: usize, alt: bool) -> Code {
+pub(super) fn unit(m: usize, alt: bool) -> Code {
     code(if alt { MATERIALS[m].3 } else { MATERIALS[m].1 })
 }
 
-fn event(i: usize, t: i64, station: usize, body: EventBody) -> Event {
+pub(super) fn event(i: usize, t: i64, station: usize, body: EventBody) -> Event {
     let header = EventHeader {
         seq: Seq(i as u64 + 1),
         id: EventId(Uuid::from_u128(i as u128 + 1)),
@@ -211,7 +204,7 @@ fn event(i: usize, t: i64, station: usize, body: EventBody) -> Event {
     Event { header, body }
 }
 
-fn run(station: usize, order: usize) -> OperationRun {
+pub(super) fn run(station: usize, order: usize) -> OperationRun {
     OperationRun {
         execution: ExecutionId(Uuid::from_u128(99)),
         order: code(ORDERS[order]),
@@ -220,11 +213,11 @@ fn run(station: usize, order: usize) -> OperationRun {
     }
 }
 
-fn doc_id(i: usize, line: u32) -> MovementId {
+pub(super) fn doc_id(i: usize, line: u32) -> MovementId {
     MovementId::document(code(&format!("D{i}")), line)
 }
 
-fn item(i: usize, op: &Op) -> Item {
+pub(super) fn item(i: usize, op: &Op) -> Item {
     match *op {
         Op::Doc {
             kind,
@@ -299,10 +292,10 @@ fn item(i: usize, op: &Op) -> Item {
 }
 
 /// A model row: (time, is a count, id) and the delta or the counted value.
-type ModelRow = ((Timestamp, bool, MovementId), Decimal);
+pub(super) type ModelRow = ((Timestamp, bool, MovementId), Decimal);
 
 /// What each operation should post, computed from the inputs alone.
-fn model(ops: &[Op]) -> BTreeMap<StockKey, Vec<ModelRow>> {
+pub(super) fn model(ops: &[Op]) -> BTreeMap<StockKey, Vec<ModelRow>> {
     let mut rows: BTreeMap<StockKey, Vec<ModelRow>> = BTreeMap::new();
     let ev = |i: usize| MovementId::event(EventId(Uuid::from_u128(i as u128 + 1)), 0);
     for (i, op) in ops.iter().enumerate() {
@@ -348,14 +341,14 @@ fn model(ops: &[Op]) -> BTreeMap<StockKey, Vec<ModelRow>> {
 }
 
 /// The model's on hand: the last count at or before `t`, plus the deltas after it.
-fn model_on_hand(rows: &[ModelRow], t: Timestamp) -> Decimal {
+pub(super) fn model_on_hand(rows: &[ModelRow], t: Timestamp) -> Decimal {
     rows.iter().take_while(|((time, _, _), _)| *time <= t).fold(
         Decimal::ZERO,
         |balance, ((_, count, _), q)| if *count { *q } else { balance + q },
     )
 }
 
-fn deliver(
+pub(super) fn deliver(
     ledger: &mut Ledger,
     projector: &Projector<'_, fn(&Code, &Code) -> Option<Code>>,
     item: &Item,
@@ -370,14 +363,14 @@ fn deliver(
     }
 }
 
-fn occurred_at(item: &Item) -> Timestamp {
+pub(super) fn occurred_at(item: &Item) -> Timestamp {
     match item {
         Item::Rows(rows) => rows.first().map_or(at(0), |r| r.occurred_at),
         Item::Event(e) => e.header.occurred_at,
     }
 }
 
-fn reservation(order: usize, loc: usize, quantity: Decimal) -> Reservation {
+pub(super) fn reservation(order: usize, loc: usize, quantity: Decimal) -> Reservation {
     Reservation {
         order: code(ORDERS[order]),
         material: code(MATERIALS[0].0),
@@ -385,102 +378,5 @@ fn reservation(order: usize, loc: usize, quantity: Decimal) -> Reservation {
         quantity,
         from: at(20),
         until: Some(at(150)),
-    }
-}
-
-proptest! {
-    #![proptest_config(ProptestConfig::with_cases(256))]
-
-    #[test]
-    fn ledger_is_the_same_whatever_the_arrival_order((ops, arrival) in scenario()) {
-        let units = units();
-        let resolver: fn(&Code, &Code) -> Option<Code> = station_location;
-        let projector = Projector::new(&units, &resolver);
-        let items: Vec<Item> = ops.iter().enumerate().map(|(i, op)| item(i, op)).collect();
-
-        let mut late = Ledger::new(NegativeStockPolicy::Disallowed);
-        for &i in &arrival {
-            deliver(&mut late, &projector, &items[i]);
-        }
-        let mut on_time_order: Vec<&Item> = items.iter().collect();
-        on_time_order.sort_by_key(|item| occurred_at(item));
-        let mut on_time = Ledger::new(NegativeStockPolicy::Disallowed);
-        for item in on_time_order {
-            deliver(&mut on_time, &projector, item);
-        }
-        prop_assert_eq!(&late, &on_time);
-
-        let mut documents = Ledger::new(NegativeStockPolicy::Disallowed);
-        let mut events = Vec::new();
-        for &i in arrival.iter().rev() {
-            match &items[i] {
-                Item::Event(e) => events.push(e.as_ref()),
-                rows => { deliver(&mut documents, &projector, rows); }
-            }
-        }
-        let (rebuilt, errors) = projector.rebuild(documents, events);
-        prop_assert!(errors.is_empty(), "{:?}", errors);
-        prop_assert_eq!(&rebuilt, &late);
-    }
-
-    #[test]
-    fn on_hand_is_the_sum_of_the_movements(
-        (ops, arrival) in scenario(),
-        probes in vec(0i64..210, 1..6),
-        reserved in (1i64..5_000, 0..LOCATIONS.len()),
-    ) {
-        let units = units();
-        let resolver: fn(&Code, &Code) -> Option<Code> = station_location;
-        let projector = Projector::new(&units, &resolver);
-        let mut ledger = Ledger::new(NegativeStockPolicy::Disallowed);
-        let (quantity, res_loc) = (Decimal::new(reserved.0, 1), reserved.1);
-        ledger.reserve(reservation(0, res_loc, quantity));
-        for &i in &arrival {
-            deliver(&mut ledger, &projector, &item(i, &ops[i]));
-        }
-        let model = model(&ops);
-        prop_assert_eq!(ledger.keys().collect::<Vec<_>>(), model.keys().collect::<Vec<_>>());
-        for t in probes.into_iter().map(at).chain([at(1_000)]) {
-            let mut totals: BTreeMap<Code, Decimal> = BTreeMap::new();
-            for (key, rows) in &model {
-                let on_hand = ledger.on_hand(key, Some(t));
-                prop_assert_eq!(on_hand, model_on_hand(rows, t), "{} at {}", key, t);
-                let deltas: Decimal = ledger.statement(key, Some(t)).iter().map(|l| l.delta).sum();
-                prop_assert_eq!(on_hand, deltas);
-                let open: Decimal = ledger.key_shortages(key, Some(t)).iter().map(Shortage::open).sum();
-                prop_assert_eq!(open, (-on_hand).max(Decimal::ZERO), "shortages of {}", key);
-                *totals.entry(key.material.clone()).or_default() += on_hand;
-            }
-            prop_assert_eq!(&ledger.totals(Some(t)), &totals);
-
-            let (steel, loc) = (code(MATERIALS[0].0), code(LOCATIONS[res_loc]));
-            let issued = ledger.issued_to_order(&code(ORDERS[0]), &steel, Some(&loc), t);
-            let active = t >= at(20) && t < at(150);
-            let expected = if active { (quantity - issued).clamp(Decimal::ZERO, quantity) } else { Decimal::ZERO };
-            prop_assert_eq!(ledger.reserved(&steel, Some(&loc), t), expected);
-            prop_assert_eq!(
-                ledger.available(&steel, Some(&loc), t),
-                ledger.material_on_hand(&steel, Some(&loc), Some(t)) - expected
-            );
-        }
-    }
-
-    #[test]
-    fn replaying_a_batch_changes_nothing((ops, arrival) in scenario(), batch in (any::<Index>(), 1usize..10)) {
-        let units = units();
-        let resolver: fn(&Code, &Code) -> Option<Code> = station_location;
-        let projector = Projector::new(&units, &resolver);
-        let items: Vec<Item> = ops.iter().enumerate().map(|(i, op)| item(i, op)).collect();
-        let mut ledger = Ledger::new(NegativeStockPolicy::Allowed);
-        for &i in &arrival {
-            deliver(&mut ledger, &projector, &items[i]);
-        }
-        prop_assert!(ledger.shortages(None).is_empty());
-        let before = ledger.clone();
-        let start = batch.0.index(arrival.len());
-        for &i in arrival.iter().skip(start).take(batch.1) {
-            prop_assert_eq!(deliver(&mut ledger, &projector, &items[i]), 0);
-        }
-        prop_assert_eq!(&ledger, &before);
     }
 }
