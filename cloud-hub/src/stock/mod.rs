@@ -27,6 +27,8 @@ pub use units::{MaterialUnits, UnitCatalog, UnitError};
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]
+mod rules_tests;
+#[cfg(test)]
 mod worked_example;
 
 #[cfg(test)]
