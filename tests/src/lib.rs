@@ -8,12 +8,14 @@ mod events;
 mod probe;
 mod process;
 mod producers;
+mod rig;
 mod wait;
 
 pub use events::{hub_event_ids, hub_event_rows, hub_events, post_events, sample_event};
 pub use probe::{BufferHealth, hub_agents, hub_metric};
 pub use process::{AgentProcess, Binaries, HubProcess, Provisioned, free_port};
 pub use producers::{Ledger, ProducerPlan, Producers, test_seed};
+pub use rig::{Rig, start_rig};
 pub use wait::eventually;
 
 /// Whether a TCP service answers at `addr` (for skipping tests whose service

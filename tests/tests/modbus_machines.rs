@@ -3,17 +3,10 @@
 //! communication events.
 
 use machine_sim::{SimConfig, SimHandle, Simulator};
-use mes_tests::{AgentProcess, Binaries, HubProcess, Provisioned, eventually, hub_events};
+use mes_tests::{Rig, binaries, eventually, hub_events, start_rig};
 use serde_json::Value;
 use std::path::Path;
 use std::time::Duration;
-
-fn bins() -> Binaries {
-    Binaries {
-        hub: env!("CARGO_BIN_EXE_hub").into(),
-        agent: env!("CARGO_BIN_EXE_agent").into(),
-    }
-}
 
 /// A paused simulator whose machines never stop or fail on their own, so
 /// the test decides every change.
@@ -72,36 +65,10 @@ counters = {{ good = {{ tag = "good_count", width = 16 }}, scrap = {{ tag = "scr
     out
 }
 
-struct Rig {
-    _dir: tempfile::TempDir,
-    hub: HubProcess,
-    agent: AgentProcess,
-    _creds: Provisioned,
-}
-
 async fn rig(sim_addr: &str, extra_tag: &str) -> Rig {
-    let b = bins();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut hub = HubProcess::new(&b.hub, dir.path()).expect("hub");
-    let creds = hub.provision("acme", "plant-1").expect("provision");
-    hub.start().await.expect("hub starts");
-    let agent_dir = dir.path().join("agent");
-    std::fs::create_dir_all(&agent_dir).expect("dir");
-    let mut agent = AgentProcess::new(
-        &b.agent,
-        &agent_dir,
-        &hub.url(),
-        &creds,
-        &agent_config(sim_addr, extra_tag),
-    )
-    .expect("agent");
-    agent.start().await.expect("agent starts");
-    Rig {
-        _dir: dir,
-        hub,
-        agent,
-        _creds: creds,
-    }
+    start_rig(&binaries!(), &agent_config(sim_addr, extra_tag))
+        .await
+        .expect("hub and agent start")
 }
 
 async fn wait_for_event(db: &Path, what: &str, pred: impl Fn(&str, &Value) -> bool) {
@@ -229,7 +196,7 @@ async fn a_register_the_device_lacks_fails_its_tag_while_others_flow() {
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or(0.0);
     assert!(bad > 0.0, "the ghost tag's failures are counted: {metrics}");
-    let log = std::fs::read_to_string(rig._dir.path().join("agent").join("agent.log")).expect("agent log");
+    let log = std::fs::read_to_string(rig.dir.path().join("agent").join("agent.log")).expect("agent log");
     assert!(
         log.lines()
             .any(|l| l.contains("tag ghost") && l.contains("0x02 Illegal Data Address")),

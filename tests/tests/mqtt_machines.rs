@@ -5,7 +5,7 @@
 
 use machine_sim::config::MqttConfig;
 use machine_sim::{SimConfig, Simulator};
-use mes_tests::{AgentProcess, Binaries, HubProcess, eventually, hub_events, service_reachable};
+use mes_tests::{binaries, eventually, hub_events, service_reachable, start_rig};
 use std::time::Duration;
 
 fn broker() -> String {
@@ -100,25 +100,10 @@ async fn published_machine_messages_become_events_and_malformed_ones_are_counted
         return;
     }
     let prefix = format!("t{}", uuid::Uuid::now_v7().simple());
-    let bins = Binaries {
-        hub: env!("CARGO_BIN_EXE_hub").into(),
-        agent: env!("CARGO_BIN_EXE_agent").into(),
-    };
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut hub = HubProcess::new(&bins.hub, dir.path()).expect("hub");
-    let creds = hub.provision("acme", "plant-1").expect("provision");
-    hub.start().await.expect("hub starts");
-    let agent_dir = dir.path().join("agent");
-    std::fs::create_dir_all(&agent_dir).expect("dir");
-    let mut agent = AgentProcess::new(
-        &bins.agent,
-        &agent_dir,
-        &hub.url(),
-        &creds,
-        &agent_config(&broker, &prefix),
-    )
-    .expect("agent");
-    agent.start().await.expect("agent starts");
+    let rig = start_rig(&binaries!(), &agent_config(&broker, &prefix))
+        .await
+        .expect("hub and agent start");
+    let (hub, agent) = (&rig.hub, &rig.agent);
     wait_until_subscribed(&broker, &prefix, &agent.url()).await;
 
     let mut config = SimConfig::with_machines(1, "127.0.0.1:0");

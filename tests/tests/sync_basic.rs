@@ -1,27 +1,17 @@
 //! The smallest end-to-end path: events handed to a real agent reach a real
 //! hub, and the agent list shows the agent's state.
 
-use mes_tests::{AgentProcess, Binaries, HubProcess, eventually, hub_event_ids, post_events, sample_event};
+use mes_tests::{Rig, binaries, eventually, hub_event_ids, post_events, sample_event, start_rig};
 use std::time::Duration;
-
-fn binaries() -> Binaries {
-    Binaries {
-        hub: env!("CARGO_BIN_EXE_hub").into(),
-        agent: env!("CARGO_BIN_EXE_agent").into(),
-    }
-}
 
 #[tokio::test]
 async fn posted_events_arrive_at_the_hub_and_the_agent_list_shows_them() {
-    let bins = binaries();
-    let dir = tempfile::tempdir().expect("tempdir");
-    let mut hub = HubProcess::new(&bins.hub, dir.path()).expect("hub");
-    let creds = hub.provision("acme", "plant-1").expect("provision");
-    hub.start().await.expect("hub starts");
-    let agent_dir = dir.path().join("agent");
-    std::fs::create_dir_all(&agent_dir).expect("agent dir");
-    let mut agent = AgentProcess::new(&bins.agent, &agent_dir, &hub.url(), &creds, "").expect("agent");
-    agent.start().await.expect("agent starts");
+    let Rig {
+        mut agent,
+        mut hub,
+        creds,
+        dir: _dir,
+    } = start_rig(&binaries!(), "").await.expect("hub and agent start");
 
     let client = reqwest::Client::new();
     let (events, ids): (Vec<_>, Vec<_>) = (0..50)
