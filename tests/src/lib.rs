@@ -8,6 +8,7 @@ mod events;
 mod probe;
 mod process;
 mod producers;
+pub mod report;
 mod rig;
 mod wait;
 

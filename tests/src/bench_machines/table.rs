@@ -1,6 +1,9 @@
 //! The result table: one row per figure, with its reference from the same
 //! run where one means something, its target and PASS/MISS.
 
+pub use mes_tests::report::thousands;
+use mes_tests::report::{table, verdict};
+
 /// One line of the result table.
 pub struct Row {
     /// What was measured.
@@ -37,57 +40,27 @@ impl Row {
 
 /// Prints the rows as an aligned table.
 pub fn print(rows: &[Row]) {
-    let width = |f: fn(&Row) -> &str, title: &str| {
-        rows.iter()
-            .map(|r| f(r).chars().count())
-            .max()
-            .unwrap_or(0)
-            .max(title.len())
-    };
-    let w = [
-        width(|r| &r.figure, "figure"),
-        width(|r| &r.value, "value"),
-        width(|r| &r.reference, "reference (same run)"),
-        width(|r| &r.target, "target"),
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.figure.clone(),
+                r.value.clone(),
+                r.reference.clone(),
+                r.target.clone(),
+                verdict(r.pass).into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        ("figure", false),
+        ("value", true),
+        ("reference (same run)", false),
+        ("target", false),
+        ("result", false),
     ];
-    let line = |c: [&str; 5]| {
-        println!(
-            "{:<a$}  {:>b$}  {:<c$}  {:<d$}  {}",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3],
-        )
-    };
     println!();
-    line(["figure", "value", "reference (same run)", "target", "result"]);
-    println!("{}", "-".repeat(w.iter().sum::<usize>() + 8 + 6));
-    for r in rows {
-        let result = match r.pass {
-            Some(true) => "PASS",
-            Some(false) => "MISS",
-            None => "-",
-        };
-        line([&r.figure, &r.value, &r.reference, &r.target, result]);
-    }
-}
-
-/// `1234567.8` as `1,234,568`.
-pub fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
+    print!("{}", table(&columns, &cells));
 }
 
 /// A share as `12.3%`, or `n/a`.

@@ -38,6 +38,7 @@ use bench::stages::{self, StageTimes};
 use bench::sync::{self, SyncRun};
 use clap::{Parser, ValueEnum};
 use mes_tests::Binaries;
+use mes_tests::report::{table, thousands, verdict};
 use std::path::Path;
 use std::time::Duration;
 
@@ -376,54 +377,30 @@ struct Row {
 }
 
 fn print_table(rows: &[Row]) {
-    let width = |f: fn(&Row) -> &str, title: &str| {
-        rows.iter()
-            .map(|r| f(r).len())
-            .max()
-            .unwrap_or(0)
-            .max(title.len())
-    };
-    let w = [
-        width(|r| &r.figure, "figure"),
-        width(|r| &r.value, "value"),
-        width(|r| &r.reference, "reference (same run)"),
-        width(|r| &r.ratio, "ratio"),
-        width(|r| &r.target, "target"),
+    let cells: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            let result = if r.pass.is_none() { "n/a" } else { verdict(r.pass) };
+            vec![
+                r.figure.clone(),
+                r.value.clone(),
+                r.reference.clone(),
+                r.ratio.clone(),
+                r.target.clone(),
+                result.into(),
+            ]
+        })
+        .collect();
+    let columns = [
+        ("figure", false),
+        ("value", true),
+        ("reference (same run)", false),
+        ("ratio", true),
+        ("target", false),
+        ("result", false),
     ];
-    let line = |c: [&str; 6]| {
-        println!(
-            "{:<a$}  {:>b$}  {:<c$}  {:>d$}  {:<e$}  {}",
-            c[0],
-            c[1],
-            c[2],
-            c[3],
-            c[4],
-            c[5],
-            a = w[0],
-            b = w[1],
-            c = w[2],
-            d = w[3],
-            e = w[4]
-        )
-    };
     println!();
-    line([
-        "figure",
-        "value",
-        "reference (same run)",
-        "ratio",
-        "target",
-        "result",
-    ]);
-    println!("{}", "-".repeat(w.iter().sum::<usize>() + 10 + 6));
-    for r in rows {
-        let result = match r.pass {
-            Some(true) => "PASS",
-            Some(false) => "MISS",
-            None => "n/a",
-        };
-        line([&r.figure, &r.value, &r.reference, &r.ratio, &r.target, result]);
-    }
+    print!("{}", table(&columns, &cells));
 }
 
 fn percent(share: f64) -> String {
@@ -432,19 +409,6 @@ fn percent(share: f64) -> String {
     } else {
         "n/a".into()
     }
-}
-
-/// `1234567.8` as `1,234,568`.
-fn thousands(value: f64) -> String {
-    let digits = format!("{:.0}", value.max(0.0));
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn cpus() -> usize {
