@@ -94,7 +94,7 @@ impl Fixture {
         status: StatusCode,
         code: &str,
         field: Option<&str>,
-    ) {
+    ) -> Value {
         let before = self.rows();
         let (got, json) = self.post(token, body).await;
         assert_eq!(got, status, "{json}");
@@ -107,6 +107,29 @@ impl Fixture {
             assert_eq!(json["error"]["field"], field, "{json}");
         }
         assert_eq!(self.rows(), before, "a rejected batch stores nothing");
+        json
+    }
+
+    /// A batch of the fixture's own agent.
+    fn own(&self, incarnation: Incarnation, first: u64, last: u64, events: &[(u64, &EventDraft)]) -> Vec<u8> {
+        batch(&header(&self.creds.agent_id, incarnation, first, last), events)
+    }
+
+    /// Posts with the fixture's own agent token.
+    async fn post_own(&self, body: Vec<u8>) -> (StatusCode, Value) {
+        self.post(&self.creds.agent_token, body).await
+    }
+
+    /// [`assert_rejected`](Self::assert_rejected) with the own agent token.
+    async fn assert_rejected_own(
+        &self,
+        body: Vec<u8>,
+        status: StatusCode,
+        code: &str,
+        field: Option<&str>,
+    ) -> Value {
+        self.assert_rejected(&self.creds.agent_token, body, status, code, field)
+            .await
     }
 }
 
@@ -115,17 +138,14 @@ async fn retried_batch_is_stored_once() {
     let f = fixture().await;
     let inc = Incarnation::new_v7();
     let events: Vec<EventDraft> = (1..=3).map(draft).collect();
-    let body = batch(
-        &header(&f.creds.agent_id, inc, 1, 3),
-        &[(1, &events[0]), (2, &events[1]), (3, &events[2])],
-    );
-    let (status, ack) = f.post(&f.creds.agent_token, body.clone()).await;
+    let body = f.own(inc, 1, 3, &[(1, &events[0]), (2, &events[1]), (3, &events[2])]);
+    let (status, ack) = f.post_own(body.clone()).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         (ack["acked_seq"].as_u64(), ack["stored"].as_u64()),
         (Some(3), Some(3))
     );
-    let (status, ack) = f.post(&f.creds.agent_token, body).await;
+    let (status, ack) = f.post_own(body).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         (ack["stored"].as_u64(), ack["duplicates"].as_u64()),
@@ -133,11 +153,8 @@ async fn retried_batch_is_stored_once() {
     );
     // An overlapping batch (2..=4) stores only the new event.
     let fourth = draft(4);
-    let body = batch(
-        &header(&f.creds.agent_id, inc, 2, 4),
-        &[(2, &events[1]), (3, &events[2]), (4, &fourth)],
-    );
-    let (status, ack) = f.post(&f.creds.agent_token, body).await;
+    let body = f.own(inc, 2, 4, &[(2, &events[1]), (3, &events[2]), (4, &fourth)]);
+    let (status, ack) = f.post_own(body).await;
     assert_eq!(status, StatusCode::OK, "{ack}");
     assert_eq!(
         (ack["stored"].as_u64(), ack["acked_seq"].as_u64()),
@@ -200,14 +217,8 @@ async fn token_of_agent_a_posting_as_agent_b_is_403() {
         &header(&b_id.to_string(), Incarnation::new_v7(), 1, 1),
         &[(1, &e)],
     );
-    f.assert_rejected(
-        &f.creds.agent_token,
-        body,
-        StatusCode::FORBIDDEN,
-        "forbidden",
-        Some("agent_id"),
-    )
-    .await;
+    f.assert_rejected_own(body, StatusCode::FORBIDDEN, "forbidden", Some("agent_id"))
+        .await;
 }
 
 #[tokio::test]
@@ -261,8 +272,7 @@ async fn wrong_schema_version_is_400() {
     let e = draft(1);
     let mut h = header(&f.creds.agent_id, Incarnation::new_v7(), 1, 1);
     h.schema_version = 2;
-    f.assert_rejected(
-        &f.creds.agent_token,
+    f.assert_rejected_own(
         batch(&h, &[(1, &e)]),
         StatusCode::BAD_REQUEST,
         "unsupported_schema_version",
@@ -276,29 +286,20 @@ async fn sequence_gap_is_409_with_the_stored_position() {
     let f = fixture().await;
     let inc = Incarnation::new_v7();
     let (a, b) = (draft(1), draft(2));
-    let (status, _) = f
-        .post(
-            &f.creds.agent_token,
-            batch(&header(&f.creds.agent_id, inc, 1, 1), &[(1, &a)]),
-        )
-        .await;
+    let (status, _) = f.post_own(f.own(inc, 1, 1, &[(1, &a)])).await;
     assert_eq!(status, StatusCode::OK);
-    let before = f.rows();
-    let (status, json) = f
-        .post(
-            &f.creds.agent_token,
-            batch(&header(&f.creds.agent_id, inc, 3, 3), &[(3, &b)]),
+    let json = f
+        .assert_rejected_own(
+            f.own(inc, 3, 3, &[(3, &b)]),
+            StatusCode::CONFLICT,
+            "sequence_gap",
+            Some("first_seq"),
         )
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{json}");
-    assert_eq!(json["error"]["code"], "sequence_gap");
-    assert_eq!(json["error"]["field"], "first_seq");
     assert_eq!(json["error"]["acked_seq"], 1);
-    assert_eq!(f.rows(), before);
     // Inside one batch, a missing number is a gap too.
-    let body = batch(&header(&f.creds.agent_id, inc, 2, 4), &[(2, &b), (4, &draft(4))]);
-    f.assert_rejected(
-        &f.creds.agent_token,
+    let body = f.own(inc, 2, 4, &[(2, &b), (4, &draft(4))]);
+    f.assert_rejected_own(
         body,
         StatusCode::BAD_REQUEST,
         "sequence_gap",
@@ -313,12 +314,8 @@ async fn sequence_overlap_is_rejected_whole() {
     let inc = Incarnation::new_v7();
     let (a, b, c) = (draft(1), draft(2), draft(3));
     // Two events claiming the same number inside one batch.
-    let body = batch(
-        &header(&f.creds.agent_id, inc, 1, 2),
-        &[(1, &a), (1, &b), (2, &c)],
-    );
-    f.assert_rejected(
-        &f.creds.agent_token,
+    let body = f.own(inc, 1, 2, &[(1, &a), (1, &b), (2, &c)]);
+    f.assert_rejected_own(
         body,
         StatusCode::BAD_REQUEST,
         "sequence_overlap",
@@ -326,23 +323,11 @@ async fn sequence_overlap_is_rejected_whole() {
     )
     .await;
     // A stored number sent again with a different event.
-    let (status, _) = f
-        .post(
-            &f.creds.agent_token,
-            batch(&header(&f.creds.agent_id, inc, 1, 1), &[(1, &a)]),
-        )
-        .await;
+    let (status, _) = f.post_own(f.own(inc, 1, 1, &[(1, &a)])).await;
     assert_eq!(status, StatusCode::OK);
-    let before = f.rows();
-    let (status, json) = f
-        .post(
-            &f.creds.agent_token,
-            batch(&header(&f.creds.agent_id, inc, 1, 2), &[(1, &b), (2, &c)]),
-        )
+    let body = f.own(inc, 1, 2, &[(1, &b), (2, &c)]);
+    f.assert_rejected_own(body, StatusCode::CONFLICT, "sequence_conflict", None)
         .await;
-    assert_eq!(status, StatusCode::CONFLICT, "{json}");
-    assert_eq!(json["error"]["code"], "sequence_conflict");
-    assert_eq!(f.rows(), before, "nothing of the conflicting batch is stored");
 }
 
 #[tokio::test]
@@ -358,8 +343,7 @@ async fn oversized_batch_is_413() {
         &header(&f.creds.agent_id, Incarnation::new_v7(), 1, 10_001),
         &pairs,
     );
-    f.assert_rejected(
-        &f.creds.agent_token,
+    f.assert_rejected_own(
         body,
         StatusCode::PAYLOAD_TOO_LARGE,
         "too_many_events",
@@ -450,7 +434,7 @@ async fn the_same_event_id_in_two_tenants_is_stored_for_each() {
         &header(&f.creds.agent_id, Incarnation::new_v7(), 1, 1),
         &[(1, &event)],
     );
-    let (status, ack) = f.post(&f.creds.agent_token, body).await;
+    let (status, ack) = f.post_own(body).await;
     assert_eq!(
         (status, ack["stored"].as_u64()),
         (StatusCode::OK, Some(1)),
