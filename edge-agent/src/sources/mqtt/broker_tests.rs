@@ -163,25 +163,14 @@ async fn mqtt_qos1_messages_published_while_disconnected_arrive_after_a_broker_r
     );
     drop(publisher);
 
-    mosquitto.stop();
-    assert!(
-        agent
-            .until(|s| links(s, "test-broker").last() == Some(&"down"), DEADLINE)
-            .await
-    );
-    assert!(mosquitto.restart().await, "broker restarted on the same port");
+    restart_broker(&mut mosquitto, &mut agent).await;
     let mut publisher = Publisher::connect(&mosquitto.addr);
     for i in 0..5 {
         publisher
             .publish(&format!("{p}/l1/m1/state"), i.to_string().as_bytes())
             .await;
     }
-    while let Ok(envelope) = agent.rx.try_recv() {
-        if let Some(receipt) = envelope.committed {
-            let _ = receipt.send(());
-        }
-        agent.seen.push(envelope.observation);
-    }
+    agent.drain();
     assert_eq!(
         links(&agent.seen, "test-broker"),
         ["up", "down"],
@@ -228,13 +217,7 @@ async fn mqtt_source_resubscribes_after_a_restart_that_forgot_its_session() {
     );
     drop(publisher);
 
-    mosquitto.stop();
-    assert!(
-        agent
-            .until(|s| links(s, "test-broker").last() == Some(&"down"), DEADLINE)
-            .await
-    );
-    assert!(mosquitto.restart().await, "broker restarted on the same port");
+    restart_broker(&mut mosquitto, &mut agent).await;
     assert!(
         agent
             .until(|s| links(s, "test-broker").last() == Some(&"up"), DEADLINE)
@@ -246,4 +229,16 @@ async fn mqtt_source_resubscribes_after_a_restart_that_forgot_its_session() {
         "resubscribed"
     );
     agent.stop().await;
+}
+
+/// Stops the broker, waits until the agent reports the link down, and starts
+/// the broker again on the same port.
+async fn restart_broker(mosquitto: &mut Mosquitto, agent: &mut Agent) {
+    mosquitto.stop();
+    assert!(
+        agent
+            .until(|s| links(s, "test-broker").last() == Some(&"down"), DEADLINE)
+            .await
+    );
+    assert!(mosquitto.restart().await, "broker restarted on the same port");
 }

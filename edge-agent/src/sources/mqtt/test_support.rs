@@ -86,17 +86,26 @@ impl Agent {
         let deadline = Instant::now() + within;
         while !done(&self.seen) {
             match tokio::time::timeout_at(deadline, self.rx.recv()).await {
-                Ok(Some(envelope)) => {
-                    // Stands in for the equipment task's commit.
-                    if let Some(receipt) = envelope.committed {
-                        let _ = receipt.send(());
-                    }
-                    self.seen.push(envelope.observation);
-                }
+                Ok(Some(envelope)) => self.take(envelope),
                 _ => return false,
             }
         }
         true
+    }
+
+    /// Takes what has arrived so far, without waiting.
+    pub fn drain(&mut self) {
+        while let Ok(envelope) = self.rx.try_recv() {
+            self.take(envelope);
+        }
+    }
+
+    fn take(&mut self, envelope: Envelope) {
+        // Stands in for the equipment task's commit.
+        if let Some(receipt) = envelope.committed {
+            let _ = receipt.send(());
+        }
+        self.seen.push(envelope.observation);
     }
 
     /// Stops the source and waits for it to disconnect.
