@@ -9,6 +9,7 @@
 pub mod barcode;
 pub mod code;
 pub mod config_text;
+pub mod downlink;
 pub mod event;
 pub mod field_error;
 pub mod ids;
