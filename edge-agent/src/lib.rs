@@ -11,6 +11,7 @@ pub mod app;
 pub mod buffer;
 pub mod cli;
 pub mod config;
+pub mod downlink;
 pub mod equipment;
 pub mod generator;
 pub mod local_api;

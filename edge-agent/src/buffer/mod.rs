@@ -106,7 +106,15 @@ pub(crate) enum Command {
     Rotate {
         reply: oneshot::Sender<Result<Incarnation, BufferError>>,
     },
+    SideWrite {
+        work: SideWork,
+        reply: oneshot::Sender<Result<(), BufferError>>,
+    },
 }
+
+/// Work on tables beside the events (the downlink cache), run by the writer
+/// inside its transaction under a savepoint of its own.
+pub(crate) type SideWork = Box<dyn FnOnce(&rusqlite::Connection) -> rusqlite::Result<()> + Send>;
 
 /// A piece of agent state saved in the same transaction as the events it
 /// belongs to (`None` deletes the key).
@@ -249,6 +257,31 @@ impl Buffer {
         let (reply, rx) = oneshot::channel();
         self.send(Command::Rotate { reply }).await?;
         rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    /// Runs `work` on the buffer file's other tables (the downlink cache)
+    /// through the single writer, committed durably before this returns. It
+    /// shares a group commit with events but has a savepoint of its own: if
+    /// it fails, only its changes are rolled back, and the error is returned.
+    /// The writer is the only connection that writes the file, so side
+    /// writes never race the event commits for the lock.
+    pub async fn write_side(
+        &self,
+        work: impl FnOnce(&rusqlite::Connection) -> rusqlite::Result<()> + Send + 'static,
+    ) -> Result<(), BufferError> {
+        let (reply, rx) = oneshot::channel();
+        self.send(Command::SideWrite {
+            work: Box::new(work),
+            reply,
+        })
+        .await?;
+        rx.await.map_err(|_| BufferError::Closed)?
+    }
+
+    /// A read-only connection to the buffer file (for tables beside the
+    /// events, read at start-up).
+    pub fn read_connection(&self) -> Result<rusqlite::Connection, BufferError> {
+        schema::open_reader(&self.path)
     }
 
     async fn send(&self, cmd: Command) -> Result<(), BufferError> {

@@ -16,6 +16,7 @@ use std::path::Path;
 const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_buffer.sql"),
     include_str!("../../migrations/0002_agent_state.sql"),
+    include_str!("../../migrations/0003_downlink_cache.sql"),
 ];
 
 /// The meta values the writer keeps in memory and saves with every commit.

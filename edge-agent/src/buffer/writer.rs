@@ -44,6 +44,10 @@ enum Reply {
         AppendReceipt,
     ),
     Ack(tokio::sync::oneshot::Sender<Result<(), BufferError>>),
+    Side(
+        tokio::sync::oneshot::Sender<Result<(), BufferError>>,
+        Option<String>,
+    ),
 }
 
 impl Writer {
@@ -103,6 +107,9 @@ impl Writer {
                         pending.push(Reply::Ack(reply));
                     }
                     Command::Rotate { reply } => rotations.push(reply),
+                    Command::SideWrite { work, reply } => {
+                        pending.push(Reply::Side(reply, side_write(&tx, work)?));
+                    }
                 }
             }
             save_meta(&tx, Some(&saved.meta), &self.state.meta)?;
@@ -135,6 +142,9 @@ impl Writer {
                     let _ = tx.send(Ok(receipt));
                 }
                 (Reply::Ack(tx), Ok(())) => drop(tx.send(Ok(()))),
+                (Reply::Side(tx, None), Ok(())) => drop(tx.send(Ok(()))),
+                (Reply::Side(tx, Some(e)), _) => drop(tx.send(Err(BufferError::Commit(e)))),
+                (Reply::Side(tx, None), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
                 (Reply::Append(tx, _), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
                 (Reply::Ack(tx), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
             }
@@ -251,6 +261,23 @@ impl State {
         self.capacity.removed(freed);
         self.meta.acked_seq = upto;
         Ok(())
+    }
+}
+
+/// Runs side work under its own savepoint: its failure rolls back only its
+/// changes (`Some(error)`); an `Err` here is a failure of the savepoint
+/// statements themselves, which fails the group.
+fn side_write(tx: &Connection, work: super::SideWork) -> rusqlite::Result<Option<String>> {
+    tx.execute_batch("SAVEPOINT side_write")?;
+    match work(tx) {
+        Ok(()) => {
+            tx.execute_batch("RELEASE side_write")?;
+            Ok(None)
+        }
+        Err(e) => {
+            tx.execute_batch("ROLLBACK TO side_write; RELEASE side_write")?;
+            Ok(Some(e.to_string()))
+        }
     }
 }
 

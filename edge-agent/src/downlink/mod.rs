@@ -1,0 +1,23 @@
+//! The downlink: pulls what the site's stations need from the hub (stations,
+//! equipment, workers, materials, lots, released orders, reasons; contract in
+//! `protocols/src/downlink/` and `SYNC_PROTOCOL.md`), keeps it in the buffer
+//! file and in memory, and keeps serving the cached copy while the hub is
+//! unreachable.
+//!
+//! `config.rs` is the `[downlink]` section, `client.rs` one request,
+//! `store.rs` the SQLite copy, `cache.rs` the in-memory lookups stations use,
+//! `task.rs` the pull loop.
+
+mod cache;
+mod client;
+mod config;
+mod store;
+mod task;
+#[cfg(test)]
+mod tests;
+
+pub use cache::{MasterData, MasterDataHandle};
+pub use client::{DownlinkClient, DownlinkError};
+pub use config::DownlinkConfig;
+pub use store::{CacheMeta, apply, load, load_from};
+pub use task::{DownlinkStatus, DownlinkTask, StatusView};
