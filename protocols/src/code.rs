@@ -88,3 +88,19 @@ mod tests {
         assert!(err.to_string().contains("code must not be empty"), "{err}");
     }
 }
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_CODE_LEN,
+            "description": "An identifier: 1-64 characters, no control characters, no surrounding spaces."
+        })
+    }
+}

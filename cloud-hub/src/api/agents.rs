@@ -1,21 +1,10 @@
 //! `GET /api/v1/agents`: the tenant's agents and their sync state.
 
-use super::{ApiFailure, HubState};
-use crate::auth::bearer;
+use super::{ApiFailure, HubState, tenant_of};
 use crate::store::AgentSummary;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::HeaderMap;
 use axum::response::Json;
-
-/// The tenant of the request's API token, or 401.
-pub(super) async fn tenant_of(state: &HubState, headers: &HeaderMap) -> Result<String, ApiFailure> {
-    let token = bearer(headers.get(header::AUTHORIZATION)).ok_or_else(ApiFailure::unauthorized)?;
-    state
-        .store
-        .tenant_by_api_token(token)
-        .await?
-        .ok_or_else(ApiFailure::unauthorized)
-}
 
 pub(super) async fn list(
     State(state): State<HubState>,

@@ -79,6 +79,16 @@ impl From<StoreError> for ApiFailure {
                 "exists",
                 format!("{what} `{name}` exists already"),
             ),
+            StoreError::VersionConflict {
+                what,
+                name,
+                expected,
+                found,
+            } => Self::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!("{what} `{name}` is at version {found}, not {expected}: read it again"),
+            ),
             other => {
                 tracing::error!(error = %other, "storage failure");
                 Self::new(
@@ -131,6 +141,54 @@ impl From<IngestRejection> for ApiFailure {
             )
             .field("events")
             .acked(acked),
+        }
+    }
+}
+
+impl From<crate::masterdata::service::ServiceError> for ApiFailure {
+    fn from(e: crate::masterdata::service::ServiceError) -> Self {
+        use crate::masterdata::service::ServiceError as E;
+        match e {
+            E::Invalid(field) => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", field.reason).field(field.field)
+            }
+            E::NotFound { kind, code } => Self::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                format!("{} `{code}` not found", kind.replace('_', " ")),
+            ),
+            E::Exists { kind, code } => Self::new(
+                StatusCode::CONFLICT,
+                "exists",
+                format!(
+                    "{} `{code}` exists already (perhaps archived)",
+                    kind.replace('_', " ")
+                ),
+            )
+            .field("code"),
+            E::VersionConflict {
+                kind,
+                code,
+                expected,
+                found,
+            } => Self::new(
+                StatusCode::CONFLICT,
+                "version_conflict",
+                format!(
+                    "{} `{code}` is at version {found}, not {expected}: read it again",
+                    kind.replace('_', " ")
+                ),
+            )
+            .field("If-Match"),
+            E::Unreadable { kind, code, reason } => {
+                tracing::error!(kind, code, reason, "stored record cannot be read");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "storage_error",
+                    format!("stored {} `{code}` cannot be read", kind.replace('_', " ")),
+                )
+            }
+            E::Store(e) => e.into(),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! The hub's HTTP API under `/api/v1`, plus `/healthz` and `/metrics`.
 
 mod agents;
+pub(crate) mod book;
 mod error;
 mod ingest;
+mod params;
+mod records;
 
 pub use error::ApiFailure;
 
@@ -35,17 +38,103 @@ pub struct HubState {
     pub limits: IngestLimits,
 }
 
+/// Every route of the API with its documentation (see [`book`]).
+pub(crate) fn route_book() -> book::RouteBook {
+    use crate::masterdata::records as r;
+    use book::{Caller, Operation};
+    let mut b = book::RouteBook::new();
+    b.add(
+        Operation::new(
+            "post",
+            "/api/v1/ingest",
+            "Sync",
+            "An agent's batch of events (see SYNC_PROTOCOL.md)",
+        )
+        .caller(Caller::Agent),
+        post(ingest::ingest),
+    );
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/agents",
+            "Sync",
+            "The tenant's agents and their sync state",
+        ),
+        get(agents::list),
+    );
+    records::add_kind::<r::Unit>(&mut b);
+    records::add_kind::<r::Material>(&mut b);
+    records::add_kind::<r::Lot>(&mut b);
+    records::add_kind::<r::Bom>(&mut b);
+    records::add_kind::<r::Routing>(&mut b);
+    records::add_kind::<r::EquipmentType>(&mut b);
+    records::add_kind::<r::Equipment>(&mut b);
+    records::add_kind::<r::WorkerType>(&mut b);
+    records::add_kind::<r::Worker>(&mut b);
+    records::add_kind::<r::Station>(&mut b);
+    records::add_kind::<r::Reason>(&mut b);
+    records::add_kind::<r::SiteSettings>(&mut b);
+    records::add_kind::<r::Warehouse>(&mut b);
+    records::add_kind::<r::Location>(&mut b);
+    records::add_kind::<r::Supplier>(&mut b);
+    records::add_kind::<r::Customer>(&mut b);
+    records::add_kind::<r::PurchaseOrder>(&mut b);
+    records::add_kind::<r::SalesOrder>(&mut b);
+    records::add_kind::<r::ProductionOrder>(&mut b);
+    b.add(
+        Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
+        get(openapi),
+    );
+    b.add(
+        Operation::new(
+            "get",
+            "/healthz",
+            "Meta",
+            "Whether the hub and its database answer",
+        )
+        .caller(Caller::Public),
+        get(health),
+    );
+    b.add(
+        Operation::new("get", "/metrics", "Meta", "Prometheus/OpenMetrics metrics").caller(Caller::Public),
+        get(metrics),
+    );
+    b
+}
+
 /// The hub's router.
 pub fn router(state: HubState) -> Router {
-    Router::new()
-        .route("/api/v1/ingest", post(ingest::ingest))
-        .route("/api/v1/agents", get(agents::list))
-        .route("/healthz", get(health))
-        .route("/metrics", get(metrics))
+    route_book()
+        .into_router()
         .fallback(not_found)
-        // The ingest handler enforces its own (JSON-answering) limit.
+        // The ingest handler enforces its own (JSON-answering) limit; other
+        // bodies are limited by the layer below.
         .layer(DefaultBodyLimit::disable())
         .with_state(state)
+}
+
+/// The OpenAPI document of [`route_book`].
+pub fn openapi_document() -> serde_json::Value {
+    route_book().openapi()
+}
+
+async fn openapi() -> Json<serde_json::Value> {
+    static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
+    Json(DOCUMENT.get_or_init(openapi_document).clone())
+}
+
+/// The tenant of the request's API token, or 401.
+pub(crate) async fn tenant_of(
+    state: &HubState,
+    headers: &axum::http::HeaderMap,
+) -> Result<String, ApiFailure> {
+    let token =
+        crate::auth::bearer(headers.get(header::AUTHORIZATION)).ok_or_else(ApiFailure::unauthorized)?;
+    state
+        .store
+        .tenant_by_api_token(token)
+        .await?
+        .ok_or_else(ApiFailure::unauthorized)
 }
 
 async fn health(State(state): State<HubState>) -> Response {

@@ -1,6 +1,14 @@
-//! Master data of the hub ERP core: materials, BOMs and routings.
+//! Master data of the hub ERP core.
 //!
-//! [`import`] turns CSV and XLSX files into typed rows (and rows back into
-//! CSV); persisting them is the store's job.
+//! - [`kind`]: what every kind of record declares ([`kind::MasterKind`]).
+//! - [`records`]: the kinds (materials, BOMs, routings, equipment, workers,
+//!   places, partners, orders).
+//! - [`service`]: checked create / update / archive of records of a tenant.
+//! - [`import`]: CSV and XLSX files → typed rows, and rows back to CSV.
 
 pub mod import;
+pub mod kind;
+pub mod records;
+pub mod service;
+
+pub use kind::{MasterKind, Reference};

@@ -74,6 +74,18 @@ pub enum StoreError {
         /// Its name.
         name: String,
     },
+    /// The record changed since the version the caller read.
+    #[error("{what} `{name}` is at version {found}, not {expected}: it changed since it was read")]
+    VersionConflict {
+        /// What kind of thing.
+        what: String,
+        /// Its code.
+        name: String,
+        /// The version the caller expected.
+        expected: i64,
+        /// The version stored.
+        found: i64,
+    },
     /// The task or thread running the query failed.
     #[error("database task failed: {0}")]
     Task(String),

@@ -13,11 +13,13 @@
 
 mod error;
 mod postgres;
+pub mod records;
 mod rules;
 mod sqlite;
 mod types;
 
 pub use error::StoreError;
+pub use records::{Expect, RecordQuery, RecordRow, RecordWrite};
 pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken};
 
 use crate::config::{DatabaseConfig, DatabaseLocation};
@@ -150,6 +152,75 @@ impl Store {
         match &self.0 {
             Backend::Sqlite(s) => s.ingest(auth, batch).await,
             Backend::Postgres(p) => p.ingest(auth, batch).await,
+        }
+    }
+
+    /// Writes master-data records in one transaction: all or none. Each
+    /// write advances the tenant's version.
+    pub async fn write_records(
+        &self,
+        tenant: String,
+        writes: Vec<RecordWrite>,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.write_records(tenant, writes).await,
+            Backend::Postgres(p) => p.write_records(tenant, writes).await,
+        }
+    }
+
+    /// One master-data record of `tenant`, archived or not.
+    pub async fn get_record(
+        &self,
+        tenant: String,
+        kind: &'static str,
+        code: String,
+    ) -> Result<Option<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.get_record(tenant, kind, code).await,
+            Backend::Postgres(p) => p.get_record(tenant, kind, code).await,
+        }
+    }
+
+    /// Master-data records of one kind, in code order (bytewise).
+    pub async fn list_records(
+        &self,
+        tenant: String,
+        kind: &'static str,
+        query: RecordQuery,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_records(tenant, kind, query).await,
+            Backend::Postgres(p) => p.list_records(tenant, kind, query).await,
+        }
+    }
+
+    /// Records of `kinds` written after version `since`, in version order.
+    pub async fn records_changed_since(
+        &self,
+        tenant: String,
+        kinds: &'static [&'static str],
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.records_changed_since(tenant, kinds, since, limit).await,
+            Backend::Postgres(p) => p.records_changed_since(tenant, kinds, since, limit).await,
+        }
+    }
+
+    /// The tenant's master-data version (0 before its first write).
+    pub async fn tenant_version(&self, tenant: String) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenant_version(tenant).await,
+            Backend::Postgres(p) => p.tenant_version(tenant).await,
+        }
+    }
+
+    /// Whether `tenant` has a site with the short name `slug`.
+    pub async fn site_exists(&self, tenant: String, slug: String) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.site_exists(tenant, slug).await,
+            Backend::Postgres(p) => p.site_exists(tenant, slug).await,
         }
     }
 }

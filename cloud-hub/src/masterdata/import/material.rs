@@ -9,7 +9,10 @@ use super::Record;
 use super::cells::{self, Checker, RowReader};
 
 /// What a material is in the flow of production.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
 pub enum MaterialKind {
     /// Bought in, consumed by production (`raw`).
     Raw,
@@ -43,7 +46,8 @@ impl MaterialKind {
 
 /// One alternative unit: `factor` base units make one `unit`
 /// (`box:12` = a box holds 12 base units).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AltUnit {
     /// The alternative unit's code.
     pub unit: Code,
@@ -51,8 +55,10 @@ pub struct AltUnit {
     pub factor: Decimal,
 }
 
-/// One material as imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One material: as imported, and as the hub keeps it (the `material`
+/// master-data record).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MaterialRow {
     /// The material's code, unique in the file.
     pub code: Code,
@@ -64,6 +70,7 @@ pub struct MaterialRow {
     pub base_unit: Code,
     /// Other units the material is counted in, each distinct and different
     /// from `base_unit`, in file order.
+    #[serde(default)]
     pub alt_units: Vec<AltUnit>,
     /// Whether every movement must name a lot.
     pub lot_tracked: bool,

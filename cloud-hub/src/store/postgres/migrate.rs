@@ -11,11 +11,18 @@ use crate::store::{StoreError, now_ms};
 use tokio_postgres::Client;
 
 /// (version, name, SQL), in order; versions are the file numbers.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "0001_core",
-    include_str!("../../../migrations/postgres/0001_core.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "0001_core",
+        include_str!("../../../migrations/postgres/0001_core.sql"),
+    ),
+    (
+        2,
+        "0002_master_records",
+        include_str!("../../../migrations/postgres/0002_master_records.sql"),
+    ),
+];
 
 /// Key of the advisory lock held while migrating (any fixed number that no
 /// other code of this database uses; here the ASCII of "meshubmg").

@@ -21,6 +21,7 @@
 
 mod ingest;
 mod migrate;
+mod records;
 mod tenancy;
 
 use super::StoreError;

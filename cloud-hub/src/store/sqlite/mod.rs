@@ -6,6 +6,7 @@
 //! `synchronous=FULL`: the hub acknowledges a batch only after it is durable.
 
 mod ingest;
+mod records;
 mod schema;
 mod tenancy;
 

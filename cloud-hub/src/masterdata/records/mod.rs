@@ -1,0 +1,71 @@
+//! The kinds of master data the hub keeps, each a typed document checked
+//! before it is stored (see [`super::kind::MasterKind`]).
+//!
+//! - [`items`]: units, materials, lots.
+//! - [`structure`]: BOMs and routings (versioned, per material).
+//! - [`resources`]: equipment types, equipment, worker types, workers,
+//!   stations, reason codes.
+//! - [`places`]: site settings, warehouses, stock locations.
+//! - [`partners`]: suppliers, customers.
+//! - [`orders`]: purchase, sales and production orders.
+
+pub mod items;
+pub mod orders;
+pub mod partners;
+pub mod places;
+pub mod resources;
+pub mod structure;
+
+pub use items::{Lot, Material, Unit};
+pub use orders::{
+    OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder, PurchaseOrderLine, SalesOrder,
+    SalesOrderLine, SalesOrderRef,
+};
+pub use partners::{Customer, Supplier};
+pub use places::{Location, NegativeStock, SiteSettings, Warehouse};
+pub use resources::{Equipment, EquipmentType, Reason, ReasonKind, Station, Worker, WorkerType};
+pub use structure::{Bom, BomLine, BomVersion, Routing, RoutingInput, RoutingOperation, RoutingVersion};
+
+/// Serde/schemars helper for `time::Date` as `YYYY-MM-DD`.
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+    use time::macros::format_description;
+
+    const FORMAT: &[time::format_description::FormatItem<'static>] =
+        format_description!("[year]-[month]-[day]");
+
+    /// Writes `YYYY-MM-DD`.
+    pub fn serialize<S: Serializer>(date: &Date, s: S) -> Result<S::Ok, S::Error> {
+        let text = date.format(FORMAT).map_err(serde::ser::Error::custom)?;
+        s.serialize_str(&text)
+    }
+
+    /// Reads `YYYY-MM-DD`.
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(d)?;
+        Date::parse(&text, FORMAT)
+            .map_err(|_| serde::de::Error::custom(format!("{text:?} is not a date YYYY-MM-DD")))
+    }
+
+    /// The same for `Option<Date>` (`null` or absent = none).
+    pub mod option {
+        use serde::{Deserialize, Deserializer, Serializer};
+        use time::Date;
+
+        /// Writes `YYYY-MM-DD` or `null`.
+        pub fn serialize<S: Serializer>(date: &Option<Date>, s: S) -> Result<S::Ok, S::Error> {
+            match date {
+                Some(d) => super::serialize(d, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        /// Reads `YYYY-MM-DD` or `null`.
+        pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
+            #[derive(Deserialize)]
+            struct Wrapper(#[serde(with = "super")] Date);
+            Ok(Option::<Wrapper>::deserialize(d)?.map(|Wrapper(date)| date))
+        }
+    }
+}

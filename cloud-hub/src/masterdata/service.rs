@@ -1,0 +1,305 @@
+//! Checked writes and typed reads of master-data records of one tenant.
+//!
+//! Every write checks the record on its own ([`MasterKind::check`]), then
+//! that everything it refers to exists in the tenant and is not archived
+//! (records written in the same call count as existing), then stores it.
+//! References are checked before the write transaction, not inside it: a
+//! record archived in the same instant as a new reference to it is
+//! possible and harmless (archived records stay readable).
+
+use super::kind::{MasterKind, Reference, SITE};
+use crate::store::{Expect, RecordQuery, RecordRow, RecordWrite, Store, StoreError};
+use mes_protocols::FieldError;
+use std::collections::HashSet;
+
+/// Why a master-data operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The record is not valid; names the field.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// No such record in the tenant.
+    #[error("{kind} `{code}` not found")]
+    NotFound {
+        /// The kind.
+        kind: &'static str,
+        /// The code.
+        code: String,
+    },
+    /// A record with this code exists already (perhaps archived).
+    #[error("{kind} `{code}` exists already")]
+    Exists {
+        /// The kind.
+        kind: &'static str,
+        /// The code.
+        code: String,
+    },
+    /// The record changed since the version the caller read.
+    #[error("{kind} `{code}` is at version {found}, not {expected}")]
+    VersionConflict {
+        /// The kind.
+        kind: &'static str,
+        /// The code.
+        code: String,
+        /// The version the caller named.
+        expected: i64,
+        /// The stored version.
+        found: i64,
+    },
+    /// A stored document no longer reads as its kind.
+    #[error("stored {kind} `{code}` cannot be read: {reason}")]
+    Unreadable {
+        /// The kind.
+        kind: &'static str,
+        /// The code.
+        code: String,
+        /// Why.
+        reason: String,
+    },
+    /// The store failed.
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+/// A record as stored, with its bookkeeping.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Stored<T> {
+    /// The record.
+    pub record: T,
+    /// Whether it is archived.
+    pub archived: bool,
+    /// The tenant's version at its last write.
+    pub version: i64,
+    /// Unix ms of its creation.
+    pub created_at: i64,
+    /// Unix ms of its last write.
+    pub updated_at: i64,
+}
+
+/// Reads a stored row as `T`.
+pub fn decode<T: MasterKind>(row: RecordRow) -> Result<Stored<T>, ServiceError> {
+    let record = serde_json::from_value(row.body).map_err(|e| ServiceError::Unreadable {
+        kind: T::KIND,
+        code: row.code.clone(),
+        reason: e.to_string(),
+    })?;
+    Ok(Stored {
+        record,
+        archived: row.archived,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn store_error(kind: &'static str, code: &str, e: StoreError) -> ServiceError {
+    match e {
+        StoreError::Exists { .. } => ServiceError::Exists {
+            kind,
+            code: code.into(),
+        },
+        StoreError::NotFound { .. } => ServiceError::NotFound {
+            kind,
+            code: code.into(),
+        },
+        StoreError::VersionConflict { expected, found, .. } => ServiceError::VersionConflict {
+            kind,
+            code: code.into(),
+            expected,
+            found,
+        },
+        other => ServiceError::Store(other),
+    }
+}
+
+/// A checked write waiting to be stored with others.
+#[derive(Debug, Clone)]
+pub struct PendingWrite {
+    write: RecordWrite,
+    kind: &'static str,
+    references: Vec<Reference>,
+}
+
+impl PendingWrite {
+    /// Checks `record` on its own and prepares its write.
+    pub fn new<T: MasterKind>(record: &T, archived: bool, expect: Expect) -> Result<Self, ServiceError> {
+        record.check().map_err(ServiceError::Invalid)?;
+        let body = serde_json::to_value(record).map_err(|e| ServiceError::Unreadable {
+            kind: T::KIND,
+            code: record.code().to_string(),
+            reason: e.to_string(),
+        })?;
+        Ok(Self {
+            write: RecordWrite {
+                kind: T::KIND.into(),
+                code: record.code().to_string(),
+                site: record.site().map(ToString::to_string),
+                body,
+                archived,
+                expect,
+            },
+            kind: T::KIND,
+            references: record.references(),
+        })
+    }
+}
+
+/// Checks that every reference of `writes` exists (in the store, active,
+/// or among `writes`), then stores them all in one transaction.
+pub async fn write_all(
+    store: &Store,
+    tenant: &str,
+    writes: Vec<PendingWrite>,
+) -> Result<Vec<RecordRow>, ServiceError> {
+    let written: HashSet<(&str, &str)> = writes.iter().map(|w| (w.kind, w.write.code.as_str())).collect();
+    let mut known: HashSet<(&'static str, String)> = HashSet::new();
+    for w in &writes {
+        for r in &w.references {
+            if written.contains(&(r.kind, r.code.as_str())) || known.contains(&(r.kind, r.code.to_string())) {
+                continue;
+            }
+            let exists = if r.kind == SITE {
+                store
+                    .site_exists(tenant.to_string(), r.code.to_string())
+                    .await
+                    .map_err(ServiceError::Store)?
+            } else {
+                store
+                    .get_record(tenant.to_string(), r.kind, r.code.to_string())
+                    .await
+                    .map_err(ServiceError::Store)?
+                    .is_some_and(|row| !row.archived)
+            };
+            if !exists {
+                return Err(ServiceError::Invalid(FieldError::new(
+                    r.field.clone(),
+                    format!(
+                        "{} `{}` does not exist (or is archived)",
+                        r.kind.replace('_', " "),
+                        r.code
+                    ),
+                )));
+            }
+            known.insert((r.kind, r.code.to_string()));
+        }
+    }
+    let kinds: Vec<&'static str> = writes.iter().map(|w| w.kind).collect();
+    store
+        .write_records(tenant.to_string(), writes.into_iter().map(|w| w.write).collect())
+        .await
+        .map_err(|e| {
+            // Store errors name the record as "<kind> <code>".
+            let named = match &e {
+                StoreError::Exists { name, .. } | StoreError::NotFound { name, .. } => Some(name.clone()),
+                StoreError::VersionConflict { what, name, .. } => Some(format!("{what} {name}")),
+                _ => None,
+            };
+            let Some((kind, code)) = named.as_deref().and_then(|n| n.split_once(' ')) else {
+                return ServiceError::Store(e);
+            };
+            match kinds.iter().find(|k| **k == kind) {
+                Some(kind) => store_error(kind, code, e),
+                None => ServiceError::Store(e),
+            }
+        })
+}
+
+/// Creates `record`.
+pub async fn create<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    record: T,
+) -> Result<Stored<T>, ServiceError> {
+    let write = PendingWrite::new(&record, false, Expect::Absent)?;
+    let row = write_all(store, tenant, vec![write]).await?.remove(0);
+    decode(row)
+}
+
+/// Reads record `code`, archived or not.
+pub async fn get<T: MasterKind>(store: &Store, tenant: &str, code: &str) -> Result<Stored<T>, ServiceError> {
+    let row = store
+        .get_record(tenant.to_string(), T::KIND, code.to_string())
+        .await
+        .map_err(ServiceError::Store)?
+        .ok_or_else(|| ServiceError::NotFound {
+            kind: T::KIND,
+            code: code.into(),
+        })?;
+    decode(row)
+}
+
+/// Lists records by `query`.
+pub async fn list<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    query: RecordQuery,
+) -> Result<Vec<Stored<T>>, ServiceError> {
+    store
+        .list_records(tenant.to_string(), T::KIND, query)
+        .await
+        .map_err(ServiceError::Store)?
+        .into_iter()
+        .map(decode)
+        .collect()
+}
+
+/// Replaces record `code` with `record` (same code), if it is at
+/// `if_version` when given.
+pub async fn update<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    record: T,
+    if_version: Option<i64>,
+) -> Result<Stored<T>, ServiceError> {
+    if record.code().as_str() != code {
+        return Err(ServiceError::Invalid(FieldError::new(
+            "code",
+            format!(
+                "is `{}` but the URL names `{code}`; a code cannot be changed",
+                record.code()
+            ),
+        )));
+    }
+    let old = get::<T>(store, tenant, code).await?;
+    record.check_update(&old.record).map_err(ServiceError::Invalid)?;
+    let expect = Expect::Present(Some(if_version.unwrap_or(old.version)));
+    let write = PendingWrite::new(&record, old.archived, expect)?;
+    let row = write_all(store, tenant, vec![write]).await?.remove(0);
+    decode(row)
+}
+
+/// Writes `record` as a lifecycle action decided it (status changes that
+/// [`update`] refuses), if still at `version`.
+pub async fn replace_checked<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    record: T,
+    version: i64,
+) -> Result<Stored<T>, ServiceError> {
+    let write = PendingWrite::new(&record, false, Expect::Present(Some(version)))?;
+    let row = write_all(store, tenant, vec![write]).await?.remove(0);
+    decode(row)
+}
+
+/// Archives (or restores) record `code`.
+pub async fn set_archived<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    archived: bool,
+) -> Result<Stored<T>, ServiceError> {
+    let old = get::<T>(store, tenant, code).await?;
+    let write = PendingWrite::new(&old.record, archived, Expect::Present(Some(old.version)))?;
+    // Archiving never adds a reference; restoring checks them again.
+    let write = if archived {
+        PendingWrite {
+            references: Vec::new(),
+            ..write
+        }
+    } else {
+        write
+    };
+    let row = write_all(store, tenant, vec![write]).await?.remove(0);
+    decode(row)
+}
