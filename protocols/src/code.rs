@@ -104,3 +104,10 @@ impl schemars::JsonSchema for Code {
         })
     }
 }
+
+impl From<u32> for Code {
+    /// A number as a code (`10` → `"10"`: operation numbers); always valid.
+    fn from(number: u32) -> Self {
+        Self(number.to_string())
+    }
+}

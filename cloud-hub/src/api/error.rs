@@ -180,6 +180,12 @@ impl From<crate::masterdata::service::ServiceError> for ApiFailure {
                 ),
             )
             .field("If-Match"),
+            E::InvalidState { kind, code, reason } => Self::new(
+                StatusCode::CONFLICT,
+                "invalid_state",
+                format!("{} `{code}`: {reason}", kind.replace('_', " ")),
+            )
+            .field("status"),
             E::Unreadable { kind, code, reason } => {
                 tracing::error!(kind, code, reason, "stored record cannot be read");
                 Self::new(

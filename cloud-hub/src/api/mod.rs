@@ -2,9 +2,11 @@
 
 mod agents;
 pub(crate) mod book;
+mod downlink;
 mod error;
 mod ingest;
 mod params;
+mod production;
 mod records;
 
 pub use error::ApiFailure;
@@ -62,6 +64,18 @@ pub(crate) fn route_book() -> book::RouteBook {
         ),
         get(agents::list),
     );
+    b.add(
+        Operation::new(
+            "get",
+            mes_protocols::downlink::DOWNLINK_PATH,
+            "Sync",
+            "An agent's site master data, changes since a cursor (see SYNC_PROTOCOL.md)",
+        )
+        .caller(Caller::Agent)
+        .query("since", "the cursor of the last page applied; 0 = full snapshot")
+        .query("limit", "most records in the page, 1 to 5000 (default 500)"),
+        get(downlink::downlink),
+    );
     records::add_kind::<r::Unit>(&mut b);
     records::add_kind::<r::Material>(&mut b);
     records::add_kind::<r::Lot>(&mut b);
@@ -81,6 +95,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::PurchaseOrder>(&mut b);
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
+    production::add_routes(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),

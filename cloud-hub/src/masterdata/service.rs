@@ -46,6 +46,16 @@ pub enum ServiceError {
         /// The stored version.
         found: i64,
     },
+    /// The action does not apply to the record in its current state.
+    #[error("{kind} `{code}`: {reason}")]
+    InvalidState {
+        /// The kind.
+        kind: &'static str,
+        /// The code.
+        code: String,
+        /// Why, in the user's words.
+        reason: String,
+    },
     /// A stored document no longer reads as its kind.
     #[error("stored {kind} `{code}` cannot be read: {reason}")]
     Unreadable {

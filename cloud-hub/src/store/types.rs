@@ -13,6 +13,8 @@ pub struct AgentAuth {
     pub tenant_id: String,
     /// Its site.
     pub site_id: String,
+    /// Its site's short name (what master data names the site by).
+    pub site: String,
 }
 
 /// A newly created agent; the token is shown once and never stored.

@@ -59,6 +59,7 @@ pub struct AltUnit {
 /// master-data record).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(rename = "Material")]
 pub struct MaterialRow {
     /// The material's code, unique in the file.
     pub code: Code,

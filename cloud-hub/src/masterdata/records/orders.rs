@@ -259,6 +259,11 @@ pub struct ProductionOrder {
     /// The sales order line it makes, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sales_order: Option<SalesOrderRef>,
+    /// The routing's operations as copied when the order was released: the
+    /// floor works to these, whatever later becomes of the routing. Empty
+    /// while a draft; set by the release action, not by an update.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub operations: Vec<super::RoutingOperation>,
 }
 
 fn default_priority() -> u32 {
@@ -302,6 +307,12 @@ impl MasterKind for ProductionOrder {
     }
 
     fn check_update(&self, old: &Self) -> Result<(), FieldError> {
+        if self.operations != old.operations {
+            return Err(FieldError::new(
+                "operations",
+                "are copied from the routing when the order is released; they cannot be edited",
+            ));
+        }
         if self.status != old.status {
             return Err(FieldError::new(
                 "status",

@@ -129,7 +129,10 @@ impl PgStore {
     pub(crate) async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
         let client = self.pool.get().await?;
         let stmt = client
-            .prepare_cached("SELECT id, tenant_id, site_id FROM agents WHERE token_hash = $1")
+            .prepare_cached(
+                "SELECT a.id, a.tenant_id, a.site_id, s.slug FROM agents a
+                 JOIN sites s ON s.id = a.site_id WHERE a.token_hash = $1",
+            )
             .await?;
         let Some(row) = client.query_opt(&stmt, &[&hash_token(token)]).await? else {
             return Ok(None);
@@ -138,6 +141,7 @@ impl PgStore {
             agent_id: AgentId(row.try_get(0)?),
             tenant_id: row.try_get::<_, Uuid>(1)?.to_string(),
             site_id: row.try_get::<_, Uuid>(2)?.to_string(),
+            site: row.try_get(3)?,
         }))
     }
 

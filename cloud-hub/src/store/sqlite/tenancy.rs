@@ -92,14 +92,20 @@ impl SqliteStore {
         let hash = hash_token(token);
         self.read(move |conn| {
             let row = conn
-                .prepare_cached("SELECT id, tenant_id, site_id FROM agents WHERE token_hash = ?1")?
-                .query_row([hash], |r| Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?)))
+                .prepare_cached(
+                    "SELECT a.id, a.tenant_id, a.site_id, s.slug FROM agents a
+                     JOIN sites s ON s.id = a.site_id WHERE a.token_hash = ?1",
+                )?
+                .query_row([hash], |r| {
+                    Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                })
                 .optional()?;
-            Ok(row.and_then(|(id, tenant_id, site_id)| {
+            Ok(row.and_then(|(id, tenant_id, site_id, site)| {
                 Some(AgentAuth {
                     agent_id: id.parse().ok()?,
                     tenant_id,
                     site_id,
+                    site,
                 })
             }))
         })

@@ -1,0 +1,131 @@
+//! Production-order lifecycle actions: release to a site, close, and
+//! create from a sales order line.
+
+use super::book::{Operation, RouteBook};
+use super::records::{item, parse_body};
+use super::{ApiFailure, HubState, tenant_of};
+use crate::masterdata::records::ProductionOrder;
+use crate::production::lifecycle;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::post;
+use mes_protocols::Code;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+/// Body of the release action.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseRequest {
+    /// The site to release to; none = the site the order names.
+    #[serde(default)]
+    pub site: Option<Code>,
+}
+
+/// Body of "make a production order for this sales order line".
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FromSalesOrderRequest {
+    /// The new production order's number.
+    pub code: Code,
+    /// The site it will be made at.
+    #[serde(default)]
+    pub site: Option<Code>,
+}
+
+fn today() -> time::Date {
+    time::OffsetDateTime::now_utc().date()
+}
+
+async fn release(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    // 404 for an unknown (or another tenant's) order before reading the body.
+    crate::masterdata::service::get::<ProductionOrder>(&state.store, &tenant, &code).await?;
+    let request: ReleaseRequest = if body.is_empty() {
+        ReleaseRequest::default()
+    } else {
+        parse_body(&body)?
+    };
+    let stored = lifecycle::release(&state.store, &tenant, &code, request.site, today()).await?;
+    Ok(Json(item(&stored)))
+}
+
+async fn close(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    let stored = lifecycle::close(&state.store, &tenant, &code).await?;
+    Ok(Json(item(&stored)))
+}
+
+async fn from_sales_order(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path((order, line)): Path<(String, String)>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    let line: u32 = line.parse().map_err(|_| {
+        ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("sales order line `{line}` not found"),
+        )
+    })?;
+    crate::masterdata::service::get::<crate::masterdata::records::SalesOrder>(&state.store, &tenant, &order)
+        .await?;
+    let request: FromSalesOrderRequest = parse_body(&body)?;
+    let stored =
+        lifecycle::from_sales_order(&state.store, &tenant, request.code, &order, line, request.site).await?;
+    Ok((StatusCode::CREATED, Json(item(&stored))).into_response())
+}
+
+/// Adds the lifecycle routes.
+pub(crate) fn add_routes(book: &mut RouteBook) {
+    let order = book.schema::<ProductionOrder>();
+    let release_body = book.schema::<ReleaseRequest>();
+    let from_body = book.schema::<FromSalesOrderRequest>();
+    let tag = "Production order";
+    book.add(
+        Operation::new(
+            "post",
+            "/api/v1/production-orders/{code}/release",
+            tag,
+            "Release a draft order to a site (copies the routing's operations; agents receive it)",
+        )
+        .request(release_body)
+        .response(order.clone()),
+        post(release),
+    );
+    book.add(
+        Operation::new(
+            "post",
+            "/api/v1/production-orders/{code}/close",
+            tag,
+            "Close an order",
+        )
+        .response(order.clone()),
+        post(close),
+    );
+    book.add(
+        Operation::new(
+            "post",
+            "/api/v1/sales-orders/{code}/lines/{line}/production-order",
+            tag,
+            "Create a draft production order for a sales order line",
+        )
+        .request(from_body)
+        .response(order)
+        .status(201),
+        post(from_sales_order),
+    );
+}

@@ -1,0 +1,183 @@
+//! Lifecycle of a production order: draft → released (to a site, with the
+//! routing's operations copied in) → in progress (first operation started
+//! on the floor) → completed (last operation finished) → closed; a draft or
+//! an order on the floor can be closed by the office at any time.
+
+use crate::masterdata::MasterKind;
+use crate::masterdata::records::{
+    Bom, Material, ProductionOrder, ProductionStatus, Routing, SalesOrder, SalesOrderRef,
+};
+use crate::masterdata::service::{self, ServiceError, Stored};
+use crate::store::Store;
+use mes_protocols::{Code, FieldError};
+use rust_decimal::Decimal;
+use time::Date;
+
+fn invalid_state(code: &Code, reason: impl Into<String>) -> ServiceError {
+    ServiceError::InvalidState {
+        kind: ProductionOrder::KIND,
+        code: code.to_string(),
+        reason: reason.into(),
+    }
+}
+
+fn invalid(field: &str, reason: impl Into<String>) -> ServiceError {
+    ServiceError::Invalid(FieldError::new(field, reason))
+}
+
+/// Releases draft order `code` to `site` (or the site it names): copies
+/// the routing version's operations into it and fixes the BOM version
+/// valid on `today` when none is named.
+pub async fn release(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    site: Option<Code>,
+    today: Date,
+) -> Result<Stored<ProductionOrder>, ServiceError> {
+    let stored = service::get::<ProductionOrder>(store, tenant, code).await?;
+    let mut order = stored.record;
+    if stored.archived {
+        return Err(invalid_state(&order.code, "is archived"));
+    }
+    if order.status != ProductionStatus::Draft {
+        return Err(invalid_state(
+            &order.code,
+            format!("is {}; only a draft can be released", order.status.as_str()),
+        ));
+    }
+    if let Some(site) = site {
+        order.site = Some(site);
+    }
+    if order.site.is_none() {
+        return Err(invalid("site", "name the site to release the order to"));
+    }
+    let routing = service::get::<Routing>(store, tenant, order.material.as_str())
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound { .. } => {
+                invalid("material", format!("material {} has no routing", order.material))
+            }
+            other => other,
+        })?;
+    let version = routing
+        .record
+        .version(order.routing_version.as_ref())
+        .ok_or_else(|| invalid("routing_version", "the routing has no such version"))?;
+    order.routing_version = Some(version.version.clone());
+    order.operations = version.operations.clone();
+    if order.bom_version.is_none() {
+        match service::get::<Bom>(store, tenant, order.material.as_str()).await {
+            Ok(bom) => order.bom_version = bom.record.version_on(today).map(|v| v.version.clone()),
+            Err(ServiceError::NotFound { .. }) => {}
+            Err(other) => return Err(other),
+        }
+    }
+    order.status = ProductionStatus::Released;
+    service::replace_checked(store, tenant, order, stored.version).await
+}
+
+/// Closes order `code`: no more bookings are expected.
+pub async fn close(store: &Store, tenant: &str, code: &str) -> Result<Stored<ProductionOrder>, ServiceError> {
+    let stored = service::get::<ProductionOrder>(store, tenant, code).await?;
+    let mut order = stored.record;
+    if order.status == ProductionStatus::Closed {
+        return Err(invalid_state(&order.code, "is closed already"));
+    }
+    order.status = ProductionStatus::Closed;
+    service::replace_checked(store, tenant, order, stored.version).await
+}
+
+/// Moves order `code` to `status` as the floor reports it (first operation
+/// started → in progress; last finished → completed); a no-op when it is
+/// there or past it already, or closed.
+pub async fn advance_from_floor(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    status: ProductionStatus,
+) -> Result<(), ServiceError> {
+    let stored = match service::get::<ProductionOrder>(store, tenant, code).await {
+        Ok(stored) => stored,
+        Err(ServiceError::NotFound { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let rank = |s: ProductionStatus| match s {
+        ProductionStatus::Draft => 0,
+        ProductionStatus::Released => 1,
+        ProductionStatus::InProgress => 2,
+        ProductionStatus::Completed => 3,
+        ProductionStatus::Closed => 4,
+    };
+    if rank(stored.record.status) >= rank(status) || stored.record.status == ProductionStatus::Draft {
+        return Ok(());
+    }
+    let mut order = stored.record;
+    order.status = status;
+    service::replace_checked(store, tenant, order, stored.version)
+        .await
+        .map(drop)
+}
+
+/// Creates draft order `code` for line `line` of sales order `sales_order`:
+/// its material, its quantity in the material's base unit, its due date.
+pub async fn from_sales_order(
+    store: &Store,
+    tenant: &str,
+    code: Code,
+    sales_order: &str,
+    line: u32,
+    site: Option<Code>,
+) -> Result<Stored<ProductionOrder>, ServiceError> {
+    let so = service::get::<SalesOrder>(store, tenant, sales_order)
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound { .. } => {
+                invalid("sales_order", format!("sales order `{sales_order}` not found"))
+            }
+            other => other,
+        })?;
+    let so_line = so
+        .record
+        .lines
+        .iter()
+        .find(|l| l.line == line)
+        .ok_or_else(|| invalid("line", format!("sales order {sales_order} has no line {line}")))?;
+    let material = service::get::<Material>(store, tenant, so_line.material.as_str()).await?;
+    let factor = if so_line.unit == material.record.base_unit {
+        Decimal::ONE
+    } else {
+        material
+            .record
+            .alt_units
+            .iter()
+            .find(|a| a.unit == so_line.unit)
+            .map(|a| a.factor)
+            .ok_or_else(|| {
+                invalid(
+                    "line",
+                    format!(
+                        "unit {} of the line is not a unit of material {}",
+                        so_line.unit, so_line.material
+                    ),
+                )
+            })?
+    };
+    let order = ProductionOrder {
+        code,
+        material: so_line.material.clone(),
+        quantity: so_line.quantity * factor,
+        due: Some(so_line.due),
+        priority: 1,
+        routing_version: None,
+        bom_version: None,
+        site,
+        status: ProductionStatus::Draft,
+        sales_order: Some(SalesOrderRef {
+            order: so.record.code.clone(),
+            line,
+        }),
+        operations: Vec::new(),
+    };
+    service::create(store, tenant, order).await
+}
