@@ -22,6 +22,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0002_master_records",
         include_str!("../../../migrations/postgres/0002_master_records.sql"),
     ),
+    (
+        3,
+        "0003_ledger",
+        include_str!("../../../migrations/postgres/0003_ledger.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -8,6 +8,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0001_core.sql"),
     include_str!("../../../migrations/sqlite/0002_event_id_per_tenant.sql"),
     include_str!("../../../migrations/sqlite/0003_master_records.sql"),
+    include_str!("../../../migrations/sqlite/0004_ledger.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.
