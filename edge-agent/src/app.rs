@@ -19,8 +19,29 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     let uplink_stats = Arc::new(UplinkStats::default());
     let mut tasks = tokio::task::JoinSet::new();
 
+    let (cache_meta, cached) = crate::downlink::load_from(&buffer).context("reading the downlink cache")?;
+    let master_data = crate::downlink::MasterDataHandle::new(cached);
+    let downlink_status = Arc::new(crate::downlink::DownlinkStatus::default());
+
     let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
         (Some(agent_id), Some(token)) => {
+            if config.downlink.enabled {
+                let task = crate::downlink::DownlinkTask {
+                    client: crate::downlink::DownlinkClient::new(
+                        &config.hub.url,
+                        token,
+                        Duration::from_secs(config.hub.request_timeout_secs),
+                    )
+                    .context("building the downlink HTTP client")?,
+                    buffer: buffer.clone(),
+                    data: master_data.clone(),
+                    meta: cache_meta,
+                    interval: Duration::from_millis(config.downlink.interval_ms),
+                    page_limit: config.downlink.page_limit,
+                    status: downlink_status.clone(),
+                };
+                tasks.spawn(task.run(shutdown.clone()));
+            }
             let client = HubClient::new(
                 &config.hub.url,
                 token,
@@ -97,6 +118,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         machines: machines.clone(),
         inputs: source_stats,
     }));
+    let machines_board = machines.board.clone();
     let state = LocalState {
         machines,
         buffer: buffer.clone(),
@@ -104,9 +126,23 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         registry,
         sync_enabled,
     };
+    let mut router = local_api::router(state);
+    if !config.station.is_empty() {
+        let handle = start_stations(
+            &config,
+            &buffer,
+            master_data,
+            downlink_status,
+            machines_board,
+            &mut tasks,
+            &shutdown,
+        )
+        .await?;
+        router = router.merge(crate::station::router(handle));
+    }
     let server_shutdown = shutdown.clone();
     tasks.spawn(async move {
-        let server = axum::serve(listener, local_api::router(state))
+        let server = axum::serve(listener, router)
             .with_graceful_shutdown(async move { server_shutdown.cancelled().await });
         if let Err(e) = server.await {
             tracing::error!(error = %e, "agent HTTP server failed");
@@ -122,4 +158,48 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         .context("joining the buffer writer")?;
     tracing::info!("agent stopped; buffer committed and closed");
     Ok(())
+}
+
+/// Starts the station service and each station's scanner port.
+async fn start_stations(
+    config: &AgentConfig,
+    buffer: &Buffer,
+    data: crate::downlink::MasterDataHandle,
+    downlink: Arc<crate::downlink::DownlinkStatus>,
+    board: Arc<crate::equipment::EquipmentBoard>,
+    tasks: &mut tokio::task::JoinSet<()>,
+    shutdown: &CancellationToken,
+) -> anyhow::Result<crate::station::StationHandle> {
+    let specs = crate::station::parse_stations("configuration", &config.station)?;
+    let parser = mes_protocols::barcode::ScanParser::new(&config.scan)
+        .map_err(|e| anyhow::anyhow!("configuration: key scan.{}: {}", e.field, e.reason))?;
+    let service = crate::station::StationService {
+        specs: specs.clone(),
+        parser,
+        data,
+        downlink,
+        board,
+        buffer: buffer.clone(),
+    };
+    let (handle, task) = service
+        .start(shutdown.clone())
+        .context("reading the saved station state")?;
+    tasks.spawn(task);
+    for (i, spec) in specs.iter().enumerate() {
+        let Some(address) = spec.scanner_port else {
+            continue;
+        };
+        let listener = tokio::net::TcpListener::bind(address)
+            .await
+            .with_context(|| format!("station[{i}].scanner_port = {address} (station {})", spec.code))?;
+        tracing::info!(station = %spec.code, %address, "scanner port listening");
+        tasks.spawn(crate::station::serve_scanner(
+            listener,
+            spec.code.clone(),
+            handle.clone(),
+            shutdown.clone(),
+        ));
+    }
+    tracing::info!(stations = specs.len(), "station pages at /stations");
+    Ok(handle)
 }

@@ -20,5 +20,6 @@ pub mod metrics;
 mod metrics_machines;
 pub mod probe_cmd;
 pub mod sources;
+pub mod station;
 pub mod telemetry;
 pub mod uplink;

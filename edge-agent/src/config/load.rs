@@ -113,6 +113,10 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
             }
         }
     }
+    config.downlink.validate(file)?;
+    mes_protocols::barcode::ScanParser::new(&config.scan)
+        .map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
+    crate::station::parse_stations(file, &config.station)?;
     let generator = &config.generator;
     for (i, name) in generator.equipment.iter().enumerate() {
         Code::parse(name).map_err(|why| {
@@ -169,6 +173,30 @@ mod tests {
         .expect("valid env");
         assert_eq!(config.hub.token.as_deref(), Some("secret"));
         check(&config, "x").expect("consistent");
+    }
+
+    #[test]
+    fn station_and_scan_errors_name_the_key() {
+        let err = load_from_str("a.toml", "[[station]]\ncode = \"st-1\"\nscaner_port = \"x\"\n")
+            .expect_err("unknown key");
+        assert!(err.reason.contains("scaner_port"), "{err}");
+        let twice = "[[station]]\ncode = \"st-1\"\n[[station]]\ncode = \"st-1\"\n";
+        let config = load_from_str("a.toml", twice).expect("parses");
+        assert_eq!(
+            check(&config, "a.toml").expect_err("twice").key,
+            "station[1].code"
+        );
+        let same_prefix = "[scan]\nbadge_prefix = \"X\"\norder_prefix = \"X\"\n";
+        let config = load_from_str("a.toml", same_prefix).expect("parses");
+        assert_eq!(
+            check(&config, "a.toml").expect_err("same prefix").key,
+            "scan.order_prefix"
+        );
+        let config = load_from_str("a.toml", "[downlink]\ninterval_ms = 5\n").expect("parses");
+        assert_eq!(
+            check(&config, "a.toml").expect_err("too often").key,
+            "downlink.interval_ms"
+        );
     }
 
     #[test]

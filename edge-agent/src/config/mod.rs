@@ -30,6 +30,13 @@ pub struct AgentConfig {
     pub equipment: Vec<crate::equipment::EquipmentConfig>,
     /// The MQTT broker and its subscriptions (`[mqtt]`).
     pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
+    /// Pulling master data and orders from the hub (`[downlink]`).
+    pub downlink: crate::downlink::DownlinkConfig,
+    /// How the site's barcodes look: badge, order and lot prefixes, GS1
+    /// separator substitute (`[scan]`).
+    pub scan: mes_protocols::barcode::ScanConfig,
+    /// Operator stations (`[[station]]` tables).
+    pub station: Vec<crate::station::StationConfig>,
 }
 
 /// Connection to the hub.
