@@ -21,6 +21,7 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         .await
         .context("opening the database")??;
     let store_backend = store.backend_name();
+    crate::planning::start(&config.planning, store.clone(), shutdown.clone());
     let state = HubState {
         store,
         metrics: Arc::new(HubMetrics::default()),
@@ -29,15 +30,27 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
             max_inflated_bytes: config.ingest.max_inflated_bytes,
         },
     };
+    let projection = tokio::spawn(crate::projection::run_projection(
+        state.store.clone(),
+        config.projection.clone(),
+        shutdown.clone(),
+    ));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
         .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %format!("http://{local}"), database = %config.database.redacted_url(), backend = store_backend, "hub listening");
     axum::serve(listener, api::router(state))
-        .with_graceful_shutdown(async move { shutdown.cancelled().await })
+        .with_graceful_shutdown({
+            let shutdown = shutdown.clone();
+            async move { shutdown.cancelled().await }
+        })
         .await
         .context("serving HTTP")?;
+    shutdown.cancel();
+    if let Err(e) = projection.await {
+        tracing::error!(error = %e, "projection task failed");
+    }
     tracing::info!("hub stopped");
     Ok(())
 }

@@ -48,6 +48,14 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// Rebuild the stock ledger and operation facts from the event log
+    /// (after fixing master data that made events unbookable, or to check
+    /// the projection). Document movements entered at the hub are kept.
+    Rebuild {
+        /// Only this tenant (short name); all tenants when omitted.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -193,6 +201,33 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             println!("token = \"{}\"", token.token);
             eprintln!("The token is shown only now; the hub keeps only its hash.");
             Ok(())
+        }
+        Command::Rebuild { tenant } => {
+            let store = open_store(&config)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async {
+                let tenants = store.tenants().await?;
+                if let Some(wanted) = &tenant
+                    && !tenants.iter().any(|(_, slug)| slug == wanted)
+                {
+                    anyhow::bail!("tenant {wanted} not found");
+                }
+                for (id, slug) in tenants {
+                    if tenant.as_ref().is_some_and(|wanted| *wanted != slug) {
+                        continue;
+                    }
+                    let started = std::time::Instant::now();
+                    let done = crate::projection::rebuild(&store, &id, config.projection.batch.max(1)).await?;
+                    println!(
+                        "tenant {slug}: {} events projected, {} ledger rows, {} events not bookable, in {:.1} s",
+                        done.events,
+                        done.rows,
+                        done.issues,
+                        started.elapsed().as_secs_f64()
+                    );
+                }
+                Ok(())
+            })
         }
     }
 }

@@ -12,6 +12,7 @@
 //! - [`negative`]: shortages and their explicit corrections.
 //! - [`projection`]: events → rows; rebuild from the event log.
 
+pub mod apply;
 pub mod ledger;
 pub mod movement;
 pub mod negative;
@@ -24,6 +25,8 @@ pub use negative::{NegativeCorrection, Shortage};
 pub use projection::{LocationResolver, ProjectionError, Projector};
 pub use units::{MaterialUnits, UnitCatalog, UnitError};
 
+#[cfg(test)]
+mod apply_tests;
 #[cfg(test)]
 mod proptests;
 #[cfg(test)]

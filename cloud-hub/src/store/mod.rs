@@ -12,6 +12,8 @@
 //! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
 
 mod error;
+pub mod ledger;
+pub mod plans;
 mod postgres;
 pub mod records;
 mod rules;
@@ -221,6 +223,163 @@ impl Store {
         match &self.0 {
             Backend::Sqlite(s) => s.site_exists(tenant, slug).await,
             Backend::Postgres(p) => p.site_exists(tenant, slug).await,
+        }
+    }
+
+    /// Stores `plan` as the site's live plan (replacing the one at
+    /// `plan.if_revision` when given); returns its revision.
+    pub async fn save_live_plan(&self, tenant: String, plan: plans::NewLivePlan) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.save_live_plan(tenant, plan).await,
+            Backend::Postgres(p) => p.save_live_plan(tenant, plan).await,
+        }
+    }
+
+    /// The live plan of `site` of `tenant`, if it has one.
+    pub async fn live_plan(
+        &self,
+        tenant: String,
+        site: String,
+    ) -> Result<Option<plans::LivePlanRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.live_plan(tenant, site).await,
+            Backend::Postgres(p) => p.live_plan(tenant, site).await,
+        }
+    }
+
+    /// Every site of every tenant with a live plan (the re-planning
+    /// watcher's one query without a tenant; see `plans.rs`).
+    pub async fn watched_sites(&self) -> Result<Vec<plans::WatchedSite>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.watched_sites().await,
+            Backend::Postgres(p) => p.watched_sites().await,
+        }
+    }
+
+    /// Events of `kinds` from the agents of `site` stored after event row
+    /// `after`, in arrival order, at most `limit`.
+    pub async fn site_events_after(
+        &self,
+        tenant: String,
+        site: String,
+        after: i64,
+        kinds: &'static [&'static str],
+        limit: usize,
+    ) -> Result<Vec<plans::SiteEvent>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.site_events_after(tenant, site, after, kinds, limit).await,
+            Backend::Postgres(p) => p.site_events_after(tenant, site, after, kinds, limit).await,
+        }
+    }
+
+    /// Writes ledger rows (and the projection's progress) in one transaction; see [`ledger::LedgerWrite`].
+    pub async fn write_ledger(
+        &self,
+        tenant: String,
+        write: ledger::LedgerWrite,
+    ) -> Result<ledger::LedgerOutcome, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.write_ledger(tenant, write).await,
+            Backend::Postgres(p) => p.write_ledger(tenant, write).await,
+        }
+    }
+
+    /// Stock balances by `query`, in (material, lot, location) order (bytewise).
+    pub async fn balances(
+        &self,
+        tenant: String,
+        query: ledger::BalanceQuery,
+    ) -> Result<Vec<ledger::BalanceRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.balances(tenant, query).await,
+            Backend::Postgres(p) => p.balances(tenant, query).await,
+        }
+    }
+
+    /// Every movement of `material` (optionally of one lot and location), unordered.
+    pub async fn movements_of(
+        &self,
+        tenant: String,
+        material: String,
+        lot: Option<String>,
+        location: Option<String>,
+    ) -> Result<Vec<crate::stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.movements_of(tenant, material, lot, location).await,
+            Backend::Postgres(p) => p.movements_of(tenant, material, lot, location).await,
+        }
+    }
+
+    /// Every movement booked for production order `order`, unordered.
+    pub async fn movements_of_order(
+        &self,
+        tenant: String,
+        order: String,
+    ) -> Result<Vec<crate::stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.movements_of_order(tenant, order).await,
+            Backend::Postgres(p) => p.movements_of_order(tenant, order).await,
+        }
+    }
+
+    /// Up to `limit` events of `tenant` after event row `after`, in arrival order.
+    pub async fn events_after(
+        &self,
+        tenant: String,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ledger::LoggedEvent>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.events_after(tenant, after, limit).await,
+            Backend::Postgres(p) => p.events_after(tenant, after, limit).await,
+        }
+    }
+
+    /// The last event row the projection covered for `tenant` (0: none).
+    pub async fn projection_cursor(&self, tenant: String) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.projection_cursor(tenant).await,
+            Backend::Postgres(p) => p.projection_cursor(tenant).await,
+        }
+    }
+
+    /// Every tenant: (id, short name).
+    pub async fn tenants(&self) -> Result<Vec<(String, String)>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenants().await,
+            Backend::Postgres(p) => p.tenants().await,
+        }
+    }
+
+    /// Events of `tenant` the projection could not book, oldest first.
+    pub async fn projection_issues(
+        &self,
+        tenant: String,
+        limit: usize,
+    ) -> Result<Vec<ledger::ProjectionIssue>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.projection_issues(tenant, limit).await,
+            Backend::Postgres(p) => p.projection_issues(tenant, limit).await,
+        }
+    }
+
+    /// What the floor reported about the runs of production order `order`, oldest first.
+    pub async fn operation_facts(
+        &self,
+        tenant: String,
+        order: String,
+    ) -> Result<Vec<ledger::OperationFact>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.operation_facts(tenant, order).await,
+            Backend::Postgres(p) => p.operation_facts(tenant, order).await,
+        }
+    }
+
+    /// Forgets everything projected from events for `tenant` and recomputes balances from the document rows (the first half of a rebuild).
+    pub async fn reset_projection(&self, tenant: String) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.reset_projection(tenant).await,
+            Backend::Postgres(p) => p.reset_projection(tenant).await,
         }
     }
 }

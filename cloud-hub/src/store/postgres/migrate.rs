@@ -27,6 +27,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0003_ledger",
         include_str!("../../../migrations/postgres/0003_ledger.sql"),
     ),
+    (
+        4,
+        "0004_plans",
+        include_str!("../../../migrations/postgres/0004_plans.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -20,7 +20,9 @@
 //! a TLS tunnel in between, until a rustls connector is added.
 
 mod ingest;
+mod ledger;
 mod migrate;
+mod plans;
 mod records;
 mod tenancy;
 

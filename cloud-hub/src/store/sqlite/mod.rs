@@ -6,6 +6,8 @@
 //! `synchronous=FULL`: the hub acknowledges a batch only after it is durable.
 
 mod ingest;
+mod ledger;
+mod plans;
 mod records;
 mod schema;
 mod tenancy;

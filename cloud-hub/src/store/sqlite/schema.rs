@@ -9,6 +9,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0002_event_id_per_tenant.sql"),
     include_str!("../../../migrations/sqlite/0003_master_records.sql"),
     include_str!("../../../migrations/sqlite/0004_ledger.sql"),
+    include_str!("../../../migrations/sqlite/0005_plans.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -1,0 +1,20 @@
+//! The projection: the event log → the stock ledger and the floor's
+//! operation facts, idempotent and rebuildable.
+//!
+//! Each tenant has a cursor (the last event row projected). A step reads
+//! the next events after it, turns them into ledger rows (the pure rules
+//! of `stock/projection.rs`), operation facts and issues (events that
+//! cannot be booked yet), and writes all of that with the new cursor in
+//! one transaction: a crash repeats a step, never half of one. Rows have
+//! deterministic ids and are dated by when things happened, so an event
+//! that arrives hours late lands where it would have on time, and
+//! `cloud-hub rebuild` (forget everything projected, project the whole log
+//! again) gives the same state.
+
+mod context;
+mod step;
+mod task;
+
+pub use context::ProjectionContext;
+pub use step::{StepOutcome, project_step, rebuild};
+pub use task::{ProjectionConfig, run_projection};

@@ -1,0 +1,224 @@
+//! One projection step for one tenant, and the rebuild.
+
+use super::context::ProjectionContext;
+use crate::masterdata::records::ProductionStatus;
+use crate::masterdata::service::ServiceError;
+use crate::production::lifecycle;
+use crate::stock::Projector;
+use crate::store::Store;
+use crate::store::ledger::{
+    LedgerRow, LedgerWrite, LoggedEvent, OperationFact, ProjectionIssue, ProjectionStep,
+};
+use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+/// What a step did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct StepOutcome {
+    /// Events read.
+    pub events: usize,
+    /// Ledger rows inserted.
+    pub rows: usize,
+    /// Events that could not be booked.
+    pub issues: usize,
+}
+
+/// An event as the log keeps it: the wire event with its `seq`.
+#[derive(Deserialize)]
+struct Logged {
+    seq: Seq,
+    #[serde(flatten)]
+    draft: EventDraft,
+}
+
+fn parse(raw: &str) -> Result<Event, String> {
+    serde_json::from_str::<Logged>(raw)
+        .map(|l| l.draft.into_event(l.seq))
+        .map_err(|e| format!("the stored event cannot be read: {e}"))
+}
+
+/// The run fields of events about operation runs.
+fn fact(row: i64, event: &Event) -> Option<OperationFact> {
+    let run = match &event.body {
+        EventBody::OperationStarted(b) => &b.run,
+        EventBody::OperationPaused(b) => &b.run,
+        EventBody::OperationResumed(run) => run,
+        EventBody::OperationFinished(run) => run,
+        EventBody::MaterialConsumed(b) => &b.run,
+        EventBody::OutputReported(b) => &b.run,
+        _ => return None,
+    };
+    let body = serde_json::to_value(&event.body).ok()?;
+    Some(OperationFact {
+        event_row: row,
+        execution: run.execution.to_string(),
+        order: run.order.to_string(),
+        operation: run.operation.to_string(),
+        kind: event.kind().as_str().to_string(),
+        occurred_at: event.header.occurred_at.unix_millis(),
+        body: body
+            .get("data")
+            .map_or_else(|| body.to_string(), ToString::to_string),
+    })
+}
+
+/// Projects up to `limit` events of `tenant` after its cursor; reloads
+/// `context` when master data changed. Returns what it did (0 events:
+/// caught up).
+pub async fn project_step(
+    store: &Store,
+    tenant: &str,
+    context: &mut Option<ProjectionContext>,
+    limit: usize,
+) -> Result<StepOutcome, ServiceError> {
+    let cursor = store
+        .projection_cursor(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    let events: Vec<LoggedEvent> = store
+        .events_after(tenant.to_string(), cursor, limit)
+        .await
+        .map_err(ServiceError::Store)?;
+    let Some(last) = events.last() else {
+        return Ok(StepOutcome::default());
+    };
+    let version = store
+        .tenant_version(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    if context.as_ref().is_none_or(|c| c.version != version) {
+        *context = Some(ProjectionContext::load(store, tenant).await?);
+    }
+    let Some(ctx) = context.as_ref() else {
+        return Ok(StepOutcome::default());
+    };
+    let mut step = ProjectionStep {
+        through_event_row: last.row,
+        ..ProjectionStep::default()
+    };
+    let mut rows = Vec::new();
+    // Orders whose status the floor moves: (order, started?, finished ops).
+    let mut floor: BTreeMap<Code, (bool, Vec<Code>)> = BTreeMap::new();
+    for logged in &events {
+        if !logged.known {
+            continue;
+        }
+        let event = match parse(&logged.raw) {
+            Ok(event) => event,
+            Err(reason) => {
+                step.issues.push(ProjectionIssue {
+                    event_row: logged.row,
+                    event_id: String::new(),
+                    kind: logged.kind.clone(),
+                    reason,
+                });
+                continue;
+            }
+        };
+        if let Some(f) = fact(logged.row, &event) {
+            step.facts.push(f);
+        }
+        match &event.body {
+            EventBody::OperationStarted(b) => floor.entry(b.run.order.clone()).or_default().0 = true,
+            EventBody::OperationFinished(run) => floor
+                .entry(run.order.clone())
+                .or_default()
+                .1
+                .push(run.operation.clone()),
+            _ => {}
+        }
+        let site = logged.site.clone();
+        let locations = |station: &Code, _material: &Code| ctx.location(&site, station);
+        match Projector::new(&ctx.units, &locations).movements(&event) {
+            Ok(movements) => rows.extend(movements.into_iter().map(|movement| LedgerRow {
+                movement,
+                site: logged.site.clone(),
+            })),
+            Err(e) => step.issues.push(ProjectionIssue {
+                event_row: logged.row,
+                event_id: event.header.id.to_string(),
+                kind: logged.kind.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    let issues = step.issues.len();
+    let outcome = store
+        .write_ledger(
+            tenant.to_string(),
+            LedgerWrite {
+                rows,
+                refuse_negative: false,
+                refuse_conflicts: false,
+                projection: Some(step),
+            },
+        )
+        .await
+        .map_err(ServiceError::Store)?;
+    for (order, (started, finished)) in floor {
+        advance(store, tenant, &order, started, &finished).await?;
+    }
+    Ok(StepOutcome {
+        events: events.len(),
+        rows: outcome.inserted,
+        issues,
+    })
+}
+
+/// Moves `order` along as the floor reported: started → in progress; its
+/// last operation finished → completed.
+async fn advance(
+    store: &Store,
+    tenant: &str,
+    order: &Code,
+    started: bool,
+    finished: &[Code],
+) -> Result<(), ServiceError> {
+    if started {
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress).await?;
+    }
+    if finished.is_empty() {
+        return Ok(());
+    }
+    let stored = match crate::masterdata::service::get::<crate::masterdata::records::ProductionOrder>(
+        store,
+        tenant,
+        order.as_str(),
+    )
+    .await
+    {
+        Ok(stored) => stored,
+        Err(ServiceError::NotFound { .. }) => return Ok(()),
+        Err(e) => return Err(e),
+    };
+    let last = stored.record.operations.iter().map(|op| op.operation).max();
+    if let Some(last) = last
+        && finished.iter().any(|op| op.as_str() == last.to_string())
+    {
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress).await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::Completed).await?;
+    }
+    Ok(())
+}
+
+/// Rebuilds `tenant`'s projection from the event log: forgets every row,
+/// fact and issue projected from events, then projects the whole log again
+/// in steps of `batch` events. Returns the totals.
+pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOutcome, ServiceError> {
+    store
+        .reset_projection(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    let mut context = None;
+    let mut total = StepOutcome::default();
+    loop {
+        let step = project_step(store, tenant, &mut context, batch).await?;
+        if step.events == 0 {
+            return Ok(total);
+        }
+        total.events += step.events;
+        total.rows += step.rows;
+        total.issues += step.issues;
+    }
+}

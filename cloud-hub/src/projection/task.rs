@@ -1,0 +1,61 @@
+//! The background task that keeps every tenant's projection caught up.
+
+use super::context::ProjectionContext;
+use super::step::project_step;
+use crate::store::Store;
+use serde::Deserialize;
+use std::collections::HashMap;
+use std::time::Duration;
+use tokio_util::sync::CancellationToken;
+
+/// `[projection]` in the hub's configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ProjectionConfig {
+    /// How often the projection looks for new events when it has caught
+    /// up, in milliseconds.
+    pub interval_ms: u64,
+    /// Most events projected in one transaction.
+    pub batch: usize,
+}
+
+impl Default for ProjectionConfig {
+    fn default() -> Self {
+        Self {
+            interval_ms: 200,
+            batch: 2000,
+        }
+    }
+}
+
+/// Projects every tenant's new events until `shutdown`. A failed step is
+/// logged and retried at the next tick (its transaction left nothing).
+pub async fn run_projection(store: Store, config: ProjectionConfig, shutdown: CancellationToken) {
+    let mut contexts: HashMap<String, Option<ProjectionContext>> = HashMap::new();
+    let interval = Duration::from_millis(config.interval_ms.max(10));
+    loop {
+        let mut busy = false;
+        match store.tenants().await {
+            Ok(tenants) => {
+                for (tenant, _) in tenants {
+                    let context = contexts.entry(tenant.clone()).or_default();
+                    match project_step(&store, &tenant, context, config.batch.max(1)).await {
+                        Ok(step) => busy |= step.events > 0,
+                        Err(e) => tracing::warn!(tenant, error = %e, "projection step failed; retrying"),
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "projection cannot list tenants; retrying"),
+        }
+        if busy {
+            if shutdown.is_cancelled() {
+                return;
+            }
+            continue;
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
