@@ -14,7 +14,6 @@ pub mod downlink;
 pub mod ingest;
 pub mod masterdata;
 pub mod metrics;
-pub mod planning;
 pub mod production;
 pub mod projection;
 pub mod stock;

@@ -1,0 +1,18 @@
+-- The live schedule of each planned site: one row per tenant and site, a
+-- new plan replaces it (revision + 1). It remembers what it was planned
+-- from: the tenant's master-data version and the last event of the site
+-- it took in (events.id), so the re-planning watcher sees what is new.
+CREATE TABLE live_plans (
+    tenant_id       TEXT NOT NULL REFERENCES tenants (id),
+    site            TEXT NOT NULL,         -- site slug
+    revision        INTEGER NOT NULL,
+    records_version INTEGER NOT NULL,
+    event_cursor    INTEGER NOT NULL,
+    trigger_reason  TEXT NOT NULL,
+    body            TEXT NOT NULL,         -- JSON: model, plan, floor facts
+    created_at      INTEGER NOT NULL,
+    PRIMARY KEY (tenant_id, site)
+) WITHOUT ROWID;
+
+-- The planner reads a tenant's events of a few kinds after a cursor.
+CREATE INDEX events_tenant_kind ON events (tenant_id, kind, id);
