@@ -10,6 +10,7 @@ mod process;
 mod producers;
 pub mod report;
 mod rig;
+pub mod stations;
 mod wait;
 
 pub use events::{hub_event_ids, hub_event_rows, hub_events, post_events, sample_event};
