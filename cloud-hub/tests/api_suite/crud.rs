@@ -254,3 +254,77 @@ pub async fn production_order_round_trips(db: &TestDb) {
         .await
         .expect_error(422, "invalid", Some("status"));
 }
+
+/// Creates of one code racing each other: exactly one is created (201),
+/// the others are told it exists (409), and the stored record is the
+/// winner's: no create silently replaces another.
+pub async fn racing_creates_of_one_code_create_it_once(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    prerequisites(&hub, &t).await;
+    for round in 0..5 {
+        let code = t.code(&format!("race-{round}"));
+        let mut racers = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (hub, token) = (hub.clone(), t.token.clone());
+            let body = json!({"code": code, "name": format!("racer {i}")});
+            racers.spawn(async move { hub.post("/api/v1/equipment-types", &token, &body).await });
+        }
+        let replies = racers.join_all().await;
+        let winners: Vec<_> = replies.iter().filter(|r| r.status.as_u16() == 201).collect();
+        assert_eq!(winners.len(), 1, "round {round}: one create wins: {replies:#?}");
+        for loser in replies.iter().filter(|r| r.status.as_u16() != 201) {
+            loser.clone().expect_error(409, "exists", Some("code"));
+        }
+        let stored = hub
+            .get(format!("/api/v1/equipment-types/{code}"), &t.token)
+            .await
+            .expect(200);
+        assert_eq!(
+            stored.body, winners[0].body,
+            "round {round}: the winner's record is stored"
+        );
+    }
+}
+
+/// Replacements racing with the same If-Match: exactly one is written,
+/// the others are 409 `version_conflict`.
+pub async fn racing_replacements_with_one_version_write_once(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    prerequisites(&hub, &t).await;
+    let one = format!("/api/v1/equipment-types/{}", t.code("press"));
+    for round in 0..5 {
+        let version = hub.get(&one, &t.token).await.expect(200).version();
+        let mut racers = tokio::task::JoinSet::new();
+        for i in 0..8 {
+            let (hub, token, one) = (hub.clone(), t.token.clone(), one.clone());
+            let body = json!({"code": t.code("press"), "name": format!("round {round} racer {i}")});
+            racers.spawn(async move {
+                hub.req(Method::PUT, &one)
+                    .token(&token)
+                    .if_match(version)
+                    .json(&body)
+                    .send()
+                    .await
+            });
+        }
+        let replies = racers.join_all().await;
+        let winners: Vec<_> = replies.iter().filter(|r| r.status.as_u16() == 200).collect();
+        assert_eq!(
+            winners.len(),
+            1,
+            "round {round}: one replacement wins: {replies:#?}"
+        );
+        for loser in replies.iter().filter(|r| r.status.as_u16() != 200) {
+            loser
+                .clone()
+                .expect_error(409, "version_conflict", Some("If-Match"));
+        }
+        let stored = hub.get(&one, &t.token).await.expect(200);
+        assert_eq!(
+            stored.body, winners[0].body,
+            "round {round}: the winner's record is stored"
+        );
+    }
+}

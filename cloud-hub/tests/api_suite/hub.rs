@@ -15,6 +15,7 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 /// The router on one store.
+#[derive(Clone)]
 pub struct Hub {
     router: Router,
     store: Store,

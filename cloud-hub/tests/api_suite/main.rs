@@ -53,6 +53,8 @@ on_both_backends!(
     crud::routing_round_trips,
     crud::equipment_at_a_site_round_trips,
     crud::production_order_round_trips,
+    crud::racing_creates_of_one_code_create_it_once,
+    crud::racing_replacements_with_one_version_write_once,
     validation::bodies_that_do_not_parse_are_400_naming_the_field,
     validation::records_that_make_no_sense_are_422_naming_the_field,
     validation::references_to_missing_or_archived_records_are_422_naming_the_field,

@@ -28,6 +28,20 @@ async fn write_one(
     w: RecordWrite,
     now: i64,
 ) -> Result<RecordRow, StoreError> {
+    // The tenant's version row first: it locks the tenant's writes until
+    // commit, so the existence check below reads what every earlier write
+    // committed. Checked first, a create racing another create of the same
+    // code would find no row to lock and then overwrite the winner's
+    // record (`ON CONFLICT DO UPDATE`) instead of answering `Exists`.
+    let version: i64 = tx
+        .query_one(
+            "INSERT INTO tenant_versions (tenant_id, version) VALUES ($1, 1)
+             ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_versions.version + 1
+             RETURNING version",
+            &[tenant],
+        )
+        .await?
+        .try_get(0)?;
     let existing = tx
         .query_opt(
             "SELECT version, created_at FROM master_records
@@ -61,15 +75,6 @@ async fn write_one(
         (_, Some((_, created))) => created,
         (_, None) => now,
     };
-    let version: i64 = tx
-        .query_one(
-            "INSERT INTO tenant_versions (tenant_id, version) VALUES ($1, 1)
-             ON CONFLICT (tenant_id) DO UPDATE SET version = tenant_versions.version + 1
-             RETURNING version",
-            &[tenant],
-        )
-        .await?
-        .try_get(0)?;
     tx.execute(
         "INSERT INTO master_records (tenant_id, kind, code, site, body, archived, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
