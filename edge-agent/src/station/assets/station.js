@@ -145,11 +145,14 @@ function decimalOrNull(id) {
   return v === "" ? null : v;
 }
 
-$("scan-form").addEventListener("submit", (event) => {
-  event.preventDefault();
+// A keyboard-wedge scanner types the code and then Enter. Enter is handled
+// on the field itself: a form with several fields and no submit button is
+// never submitted by Enter.
+function submitScan() {
   const input = $("scan");
   const code = input.value;
   input.value = "";
+  input.focus();
   if (!code.trim()) return;
   const step = { step: "scan", code };
   const qty = decimalOrNull("qty");
@@ -158,8 +161,11 @@ $("scan-form").addEventListener("submit", (event) => {
   send(step).then((reply) => {
     if (reply && reply.ok && qty !== null) $("qty").value = "";
   });
-  input.focus();
+}
+$("scan").addEventListener("keydown", (event) => {
+  if (event.key === "Enter") { event.preventDefault(); submitScan(); }
 });
+$("scan-form").addEventListener("submit", (event) => { event.preventDefault(); submitScan(); });
 
 $("pause").addEventListener("click", () => {
   const reason = $("pause-reason").value;
