@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod downlink;
 pub mod ingest;
+pub mod inventory;
 pub mod masterdata;
 pub mod metrics;
 pub mod production;

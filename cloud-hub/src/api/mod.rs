@@ -8,6 +8,7 @@ mod ingest;
 mod params;
 mod production;
 mod records;
+mod stock;
 
 pub use error::ApiFailure;
 
@@ -96,6 +97,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
     production::add_routes(&mut b);
+    stock::add_routes(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),

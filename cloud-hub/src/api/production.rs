@@ -89,12 +89,32 @@ async fn from_sales_order(
     Ok((StatusCode::CREATED, Json(item(&stored))).into_response())
 }
 
+async fn actuals(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Json<crate::production::actuals::OrderActuals>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    Ok(Json(crate::production::actuals::actuals(&state.store, &tenant, &code).await?))
+}
+
 /// Adds the lifecycle routes.
 pub(crate) fn add_routes(book: &mut RouteBook) {
     let order = book.schema::<ProductionOrder>();
     let release_body = book.schema::<ReleaseRequest>();
     let from_body = book.schema::<FromSalesOrderRequest>();
     let tag = "Production order";
+    let report = book.schema::<crate::production::actuals::OrderActuals>();
+    book.add(
+        Operation::new(
+            "get",
+            "/api/v1/production-orders/{code}/actuals",
+            tag,
+            "Planned against actual per operation: times, quantities, materials (from the floor's events)",
+        )
+        .response(report),
+        axum::routing::get(actuals),
+    );
     book.add(
         Operation::new(
             "post",

@@ -74,6 +74,7 @@ pub async fn release(
         }
     }
     order.status = ProductionStatus::Released;
+    order.released_at = Some(mes_protocols::Timestamp::from_unix_millis(crate::store::now_ms()));
     service::replace_checked(store, tenant, order, stored.version).await
 }
 
@@ -85,6 +86,9 @@ pub async fn close(store: &Store, tenant: &str, code: &str) -> Result<Stored<Pro
         return Err(invalid_state(&order.code, "is closed already"));
     }
     order.status = ProductionStatus::Closed;
+    if order.ended_at.is_none() && order.released_at.is_some() {
+        order.ended_at = Some(mes_protocols::Timestamp::from_unix_millis(crate::store::now_ms()));
+    }
     service::replace_checked(store, tenant, order, stored.version).await
 }
 
@@ -96,6 +100,7 @@ pub async fn advance_from_floor(
     tenant: &str,
     code: &str,
     status: ProductionStatus,
+    at: mes_protocols::Timestamp,
 ) -> Result<(), ServiceError> {
     let stored = match service::get::<ProductionOrder>(store, tenant, code).await {
         Ok(stored) => stored,
@@ -114,6 +119,9 @@ pub async fn advance_from_floor(
     }
     let mut order = stored.record;
     order.status = status;
+    if status == ProductionStatus::Completed {
+        order.ended_at = Some(at);
+    }
     service::replace_checked(store, tenant, order, stored.version)
         .await
         .map(drop)
@@ -178,6 +186,8 @@ pub async fn from_sales_order(
             line,
         }),
         operations: Vec::new(),
+        released_at: None,
+        ended_at: None,
     };
     service::create(store, tenant, order).await
 }

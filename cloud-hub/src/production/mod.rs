@@ -2,4 +2,5 @@
 //! close, create from a sales order line) and, from the floor's events,
 //! what actually happened per operation.
 
+pub mod actuals;
 pub mod lifecycle;

@@ -9,7 +9,7 @@ use crate::store::Store;
 use crate::store::ledger::{
     LedgerRow, LedgerWrite, LoggedEvent, OperationFact, ProjectionIssue, ProjectionStep,
 };
-use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
+use mes_protocols::{Code, Event, EventBody, EventDraft, Seq, Timestamp};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -98,8 +98,9 @@ pub async fn project_step(
         ..ProjectionStep::default()
     };
     let mut rows = Vec::new();
-    // Orders whose status the floor moves: (order, started?, finished ops).
-    let mut floor: BTreeMap<Code, (bool, Vec<Code>)> = BTreeMap::new();
+    // Orders whose status the floor moves: started (first instant), and
+    // finished operations with when.
+    let mut floor: BTreeMap<Code, (Option<Timestamp>, Vec<(Code, Timestamp)>)> = BTreeMap::new();
     for logged in &events {
         if !logged.known {
             continue;
@@ -120,12 +121,16 @@ pub async fn project_step(
             step.facts.push(f);
         }
         match &event.body {
-            EventBody::OperationStarted(b) => floor.entry(b.run.order.clone()).or_default().0 = true,
+            EventBody::OperationStarted(b) => {
+                let started = &mut floor.entry(b.run.order.clone()).or_default().0;
+                let at = event.header.occurred_at;
+                *started = Some(started.map_or(at, |s| s.min(at)));
+            }
             EventBody::OperationFinished(run) => floor
                 .entry(run.order.clone())
                 .or_default()
                 .1
-                .push(run.operation.clone()),
+                .push((run.operation.clone(), event.header.occurred_at)),
             _ => {}
         }
         let site = logged.site.clone();
@@ -172,11 +177,11 @@ async fn advance(
     store: &Store,
     tenant: &str,
     order: &Code,
-    started: bool,
-    finished: &[Code],
+    started: Option<Timestamp>,
+    finished: &[(Code, Timestamp)],
 ) -> Result<(), ServiceError> {
-    if started {
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress).await?;
+    if let Some(at) = started {
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, at).await?;
     }
     if finished.is_empty() {
         return Ok(());
@@ -194,10 +199,10 @@ async fn advance(
     };
     let last = stored.record.operations.iter().map(|op| op.operation).max();
     if let Some(last) = last
-        && finished.iter().any(|op| op.as_str() == last.to_string())
+        && let Some((_, at)) = finished.iter().find(|(op, _)| op.as_str() == last.to_string())
     {
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress).await?;
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::Completed).await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, *at).await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::Completed, *at).await?;
     }
     Ok(())
 }

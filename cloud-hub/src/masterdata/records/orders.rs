@@ -264,6 +264,14 @@ pub struct ProductionOrder {
     /// while a draft; set by the release action, not by an update.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub operations: Vec<super::RoutingOperation>,
+    /// When it was released (its material reservations start); set by the
+    /// release action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub released_at: Option<mes_protocols::Timestamp>,
+    /// When it was completed or closed (its reservations end); set by the
+    /// floor's events or the close action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ended_at: Option<mes_protocols::Timestamp>,
 }
 
 fn default_priority() -> u32 {
@@ -311,6 +319,12 @@ impl MasterKind for ProductionOrder {
             return Err(FieldError::new(
                 "operations",
                 "are copied from the routing when the order is released; they cannot be edited",
+            ));
+        }
+        if self.released_at != old.released_at || self.ended_at != old.ended_at {
+            return Err(FieldError::new(
+                "released_at",
+                "released_at and ended_at are set by the order's lifecycle, not by an update",
             ));
         }
         if self.status != old.status {

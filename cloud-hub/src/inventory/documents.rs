@@ -1,0 +1,387 @@
+//! Stock documents entered at the hub, checked against master data and
+//! booked as ledger rows in one write. A document number is the rows' id:
+//! posting the same document again changes nothing; reusing a number for
+//! different content is refused.
+
+use super::invalid;
+use crate::masterdata::records::{Location, Lot, Material, Unit};
+use crate::masterdata::service::{self, ServiceError};
+use crate::stock::{Movement, MovementId, MovementKind, StockKey};
+use crate::store::ledger::{LedgerOutcome, LedgerRow, LedgerWrite};
+use crate::store::{Expect, Store};
+use mes_protocols::{Code, Timestamp};
+use rust_decimal::{Decimal, RoundingStrategy};
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// What a stock document moves: one material (and lot) in a unit.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StockLine {
+    /// The material.
+    pub material: Code,
+    /// The lot (required for lot-tracked materials, refused otherwise).
+    #[serde(default)]
+    pub lot: Option<Code>,
+    /// The quantity, in `unit`; above zero (adjustments: signed, not zero).
+    pub quantity: Decimal,
+    /// The unit: the material's base unit or one of its alternative units.
+    pub unit: Code,
+}
+
+/// A stock document.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum StockDocument {
+    /// Goods received (from a supplier, against a purchase order line).
+    Receipt {
+        /// Document number (unique per tenant).
+        document: Code,
+        /// Where it was put.
+        location: Code,
+        /// What.
+        #[serde(flatten)]
+        line: StockLine,
+        /// The purchase order it was received against.
+        #[serde(default)]
+        purchase_order: Option<Code>,
+        /// Last day of use of a new lot (creates the lot record).
+        #[serde(default)]
+        #[schemars(with = "Option<String>")]
+        expires_on: Option<String>,
+        /// When it happened; now when absent.
+        #[serde(default)]
+        occurred_at: Option<Timestamp>,
+    },
+    /// Stock moved between two locations.
+    Transfer {
+        /// Document number.
+        document: Code,
+        /// From.
+        from: Code,
+        /// To.
+        to: Code,
+        /// What.
+        #[serde(flatten)]
+        line: StockLine,
+        /// When; now when absent.
+        #[serde(default)]
+        occurred_at: Option<Timestamp>,
+    },
+    /// A count: the quantity is what was found.
+    Stocktake {
+        /// Document number.
+        document: Code,
+        /// Where it was counted.
+        location: Code,
+        /// What and how much was found (zero allowed).
+        #[serde(flatten)]
+        line: StockLine,
+        /// When it was counted; now when absent.
+        #[serde(default)]
+        occurred_at: Option<Timestamp>,
+    },
+    /// Stock written off.
+    Scrap {
+        /// Document number.
+        document: Code,
+        /// Where.
+        location: Code,
+        /// What.
+        #[serde(flatten)]
+        line: StockLine,
+        /// Why (a scrap reason code).
+        reason: Code,
+        /// When; now when absent.
+        #[serde(default)]
+        occurred_at: Option<Timestamp>,
+    },
+    /// A correction by a signed quantity.
+    Adjustment {
+        /// Document number.
+        document: Code,
+        /// Where.
+        location: Code,
+        /// What (quantity signed).
+        #[serde(flatten)]
+        line: StockLine,
+        /// Why, free text.
+        note: String,
+        /// When; now when absent.
+        #[serde(default)]
+        occurred_at: Option<Timestamp>,
+    },
+}
+
+/// What posting a document did.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct Posted {
+    /// The document number.
+    pub document: Code,
+    /// Rows booked now (0: the same document was posted before).
+    pub rows_booked: usize,
+}
+
+/// Why a posting was refused beyond plain validation.
+fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
+    if !outcome.conflicts.is_empty() {
+        return Some(ServiceError::Exists {
+            kind: "stock document",
+            code: document.to_string(),
+        });
+    }
+    outcome.negative.first().map(|(key, balance)| ServiceError::InvalidState {
+        kind: "stock document",
+        code: document.to_string(),
+        reason: format!("would take {key} to {balance}; this site does not allow negative stock"),
+    })
+}
+
+/// The base-unit quantity of `line`, checked (field paths relative to the document).
+async fn base_quantity(store: &Store, tenant: &str, line: &StockLine) -> Result<(Material, Decimal), ServiceError> {
+    let material = service::get::<Material>(store, tenant, line.material.as_str())
+        .await
+        .map_err(|e| match e {
+            ServiceError::NotFound { .. } => invalid("material", format!("material `{}` not found", line.material)),
+            other => other,
+        })?
+        .record;
+    match (&line.lot, material.lot_tracked) {
+        (None, true) => return Err(invalid("lot", format!("material {} is lot-tracked: name the lot", material.code))),
+        (Some(_), false) => {
+            return Err(invalid("lot", format!("material {} is not lot-tracked: leave the lot out", material.code)));
+        }
+        _ => {}
+    }
+    let factor = if line.unit == material.base_unit {
+        Decimal::ONE
+    } else {
+        material
+            .alt_units
+            .iter()
+            .find(|a| a.unit == line.unit)
+            .map(|a| a.factor)
+            .ok_or_else(|| {
+                invalid(
+                    "unit",
+                    format!("`{}` is not a unit of material {} (base unit {})", line.unit, material.code, material.base_unit),
+                )
+            })?
+    };
+    let decimals = service::get::<Unit>(store, tenant, material.base_unit.as_str())
+        .await
+        .map(|u| u.record.decimals)
+        .unwrap_or(6);
+    let exact = line
+        .quantity
+        .checked_mul(factor)
+        .ok_or_else(|| invalid("quantity", "is too large"))?;
+    Ok((material, exact.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven)))
+}
+
+/// The site of `location` (which must exist and be active).
+async fn site_of(store: &Store, tenant: &str, location: &Code, field: &str) -> Result<String, ServiceError> {
+    match service::get::<Location>(store, tenant, location.as_str()).await {
+        Ok(l) if !l.archived => Ok(l.record.site.to_string()),
+        Ok(_) | Err(ServiceError::NotFound { .. }) => {
+            Err(invalid(field, format!("location `{location}` does not exist (or is archived)")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+fn now() -> Timestamp {
+    Timestamp::from_unix_millis(crate::store::now_ms())
+}
+
+/// Checks and books `doc`.
+pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Posted, ServiceError> {
+    let (document, rows, site) = match doc {
+        StockDocument::Receipt {
+            document,
+            location,
+            line,
+            purchase_order,
+            expires_on,
+            occurred_at,
+        } => {
+            if line.quantity <= Decimal::ZERO {
+                return Err(invalid("quantity", "a receipt's quantity must be above zero"));
+            }
+            let site = site_of(store, tenant, &location, "location").await?;
+            let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            if let Some(po) = &purchase_order {
+                service::get::<crate::masterdata::records::PurchaseOrder>(store, tenant, po.as_str())
+                    .await
+                    .map_err(|_| invalid("purchase_order", format!("purchase order `{po}` not found")))?;
+            }
+            if let Some(lot) = &line.lot {
+                ensure_lot(store, tenant, lot, &material.code, expires_on.as_deref()).await?;
+            }
+            let key = StockKey::new(material.code, line.lot, location);
+            let row = Movement::delta(
+                MovementId::document(document.clone(), 0),
+                MovementKind::PurchaseReceipt,
+                key,
+                quantity,
+                occurred_at.unwrap_or_else(now),
+            );
+            (document, vec![row], site)
+        }
+        StockDocument::Transfer {
+            document,
+            from,
+            to,
+            line,
+            occurred_at,
+        } => {
+            if line.quantity <= Decimal::ZERO {
+                return Err(invalid("quantity", "a transfer's quantity must be above zero"));
+            }
+            if from == to {
+                return Err(invalid("to", "a transfer needs two different locations"));
+            }
+            let site = site_of(store, tenant, &from, "from").await?;
+            let to_site = site_of(store, tenant, &to, "to").await?;
+            if to_site != site {
+                return Err(invalid("to", format!("location {to} is at site {to_site}, {from} at {site}")));
+            }
+            let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            let rows = Movement::transfer(
+                document.clone(),
+                material.code,
+                line.lot,
+                from,
+                to,
+                quantity,
+                occurred_at.unwrap_or_else(now),
+            );
+            (document, rows.to_vec(), site)
+        }
+        StockDocument::Stocktake {
+            document,
+            location,
+            line,
+            occurred_at,
+        } => {
+            if line.quantity < Decimal::ZERO {
+                return Err(invalid("quantity", "a count cannot be below zero"));
+            }
+            let site = site_of(store, tenant, &location, "location").await?;
+            let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            let key = StockKey::new(material.code, line.lot, location);
+            let row = Movement::stocktake(
+                MovementId::document(document.clone(), 0),
+                key,
+                quantity,
+                occurred_at.unwrap_or_else(now),
+            );
+            (document, vec![row], site)
+        }
+        StockDocument::Scrap {
+            document,
+            location,
+            line,
+            reason,
+            occurred_at,
+        } => {
+            if line.quantity <= Decimal::ZERO {
+                return Err(invalid("quantity", "a scrap quantity must be above zero"));
+            }
+            service::get::<crate::masterdata::records::Reason>(store, tenant, reason.as_str())
+                .await
+                .map_err(|_| invalid("reason", format!("reason code `{reason}` not found")))?;
+            let site = site_of(store, tenant, &location, "location").await?;
+            let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            let key = StockKey::new(material.code, line.lot, location);
+            let row = Movement::delta(
+                MovementId::document(document.clone(), 0),
+                MovementKind::Scrap,
+                key,
+                -quantity,
+                occurred_at.unwrap_or_else(now),
+            );
+            (document, vec![row], site)
+        }
+        StockDocument::Adjustment {
+            document,
+            location,
+            line,
+            note,
+            occurred_at,
+        } => {
+            if line.quantity == Decimal::ZERO {
+                return Err(invalid("quantity", "an adjustment of zero changes nothing"));
+            }
+            if note.trim().is_empty() {
+                return Err(invalid("note", "say why stock is adjusted"));
+            }
+            let site = site_of(store, tenant, &location, "location").await?;
+            let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            let key = StockKey::new(material.code, line.lot, location);
+            let row = Movement::delta(
+                MovementId::document(document.clone(), 0),
+                MovementKind::Adjustment,
+                key,
+                quantity,
+                occurred_at.unwrap_or_else(now),
+            );
+            (document, vec![row], site)
+        }
+    };
+    let refuse_negative = super::position::site_refuses_negative(store, tenant, &site).await?;
+    let outcome = store
+        .write_ledger(
+            tenant.to_string(),
+            LedgerWrite {
+                rows: rows.into_iter().map(|movement| LedgerRow { movement, site: site.clone() }).collect(),
+                refuse_negative,
+                refuse_conflicts: true,
+                projection: None,
+            },
+        )
+        .await
+        .map_err(ServiceError::Store)?;
+    if let Some(e) = refused(&outcome, &document) {
+        return Err(e);
+    }
+    Ok(Posted {
+        document,
+        rows_booked: outcome.inserted,
+    })
+}
+
+/// Creates lot `lot` of `material` if it does not exist; refuses a lot
+/// number that belongs to another material.
+async fn ensure_lot(
+    store: &Store,
+    tenant: &str,
+    lot: &Code,
+    material: &Code,
+    expires_on: Option<&str>,
+) -> Result<(), ServiceError> {
+    match service::get::<Lot>(store, tenant, lot.as_str()).await {
+        Ok(existing) if existing.record.material == *material => Ok(()),
+        Ok(existing) => Err(invalid(
+            "lot",
+            format!("lot {lot} is a lot of material {}, not {material}", existing.record.material),
+        )),
+        Err(ServiceError::NotFound { .. }) => {
+            let expires_on = expires_on
+                .map(|raw| {
+                    mes_protocols::downlink::parse_date(raw).map_err(|reason| invalid("expires_on", reason))
+                })
+                .transpose()?;
+            let record = Lot {
+                code: lot.clone(),
+                material: material.clone(),
+                expires_on,
+                blocked: false,
+                supplier_lot: None,
+            };
+            let write = service::PendingWrite::new(&record, false, Expect::Any)?;
+            service::write_all(store, tenant, vec![write]).await.map(drop)
+        }
+        Err(e) => Err(e),
+    }
+}

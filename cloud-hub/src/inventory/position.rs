@@ -1,0 +1,314 @@
+//! Where a material stands at an instant: on hand per lot and location,
+//! reserved by released orders, available; its statement; its shortages
+//! and the explicit corrections of each.
+//!
+//! Answers come from the pure ledger (`crate::stock::Ledger`) replayed over
+//! the material's stored rows, so they hold at any instant, not only now.
+//! Reservations come from the production orders on the floor: each order
+//! reserves, per input material of its copied operations, quantity per
+//! unit × order quantity (in the base unit) from its release until it is
+//! completed or closed, less what was issued to it by then.
+
+use super::invalid;
+use crate::masterdata::records::{Material, NegativeStock, ProductionOrder, SiteSettings};
+use crate::masterdata::service::{self, ServiceError};
+use crate::stock::{Ledger, NegativeStockPolicy, Reservation, StockKey};
+use crate::store::{RecordQuery, Store};
+use mes_protocols::{Code, Timestamp};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+
+/// One stock key's balance.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct KeyBalance {
+    /// The lot (none for untracked material).
+    pub lot: Option<Code>,
+    /// The location.
+    pub location: Code,
+    /// On hand, base units.
+    pub quantity: Decimal,
+}
+
+/// A material's position at an instant.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct MaterialPosition {
+    /// The material.
+    pub material: Code,
+    /// Its base unit (every quantity here is in it).
+    pub base_unit: Code,
+    /// The instant.
+    pub at: Timestamp,
+    /// On hand, all lots and locations.
+    pub on_hand: Decimal,
+    /// Reserved by released production orders.
+    pub reserved: Decimal,
+    /// On hand less reserved (negative: reservations exceed stock).
+    pub available: Decimal,
+    /// On hand per lot and location (non-zero ones).
+    pub balances: Vec<KeyBalance>,
+    /// Reservations per order (what each still needs).
+    pub reservations: Vec<OrderReservation>,
+}
+
+/// What one order still reserves.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderReservation {
+    /// The production order.
+    pub order: Code,
+    /// Its total need, base units.
+    pub planned: Decimal,
+    /// Issued to it by the instant.
+    pub issued: Decimal,
+    /// Still reserved.
+    pub reserved: Decimal,
+}
+
+/// One line of a statement.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct StatementEntry {
+    /// The lot.
+    pub lot: Option<Code>,
+    /// The location.
+    pub location: Code,
+    /// The movement id (`event …` or `document …`).
+    pub movement: String,
+    /// Why stock moved.
+    pub kind: String,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// The change (derived for a stocktake).
+    pub delta: Decimal,
+    /// The key's balance after it.
+    pub balance: Decimal,
+}
+
+/// A shortage and how it was corrected.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct ShortageEntry {
+    /// The lot.
+    pub lot: Option<Code>,
+    /// The location.
+    pub location: Code,
+    /// The movement that took stock below zero.
+    pub caused_by: String,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// How far below zero it took it.
+    pub quantity: Decimal,
+    /// What is still uncorrected.
+    pub open: Decimal,
+    /// Each later movement that brought it back up, and by how much.
+    pub corrections: Vec<CorrectionEntry>,
+}
+
+/// One explicit correction of a shortage.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct CorrectionEntry {
+    /// The movement that corrected it.
+    pub corrected_by: String,
+    /// Its kind.
+    pub kind: String,
+    /// When.
+    pub occurred_at: Timestamp,
+    /// How much of the shortage it settled.
+    pub quantity: Decimal,
+}
+
+fn kind_name(kind: crate::stock::MovementKind) -> String {
+    serde_json::to_value(kind)
+        .ok()
+        .and_then(|v| v.as_str().map(String::from))
+        .unwrap_or_default()
+}
+
+async fn material(store: &Store, tenant: &str, code: &str) -> Result<Material, ServiceError> {
+    service::get::<Material>(store, tenant, code).await.map(|m| m.record)
+}
+
+/// Replays the material's rows (and its reservations) into a pure ledger.
+async fn ledger(store: &Store, tenant: &str, material: &Material, policy: NegativeStockPolicy) -> Result<Ledger, ServiceError> {
+    let rows = store
+        .movements_of(tenant.to_string(), material.code.to_string(), None, None)
+        .await
+        .map_err(ServiceError::Store)?;
+    let mut ledger = Ledger::new(policy);
+    for row in rows {
+        ledger
+            .apply(row)
+            .map_err(|e| ServiceError::Store(crate::store::StoreError::Task(e.to_string())))?;
+    }
+    for reservation in reservations(store, tenant, material).await? {
+        ledger.reserve(reservation);
+    }
+    Ok(ledger)
+}
+
+/// Every order's reservation of `material`.
+async fn reservations(store: &Store, tenant: &str, material: &Material) -> Result<Vec<Reservation>, ServiceError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = service::list::<ProductionOrder>(
+            store,
+            tenant,
+            RecordQuery {
+                after: after.clone(),
+                limit: 500,
+                include_archived: true,
+                ..RecordQuery::default()
+            },
+        )
+        .await?;
+        let done = page.len() < 500;
+        after = page.last().map(|o| o.record.code.to_string());
+        for stored in page {
+            let order = stored.record;
+            let Some(from) = order.released_at else { continue };
+            let mut planned = Decimal::ZERO;
+            for op in &order.operations {
+                for input in op.inputs.iter().filter(|i| i.material == material.code) {
+                    let factor = if input.unit == material.base_unit {
+                        Some(Decimal::ONE)
+                    } else {
+                        material.alt_units.iter().find(|a| a.unit == input.unit).map(|a| a.factor)
+                    };
+                    if let Some(f) = factor {
+                        planned += input.quantity_per_unit * f * order.quantity;
+                    }
+                }
+            }
+            if planned > Decimal::ZERO {
+                out.push(Reservation {
+                    order: order.code,
+                    material: material.code.clone(),
+                    location: None,
+                    quantity: planned,
+                    from,
+                    until: order.ended_at,
+                });
+            }
+        }
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// `material`'s position at `at` (now when none).
+pub async fn position(store: &Store, tenant: &str, code: &str, at: Option<Timestamp>) -> Result<MaterialPosition, ServiceError> {
+    let material = material(store, tenant, code).await?;
+    let at = at.unwrap_or_else(|| Timestamp::from_unix_millis(crate::store::now_ms()));
+    let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Allowed).await?;
+    let balances: Vec<KeyBalance> = ledger
+        .balances(Some(at))
+        .into_iter()
+        .filter(|(k, q)| k.material == material.code && !q.is_zero())
+        .map(|(k, quantity)| KeyBalance {
+            lot: k.lot,
+            location: k.location,
+            quantity,
+        })
+        .collect();
+    let on_hand: Decimal = balances.iter().map(|b| b.quantity).sum();
+    let reservations = reservations(store, tenant, &material)
+        .await?
+        .into_iter()
+        .filter(|r| r.from <= at && r.until.is_none_or(|u| at < u))
+        .map(|r| {
+            let issued = ledger.issued_to_order(&r.order, &material.code, None, at);
+            OrderReservation {
+                reserved: (r.quantity - issued).clamp(Decimal::ZERO, r.quantity),
+                order: r.order,
+                planned: r.quantity,
+                issued,
+            }
+        })
+        .collect::<Vec<_>>();
+    let reserved = ledger.reserved(&material.code, None, at);
+    Ok(MaterialPosition {
+        base_unit: material.base_unit.clone(),
+        material: material.code,
+        at,
+        on_hand,
+        reserved,
+        available: on_hand - reserved,
+        balances,
+        reservations,
+    })
+}
+
+/// `material`'s movements up to `at`, per key in time order, with balances.
+pub async fn statement(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    at: Option<Timestamp>,
+) -> Result<Vec<StatementEntry>, ServiceError> {
+    let material = material(store, tenant, code).await?;
+    let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Allowed).await?;
+    let keys: Vec<StockKey> = ledger.keys().cloned().collect();
+    Ok(keys
+        .iter()
+        .flat_map(|key| {
+            ledger.statement(key, at).into_iter().map(move |line| StatementEntry {
+                lot: key.lot.clone(),
+                location: key.location.clone(),
+                movement: line.id.to_string(),
+                kind: kind_name(line.kind),
+                occurred_at: line.occurred_at,
+                delta: line.delta,
+                balance: line.balance,
+            })
+        })
+        .collect())
+}
+
+/// `material`'s shortages up to `at`, each with its explicit corrections.
+/// Shortages are reported whatever the site's policy: a site that allows
+/// negative stock still wants to see what went below zero and what fixed it.
+pub async fn shortages(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    at: Option<Timestamp>,
+) -> Result<Vec<ShortageEntry>, ServiceError> {
+    let material = material(store, tenant, code).await?;
+    let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Disallowed).await?;
+    Ok(ledger
+        .shortages(at)
+        .into_iter()
+        .map(|s| ShortageEntry {
+            open: s.open(),
+            lot: s.key.lot,
+            location: s.key.location,
+            caused_by: s.caused_by.to_string(),
+            occurred_at: s.occurred_at,
+            quantity: s.quantity,
+            corrections: s
+                .corrections
+                .into_iter()
+                .map(|c| CorrectionEntry {
+                    corrected_by: c.corrected_by.to_string(),
+                    kind: kind_name(c.kind),
+                    occurred_at: c.occurred_at,
+                    quantity: c.quantity,
+                })
+                .collect(),
+        })
+        .collect())
+}
+
+/// Whether `site` refuses negative stock for documents.
+pub async fn site_refuses_negative(store: &Store, tenant: &str, site: &str) -> Result<bool, ServiceError> {
+    match service::get::<SiteSettings>(store, tenant, site).await {
+        Ok(s) => Ok(s.record.negative_stock == NegativeStock::Refuse),
+        Err(ServiceError::NotFound { .. }) => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// Reads an `at` query value.
+pub fn parse_at(raw: Option<&String>) -> Result<Option<Timestamp>, ServiceError> {
+    raw.map(|r| Timestamp::parse(r).map_err(|reason| invalid("at", reason))).transpose()
+}

@@ -1,0 +1,206 @@
+//! Planned against actual per operation of a production order, from the
+//! floor's operation facts and the ledger's issues and receipts.
+//!
+//! Time rules: a run lasts from its `operation_started` to its
+//! `operation_finished` (or now, while it runs), less its pauses (each
+//! `operation_paused` to the next `operation_resumed`, or to the finish).
+//! Facts are read in the order things happened, so late events give the
+//! same figures as punctual ones.
+
+use crate::masterdata::records::ProductionOrder;
+use crate::masterdata::service::{self, ServiceError};
+use crate::stock::{Amount, MovementKind};
+use crate::store::Store;
+use mes_protocols::Timestamp;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// One material of an operation or order: planned and actual, base units.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct MaterialUse {
+    /// The material.
+    pub material: String,
+    /// Planned: quantity per unit × order quantity, in the unit given.
+    pub planned: Decimal,
+    /// The unit of `planned` (the routing's).
+    pub planned_unit: String,
+    /// Reported consumed, per unit as entered (`{"kg": "12.5"}`).
+    pub consumed: BTreeMap<String, Decimal>,
+}
+
+/// One operation's planned and actual figures.
+#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
+pub struct OperationActuals {
+    /// The operation number.
+    pub operation: String,
+    /// Its name.
+    pub name: String,
+    /// Planned minutes: setup + run per unit × order quantity.
+    pub planned_minutes: Decimal,
+    /// Actual running minutes (runs less pauses).
+    pub actual_minutes: Decimal,
+    /// Runs reported (start to finish).
+    pub runs: usize,
+    /// Whether a run is still open.
+    pub running: bool,
+    /// First start.
+    pub started_at: Option<Timestamp>,
+    /// Last finish.
+    pub finished_at: Option<Timestamp>,
+    /// Good quantity reported.
+    pub good: Decimal,
+    /// Scrap quantity reported.
+    pub scrap: Decimal,
+    /// Scrap per reason.
+    pub scrap_reasons: BTreeMap<String, Decimal>,
+    /// Materials planned and consumed.
+    pub materials: Vec<MaterialUse>,
+}
+
+/// A production order's planned against actual.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderActuals {
+    /// The order.
+    pub order: String,
+    /// Its status.
+    pub status: String,
+    /// Quantity to make.
+    pub quantity: Decimal,
+    /// Good output received into stock (ledger, base units).
+    pub received: Decimal,
+    /// Material issued to the order (ledger, base units), per material.
+    pub issued: BTreeMap<String, Decimal>,
+    /// Per operation.
+    pub operations: Vec<OperationActuals>,
+}
+
+fn minutes(ms: i64) -> Decimal {
+    Decimal::from(ms) / Decimal::from(60_000)
+}
+
+/// The planned-against-actual report of order `code`.
+pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderActuals, ServiceError> {
+    let order: ProductionOrder = service::get::<ProductionOrder>(store, tenant, code).await?.record;
+    let facts = store
+        .operation_facts(tenant.to_string(), code.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    let movements = store
+        .movements_of_order(tenant.to_string(), code.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    let mut ops: BTreeMap<String, OperationActuals> = BTreeMap::new();
+    for op in &order.operations {
+        ops.insert(
+            op.operation.to_string(),
+            OperationActuals {
+                operation: op.operation.to_string(),
+                name: op.name.clone(),
+                planned_minutes: op.setup_minutes + op.run_minutes_per_unit * order.quantity,
+                materials: op
+                    .inputs
+                    .iter()
+                    .map(|i| MaterialUse {
+                        material: i.material.to_string(),
+                        planned: i.quantity_per_unit * order.quantity,
+                        planned_unit: i.unit.to_string(),
+                        consumed: BTreeMap::new(),
+                    })
+                    .collect(),
+                ..OperationActuals::default()
+            },
+        );
+    }
+    // Per run: (start, finish, pause start, paused ms).
+    let mut runs: BTreeMap<String, (String, Option<i64>, Option<i64>, Option<i64>, i64)> = BTreeMap::new();
+    let now = crate::store::now_ms();
+    for fact in &facts {
+        let op = ops.entry(fact.operation.clone()).or_insert_with(|| OperationActuals {
+            operation: fact.operation.clone(),
+            ..OperationActuals::default()
+        });
+        let data: serde_json::Value = serde_json::from_str(&fact.body).unwrap_or_default();
+        let run = runs.entry(fact.execution.clone()).or_insert((fact.operation.clone(), None, None, None, 0));
+        match fact.kind.as_str() {
+            "operation_started" => run.1 = Some(run.1.map_or(fact.occurred_at, |s| s.min(fact.occurred_at))),
+            "operation_paused" => run.3 = Some(fact.occurred_at),
+            "operation_resumed" => {
+                if let Some(p) = run.3.take() {
+                    run.4 += fact.occurred_at - p;
+                }
+            }
+            "operation_finished" => {
+                if let Some(p) = run.3.take() {
+                    run.4 += fact.occurred_at - p;
+                }
+                run.2 = Some(fact.occurred_at);
+            }
+            "material_consumed" => {
+                let material = data["material"].as_str().unwrap_or_default().to_string();
+                let unit = data["quantity"]["unit"].as_str().unwrap_or_default().to_string();
+                let value: Decimal = data["quantity"]["value"].as_str().and_then(|v| v.parse().ok()).unwrap_or_default();
+                let entry = match op.materials.iter_mut().position(|m| m.material == material) {
+                    Some(i) => &mut op.materials[i],
+                    None => {
+                        op.materials.push(MaterialUse {
+                            material: material.clone(),
+                            ..MaterialUse::default()
+                        });
+                        let last = op.materials.len() - 1;
+                        &mut op.materials[last]
+                    }
+                };
+                *entry.consumed.entry(unit).or_default() += value;
+            }
+            "output_reported" => {
+                let dec = |v: &serde_json::Value| -> Decimal { v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default() };
+                op.good += dec(&data["good"]);
+                let scrap = dec(&data["scrap"]);
+                op.scrap += scrap;
+                if scrap > Decimal::ZERO {
+                    let reason = data["scrap_reason"].as_str().unwrap_or("unknown").to_string();
+                    *op.scrap_reasons.entry(reason).or_default() += scrap;
+                }
+            }
+            _ => {}
+        }
+    }
+    for (operation, start, finish, pause, paused) in runs.into_values() {
+        let Some(start) = start else { continue };
+        let Some(op) = ops.get_mut(&operation) else { continue };
+        op.runs += 1;
+        let end = finish.unwrap_or(now);
+        let open_pause = pause.map_or(0, |p| end - p);
+        op.actual_minutes += minutes((end - start - paused - open_pause).max(0));
+        op.running |= finish.is_none();
+        let start = Timestamp::from_unix_millis(start);
+        op.started_at = Some(op.started_at.map_or(start, |s| s.min(start)));
+        if let Some(f) = finish {
+            let f = Timestamp::from_unix_millis(f);
+            op.finished_at = Some(op.finished_at.map_or(f, |x| x.max(f)));
+        }
+    }
+    let mut issued: BTreeMap<String, Decimal> = BTreeMap::new();
+    let mut received = Decimal::ZERO;
+    for m in &movements {
+        let Amount::Delta(d) = m.amount else { continue };
+        match m.kind {
+            MovementKind::Issue => *issued.entry(m.key.material.to_string()).or_default() -= d,
+            MovementKind::OutputReceipt if m.key.material == order.material => received += d,
+            _ => {}
+        }
+    }
+    let mut operations: Vec<OperationActuals> = ops.into_values().collect();
+    operations.sort_by_key(|o| o.operation.parse::<u64>().unwrap_or(u64::MAX));
+    Ok(OrderActuals {
+        order: order.code.to_string(),
+        status: order.status.as_str().to_string(),
+        quantity: order.quantity,
+        received,
+        issued,
+        operations,
+    })
+}
+
