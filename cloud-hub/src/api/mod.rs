@@ -8,7 +8,7 @@ mod ingest;
 mod params;
 mod production;
 mod records;
-mod stock;
+mod rejections;
 
 pub use error::ApiFailure;
 
@@ -97,7 +97,6 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
     production::add_routes(&mut b);
-    stock::add_routes(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),
@@ -127,6 +126,9 @@ pub fn router(state: HubState) -> Router {
         // The ingest handler enforces its own (JSON-answering) limit; other
         // bodies are limited by the layer below.
         .layer(DefaultBodyLimit::disable())
+        // Framework rejections (bad path encoding, 405, 413) in the API's
+        // error shape like every other error.
+        .layer(axum::middleware::from_fn(rejections::json_errors))
         .with_state(state)
 }
 

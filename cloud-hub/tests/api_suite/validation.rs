@@ -278,3 +278,36 @@ pub async fn unknown_or_bad_query_parameters_are_400_naming_them(db: &TestDb) {
     .await
     .expect(200);
 }
+
+/// What the framework refuses before a handler runs is answered in the
+/// same error shape as everything else: a path parameter that is not
+/// UTF-8 (400), a method the path does not take (405, with `Allow`), a
+/// record body over the limit (413).
+pub async fn framework_rejections_use_the_error_shape(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    hub.get("/api/v1/materials/%FF", &t.token)
+        .await
+        .expect_error(400, "bad_request", None);
+    let reply = hub
+        .req(Method::PATCH, "/api/v1/materials")
+        .token(&t.token)
+        .send()
+        .await
+        .expect_error(405, "method_not_allowed", None);
+    assert!(
+        reply.text.contains("PATCH"),
+        "the message names the method: {}",
+        reply.text
+    );
+    let big = vec![b' '; 2 << 20];
+    hub.req(Method::POST, "/api/v1/units")
+        .token(&t.token)
+        .raw(&big)
+        .send()
+        .await
+        .expect_error(413, "payload_too_large", None);
+    // Successful answers that are not JSON keep their type.
+    let metrics = hub.req(Method::GET, "/metrics").send().await.expect(200);
+    assert!(metrics.body.is_null(), "metrics stay text: {}", metrics.text);
+}
