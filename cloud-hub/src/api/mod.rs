@@ -9,6 +9,7 @@ mod params;
 mod production;
 mod records;
 mod rejections;
+mod stock;
 
 pub use error::ApiFailure;
 
@@ -97,6 +98,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
     production::add_routes(&mut b);
+    stock::add_routes(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),

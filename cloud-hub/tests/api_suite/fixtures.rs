@@ -142,16 +142,6 @@ pub const FIXTURES: &[Fixture] = &[
         samples: |t| vec![json!({"code": t.code("F12"), "kind": "downtime", "text": "Tool change"})],
     },
     Fixture {
-        collection: "/api/v1/calendars",
-        samples: |t| {
-            vec![json!({"code": t.code("two-shift"), "name": "Two shifts",
-                        "shifts": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "06:00", "end": "22:00"}],
-                        "holidays": [{"date": "2026-05-01", "name": "Labour day"}],
-                        "maintenance": [{"from": "2026-05-04T06:00", "to": "2026-05-04T08:00",
-                                         "equipment": [t.code("press-1")]}]})]
-        },
-    },
-    Fixture {
         collection: "/api/v1/suppliers",
         samples: |t| {
             vec![
@@ -231,21 +221,6 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         method: "POST",
         path: "/api/v1/sales-orders/{code}/lines/{line}/production-order",
         body: |owner| json!({"code": owner.code("MO-2"), "site": owner.site}),
-        status: 404,
-    },
-    RouteBody {
-        method: "POST",
-        path: "/api/v1/schedules/{site}/run",
-        body: |_| json!({"time_limit_seconds": 1}),
-        status: 404,
-    },
-    RouteBody {
-        method: "POST",
-        path: "/api/v1/schedules/{site}/what-if",
-        body: |owner| {
-            json!({"machines_down": [{"equipment": owner.code("press-1"),
-                   "from": "2026-05-04T06:00:00Z", "to": "2026-05-04T08:00:00Z"}]})
-        },
         status: 404,
     },
 ];

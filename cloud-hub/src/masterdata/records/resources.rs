@@ -80,14 +80,10 @@ impl MasterKind for Equipment {
     }
 
     fn references(&self) -> Vec<Reference> {
-        let mut refs = vec![
+        vec![
             Reference::new(EquipmentType::KIND, &self.equipment_type, "equipment_type"),
             Reference::new(SITE, &self.site, "site"),
-        ];
-        if let Some(calendar) = &self.calendar {
-            refs.push(Reference::new(super::Calendar::KIND, calendar, "calendar"));
-        }
-        refs
+        ]
     }
 }
 
