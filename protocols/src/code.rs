@@ -63,6 +63,29 @@ impl<'de> Deserialize<'de> for Code {
     }
 }
 
+impl From<u32> for Code {
+    /// A number as a code (`10` → `"10"`: operation numbers); always valid.
+    fn from(number: u32) -> Self {
+        Self(number.to_string())
+    }
+}
+
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Code {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Code".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "minLength": 1,
+            "maxLength": MAX_CODE_LEN,
+            "description": "An identifier: 1-64 characters, no control characters, no surrounding spaces."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -86,28 +109,5 @@ mod tests {
     fn deserialize_reports_reason() {
         let err = serde_json::from_str::<Code>("\"\"").expect_err("empty code");
         assert!(err.to_string().contains("code must not be empty"), "{err}");
-    }
-}
-
-#[cfg(feature = "schemars")]
-impl schemars::JsonSchema for Code {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Code".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "minLength": 1,
-            "maxLength": MAX_CODE_LEN,
-            "description": "An identifier: 1-64 characters, no control characters, no surrounding spaces."
-        })
-    }
-}
-
-impl From<u32> for Code {
-    /// A number as a code (`10` → `"10"`: operation numbers); always valid.
-    fn from(number: u32) -> Self {
-        Self(number.to_string())
     }
 }

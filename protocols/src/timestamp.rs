@@ -79,6 +79,21 @@ impl<'de> Deserialize<'de> for Timestamp {
     }
 }
 
+#[cfg(feature = "schemars")]
+impl schemars::JsonSchema for Timestamp {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Timestamp".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date-time",
+            "description": "An instant in UTC, RFC 3339 with milliseconds (2026-11-25T08:30:00.000Z)."
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,20 +121,5 @@ mod tests {
     fn pre_epoch_instants_format() {
         let ts = Timestamp::from_unix_millis(-1);
         assert_eq!(ts.to_string(), "1969-12-31T23:59:59.999Z");
-    }
-}
-
-#[cfg(feature = "schemars")]
-impl schemars::JsonSchema for Timestamp {
-    fn schema_name() -> std::borrow::Cow<'static, str> {
-        "Timestamp".into()
-    }
-
-    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({
-            "type": "string",
-            "format": "date-time",
-            "description": "An instant in UTC, RFC 3339 with milliseconds (2026-11-25T08:30:00.000Z)."
-        })
     }
 }

@@ -10,8 +10,8 @@ use crate::inventory::position::{self, MaterialPosition, ShortageEntry, Statemen
 use crate::store::ledger::BalanceQuery;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::HeaderMap;
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::json;
@@ -25,7 +25,10 @@ fn only(raw: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiFailur
     match raw.keys().filter(|k| !allowed.contains(&k.as_str())).min() {
         Some(name) => Err(bad_query(
             name,
-            format!("unknown query parameter `{name}`; this takes {}", allowed.join(", ")),
+            format!(
+                "unknown query parameter `{name}`; this takes {}",
+                allowed.join(", ")
+            ),
         )),
         None => Ok(()),
     }
@@ -39,7 +42,11 @@ async fn post_document(
     let tenant = tenant_of(&state, &headers).await?;
     let doc: StockDocument = parse_body(&body)?;
     let posted = documents::post(&state.store, &tenant, doc).await?;
-    let status = if posted.rows_booked > 0 { StatusCode::CREATED } else { StatusCode::OK };
+    let status = if posted.rows_booked > 0 {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     Ok((status, Json(posted)).into_response())
 }
 
@@ -49,7 +56,10 @@ async fn list_balances(
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Page>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
-    only(&raw, &["material", "location", "lot", "site", "zero", "after", "limit"])?;
+    only(
+        &raw,
+        &["material", "location", "lot", "site", "zero", "after", "limit"],
+    )?;
     let limit = limit(raw.get("limit"))?;
     let after = match raw.get("after") {
         None => None,
@@ -81,12 +91,19 @@ async fn list_balances(
             },
         )
         .await?;
-    let next = (rows.len() == limit)
-        .then(|| rows.last())
-        .flatten()
-        .map(|r| format!("{}|{}|{}", r.material, r.lot.as_ref().map_or("", |l| l.as_str()), r.location));
+    let next = (rows.len() == limit).then(|| rows.last()).flatten().map(|r| {
+        format!(
+            "{}|{}|{}",
+            r.material,
+            r.lot.as_ref().map_or("", |l| l.as_str()),
+            r.location
+        )
+    });
     Ok(Json(Page {
-        items: rows.iter().map(|r| serde_json::to_value(r).unwrap_or_default()).collect(),
+        items: rows
+            .iter()
+            .map(|r| serde_json::to_value(r).unwrap_or_default())
+            .collect(),
         next,
     }))
 }
@@ -100,7 +117,9 @@ async fn material_position(
     let tenant = tenant_of(&state, &headers).await?;
     only(&raw, &["at"])?;
     let at = parse_at(raw.get("at"))?;
-    Ok(Json(position::position(&state.store, &tenant, &material, at).await?))
+    Ok(Json(
+        position::position(&state.store, &tenant, &material, at).await?,
+    ))
 }
 
 async fn material_statement(
@@ -162,14 +181,19 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         post(post_document).layer(DefaultBodyLimit::max(1 << 20)),
     );
     book.add(
-        Operation::new("get", "/api/v1/stock", tag, "Balances per material, lot and location (now)")
-            .query("material", "only this material")
-            .query("location", "only this location")
-            .query("lot", "only this lot")
-            .query("site", "only this site")
-            .query("zero", "true: include zero balances")
-            .query("after", "the previous page's `next`")
-            .query("limit", "page size, 1 to 1000 (default 100)"),
+        Operation::new(
+            "get",
+            "/api/v1/stock",
+            tag,
+            "Balances per material, lot and location (now)",
+        )
+        .query("material", "only this material")
+        .query("location", "only this location")
+        .query("lot", "only this lot")
+        .query("site", "only this site")
+        .query("zero", "true: include zero balances")
+        .query("after", "the previous page's `next`")
+        .query("limit", "page size, 1 to 1000 (default 100)"),
         get(list_balances),
     );
     book.add(
@@ -184,9 +208,14 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         get(material_position),
     );
     book.add(
-        Operation::new("get", "/api/v1/stock/materials/{code}/movements", tag, "A material's statement per lot and location")
-            .query("at", "an RFC 3339 instant: movements up to it")
-            .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": statement}}})),
+        Operation::new(
+            "get",
+            "/api/v1/stock/materials/{code}/movements",
+            tag,
+            "A material's statement per lot and location",
+        )
+        .query("at", "an RFC 3339 instant: movements up to it")
+        .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": statement}}})),
         get(material_statement),
     );
     book.add(
@@ -201,8 +230,13 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         get(material_shortages),
     );
     book.add(
-        Operation::new("get", "/api/v1/projection/issues", tag, "Events the hub could not book into the ledger, and why")
-            .query("limit", "most issues, 1 to 1000 (default 100)"),
+        Operation::new(
+            "get",
+            "/api/v1/projection/issues",
+            tag,
+            "Events the hub could not book into the ledger, and why",
+        )
+        .query("limit", "most issues, 1 to 1000 (default 100)"),
         get(projection_issues),
     );
 }

@@ -130,26 +130,43 @@ fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
             code: document.to_string(),
         });
     }
-    outcome.negative.first().map(|(key, balance)| ServiceError::InvalidState {
-        kind: "stock document",
-        code: document.to_string(),
-        reason: format!("would take {key} to {balance}; this site does not allow negative stock"),
-    })
+    outcome
+        .negative
+        .first()
+        .map(|(key, balance)| ServiceError::InvalidState {
+            kind: "stock document",
+            code: document.to_string(),
+            reason: format!("would take {key} to {balance}; this site does not allow negative stock"),
+        })
 }
 
 /// The base-unit quantity of `line`, checked (field paths relative to the document).
-async fn base_quantity(store: &Store, tenant: &str, line: &StockLine) -> Result<(Material, Decimal), ServiceError> {
+async fn base_quantity(
+    store: &Store,
+    tenant: &str,
+    line: &StockLine,
+) -> Result<(Material, Decimal), ServiceError> {
     let material = service::get::<Material>(store, tenant, line.material.as_str())
         .await
         .map_err(|e| match e {
-            ServiceError::NotFound { .. } => invalid("material", format!("material `{}` not found", line.material)),
+            ServiceError::NotFound { .. } => {
+                invalid("material", format!("material `{}` not found", line.material))
+            }
             other => other,
         })?
         .record;
     match (&line.lot, material.lot_tracked) {
-        (None, true) => return Err(invalid("lot", format!("material {} is lot-tracked: name the lot", material.code))),
+        (None, true) => {
+            return Err(invalid(
+                "lot",
+                format!("material {} is lot-tracked: name the lot", material.code),
+            ));
+        }
         (Some(_), false) => {
-            return Err(invalid("lot", format!("material {} is not lot-tracked: leave the lot out", material.code)));
+            return Err(invalid(
+                "lot",
+                format!("material {} is not lot-tracked: leave the lot out", material.code),
+            ));
         }
         _ => {}
     }
@@ -164,7 +181,10 @@ async fn base_quantity(store: &Store, tenant: &str, line: &StockLine) -> Result<
             .ok_or_else(|| {
                 invalid(
                     "unit",
-                    format!("`{}` is not a unit of material {} (base unit {})", line.unit, material.code, material.base_unit),
+                    format!(
+                        "`{}` is not a unit of material {} (base unit {})",
+                        line.unit, material.code, material.base_unit
+                    ),
                 )
             })?
     };
@@ -176,16 +196,20 @@ async fn base_quantity(store: &Store, tenant: &str, line: &StockLine) -> Result<
         .quantity
         .checked_mul(factor)
         .ok_or_else(|| invalid("quantity", "is too large"))?;
-    Ok((material, exact.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven)))
+    Ok((
+        material,
+        exact.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven),
+    ))
 }
 
 /// The site of `location` (which must exist and be active).
 async fn site_of(store: &Store, tenant: &str, location: &Code, field: &str) -> Result<String, ServiceError> {
     match service::get::<Location>(store, tenant, location.as_str()).await {
         Ok(l) if !l.archived => Ok(l.record.site.to_string()),
-        Ok(_) | Err(ServiceError::NotFound { .. }) => {
-            Err(invalid(field, format!("location `{location}` does not exist (or is archived)")))
-        }
+        Ok(_) | Err(ServiceError::NotFound { .. }) => Err(invalid(
+            field,
+            format!("location `{location}` does not exist (or is archived)"),
+        )),
         Err(e) => Err(e),
     }
 }
@@ -244,7 +268,10 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             let site = site_of(store, tenant, &from, "from").await?;
             let to_site = site_of(store, tenant, &to, "to").await?;
             if to_site != site {
-                return Err(invalid("to", format!("location {to} is at site {to_site}, {from} at {site}")));
+                return Err(invalid(
+                    "to",
+                    format!("location {to} is at site {to_site}, {from} at {site}"),
+                ));
             }
             let (material, quantity) = base_quantity(store, tenant, &line).await?;
             let rows = Movement::transfer(
@@ -334,7 +361,13 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
         .write_ledger(
             tenant.to_string(),
             LedgerWrite {
-                rows: rows.into_iter().map(|movement| LedgerRow { movement, site: site.clone() }).collect(),
+                rows: rows
+                    .into_iter()
+                    .map(|movement| LedgerRow {
+                        movement,
+                        site: site.clone(),
+                    })
+                    .collect(),
                 refuse_negative,
                 refuse_conflicts: true,
                 projection: None,
@@ -364,7 +397,10 @@ async fn ensure_lot(
         Ok(existing) if existing.record.material == *material => Ok(()),
         Ok(existing) => Err(invalid(
             "lot",
-            format!("lot {lot} is a lot of material {}, not {material}", existing.record.material),
+            format!(
+                "lot {lot} is a lot of material {}, not {material}",
+                existing.record.material
+            ),
         )),
         Err(ServiceError::NotFound { .. }) => {
             let expires_on = expires_on

@@ -123,11 +123,18 @@ fn kind_name(kind: crate::stock::MovementKind) -> String {
 }
 
 async fn material(store: &Store, tenant: &str, code: &str) -> Result<Material, ServiceError> {
-    service::get::<Material>(store, tenant, code).await.map(|m| m.record)
+    service::get::<Material>(store, tenant, code)
+        .await
+        .map(|m| m.record)
 }
 
 /// Replays the material's rows (and its reservations) into a pure ledger.
-async fn ledger(store: &Store, tenant: &str, material: &Material, policy: NegativeStockPolicy) -> Result<Ledger, ServiceError> {
+async fn ledger(
+    store: &Store,
+    tenant: &str,
+    material: &Material,
+    policy: NegativeStockPolicy,
+) -> Result<Ledger, ServiceError> {
     let rows = store
         .movements_of(tenant.to_string(), material.code.to_string(), None, None)
         .await
@@ -145,7 +152,11 @@ async fn ledger(store: &Store, tenant: &str, material: &Material, policy: Negati
 }
 
 /// Every order's reservation of `material`.
-async fn reservations(store: &Store, tenant: &str, material: &Material) -> Result<Vec<Reservation>, ServiceError> {
+async fn reservations(
+    store: &Store,
+    tenant: &str,
+    material: &Material,
+) -> Result<Vec<Reservation>, ServiceError> {
     let mut out = Vec::new();
     let mut after = None;
     loop {
@@ -171,7 +182,11 @@ async fn reservations(store: &Store, tenant: &str, material: &Material) -> Resul
                     let factor = if input.unit == material.base_unit {
                         Some(Decimal::ONE)
                     } else {
-                        material.alt_units.iter().find(|a| a.unit == input.unit).map(|a| a.factor)
+                        material
+                            .alt_units
+                            .iter()
+                            .find(|a| a.unit == input.unit)
+                            .map(|a| a.factor)
                     };
                     if let Some(f) = factor {
                         planned += input.quantity_per_unit * f * order.quantity;
@@ -196,7 +211,12 @@ async fn reservations(store: &Store, tenant: &str, material: &Material) -> Resul
 }
 
 /// `material`'s position at `at` (now when none).
-pub async fn position(store: &Store, tenant: &str, code: &str, at: Option<Timestamp>) -> Result<MaterialPosition, ServiceError> {
+pub async fn position(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    at: Option<Timestamp>,
+) -> Result<MaterialPosition, ServiceError> {
     let material = material(store, tenant, code).await?;
     let at = at.unwrap_or_else(|| Timestamp::from_unix_millis(crate::store::now_ms()));
     let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Allowed).await?;
@@ -251,15 +271,18 @@ pub async fn statement(
     Ok(keys
         .iter()
         .flat_map(|key| {
-            ledger.statement(key, at).into_iter().map(move |line| StatementEntry {
-                lot: key.lot.clone(),
-                location: key.location.clone(),
-                movement: line.id.to_string(),
-                kind: kind_name(line.kind),
-                occurred_at: line.occurred_at,
-                delta: line.delta,
-                balance: line.balance,
-            })
+            ledger
+                .statement(key, at)
+                .into_iter()
+                .map(move |line| StatementEntry {
+                    lot: key.lot.clone(),
+                    location: key.location.clone(),
+                    movement: line.id.to_string(),
+                    kind: kind_name(line.kind),
+                    occurred_at: line.occurred_at,
+                    delta: line.delta,
+                    balance: line.balance,
+                })
         })
         .collect())
 }
@@ -310,5 +333,6 @@ pub async fn site_refuses_negative(store: &Store, tenant: &str, site: &str) -> R
 
 /// Reads an `at` query value.
 pub fn parse_at(raw: Option<&String>) -> Result<Option<Timestamp>, ServiceError> {
-    raw.map(|r| Timestamp::parse(r).map_err(|reason| invalid("at", reason))).transpose()
+    raw.map(|r| Timestamp::parse(r).map_err(|reason| invalid("at", reason)))
+        .transpose()
 }

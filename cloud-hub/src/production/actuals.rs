@@ -76,6 +76,10 @@ pub struct OrderActuals {
     pub operations: Vec<OperationActuals>,
 }
 
+/// One run of an operation as its facts tell it: (operation, start,
+/// finish, open pause's start, paused ms so far), unix ms.
+type Run = (String, Option<i64>, Option<i64>, Option<i64>, i64);
+
 fn minutes(ms: i64) -> Decimal {
     Decimal::from(ms) / Decimal::from(60_000)
 }
@@ -113,16 +117,19 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
             },
         );
     }
-    // Per run: (start, finish, pause start, paused ms).
-    let mut runs: BTreeMap<String, (String, Option<i64>, Option<i64>, Option<i64>, i64)> = BTreeMap::new();
+    let mut runs: BTreeMap<String, Run> = BTreeMap::new();
     let now = crate::store::now_ms();
     for fact in &facts {
-        let op = ops.entry(fact.operation.clone()).or_insert_with(|| OperationActuals {
-            operation: fact.operation.clone(),
-            ..OperationActuals::default()
-        });
+        let op = ops
+            .entry(fact.operation.clone())
+            .or_insert_with(|| OperationActuals {
+                operation: fact.operation.clone(),
+                ..OperationActuals::default()
+            });
         let data: serde_json::Value = serde_json::from_str(&fact.body).unwrap_or_default();
-        let run = runs.entry(fact.execution.clone()).or_insert((fact.operation.clone(), None, None, None, 0));
+        let run = runs
+            .entry(fact.execution.clone())
+            .or_insert((fact.operation.clone(), None, None, None, 0));
         match fact.kind.as_str() {
             "operation_started" => run.1 = Some(run.1.map_or(fact.occurred_at, |s| s.min(fact.occurred_at))),
             "operation_paused" => run.3 = Some(fact.occurred_at),
@@ -140,7 +147,10 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
             "material_consumed" => {
                 let material = data["material"].as_str().unwrap_or_default().to_string();
                 let unit = data["quantity"]["unit"].as_str().unwrap_or_default().to_string();
-                let value: Decimal = data["quantity"]["value"].as_str().and_then(|v| v.parse().ok()).unwrap_or_default();
+                let value: Decimal = data["quantity"]["value"]
+                    .as_str()
+                    .and_then(|v| v.parse().ok())
+                    .unwrap_or_default();
                 let entry = match op.materials.iter_mut().position(|m| m.material == material) {
                     Some(i) => &mut op.materials[i],
                     None => {
@@ -155,7 +165,9 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
                 *entry.consumed.entry(unit).or_default() += value;
             }
             "output_reported" => {
-                let dec = |v: &serde_json::Value| -> Decimal { v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default() };
+                let dec = |v: &serde_json::Value| -> Decimal {
+                    v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default()
+                };
                 op.good += dec(&data["good"]);
                 let scrap = dec(&data["scrap"]);
                 op.scrap += scrap;
@@ -169,7 +181,9 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
     }
     for (operation, start, finish, pause, paused) in runs.into_values() {
         let Some(start) = start else { continue };
-        let Some(op) = ops.get_mut(&operation) else { continue };
+        let Some(op) = ops.get_mut(&operation) else {
+            continue;
+        };
         op.runs += 1;
         let end = finish.unwrap_or(now);
         let open_pause = pause.map_or(0, |p| end - p);
@@ -203,4 +217,3 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
         operations,
     })
 }
-

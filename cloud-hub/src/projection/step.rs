@@ -24,6 +24,10 @@ pub struct StepOutcome {
     pub issues: usize,
 }
 
+/// What a step saw of one order: its first start, and each finished
+/// operation with when.
+type FloorProgress = (Option<Timestamp>, Vec<(Code, Timestamp)>);
+
 /// An event as the log keeps it: the wire event with its `seq`.
 #[derive(Deserialize)]
 struct Logged {
@@ -100,7 +104,7 @@ pub async fn project_step(
     let mut rows = Vec::new();
     // Orders whose status the floor moves: started (first instant), and
     // finished operations with when.
-    let mut floor: BTreeMap<Code, (Option<Timestamp>, Vec<(Code, Timestamp)>)> = BTreeMap::new();
+    let mut floor: BTreeMap<Code, FloorProgress> = BTreeMap::new();
     for logged in &events {
         if !logged.known {
             continue;

@@ -6,8 +6,10 @@
 //! on the other is a bug in the other.
 
 mod fixtures;
+mod floor;
 mod harness;
 mod ingest;
+mod ledger;
 mod tenancy;
 
 /// Makes, for each case `module::name`, the tests `sqlite::name` and
@@ -54,4 +56,6 @@ on_both_backends!(
     ingest::dropped_ranges_are_counted_once,
     ingest::concurrent_batches_of_one_agent_store_each_event_once,
     ingest::large_batches_are_stored_quickly,
+    ledger::worked_example,
+    ledger::random_floors_match_the_pure_ledger,
 );
