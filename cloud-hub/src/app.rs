@@ -21,6 +21,7 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         .await
         .context("opening the database")??;
     let store_backend = store.backend_name();
+    crate::planning::start(&config.planning, store.clone(), shutdown.clone());
     let state = HubState {
         store,
         metrics: Arc::new(HubMetrics::default()),

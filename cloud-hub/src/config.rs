@@ -20,6 +20,8 @@ pub struct HubConfig {
     pub database: DatabaseConfig,
     /// Limits of agent batches.
     pub ingest: IngestConfig,
+    /// Scheduling: how plans are made and re-planned.
+    pub planning: crate::planning::config::PlanningConfig,
     /// The projection of events into the stock ledger.
     pub projection: crate::projection::ProjectionConfig,
 }
@@ -200,6 +202,9 @@ pub fn load(path: Option<&Path>) -> Result<HubConfig, ConfigError> {
 }
 
 fn check(config: &HubConfig, file: &str) -> Result<(), ConfigError> {
+    if let Err((key, reason)) = config.planning.check() {
+        return Err(ConfigError::new(file, key, reason));
+    }
     config
         .database
         .location()

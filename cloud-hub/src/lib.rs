@@ -15,6 +15,7 @@ pub mod ingest;
 pub mod inventory;
 pub mod masterdata;
 pub mod metrics;
+pub mod planning;
 pub mod production;
 pub mod projection;
 pub mod stock;

@@ -6,10 +6,11 @@ mod downlink;
 mod error;
 mod ingest;
 mod params;
+mod planning;
 mod production;
 mod records;
-mod rejections;
 mod stock;
+mod rejections;
 
 pub use error::ApiFailure;
 
@@ -97,6 +98,8 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::PurchaseOrder>(&mut b);
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
+    records::add_kind::<r::Calendar>(&mut b);
+    planning::add_routes(&mut b);
     production::add_routes(&mut b);
     stock::add_routes(&mut b);
     b.add(

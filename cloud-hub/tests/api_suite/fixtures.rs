@@ -142,6 +142,16 @@ pub const FIXTURES: &[Fixture] = &[
         samples: |t| vec![json!({"code": t.code("F12"), "kind": "downtime", "text": "Tool change"})],
     },
     Fixture {
+        collection: "/api/v1/calendars",
+        samples: |t| {
+            vec![json!({"code": t.code("two-shift"), "name": "Two shifts",
+                        "shifts": [{"days": ["mon", "tue", "wed", "thu", "fri"], "start": "06:00", "end": "22:00"}],
+                        "holidays": [{"date": "2026-05-01", "name": "Labour day"}],
+                        "maintenance": [{"from": "2026-05-04T06:00", "to": "2026-05-04T08:00",
+                                         "equipment": [t.code("press-1")]}]})]
+        },
+    },
+    Fixture {
         collection: "/api/v1/suppliers",
         samples: |t| {
             vec![
@@ -213,14 +223,6 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
     },
     RouteBody {
         method: "POST",
-        path: "/api/v1/stock/documents",
-        // The owner's receipt: its material, lot and location do not
-        // exist for another tenant.
-        body: receipt,
-        status: 422,
-    },
-    RouteBody {
-        method: "POST",
         path: "/api/v1/production-orders/{code}/release",
         body: |owner| json!({"site": owner.site}),
         status: 404,
@@ -231,19 +233,22 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |owner| json!({"code": owner.code("MO-2"), "site": owner.site}),
         status: 404,
     },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/schedules/{site}/run",
+        body: |_| json!({"time_limit_seconds": 1}),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/schedules/{site}/what-if",
+        body: |owner| {
+            json!({"machines_down": [{"equipment": owner.code("press-1"),
+                   "from": "2026-05-04T06:00:00Z", "to": "2026-05-04T08:00:00Z"}]})
+        },
+        status: 404,
+    },
 ];
-
-/// A receipt of 10 kg of the tenant's steel, lot `L-1`, at `LINE-1`.
-fn receipt(owner: &Tenant) -> Value {
-    json!({"type": "receipt", "document": owner.code("GR-1"), "location": owner.code("LINE-1"),
-           "material": owner.code("steel"), "lot": owner.code("L-1"), "quantity": "10",
-           "unit": owner.code("kg")})
-}
-
-/// Writes besides records that [`create_all`] makes for every tenant
-/// (after the records), so lists other than record lists have something
-/// to leak: `(path, body)`, each answered 201.
-pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents", receipt)];
 
 /// A body for a route that is not a record route.
 pub struct RouteBody {
@@ -267,11 +272,6 @@ pub const PATH_VALUES: &[PathValue] = &[
         prefix: "/api/v1/sales-orders/{code}/lines/",
         param: "line",
         value: |_| "1".to_string(),
-    },
-    PathValue {
-        prefix: "/api/v1/stock/materials/",
-        param: "code",
-        value: |owner| owner.code("steel"),
     },
     PathValue {
         prefix: "/api/v1/schedules/",
@@ -341,9 +341,6 @@ pub async fn create_all(hub: &Hub, tenant: &Tenant) {
                 .expect(201);
             assert_echoes(&reply.body, &body, fixture.collection);
         }
-    }
-    for (path, body) in SEEDS {
-        hub.post(*path, &tenant.token, &body(tenant)).await.expect(201);
     }
 }
 

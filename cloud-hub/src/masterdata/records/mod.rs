@@ -1,6 +1,7 @@
 //! The kinds of master data the hub keeps, each a typed document checked
 //! before it is stored (see [`super::kind::MasterKind`]).
 //!
+//! - [`calendar`]: working-time calendars (shifts, holidays, maintenance).
 //! - [`items`]: units, materials, lots.
 //! - [`structure`]: BOMs and routings (versioned, per material).
 //! - [`resources`]: equipment types, equipment, worker types, workers,
@@ -9,6 +10,7 @@
 //! - [`partners`]: suppliers, customers.
 //! - [`orders`]: purchase, sales and production orders.
 
+pub mod calendar;
 pub mod items;
 pub mod orders;
 pub mod partners;
@@ -16,6 +18,7 @@ pub mod places;
 pub mod resources;
 pub mod structure;
 
+pub use calendar::Calendar;
 pub use items::{Lot, Material, Unit};
 pub use orders::{
     OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder, PurchaseOrderLine, SalesOrder,

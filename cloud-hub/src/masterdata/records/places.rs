@@ -41,6 +41,10 @@ pub struct SiteSettings {
     /// dates are in local time).
     #[serde(default)]
     pub utc_offset_minutes: i32,
+    /// The working-time calendar of its equipment that names none; none =
+    /// always available.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<Code>,
 }
 
 impl MasterKind for SiteSettings {
@@ -70,6 +74,9 @@ impl MasterKind for SiteSettings {
         let mut refs = vec![Reference::new(SITE, &self.code, "code")];
         if let Some(location) = &self.production_location {
             refs.push(Reference::new(Location::KIND, location, "production_location"));
+        }
+        if let Some(calendar) = &self.calendar {
+            refs.push(Reference::new(super::Calendar::KIND, calendar, "calendar"));
         }
         refs
     }

@@ -80,10 +80,14 @@ impl MasterKind for Equipment {
     }
 
     fn references(&self) -> Vec<Reference> {
-        vec![
+        let mut refs = vec![
             Reference::new(EquipmentType::KIND, &self.equipment_type, "equipment_type"),
             Reference::new(SITE, &self.site, "site"),
-        ]
+        ];
+        if let Some(calendar) = &self.calendar {
+            refs.push(Reference::new(super::Calendar::KIND, calendar, "calendar"));
+        }
+        refs
     }
 }
 
