@@ -223,6 +223,14 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
     },
     RouteBody {
         method: "POST",
+        path: "/api/v1/stock/documents",
+        // The owner's receipt: its material, lot and location do not
+        // exist for another tenant.
+        body: receipt,
+        status: 422,
+    },
+    RouteBody {
+        method: "POST",
         path: "/api/v1/production-orders/{code}/release",
         body: |owner| json!({"site": owner.site}),
         status: 404,
@@ -233,7 +241,19 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |owner| json!({"code": owner.code("MO-2"), "site": owner.site}),
         status: 404,
     },
-    RouteBody {
+];
+
+/// A receipt of 10 kg of the tenant's steel, lot `L-1`, at `LINE-1`.
+fn receipt(owner: &Tenant) -> Value {
+    json!({"type": "receipt", "document": owner.code("GR-1"), "location": owner.code("LINE-1"),
+           "material": owner.code("steel"), "lot": owner.code("L-1"), "quantity": "10",
+           "unit": owner.code("kg")})
+}
+
+/// Writes besides records that [`create_all`] makes for every tenant
+/// (after the records), so lists other than record lists have something
+/// to leak: `(path, body)`, each answered 201.
+pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents", receipt)    RouteBody {
         method: "POST",
         path: "/api/v1/schedules/{site}/run",
         body: |_| json!({"time_limit_seconds": 1}),
@@ -272,6 +292,11 @@ pub const PATH_VALUES: &[PathValue] = &[
         prefix: "/api/v1/sales-orders/{code}/lines/",
         param: "line",
         value: |_| "1".to_string(),
+    },
+    PathValue {
+        prefix: "/api/v1/stock/materials/",
+        param: "code",
+        value: |owner| owner.code("steel"),
     },
     PathValue {
         prefix: "/api/v1/schedules/",
@@ -341,6 +366,9 @@ pub async fn create_all(hub: &Hub, tenant: &Tenant) {
                 .expect(201);
             assert_echoes(&reply.body, &body, fixture.collection);
         }
+    }
+    for (path, body) in SEEDS {
+        hub.post(*path, &tenant.token, &body(tenant)).await.expect(201);
     }
 }
 
