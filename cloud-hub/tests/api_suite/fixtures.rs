@@ -241,19 +241,7 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |owner| json!({"code": owner.code("MO-2"), "site": owner.site}),
         status: 404,
     },
-];
-
-/// A receipt of 10 kg of the tenant's steel, lot `L-1`, at `LINE-1`.
-fn receipt(owner: &Tenant) -> Value {
-    json!({"type": "receipt", "document": owner.code("GR-1"), "location": owner.code("LINE-1"),
-           "material": owner.code("steel"), "lot": owner.code("L-1"), "quantity": "10",
-           "unit": owner.code("kg")})
-}
-
-/// Writes besides records that [`create_all`] makes for every tenant
-/// (after the records), so lists other than record lists have something
-/// to leak: `(path, body)`, each answered 201.
-pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents", receipt)    RouteBody {
+    RouteBody {
         method: "POST",
         path: "/api/v1/schedules/{site}/run",
         body: |_| json!({"time_limit_seconds": 1}),
@@ -269,6 +257,18 @@ pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents",
         status: 404,
     },
 ];
+
+/// A receipt of 10 kg of the tenant's steel, lot `L-1`, at `LINE-1`.
+fn receipt(owner: &Tenant) -> Value {
+    json!({"type": "receipt", "document": owner.code("GR-1"), "location": owner.code("LINE-1"),
+           "material": owner.code("steel"), "lot": owner.code("L-1"), "quantity": "10",
+           "unit": owner.code("kg")})
+}
+
+/// Writes besides records that [`create_all`] makes for every tenant
+/// (after the records), so lists other than record lists have something
+/// to leak: `(path, body)`, each answered 201.
+pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents", receipt)];
 
 /// A body for a route that is not a record route.
 pub struct RouteBody {
