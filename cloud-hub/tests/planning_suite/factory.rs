@@ -22,10 +22,6 @@ pub const MONDAY_0600: i64 = 1_777_870_800_000;
 pub struct Factory {
     /// The tenant's id.
     pub tenant: String,
-    /// Its short name.
-    pub slug: String,
-    /// The site's short name.
-    pub site: String,
     /// An API token of the tenant.
     pub token: String,
     /// The site's agent, as the store authenticates it.
@@ -139,8 +135,6 @@ pub async fn factory(store: &Store, slug: &str) -> Factory {
     }
     Factory {
         tenant,
-        slug: slug.to_string(),
-        site: "plant".to_string(),
         token,
         agent,
     }
