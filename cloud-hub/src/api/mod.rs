@@ -9,8 +9,8 @@ mod params;
 mod planning;
 mod production;
 mod records;
-mod stock;
 mod rejections;
+mod stock;
 
 pub use error::ApiFailure;
 

@@ -95,7 +95,41 @@ async fn actuals(
     Path(code): Path<String>,
 ) -> Result<Json<crate::production::actuals::OrderActuals>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
-    Ok(Json(crate::production::actuals::actuals(&state.store, &tenant, &code).await?))
+    Ok(Json(
+        crate::production::actuals::actuals(&state.store, &tenant, &code).await?,
+    ))
+}
+
+async fn changeover(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    axum::extract::Query(raw): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<crate::production::bom_inputs::ChangeoverPreview>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    // 404 for an unknown (or another tenant's) BOM before reading the query.
+    crate::masterdata::service::get::<crate::masterdata::records::Bom>(&state.store, &tenant, &code).await?;
+    let bad = |field: &str, message: &str| {
+        ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(field)
+    };
+    if let Some(name) = raw.keys().find(|k| !matches!(k.as_str(), "quantity" | "on")) {
+        return Err(bad(name, "unknown query parameter; this takes quantity and on"));
+    }
+    let quantity: rust_decimal::Decimal = match raw.get("quantity") {
+        None => rust_decimal::Decimal::ONE,
+        Some(q) => q
+            .parse()
+            .ok()
+            .filter(|q: &rust_decimal::Decimal| *q > rust_decimal::Decimal::ZERO)
+            .ok_or_else(|| bad("quantity", "must be a decimal above zero"))?,
+    };
+    let day = match raw.get("on") {
+        None => today(),
+        Some(d) => mes_protocols::downlink::parse_date(d).map_err(|reason| bad("on", &reason))?,
+    };
+    Ok(Json(
+        crate::production::bom_inputs::preview(&state.store, &tenant, &code, quantity, day).await?,
+    ))
 }
 
 /// Adds the lifecycle routes.
@@ -104,6 +138,19 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
     let release_body = book.schema::<ReleaseRequest>();
     let from_body = book.schema::<FromSalesOrderRequest>();
     let tag = "Production order";
+    let preview = book.schema::<crate::production::bom_inputs::ChangeoverPreview>();
+    book.add(
+        Operation::new(
+            "get",
+            "/api/v1/boms/{code}/changeover",
+            "Bill of materials",
+            "What an order would consume on a day, with engineering changes that use up old stock and the stock projected after the switch",
+        )
+        .query("quantity", "the order quantity (base units of the material; default 1)")
+        .query("on", "the day, YYYY-MM-DD (default today)")
+        .response(preview),
+        axum::routing::get(changeover),
+    );
     let report = book.schema::<crate::production::actuals::OrderActuals>();
     book.add(
         Operation::new(

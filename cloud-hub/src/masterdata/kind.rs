@@ -64,6 +64,12 @@ pub trait MasterKind: Serialize + DeserializeOwned + JsonSchema + Clone + Send +
         Vec::new()
     }
 
+    /// Checks a new record created through the generic create (fields
+    /// that only a lifecycle action may set).
+    fn check_create(&self) -> Result<(), FieldError> {
+        Ok(())
+    }
+
     /// Checks a replacement of `old` by `self` through the generic update
     /// (fields that only a lifecycle action may change).
     fn check_update(&self, old: &Self) -> Result<(), FieldError> {

@@ -5,7 +5,11 @@
 //!   places, partners, orders).
 //! - [`service`]: checked create / update / archive of records of a tenant.
 //! - [`import`]: CSV and XLSX files → typed rows, and rows back to CSV.
+//! - [`convert`]: those rows ↔ BOM and routing records.
+//! - [`files`]: imports of files into a tenant's records (all or nothing)
+//!   and CSV exports.
 
+pub mod engineering_change;
 pub mod import;
 pub mod kind;
 pub mod records;

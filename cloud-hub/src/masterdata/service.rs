@@ -220,6 +220,7 @@ pub async fn create<T: MasterKind>(
     tenant: &str,
     record: T,
 ) -> Result<Stored<T>, ServiceError> {
+    record.check_create().map_err(ServiceError::Invalid)?;
     let write = PendingWrite::new(&record, false, Expect::Absent)?;
     let row = write_all(store, tenant, vec![write]).await?.remove(0);
     decode(row)

@@ -66,11 +66,23 @@ pub async fn release(
         .ok_or_else(|| invalid("routing_version", "the routing has no such version"))?;
     order.routing_version = Some(version.version.clone());
     order.operations = version.operations.clone();
-    if order.bom_version.is_none() {
-        match service::get::<Bom>(store, tenant, order.material.as_str()).await {
-            Ok(bom) => order.bom_version = bom.record.version_on(today).map(|v| v.version.clone()),
-            Err(ServiceError::NotFound { .. }) => {}
-            Err(other) => return Err(other),
+    let bom = match service::get::<Bom>(store, tenant, order.material.as_str()).await {
+        Ok(bom) => Some(bom.record),
+        Err(ServiceError::NotFound { .. }) => None,
+        Err(other) => return Err(other),
+    };
+    if let Some(bom) = &bom {
+        let version = match &order.bom_version {
+            Some(v) => bom.versions.iter().find(|b| &b.version == v),
+            None => bom.version_on(today),
+        };
+        match (version, &order.bom_version) {
+            (None, Some(_)) => return Err(invalid("bom_version", "the BOM has no such version")),
+            (None, None) => {}
+            (Some(version), _) => {
+                order.bom_version = Some(version.version.clone());
+                super::bom_inputs::apply(store, tenant, bom, version, &mut order).await?;
+            }
         }
     }
     order.status = ProductionStatus::Released;

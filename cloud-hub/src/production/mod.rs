@@ -3,4 +3,5 @@
 //! what actually happened per operation.
 
 pub mod actuals;
+pub mod bom_inputs;
 pub mod lifecycle;

@@ -185,7 +185,8 @@ async fn advance(
     finished: &[(Code, Timestamp)],
 ) -> Result<(), ServiceError> {
     if let Some(at) = started {
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, at).await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, at)
+            .await?;
     }
     if finished.is_empty() {
         return Ok(());
@@ -205,8 +206,10 @@ async fn advance(
     if let Some(last) = last
         && let Some((_, at)) = finished.iter().find(|(op, _)| op.as_str() == last.to_string())
     {
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, *at).await?;
-        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::Completed, *at).await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, *at)
+            .await?;
+        lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::Completed, *at)
+            .await?;
     }
     Ok(())
 }

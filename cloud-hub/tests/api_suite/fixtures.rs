@@ -190,7 +190,7 @@ pub const FIXTURES: &[Fixture] = &[
             vec![
                 json!({"code": t.code("MO-1"), "material": t.code("bracket"), "quantity": "50",
                         "due": "2026-02-01", "priority": 2, "routing_version": "r1", "bom_version": "v2",
-                        "site": t.site, "status": "released",
+                        "site": t.site,
                         "sales_order": {"order": t.code("SO-1"), "line": 1}}),
             ]
         },
@@ -256,6 +256,33 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         },
         status: 404,
     },
+    // File imports take CSV or .xlsx bodies: the JSON this suite sends is
+    // refused (415) before anything is read. Their tenant walls are cases
+    // of cloud-hub/tests/import_suite/ (imports_never_reach_another_tenant).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/materials",
+        body: |_| json!({}),
+        status: 415,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/boms",
+        body: |_| json!({}),
+        status: 415,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/routings",
+        body: |_| json!({}),
+        status: 415,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/workbook",
+        body: |_| json!({}),
+        status: 415,
+    },
 ];
 
 /// A receipt of 10 kg of the tenant's steel, lot `L-1`, at `LINE-1`.
@@ -265,10 +292,13 @@ fn receipt(owner: &Tenant) -> Value {
            "unit": owner.code("kg")})
 }
 
+/// A body made for one tenant.
+pub type BodyFor = fn(&Tenant) -> Value;
+
 /// Writes besides records that [`create_all`] makes for every tenant
 /// (after the records), so lists other than record lists have something
 /// to leak: `(path, body)`, each answered 201.
-pub const SEEDS: &[(&str, fn(&Tenant) -> Value)] = &[("/api/v1/stock/documents", receipt)];
+pub const SEEDS: &[(&str, BodyFor)] = &[("/api/v1/stock/documents", receipt)];
 
 /// A body for a route that is not a record route.
 pub struct RouteBody {

@@ -133,11 +133,7 @@ pub async fn factory(store: &Store, slug: &str) -> Factory {
         )
         .await;
     }
-    Factory {
-        tenant,
-        token,
-        agent,
-    }
+    Factory { tenant, token, agent }
 }
 
 /// Stores floor events `(kind, data, occurred_at ms)` from the site's

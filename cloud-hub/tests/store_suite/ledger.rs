@@ -399,3 +399,75 @@ pub async fn random_floors_match_the_pure_ledger(db: &crate::harness::TestDb) {
         );
     }
 }
+
+/// An engineering change that uses up old stock, through a real release:
+/// BRACKET's BOM version A takes 2 BOLT, version B (from yesterday) takes 2
+/// SCREW instead and uses up BOLT first. 250 BOLT are on hand and MO-1
+/// reserves 200 of them, so 50 are available: an order of 100 brackets
+/// makes ⌊50 / 2⌋ = 25 with BOLT (50 BOLT) and 75 with SCREW (150 SCREW),
+/// per bracket 0.5 BOLT and 1.5 SCREW, and 0.25 kg STEEL in both versions.
+pub async fn engineering_change_uses_up_old_stock_at_release(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let floor = factory(store, "ecn").await;
+    let t = floor.tenant.as_str();
+    let screw: cloud_hub::masterdata::records::Material = serde_json::from_value(json!({"code": "SCREW",
+        "name": "Screw", "kind": "raw", "base_unit": "pcs", "lot_tracked": false, "standard_cost": "0.04"}))
+    .expect("valid");
+    cloud_hub::masterdata::service::create(store, t, screw)
+        .await
+        .expect("SCREW created");
+    let today = time::OffsetDateTime::now_utc().date();
+    let yesterday = today.previous_day().expect("a day before today");
+    let bom: cloud_hub::masterdata::records::Bom = serde_json::from_value(json!({"material": "BRACKET", "versions": [
+        {"version": "A", "valid_from": "2026-01-01", "valid_to": (yesterday.previous_day().expect("day")).to_string(),
+         "lines": [{"component": "STEEL", "quantity": "0.25", "unit": "kg"},
+                   {"component": "BOLT", "quantity": "2", "unit": "pcs"}]},
+        {"version": "B", "valid_from": yesterday.to_string(), "lines": [
+            {"component": "STEEL", "quantity": "0.25", "unit": "kg"},
+            {"component": "SCREW", "quantity": "2", "unit": "pcs", "use_up_old_stock": true}]}]}))
+    .expect("valid");
+    cloud_hub::masterdata::service::create(store, t, bom)
+        .await
+        .expect("BOM created");
+    // 250 BOLT on hand; MO-1 (released by the factory, before the BOM
+    // existed, with the routing's inputs) reserves 200 of them: 50 available.
+    floor
+        .post(
+            store,
+            json!({"type": "receipt", "document": "R1", "location": "STORE", "material": "BOLT",
+            "quantity": "250", "unit": "pcs"}),
+        )
+        .await;
+    let order: cloud_hub::masterdata::records::ProductionOrder =
+        serde_json::from_value(json!({"code": "MO-2", "material": "BRACKET", "quantity": "100"}))
+            .expect("valid");
+    cloud_hub::masterdata::service::create(store, t, order)
+        .await
+        .expect("MO-2 created");
+    let released = cloud_hub::production::lifecycle::release(store, t, "MO-2", Some(code("plant-1")), today)
+        .await
+        .expect("MO-2 releases");
+    assert_eq!(released.record.bom_version, Some(code("B")));
+    let inputs: Vec<(String, Decimal)> = released.record.operations[0]
+        .inputs
+        .iter()
+        .map(|i| (i.material.to_string(), i.quantity_per_unit))
+        .collect();
+    assert_eq!(
+        inputs,
+        vec![
+            ("STEEL".into(), dec("0.25")),
+            ("BOLT".into(), dec("0.5")),
+            ("SCREW".into(), dec("1.5"))
+        ]
+    );
+    let preview = cloud_hub::production::bom_inputs::preview(store, t, "BRACKET", dec("100"), today)
+        .await
+        .expect("preview");
+    let change = &preview.changeovers[0];
+    // Now MO-2 reserves the 50 BOLT too: none is left for another order.
+    assert_eq!(
+        (change.old_available, change.units_on_old, change.units_on_new),
+        (dec("0"), dec("0"), dec("100"))
+    );
+}

@@ -58,4 +58,5 @@ on_both_backends!(
     ingest::large_batches_are_stored_quickly,
     ledger::worked_example,
     ledger::random_floors_match_the_pure_ledger,
+    ledger::engineering_change_uses_up_old_stock_at_release,
 );

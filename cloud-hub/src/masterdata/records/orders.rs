@@ -314,6 +314,25 @@ impl MasterKind for ProductionOrder {
         refs
     }
 
+    fn check_create(&self) -> Result<(), FieldError> {
+        if self.status != ProductionStatus::Draft {
+            return Err(FieldError::new(
+                "status",
+                "a new order is a draft; release it with the release action",
+            ));
+        }
+        if !self.operations.is_empty() {
+            return Err(FieldError::new(
+                "operations",
+                "are copied from the routing when the order is released",
+            ));
+        }
+        if self.released_at.is_some() || self.ended_at.is_some() {
+            return Err(FieldError::new("released_at", "is set by the order's lifecycle"));
+        }
+        Ok(())
+    }
+
     fn check_update(&self, old: &Self) -> Result<(), FieldError> {
         if self.operations != old.operations {
             return Err(FieldError::new(

@@ -25,6 +25,11 @@ pub struct BomLine {
     /// component this line replaces before switching to this one.
     #[serde(default)]
     pub use_up_old_stock: bool,
+    /// The previous version's component this line replaces (for
+    /// `use_up_old_stock`); when absent, the one component of the previous
+    /// version that this version no longer lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replaces: Option<Code>,
 }
 
 /// One version of a BOM, valid over a range of days.
@@ -95,6 +100,10 @@ impl MasterKind for Bom {
                     ));
                 }
                 positive(&at(&format!("lines[{j}].quantity")), line.quantity)?;
+            }
+            for j in 0..v.lines.len() {
+                crate::masterdata::engineering_change::check_line(self, i, j)
+                    .map_err(|reason| FieldError::new(at(&format!("lines[{j}].replaces")), reason))?;
             }
             for (k, other) in self.versions[..i].iter().enumerate() {
                 let overlaps = v.valid_from <= other.valid_to.unwrap_or(Date::MAX)
