@@ -4,6 +4,7 @@ mod agents;
 pub(crate) mod book;
 mod downlink;
 mod error;
+mod imports;
 mod ingest;
 mod params;
 mod planning;
@@ -99,6 +100,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     records::add_kind::<r::SalesOrder>(&mut b);
     records::add_kind::<r::ProductionOrder>(&mut b);
     records::add_kind::<r::Calendar>(&mut b);
+    imports::add_routes(&mut b);
     planning::add_routes(&mut b);
     production::add_routes(&mut b);
     stock::add_routes(&mut b);

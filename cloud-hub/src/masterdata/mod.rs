@@ -9,7 +9,9 @@
 //! - [`files`]: imports of files into a tenant's records (all or nothing)
 //!   and CSV exports.
 
+pub mod convert;
 pub mod engineering_change;
+pub mod files;
 pub mod import;
 pub mod kind;
 pub mod records;

@@ -62,6 +62,7 @@ impl Record for BomRow {
         r.check_known(COMPONENT, component.as_ref());
         let quantity = r.required("quantity", cells::positive);
         let unit = r.required("unit", cells::code);
+        r.check_unit_of("unit", component.as_ref(), unit.as_ref());
         let use_up_old_stock = r
             .optional("use_up_old_stock", cells::yes_no)
             .map(Option::unwrap_or_default);

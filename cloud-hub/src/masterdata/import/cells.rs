@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 use time::{Date, Month};
 
 use super::error::RowError;
+use super::lookup::Lookup;
 use super::table::{Table, TableRow};
 
 /// Where each expected column sits in the file.
@@ -71,7 +72,7 @@ pub(crate) fn resolve(table: &Table, expected: &'static [&'static str]) -> Resul
 pub(crate) struct RowReader<'a> {
     table: &'a Table,
     cols: &'a Columns,
-    known: &'a dyn Fn(&Code) -> bool,
+    lookup: &'a dyn Lookup,
     /// The row being read.
     pub row: &'a TableRow,
     /// Errors found so far in this row.
@@ -79,12 +80,7 @@ pub(crate) struct RowReader<'a> {
 }
 
 impl<'a> RowReader<'a> {
-    pub fn new(
-        table: &'a Table,
-        cols: &'a Columns,
-        known: &'a dyn Fn(&Code) -> bool,
-        row: &'a TableRow,
-    ) -> Self {
+    pub fn new(table: &'a Table, cols: &'a Columns, lookup: &'a dyn Lookup, row: &'a TableRow) -> Self {
         let mut errors = Vec::new();
         let width = table.headers.len();
         for (idx, cell) in row.cells.iter().enumerate().skip(width) {
@@ -97,7 +93,7 @@ impl<'a> RowReader<'a> {
         Self {
             table,
             cols,
-            known,
+            lookup,
             row,
             errors,
         }
@@ -106,8 +102,45 @@ impl<'a> RowReader<'a> {
     /// Records an error unless `code` (read from `col`) is a known material.
     /// The row stays usable for the checks across rows.
     pub fn check_known(&mut self, col: &str, code: Option<&Code>) {
-        if code.is_some_and(|c| !(self.known)(c)) {
+        if code.is_some_and(|c| !self.lookup.material(c)) {
             self.fail(col, "is not a known material (not in the file nor in the hub)");
+        }
+    }
+
+    /// Whether `code` is a unit of measure in the lookup.
+    pub fn is_unit(&self, code: &Code) -> bool {
+        self.lookup.unit(code)
+    }
+
+    /// Records an error unless `code` (read from `col`) is a record of kind
+    /// `kind` in the lookup.
+    pub fn check_ref(&mut self, col: &str, kind: RefKind, code: Option<&Code>) {
+        let Some(code) = code else { return };
+        let (exists, what) = match kind {
+            RefKind::Unit => (self.lookup.unit(code), "a unit of measure"),
+            RefKind::EquipmentType => (self.lookup.equipment_type(code), "an equipment type"),
+            RefKind::WorkerType => (self.lookup.worker_type(code), "a worker type"),
+        };
+        if !exists {
+            self.fail(col, format!("is not {what} in the hub (or it is archived)"));
+        }
+    }
+
+    /// Records an error unless `unit` (read from `col`) is a unit of
+    /// measure and one `material` is counted in, when its units are known.
+    pub fn check_unit_of(&mut self, col: &str, material: Option<&Code>, unit: Option<&Code>) {
+        let Some(unit) = unit else { return };
+        if !self.lookup.unit(unit) {
+            self.check_ref(col, RefKind::Unit, Some(unit));
+            return;
+        }
+        let Some(material) = material else { return };
+        let Some(units) = self.lookup.material_units(material) else {
+            return;
+        };
+        if !units.contains(unit) {
+            let listed = units.iter().map(Code::as_str).collect::<Vec<_>>().join(", ");
+            self.fail(col, format!("is not a unit of {material} (its units: {listed})"));
         }
     }
 
@@ -157,6 +190,17 @@ impl<'a> RowReader<'a> {
             None => None,
         }
     }
+}
+
+/// Kinds of record besides materials that cells refer to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum RefKind {
+    /// A unit of measure.
+    Unit,
+    /// An equipment type.
+    EquipmentType,
+    /// A worker type.
+    WorkerType,
 }
 
 /// Records errors found across rows (duplicates, unknown references).

@@ -6,7 +6,7 @@ use mes_protocols::code::Code;
 use rust_decimal::Decimal;
 
 use super::Record;
-use super::cells::{self, Checker, RowReader};
+use super::cells::{self, Checker, RefKind, RowReader};
 
 /// What a material is in the flow of production.
 #[derive(
@@ -113,6 +113,26 @@ pub fn format_alt_units(units: &[AltUnit]) -> String {
         .join(";")
 }
 
+/// Every alternative unit must be a unit of measure; one error lists all
+/// that are not.
+fn check_alt_units(r: &mut RowReader<'_>, alt_units: &[AltUnit]) {
+    let missing: Vec<&str> = alt_units
+        .iter()
+        .filter(|u| !r.is_unit(&u.unit))
+        .map(|u| u.unit.as_str())
+        .collect();
+    if !missing.is_empty() {
+        let what = if missing.len() == 1 { "unit" } else { "units" };
+        r.fail(
+            "alt_units",
+            format!(
+                "names {what} {} that the hub does not have (or are archived)",
+                missing.join(", ")
+            ),
+        );
+    }
+}
+
 impl Record for MaterialRow {
     const COLUMNS: &'static [&'static str] = &[
         CODE,
@@ -129,12 +149,14 @@ impl Record for MaterialRow {
         let name = r.required("name", cells::text);
         let kind = r.required("kind", MaterialKind::parse);
         let base_unit = r.required("base_unit", cells::code);
+        r.check_ref("base_unit", RefKind::Unit, base_unit.as_ref());
         let alt_units = r
             .optional("alt_units", parse_alt_units)
             .map(Option::unwrap_or_default);
         let lot_tracked = r.required("lot_tracked", cells::yes_no);
         let standard_cost = r.required("standard_cost", cells::money);
         let (base_unit, alt_units) = (base_unit?, alt_units?);
+        check_alt_units(r, &alt_units);
         if alt_units.iter().any(|u| u.unit == base_unit) {
             r.fail("alt_units", format!("repeats the base unit {base_unit}"));
             return None;

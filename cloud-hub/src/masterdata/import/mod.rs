@@ -10,10 +10,15 @@
 //! [`ImportErrors`] listing every bad row (row number as a spreadsheet shows
 //! it, header = row 1; column name and letter; value; reason), and no rows.
 //! `import(to_csv(rows)) == rows` for every valid set of rows.
+//!
+//! References outside the file (materials, units of measure, equipment and
+//! worker types) are checked through a [`Lookup`] the caller fills with
+//! what it holds, in the same pass: the `*_checked` functions take one.
 
 mod bom;
 mod cells;
 mod error;
+mod lookup;
 mod material;
 mod routing;
 mod table;
@@ -26,11 +31,13 @@ use mes_protocols::code::Code;
 
 pub use bom::BomRow;
 pub use error::{ColumnRef, FileError, ImportErrors, RowError};
+pub use lookup::Lookup;
 pub use material::{AltUnit, MaterialKind, MaterialRow, format_alt_units, parse_alt_units};
 pub use routing::{RoutingInput, RoutingRow};
-pub use workbook::{MasterData, import_workbook};
+pub use workbook::{MasterData, import_workbook, import_workbook_checked};
 
 use cells::{Checker, RowReader};
+use lookup::KnownMaterials;
 use table::Table;
 
 /// The bytes of one file and how to read them.
@@ -64,14 +71,30 @@ pub(crate) trait Record: Sized {
 
 /// Imports materials. See `FORMAT.md` for the columns.
 pub fn import_materials(source: Source<'_>) -> Result<Vec<MaterialRow>, ImportErrors> {
-    import(source, &|_| true)
+    import(source, &KnownMaterials(&|_| true))
+}
+
+/// Imports materials whose base and alternative units must be units of
+/// `lookup`.
+pub fn import_materials_checked(
+    source: Source<'_>,
+    lookup: &dyn Lookup,
+) -> Result<Vec<MaterialRow>, ImportErrors> {
+    import(source, lookup)
 }
 
 /// Imports BOM lines. Every parent and component must satisfy `known`
 /// (typically: a material of the hub or of the materials file imported with
 /// it; [`import_workbook`] composes that itself).
 pub fn import_boms(source: Source<'_>, known: &dyn Fn(&Code) -> bool) -> Result<Vec<BomRow>, ImportErrors> {
-    import(source, known)
+    import(source, &KnownMaterials(known))
+}
+
+/// Imports BOM lines checking every reference against `lookup`: parents
+/// and components are its materials, each line's unit one of its units and
+/// one the component is counted in.
+pub fn import_boms_checked(source: Source<'_>, lookup: &dyn Lookup) -> Result<Vec<BomRow>, ImportErrors> {
+    import(source, lookup)
 }
 
 /// Imports routing rows. Every routing material, input and output material
@@ -80,7 +103,17 @@ pub fn import_routings(
     source: Source<'_>,
     known: &dyn Fn(&Code) -> bool,
 ) -> Result<Vec<RoutingRow>, ImportErrors> {
-    import(source, known)
+    import(source, &KnownMaterials(known))
+}
+
+/// Imports routing rows checking every reference against `lookup`:
+/// materials, equipment and worker types, and each input's unit (one of the
+/// input material's units).
+pub fn import_routings_checked(
+    source: Source<'_>,
+    lookup: &dyn Lookup,
+) -> Result<Vec<RoutingRow>, ImportErrors> {
+    import(source, lookup)
 }
 
 /// Writes materials as CSV that [`import_materials`] reads back unchanged.
@@ -105,8 +138,8 @@ fn read(source: Source<'_>) -> Result<Table, FileError> {
     }
 }
 
-fn import<R: Record>(source: Source<'_>, known: &dyn Fn(&Code) -> bool) -> Result<Vec<R>, ImportErrors> {
-    let (rows, errors) = parse(&read(source)?, known);
+fn import<R: Record>(source: Source<'_>, lookup: &dyn Lookup) -> Result<Vec<R>, ImportErrors> {
+    let (rows, errors) = parse(&read(source)?, lookup);
     if errors.is_empty() {
         Ok(rows)
     } else {
@@ -116,7 +149,7 @@ fn import<R: Record>(source: Source<'_>, known: &dyn Fn(&Code) -> bool) -> Resul
 
 /// The one validation path every kind and format goes through: the rows
 /// that read well and every error found (header, cells, across rows).
-fn parse<R: Record>(table: &Table, known: &dyn Fn(&Code) -> bool) -> (Vec<R>, Vec<RowError>) {
+fn parse<R: Record>(table: &Table, lookup: &dyn Lookup) -> (Vec<R>, Vec<RowError>) {
     let mut errors = table.read_errors.clone();
     let cols = match cells::resolve(table, R::COLUMNS) {
         Ok(cols) => cols,
@@ -129,7 +162,7 @@ fn parse<R: Record>(table: &Table, known: &dyn Fn(&Code) -> bool) -> (Vec<R>, Ve
     };
     let mut rows = Vec::with_capacity(table.rows.len());
     for row in &table.rows {
-        let mut reader = RowReader::new(table, &cols, known, row);
+        let mut reader = RowReader::new(table, &cols, lookup, row);
         let record = R::read(&mut reader);
         errors.append(&mut reader.errors);
         if let Some(record) = record {

@@ -8,7 +8,7 @@ use mes_protocols::code::Code;
 use rust_decimal::Decimal;
 
 use super::Record;
-use super::cells::{self, Checker, RowReader};
+use super::cells::{self, Checker, RefKind, RowReader};
 
 /// A material an operation consumes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,9 +82,11 @@ impl Record for RoutingRow {
         let version = r.required("version", cells::code);
         let operation = r.required(OPERATION, operation_number);
         let equipment_type = r.required("equipment_type", cells::code);
+        r.check_ref("equipment_type", RefKind::EquipmentType, equipment_type.as_ref());
         let setup_minutes = r.required("setup_minutes", cells::non_negative);
         let run_minutes_per_unit = r.required("run_minutes_per_unit", cells::non_negative);
         let worker_type = r.required("worker_type", cells::code);
+        r.check_ref("worker_type", RefKind::WorkerType, worker_type.as_ref());
         let input = read_input(r);
         let output = r.optional(OUTPUT, cells::code);
         r.check_known(OUTPUT, output.as_ref().and_then(Option::as_ref));
@@ -151,6 +153,8 @@ fn read_input(r: &mut RowReader<'_>) -> Option<Option<RoutingInput>> {
     r.check_known(INPUT, material.as_ref().and_then(Option::as_ref));
     let quantity = r.optional(INPUT_QTY, cells::positive);
     let unit = r.optional(INPUT_UNIT, cells::code);
+    let material_code = material.as_ref().and_then(Option::as_ref);
+    r.check_unit_of(INPUT_UNIT, material_code, unit.as_ref().and_then(Option::as_ref));
     match (material?, quantity?, unit?) {
         (Some(material), Some(quantity), Some(unit)) => Some(Some(RoutingInput {
             material,

@@ -2,10 +2,9 @@
 //! factories keep it: BOMs and routings may use the materials of the same
 //! workbook.
 
-use std::collections::HashSet;
-
 use mes_protocols::code::Code;
 
+use super::lookup::{KnownMaterials, Lookup, WithFileMaterials};
 use super::table::{Table, XlsxBook};
 use super::{BomRow, FileError, ImportErrors, MaterialRow, Record, RoutingRow, RowError, finish, parse};
 
@@ -26,23 +25,43 @@ pub struct MasterData {
 /// `materials` sheet or one `known` accepts. Errors of all sheets are
 /// reported together, each naming its sheet; any error imports nothing.
 pub fn import_workbook(bytes: &[u8], known: &dyn Fn(&Code) -> bool) -> Result<MasterData, ImportErrors> {
+    import_workbook_checked(bytes, &KnownMaterials(known))
+}
+
+/// [`import_workbook`] checking every reference against `lookup`, with the
+/// `materials` sheet's materials (and their units) on top of it.
+pub fn import_workbook_checked(bytes: &[u8], lookup: &dyn Lookup) -> Result<MasterData, ImportErrors> {
     let mut book = XlsxBook::open(bytes)?;
     let materials_sheet = optional_sheet(&mut book, "materials")?;
     let boms_sheet = optional_sheet(&mut book, "boms")?;
     let routings_sheet = optional_sheet(&mut book, "routings")?;
+    let mut errors = Vec::new();
+    let materials: Vec<MaterialRow> = rows(materials_sheet.as_ref(), lookup, &mut errors);
     // Codes of every materials row count as known, even of rows with errors:
     // those are reported on the materials sheet already, and repeating them
     // as unknown references on the other sheets would only bury them.
-    let in_file: HashSet<Code> = materials_sheet
-        .iter()
-        .flat_map(|t| t.column_values("code"))
-        .filter_map(|c| Code::parse(c).ok())
-        .collect();
-    let known = |c: &Code| in_file.contains(c) || known(c);
-    let mut errors = Vec::new();
-    let materials: Vec<MaterialRow> = rows(materials_sheet.as_ref(), &|_| true, &mut errors);
-    let boms = rows(boms_sheet.as_ref(), &known, &mut errors);
-    let routings = rows(routings_sheet.as_ref(), &known, &mut errors);
+    let with_file = WithFileMaterials {
+        inner: lookup,
+        codes: materials_sheet
+            .iter()
+            .flat_map(|t| t.column_values("code"))
+            .filter_map(|c| Code::parse(c).ok())
+            .collect(),
+        // A material naming a unit the lookup lacks is reported on its
+        // own row; its units are no ground for more errors elsewhere.
+        units: materials
+            .iter()
+            .map(|m| {
+                let units: Vec<Code> = std::iter::once(m.base_unit.clone())
+                    .chain(m.alt_units.iter().map(|u| u.unit.clone()))
+                    .collect();
+                (m.code.clone(), units)
+            })
+            .filter(|(_, units)| units.iter().all(|u| lookup.unit(u)))
+            .collect(),
+    };
+    let boms = rows(boms_sheet.as_ref(), &with_file, &mut errors);
+    let routings = rows(routings_sheet.as_ref(), &with_file, &mut errors);
     if errors.is_empty() {
         Ok(MasterData {
             materials,
@@ -63,13 +82,9 @@ fn optional_sheet(book: &mut XlsxBook<'_>, name: &str) -> Result<Option<Table>, 
     }
 }
 
-fn rows<R: Record>(
-    table: Option<&Table>,
-    known: &dyn Fn(&Code) -> bool,
-    errors: &mut Vec<RowError>,
-) -> Vec<R> {
+fn rows<R: Record>(table: Option<&Table>, lookup: &dyn Lookup, errors: &mut Vec<RowError>) -> Vec<R> {
     let Some(table) = table else { return Vec::new() };
-    let (rows, mut found) = parse(table, known);
+    let (rows, mut found) = parse(table, lookup);
     errors.append(&mut found);
     rows
 }
