@@ -10,6 +10,7 @@ pub mod app;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod costing;
 pub mod downlink;
 pub mod ingest;
 pub mod inventory;

@@ -45,6 +45,13 @@ pub enum StockDocument {
         /// The purchase order it was received against.
         #[serde(default)]
         purchase_order: Option<Code>,
+        /// Price per `unit`, in the tenant's currency; at least zero. When
+        /// absent, the price of the purchase order's line for the material
+        /// (converted through the base unit); with neither, the receipt is
+        /// valued at the material's moving average (see ARCHITECTURE.md,
+        /// valuation).
+        #[serde(default)]
+        unit_price: Option<Decimal>,
         /// Last day of use of a new lot (creates the lot record).
         #[serde(default)]
         #[schemars(with = "Option<String>")]
@@ -226,18 +233,34 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             location,
             line,
             purchase_order,
+            unit_price,
             expires_on,
             occurred_at,
         } => {
             if line.quantity <= Decimal::ZERO {
                 return Err(invalid("quantity", "a receipt's quantity must be above zero"));
             }
+            if unit_price.is_some_and(|p| p < Decimal::ZERO) {
+                return Err(invalid("unit_price", "a price cannot be below zero"));
+            }
             let site = site_of(store, tenant, &location, "location").await?;
             let (material, quantity) = base_quantity(store, tenant, &line).await?;
+            let mut value = unit_price
+                .map(|p| {
+                    line.quantity
+                        .checked_mul(p)
+                        .map(receipt_value)
+                        .ok_or_else(|| invalid("unit_price", "quantity × price is too large"))
+                })
+                .transpose()?;
             if let Some(po) = &purchase_order {
-                service::get::<crate::masterdata::records::PurchaseOrder>(store, tenant, po.as_str())
-                    .await
-                    .map_err(|_| invalid("purchase_order", format!("purchase order `{po}` not found")))?;
+                let order =
+                    service::get::<crate::masterdata::records::PurchaseOrder>(store, tenant, po.as_str())
+                        .await
+                        .map_err(|_| invalid("purchase_order", format!("purchase order `{po}` not found")))?;
+                if value.is_none() {
+                    value = po_line_value(&order.record, &material, quantity);
+                }
             }
             if let Some(lot) = &line.lot {
                 ensure_lot(store, tenant, lot, &material.code, expires_on.as_deref()).await?;
@@ -249,7 +272,8 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
                 key,
                 quantity,
                 occurred_at.unwrap_or_else(now),
-            );
+            )
+            .priced(value, purchase_order);
             (document, vec![row], site)
         }
         StockDocument::Transfer {
@@ -382,6 +406,34 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
         document,
         rows_booked: outcome.inserted,
     })
+}
+
+/// A receipt's value: rounded to cents, half away from zero (the costing's
+/// money rule, `crate::costing::money`).
+fn receipt_value(exact: Decimal) -> Decimal {
+    crate::costing::money(exact)
+}
+
+/// The value of `quantity` (base units) of `material` at the price of the
+/// first line of `order` for it, converted to the base unit through the
+/// line's unit (`None`: no such line, or its unit is not the material's).
+fn po_line_value(
+    order: &crate::masterdata::records::PurchaseOrder,
+    material: &Material,
+    quantity: Decimal,
+) -> Option<Decimal> {
+    let line = order.lines.iter().find(|l| l.material == material.code)?;
+    let factor = if line.unit == material.base_unit {
+        Decimal::ONE
+    } else {
+        material.alt_units.iter().find(|a| a.unit == line.unit)?.factor
+    };
+    if factor <= Decimal::ZERO {
+        return None;
+    }
+    Some(receipt_value(
+        quantity.checked_mul(line.price)?.checked_div(factor)?,
+    ))
 }
 
 /// Creates lot `lot` of `material` if it does not exist; refuses a lot

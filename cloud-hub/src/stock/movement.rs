@@ -145,6 +145,18 @@ pub struct Movement {
     /// The production order an issue or output receipt belongs to; issues
     /// with an order draw down that order's reservations.
     pub order: Option<Code>,
+    /// The purchase value of a purchase receipt in the tenant's currency
+    /// (quantity × price as entered, or from its purchase order line,
+    /// rounded to cents). Only receipts carry one; every other row is
+    /// valued by the costing (`crate::costing::valuation`) from the rows
+    /// before it, so no value is stored that a late row could make stale.
+    /// Absent in rows stored before prices existed (serde default).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<Decimal>,
+    /// The purchase order a receipt was booked against, if any (what the
+    /// shortage report subtracts from the order's open quantity).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purchase_order: Option<Code>,
 }
 
 impl Movement {
@@ -163,6 +175,8 @@ impl Movement {
             amount: Amount::Delta(delta),
             occurred_at,
             order: None,
+            value: None,
+            purchase_order: None,
         }
     }
 
@@ -175,6 +189,8 @@ impl Movement {
             amount: Amount::Counted(counted),
             occurred_at,
             order: None,
+            value: None,
+            purchase_order: None,
         }
     }
 
@@ -212,6 +228,14 @@ impl Movement {
     /// Sets the production order (builder style).
     pub fn for_order(mut self, order: Code) -> Self {
         self.order = Some(order);
+        self
+    }
+
+    /// Sets a receipt's purchase value and its purchase order (builder
+    /// style).
+    pub fn priced(mut self, value: Option<Decimal>, purchase_order: Option<Code>) -> Self {
+        self.value = value;
+        self.purchase_order = purchase_order;
         self
     }
 

@@ -5,6 +5,7 @@
 //! server). Two backends, one behaviour: a case that passes on one and fails
 //! on the other is a bug in the other.
 
+mod costing;
 mod fixtures;
 mod floor;
 mod harness;
@@ -58,5 +59,6 @@ on_both_backends!(
     ingest::large_batches_are_stored_quickly,
     ledger::worked_example,
     ledger::random_floors_match_the_pure_ledger,
+    costing::costing_worked_example,
     ledger::engineering_change_uses_up_old_stock_at_release,
 );

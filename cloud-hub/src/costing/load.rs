@@ -1,0 +1,215 @@
+//! Reads what the costing needs from the store: ledger rows (with the site
+//! of each location), standard costs, orders, rates, overhead rules, and
+//! the floor's run, clock and equipment-state events straight from the
+//! event log (by kind and site, so late events count as soon as they are
+//! stored).
+
+use super::engine::{CostingInput, OrderInfo, Rates};
+use super::settings::CostingSettings;
+use super::time::{FloorFact, TimedFact};
+use super::valuation::SitedMovement;
+use crate::masterdata::MasterKind;
+use crate::masterdata::records::{Equipment, Location, Material, ProductionOrder, Worker, WorkerType};
+use crate::masterdata::service::{self, ServiceError};
+use crate::store::{RecordQuery, Store};
+use mes_protocols::event::EquipmentState;
+use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The event kinds the costing reads from the log.
+pub const COSTING_EVENT_KINDS: &[&str] = &[
+    "operation_started",
+    "operation_paused",
+    "operation_resumed",
+    "operation_finished",
+    "output_reported",
+    "worker_clocked_in",
+    "worker_clocked_out",
+    "equipment_state_changed",
+];
+
+const PAGE: usize = 5000;
+
+/// Every record of kind `T` of `tenant`, archived ones too (old rows still
+/// name them).
+pub async fn all<T: MasterKind>(store: &Store, tenant: &str) -> Result<Vec<T>, ServiceError> {
+    let mut out = Vec::new();
+    let mut after = None;
+    loop {
+        let page = service::list::<T>(
+            store,
+            tenant,
+            RecordQuery {
+                after: after.clone(),
+                limit: 1000,
+                include_archived: true,
+                ..RecordQuery::default()
+            },
+        )
+        .await?;
+        let done = page.len() < 1000;
+        after = page.last().map(|s| s.record.code().to_string());
+        out.extend(page.into_iter().map(|s| s.record));
+        if done {
+            return Ok(out);
+        }
+    }
+}
+
+/// An event as the log keeps it: the wire event with its `seq`.
+#[derive(Deserialize)]
+struct Logged {
+    seq: Seq,
+    #[serde(flatten)]
+    draft: EventDraft,
+}
+
+fn floor_fact(event: &Event) -> Option<FloorFact> {
+    Some(match &event.body {
+        EventBody::OperationStarted(b) => FloorFact::Started {
+            execution: b.run.execution.to_string(),
+            order: b.run.order.clone(),
+            operation: b.run.operation.clone(),
+            equipment: b.equipment.clone(),
+            workers: b.workers.clone(),
+        },
+        EventBody::OperationPaused(b) => FloorFact::Paused(b.run.execution.to_string()),
+        EventBody::OperationResumed(run) => FloorFact::Resumed(run.execution.to_string()),
+        EventBody::OperationFinished(run) => FloorFact::Finished(run.execution.to_string()),
+        EventBody::OutputReported(b) => FloorFact::Output {
+            execution: b.run.execution.to_string(),
+            order: b.run.order.clone(),
+            good: b.good,
+            scrap: b.scrap,
+        },
+        EventBody::WorkerClockedIn(c) => FloorFact::Clock {
+            worker: c.worker.clone(),
+            clocked_in: true,
+        },
+        EventBody::WorkerClockedOut(c) => FloorFact::Clock {
+            worker: c.worker.clone(),
+            clocked_in: false,
+        },
+        EventBody::EquipmentStateChanged(s) => FloorFact::Equipment {
+            equipment: s.equipment.clone(),
+            running: s.state == EquipmentState::Running,
+        },
+        _ => return None,
+    })
+}
+
+/// The floor facts of every site of `tenant`, sorted by (at, row). Events
+/// that cannot be read are left out (the projection reports them).
+pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, ServiceError> {
+    let sites: BTreeSet<String> = store
+        .list_agents(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?
+        .into_iter()
+        .map(|a| a.site)
+        .collect();
+    let mut facts = Vec::new();
+    for site in sites {
+        let mut after = 0;
+        loop {
+            let page = store
+                .site_events_after(tenant.to_string(), site.clone(), after, COSTING_EVENT_KINDS, PAGE)
+                .await
+                .map_err(ServiceError::Store)?;
+            for e in &page {
+                let Ok(logged) = serde_json::from_str::<Logged>(&e.raw) else {
+                    continue;
+                };
+                let event = logged.draft.into_event(logged.seq);
+                if let Some(fact) = floor_fact(&event) {
+                    facts.push(TimedFact {
+                        at: event.header.occurred_at.unix_millis(),
+                        row: e.id,
+                        fact,
+                    });
+                }
+            }
+            match page.last() {
+                Some(last) if page.len() == PAGE => after = last.id,
+                _ => break,
+            }
+        }
+    }
+    facts.sort_by_key(|f| (f.at, f.row));
+    Ok(facts)
+}
+
+/// Everything the engine needs for `tenant`, costed as of `as_of` (unix ms).
+pub async fn load(store: &Store, tenant: &str, as_of: i64) -> Result<CostingInput, ServiceError> {
+    let materials = all::<Material>(store, tenant).await?;
+    let standard: BTreeMap<Code, Decimal> = materials
+        .iter()
+        .map(|m| (m.code.clone(), m.standard_cost))
+        .collect();
+    let sites: BTreeMap<Code, String> = all::<Location>(store, tenant)
+        .await?
+        .into_iter()
+        .map(|l| (l.code, l.site.to_string()))
+        .collect();
+    let mut movements = Vec::new();
+    for m in &materials {
+        let rows = store
+            .movements_of(tenant.to_string(), m.code.to_string(), None, None)
+            .await
+            .map_err(ServiceError::Store)?;
+        movements.extend(rows.into_iter().map(|movement| SitedMovement {
+            site: sites.get(&movement.key.location).cloned().unwrap_or_default(),
+            movement,
+        }));
+    }
+    let orders = all::<ProductionOrder>(store, tenant)
+        .await?
+        .into_iter()
+        .map(|o| {
+            (
+                o.code.clone(),
+                OrderInfo {
+                    material: o.material,
+                    quantity: o.quantity,
+                    site: o.site.map(|s| s.to_string()),
+                },
+            )
+        })
+        .collect();
+    let type_rates: BTreeMap<Code, Decimal> = all::<WorkerType>(store, tenant)
+        .await?
+        .into_iter()
+        .map(|t| (t.code, t.hourly_rate))
+        .collect();
+    let rates = Rates {
+        workers: all::<Worker>(store, tenant)
+            .await?
+            .into_iter()
+            .map(|w| {
+                let rate = type_rates.get(&w.worker_type).copied().unwrap_or_default();
+                (w.code, rate)
+            })
+            .collect(),
+        equipment: all::<Equipment>(store, tenant)
+            .await?
+            .into_iter()
+            .map(|e| (e.code, e.hourly_rate))
+            .collect(),
+    };
+    let overhead = all::<CostingSettings>(store, tenant)
+        .await?
+        .into_iter()
+        .filter_map(|s| s.overhead.map(|o| (s.code.to_string(), o)))
+        .collect();
+    Ok(CostingInput {
+        movements,
+        standard,
+        orders,
+        facts: floor_facts(store, tenant).await?,
+        rates,
+        overhead,
+        as_of,
+    })
+}

@@ -1,0 +1,44 @@
+//! Valuation and actual costing from the stock ledger and the floor's
+//! events: moving-average values of every ledger row per material and
+//! site, and the actual cost of every production order (materials,
+//! labour, machine, overhead) rolled into its output, across levels.
+//!
+//! Figures are derived, never stored: the costing reads the ledger rows
+//! and events as they are now, so a late event re-costs its order and
+//! everything downstream the next time anyone asks (see `history` for how
+//! a report says that its figures changed).
+//!
+//! - [`money`]: the one rounding rule.
+//! - [`valuation`]: moving average per material and site (pure).
+//! - [`time`]: labour and machine time of runs (pure).
+//! - [`engine`]: order costs and the passes that settle multi-level
+//!   products (pure).
+//! - [`settings`]: the overhead rule per site (a master-data kind).
+//! - [`load`]: reads the engine's input from the store.
+
+pub mod engine;
+pub mod load;
+pub mod money;
+pub mod settings;
+pub mod time;
+pub mod valuation;
+
+pub use engine::{Costing, CostingInput, OrderCost, cost};
+pub use money::money;
+pub use settings::{CostingSettings, Overhead};
+pub use valuation::{SitedMovement, Valuation, ValuedRow};
+
+use crate::masterdata::service::ServiceError;
+use crate::store::Store;
+
+/// Costs everything of `tenant` as of `as_of` (unix ms).
+pub async fn cost_tenant(store: &Store, tenant: &str, as_of: i64) -> Result<Costing, ServiceError> {
+    let input = load::load(store, tenant, as_of).await?;
+    tokio::task::spawn_blocking(move || cost(&input))
+        .await
+        .map_err(|e| {
+            ServiceError::Store(crate::store::StoreError::Task(format!(
+                "costing task failed: {e}"
+            )))
+        })
+}

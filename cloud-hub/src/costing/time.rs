@@ -1,0 +1,391 @@
+//! Labour and machine time of operation runs, from the floor's events.
+//!
+//! Rules (also in ARCHITECTURE.md, "Actual costing"):
+//! - A run is active from its `operation_started` to its
+//!   `operation_finished` (or the costing instant while open), less its
+//!   pauses (`operation_paused` to the next `operation_resumed`).
+//! - A worker named on the run's `operation_started` works on it while the
+//!   run is active and the worker is clocked in (`worker_clocked_in` to
+//!   the next `worker_clocked_out`). A worker on several active runs at
+//!   once splits that time equally between them.
+//! - The run's equipment works on it while the run is active and the
+//!   equipment is `running` (per `equipment_state_changed`); equipment that
+//!   never reported a state (no signal) counts the whole active time.
+//!   Equipment on several active runs at once splits its time equally.
+//!
+//! Everything is in milliseconds as exact decimals (a split can be a
+//! fraction of a millisecond); only the costs are rounded, once.
+
+use mes_protocols::Code;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// What happened, as the costing needs it (times: unix ms).
+#[derive(Debug, Clone, PartialEq)]
+pub enum FloorFact {
+    /// A run started.
+    Started {
+        /// The run.
+        execution: String,
+        /// Its order.
+        order: Code,
+        /// Its operation.
+        operation: Code,
+        /// Its equipment.
+        equipment: Code,
+        /// Its workers.
+        workers: Vec<Code>,
+    },
+    /// A run paused.
+    Paused(String),
+    /// A run resumed.
+    Resumed(String),
+    /// A run finished.
+    Finished(String),
+    /// Output reported on a run (good and scrap, in the event's unit).
+    Output {
+        /// The run.
+        execution: String,
+        /// Its order.
+        order: Code,
+        /// Good quantity.
+        good: Decimal,
+        /// Scrap quantity.
+        scrap: Decimal,
+    },
+    /// A worker clocked in (true) or out (false).
+    Clock {
+        /// The worker.
+        worker: Code,
+        /// In or out.
+        clocked_in: bool,
+    },
+    /// An equipment's state changed; whether it is now running.
+    Equipment {
+        /// The equipment.
+        equipment: Code,
+        /// Running or not.
+        running: bool,
+    },
+}
+
+/// A fact and when it happened; `row` (the event's arrival row) breaks
+/// ties of the same millisecond.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TimedFact {
+    /// Unix ms.
+    pub at: i64,
+    /// The event's row.
+    pub row: i64,
+    /// The fact.
+    pub fact: FloorFact,
+}
+
+/// One run of an operation with its active intervals.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Run {
+    /// Its order.
+    pub order: Option<Code>,
+    /// Its operation.
+    pub operation: Option<Code>,
+    /// Its equipment.
+    pub equipment: Option<Code>,
+    /// Its workers.
+    pub workers: Vec<Code>,
+    /// Active intervals, unix ms `[from, to)`.
+    pub active: Vec<(i64, i64)>,
+    /// Still open at the costing instant.
+    pub open: bool,
+    /// Good output reported.
+    pub good: Decimal,
+    /// Scrap reported.
+    pub scrap: Decimal,
+}
+
+/// The time a run used.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RunTime {
+    /// Milliseconds of each worker on the run.
+    pub labour_ms: BTreeMap<Code, Decimal>,
+    /// Milliseconds of its equipment on the run.
+    pub machine_ms: Decimal,
+    /// Active milliseconds of the run.
+    pub active_ms: Decimal,
+}
+
+/// Intervals `[from, to)` from on/off switches in time order, closing an
+/// open one at `until`; repeated switches to the same state change nothing.
+fn intervals(switches: &[(i64, bool)], until: i64) -> Vec<(i64, i64)> {
+    let mut out = Vec::new();
+    let mut since: Option<i64> = None;
+    for &(at, on) in switches {
+        match (on, since) {
+            (true, None) => since = Some(at),
+            (false, Some(from)) => {
+                if at > from {
+                    out.push((from, at));
+                }
+                since = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(from) = since
+        && until > from
+    {
+        out.push((from, until));
+    }
+    out
+}
+
+/// The runs of `facts` (sorted by `at`, `row`) with their active time;
+/// open runs and pauses end at `as_of`.
+pub fn runs(facts: &[TimedFact], as_of: i64) -> BTreeMap<String, Run> {
+    let mut runs: BTreeMap<String, Run> = BTreeMap::new();
+    let mut switches: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new();
+    let mut finished: BTreeSet<String> = BTreeSet::new();
+    for f in facts {
+        match &f.fact {
+            FloorFact::Started {
+                execution,
+                order,
+                operation,
+                equipment,
+                workers,
+            } => {
+                let run = runs.entry(execution.clone()).or_default();
+                run.order = Some(order.clone());
+                run.operation = Some(operation.clone());
+                run.equipment = Some(equipment.clone());
+                run.workers = workers.clone();
+                switches.entry(execution.clone()).or_default().push((f.at, true));
+            }
+            FloorFact::Resumed(execution) => {
+                switches.entry(execution.clone()).or_default().push((f.at, true));
+            }
+            FloorFact::Paused(execution) => {
+                switches.entry(execution.clone()).or_default().push((f.at, false));
+            }
+            FloorFact::Finished(execution) => {
+                finished.insert(execution.clone());
+                switches.entry(execution.clone()).or_default().push((f.at, false));
+            }
+            FloorFact::Output {
+                execution,
+                order,
+                good,
+                scrap,
+            } => {
+                let run = runs.entry(execution.clone()).or_default();
+                run.order.get_or_insert_with(|| order.clone());
+                run.good += *good;
+                run.scrap += *scrap;
+            }
+            FloorFact::Clock { .. } | FloorFact::Equipment { .. } => {}
+        }
+    }
+    for (execution, run) in &mut runs {
+        let list = switches.get(execution).map_or(&[][..], Vec::as_slice);
+        // A finish ends the run even if a resume of the same instant sorts after it.
+        let end = if finished.contains(execution) {
+            list.iter()
+                .filter(|(_, on)| !on)
+                .map(|(at, _)| *at)
+                .max()
+                .unwrap_or(as_of)
+        } else {
+            as_of
+        };
+        run.open = !finished.contains(execution);
+        let bounded: Vec<(i64, bool)> = list.iter().copied().filter(|(at, _)| *at <= end).collect();
+        run.active = intervals(&bounded, end);
+    }
+    runs
+}
+
+/// Total length of `intervals` that cover `[a, b)` (0 or b − a).
+fn covers(intervals: &[(i64, i64)], a: i64, b: i64) -> bool {
+    intervals.iter().any(|&(from, to)| from <= a && b <= to)
+}
+
+/// A run sharing a resource: its id and active intervals.
+type Member<'a> = (&'a str, &'a [(i64, i64)]);
+
+/// Splits time among `members` (id and active intervals) while `gate` is
+/// on (`None`: always): each elementary segment where the gate is on and k
+/// members are active gives each of them 1/k of it.
+fn split(members: &[Member<'_>], gate: Option<&[(i64, i64)]>) -> BTreeMap<String, Decimal> {
+    let mut points: Vec<i64> = members
+        .iter()
+        .flat_map(|(_, iv)| iv.iter().flat_map(|&(a, b)| [a, b]))
+        .collect();
+    if let Some(gate) = gate {
+        points.extend(gate.iter().flat_map(|&(a, b)| [a, b]));
+    }
+    points.sort_unstable();
+    points.dedup();
+    let mut out: BTreeMap<String, Decimal> = BTreeMap::new();
+    for pair in points.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if gate.is_some_and(|g| !covers(g, a, b)) {
+            continue;
+        }
+        let active: Vec<&str> = members
+            .iter()
+            .filter(|(_, iv)| covers(iv, a, b))
+            .map(|(id, _)| *id)
+            .collect();
+        if active.is_empty() {
+            continue;
+        }
+        let share = Decimal::from(b - a) / Decimal::from(active.len());
+        for id in active {
+            *out.entry(id.to_string()).or_default() += share;
+        }
+    }
+    out
+}
+
+/// The labour and machine time of every run (see the module doc).
+pub fn run_times(runs: &BTreeMap<String, Run>, facts: &[TimedFact], as_of: i64) -> BTreeMap<String, RunTime> {
+    let mut clocks: BTreeMap<&Code, Vec<(i64, bool)>> = BTreeMap::new();
+    let mut states: BTreeMap<&Code, Vec<(i64, bool)>> = BTreeMap::new();
+    for f in facts {
+        match &f.fact {
+            FloorFact::Clock { worker, clocked_in } => {
+                clocks.entry(worker).or_default().push((f.at, *clocked_in));
+            }
+            FloorFact::Equipment { equipment, running } => {
+                states.entry(equipment).or_default().push((f.at, *running));
+            }
+            _ => {}
+        }
+    }
+    let mut out: BTreeMap<String, RunTime> = runs
+        .iter()
+        .map(|(id, run)| {
+            let active_ms = run.active.iter().map(|(a, b)| Decimal::from(b - a)).sum();
+            (
+                id.clone(),
+                RunTime {
+                    active_ms,
+                    ..RunTime::default()
+                },
+            )
+        })
+        .collect();
+    let mut by_worker: BTreeMap<&Code, Vec<Member<'_>>> = BTreeMap::new();
+    let mut by_equipment: BTreeMap<&Code, Vec<Member<'_>>> = BTreeMap::new();
+    for (id, run) in runs {
+        for w in &run.workers {
+            by_worker.entry(w).or_default().push((id, &run.active));
+        }
+        if let Some(e) = &run.equipment {
+            by_equipment.entry(e).or_default().push((id, &run.active));
+        }
+    }
+    for (worker, members) in by_worker {
+        let clocked = intervals(clocks.get(worker).map_or(&[][..], Vec::as_slice), as_of);
+        for (run, ms) in split(&members, Some(&clocked)) {
+            if let Some(t) = out.get_mut(&run) {
+                t.labour_ms.insert(worker.clone(), ms);
+            }
+        }
+    }
+    for (equipment, members) in by_equipment {
+        let running = states.get(equipment).map(|s| intervals(s, as_of));
+        for (run, ms) in split(&members, running.as_deref()) {
+            if let Some(t) = out.get_mut(&run) {
+                t.machine_ms = ms;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stock::test_support::code;
+
+    const MIN: i64 = 60_000;
+
+    fn fact(minute: i64, fact: FloorFact) -> TimedFact {
+        TimedFact {
+            at: minute * MIN,
+            row: minute,
+            fact,
+        }
+    }
+
+    fn started(execution: &str, equipment: &str, workers: &[&str]) -> FloorFact {
+        FloorFact::Started {
+            execution: execution.into(),
+            order: code("MO-1"),
+            operation: code("10"),
+            equipment: code(equipment),
+            workers: workers.iter().map(|w| code(w)).collect(),
+        }
+    }
+
+    /// W1 clocks in at 0 and out at 60. Run A on M1 from 10 to 50 with a
+    /// pause 20–30; run B on M2 from 40 to 70. W1 is on both.
+    /// W1: 10–20 A only (10), 30–40 A only (10), 40–50 A and B (5 each),
+    /// 50–60 B only (10), 60–70 clocked out. A: 25 min, B: 15 min.
+    /// M1 reports running 0–15 and 30–100: A's machine time 10–15 and
+    /// 30–50 = 25 min. M2 reports nothing: B's whole active time, 30 min.
+    #[test]
+    fn shared_time_is_split_equally_and_gated_by_clock_and_state() {
+        let facts = vec![
+            fact(
+                0,
+                FloorFact::Clock {
+                    worker: code("W1"),
+                    clocked_in: true,
+                },
+            ),
+            fact(
+                0,
+                FloorFact::Equipment {
+                    equipment: code("M1"),
+                    running: true,
+                },
+            ),
+            fact(10, started("A", "M1", &["W1"])),
+            fact(
+                15,
+                FloorFact::Equipment {
+                    equipment: code("M1"),
+                    running: false,
+                },
+            ),
+            fact(20, FloorFact::Paused("A".into())),
+            fact(30, FloorFact::Resumed("A".into())),
+            fact(
+                30,
+                FloorFact::Equipment {
+                    equipment: code("M1"),
+                    running: true,
+                },
+            ),
+            fact(40, started("B", "M2", &["W1"])),
+            fact(50, FloorFact::Finished("A".into())),
+            fact(
+                60,
+                FloorFact::Clock {
+                    worker: code("W1"),
+                    clocked_in: false,
+                },
+            ),
+            fact(70, FloorFact::Finished("B".into())),
+        ];
+        let runs = runs(&facts, 100 * MIN);
+        let times = run_times(&runs, &facts, 100 * MIN);
+        let minutes = |ms: Decimal| ms / Decimal::from(MIN);
+        assert_eq!(minutes(times["A"].active_ms), Decimal::from(30));
+        assert_eq!(minutes(times["A"].labour_ms[&code("W1")]), Decimal::from(25));
+        assert_eq!(minutes(times["B"].labour_ms[&code("W1")]), Decimal::from(15));
+        assert_eq!(minutes(times["A"].machine_ms), Decimal::from(25));
+        assert_eq!(minutes(times["B"].machine_ms), Decimal::from(30));
+    }
+}
