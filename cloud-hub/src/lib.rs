@@ -19,6 +19,7 @@ pub mod metrics;
 pub mod planning;
 pub mod production;
 pub mod projection;
+pub mod reports;
 pub mod stock;
 pub mod store;
 pub mod telemetry;

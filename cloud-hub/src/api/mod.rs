@@ -1,6 +1,7 @@
 //! The hub's HTTP API under `/api/v1`, plus `/healthz` and `/metrics`.
 
 mod agents;
+mod costing;
 pub(crate) mod book;
 mod downlink;
 mod error;
@@ -104,6 +105,8 @@ pub(crate) fn route_book() -> book::RouteBook {
     planning::add_routes(&mut b);
     production::add_routes(&mut b);
     stock::add_routes(&mut b);
+    costing::add_routes(&mut b);
+    records::add_kind::<crate::costing::CostingSettings>(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),

@@ -129,6 +129,10 @@ pub const FIXTURES: &[Fixture] = &[
         },
     },
     Fixture {
+        collection: "/api/v1/costing-settings",
+        samples: |t| vec![json!({"code": t.site, "overhead": {"percent_of_conversion": "10"}})],
+    },
+    Fixture {
         collection: "/api/v1/stations",
         samples: |t| {
             vec![
@@ -327,6 +331,11 @@ pub const PATH_VALUES: &[PathValue] = &[
         prefix: "/api/v1/stock/materials/",
         param: "code",
         value: |owner| owner.code("steel"),
+    },
+    PathValue {
+        prefix: "/api/v1/costing/orders/",
+        param: "code",
+        value: |owner| owner.code("MO-1"),
     },
     PathValue {
         prefix: "/api/v1/schedules/",

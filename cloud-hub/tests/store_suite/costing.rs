@@ -25,7 +25,11 @@ fn now_ms() -> i64 {
     i64::try_from(since.as_millis()).expect("milliseconds since 1970 fit an i64")
 }
 
-async fn create<T: cloud_hub::masterdata::MasterKind>(store: &Store, tenant: &str, value: serde_json::Value) {
+pub async fn create<T: cloud_hub::masterdata::MasterKind>(
+    store: &Store,
+    tenant: &str,
+    value: serde_json::Value,
+) {
     let record: T = serde_json::from_value(value).expect("fixture records are valid JSON");
     service::create(store, tenant, record)
         .await

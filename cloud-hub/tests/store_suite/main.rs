@@ -11,6 +11,7 @@ mod floor;
 mod harness;
 mod ingest;
 mod ledger;
+mod reports;
 mod tenancy;
 
 /// Makes, for each case `module::name`, the tests `sqlite::name` and
@@ -60,5 +61,6 @@ on_both_backends!(
     ledger::worked_example,
     ledger::random_floors_match_the_pure_ledger,
     costing::costing_worked_example,
+    reports::shortage_report_lists_exactly_what_is_missing,
     ledger::engineering_change_uses_up_old_stock_at_release,
 );

@@ -1,0 +1,136 @@
+//! Costing and report routes: a production order's actual cost, the value
+//! of stock per material and site, and the material shortage list.
+
+use super::book::{Operation, RouteBook};
+use super::{ApiFailure, HubState, tenant_of};
+use crate::costing::{self, OrderCost};
+use crate::masterdata::records::ProductionOrder;
+use crate::masterdata::service;
+use crate::reports::{ShortageReport, shortage_report};
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Json;
+use axum::routing::get;
+use mes_protocols::Code;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+use serde_json::json;
+
+/// A production order's cost as the API shows it.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct OrderCostReport {
+    /// The instant it was costed at (unix ms; open runs end here).
+    pub costed_at: i64,
+    /// Whether multi-level output values settled (false: a cyclic flow).
+    pub converged: bool,
+    /// The figures.
+    #[serde(flatten)]
+    pub cost: OrderCost,
+}
+
+/// One material's stock value at one site.
+#[derive(Debug, Serialize, JsonSchema)]
+pub struct StockValue {
+    /// The material.
+    pub material: String,
+    /// The site.
+    pub site: String,
+    /// On hand, base units.
+    pub quantity: Decimal,
+    /// Its value (moving average).
+    pub value: Decimal,
+}
+
+async fn order_cost(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+) -> Result<Json<OrderCostReport>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    // 404 for an unknown (or another tenant's) order.
+    let order = service::get::<ProductionOrder>(&state.store, &tenant, &code).await?;
+    let now = crate::store::now_ms();
+    let costing = costing::cost_tenant(&state.store, &tenant, now).await?;
+    let cost = costing
+        .orders
+        .get(&order.record.code)
+        .cloned()
+        .unwrap_or_else(|| OrderCost {
+            order: order.record.code.to_string(),
+            material: Some(order.record.material.to_string()),
+            site: order.record.site.as_ref().map(Code::to_string),
+            ..OrderCost::default()
+        });
+    Ok(Json(OrderCostReport {
+        costed_at: now,
+        converged: costing.converged,
+        cost,
+    }))
+}
+
+async fn stock_values(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    let costing = costing::cost_tenant(&state.store, &tenant, crate::store::now_ms()).await?;
+    let items: Vec<StockValue> = costing
+        .valuation
+        .pools
+        .into_iter()
+        .map(|((material, site), p)| StockValue {
+            material: material.to_string(),
+            site,
+            quantity: p.quantity,
+            value: p.value,
+        })
+        .collect();
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn shortages(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<ShortageReport>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    Ok(Json(shortage_report(&state.store, &tenant).await?))
+}
+
+/// Adds the costing and report routes to `b`.
+pub(crate) fn add_routes(b: &mut RouteBook) {
+    let tag = "Costing";
+    let cost = b.schema::<OrderCostReport>();
+    let value = b.schema::<StockValue>();
+    let report = b.schema::<ShortageReport>();
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/costing/orders/{code}",
+            tag,
+            "A production order's actual cost now: materials, labour, machine, overhead, unit cost, per operation",
+        )
+        .response(cost),
+        get(order_cost),
+    );
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/costing/stock",
+            tag,
+            "Stock quantity and value (moving average) per material and site now",
+        )
+        .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": value}}})),
+        get(stock_values),
+    );
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/reports/shortages",
+            "Reports",
+            "Material shortages of all open production orders against stock and open purchase orders",
+        )
+        .response(report),
+        get(shortages),
+    );
+}
