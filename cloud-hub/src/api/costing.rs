@@ -6,7 +6,7 @@ use super::{ApiFailure, HubState, tenant_of};
 use crate::costing::{self, OrderCost};
 use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service;
-use crate::reports::{ShortageReport, shortage_report};
+use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
 use axum::response::Json;
@@ -97,6 +97,33 @@ async fn shortages(
     Ok(Json(shortage_report(&state.store, &tenant).await?))
 }
 
+async fn trace(
+    state: &HubState,
+    headers: &HeaderMap,
+    lot: &str,
+    direction: Direction,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let tenant = tenant_of(state, headers).await?;
+    let items: Vec<LotTrace> = lot_trace(&state.store, &tenant, lot, direction).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+async fn backward(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(lot): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    trace(&state, &headers, &lot, Direction::Backward).await
+}
+
+async fn forward(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(lot): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    trace(&state, &headers, &lot, Direction::Forward).await
+}
+
 /// Adds the costing and report routes to `b`.
 pub(crate) fn add_routes(b: &mut RouteBook) {
     let tag = "Costing";
@@ -132,5 +159,27 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         )
         .response(report),
         get(shortages),
+    );
+    let lot = b.schema::<LotTrace>();
+    let items = json!({"type": "object", "properties": {"items": {"type": "array", "items": lot}}});
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/reports/lots/{lot}/backward",
+            "Reports",
+            "Backward traceability: the orders that made this lot and their input lots, across levels",
+        )
+        .response(items.clone()),
+        get(backward),
+    );
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/reports/lots/{lot}/forward",
+            "Reports",
+            "Forward traceability: the orders that used this lot and their output lots, across levels",
+        )
+        .response(items),
+        get(forward),
     );
 }

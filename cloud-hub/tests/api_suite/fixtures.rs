@@ -333,6 +333,11 @@ pub const PATH_VALUES: &[PathValue] = &[
         value: |owner| owner.code("steel"),
     },
     PathValue {
+        prefix: "/api/v1/reports/lots/",
+        param: "lot",
+        value: |owner| owner.code("L-1"),
+    },
+    PathValue {
         prefix: "/api/v1/costing/orders/",
         param: "code",
         value: |owner| owner.code("MO-1"),

@@ -7,6 +7,7 @@ use crate::fixtures::provision;
 use crate::floor::{Floor, code, dec};
 use cloud_hub::costing::{Costing, OrderCost, cost_tenant};
 use cloud_hub::masterdata::service;
+use cloud_hub::reports::{Direction, LotTrace, lot_trace};
 use cloud_hub::store::Store;
 use mes_protocols::event::{
     EquipmentState, EquipmentStateChanged, MaterialConsumed, OperationPaused, OperationRun, OperationStarted,
@@ -322,6 +323,27 @@ impl Shop {
     }
 }
 
+/// A trace as one line: `material/lot quantity [order quantity [...]]`.
+fn render(lots: &[LotTrace]) -> String {
+    lots.iter()
+        .map(|l| {
+            let steps: Vec<String> = l
+                .orders
+                .iter()
+                .map(|s| format!("{} {} [{}]", s.order, s.quantity, render(&s.lots)))
+                .collect();
+            format!(
+                "{}/{} {} [{}]",
+                l.material,
+                l.lot.as_deref().unwrap_or("-"),
+                l.quantity.normalize(),
+                steps.join(", ")
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn order<'a>(costing: &'a Costing, code_: &str) -> &'a OrderCost {
     &costing.orders[&code(code_)]
 }
@@ -457,6 +479,29 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     );
     assert_eq!(b.unit_cost, Some(dec("17.365")));
     assert_eq!(b.scrap, dec("1"));
+    // Traceability across both levels, backward and forward.
+    let t = shop.floor.tenant.as_str();
+    let back = lot_trace(store, t, "FG-L1", Direction::Backward)
+        .await
+        .expect("trace reads");
+    assert_eq!(
+        render(&back),
+        "FG/FG-L1 4 [MO-B 4 [SUB/SUB-L1 10 [MO-A 18 [STEEL/S1 25 [], STEEL/S2 25 []]]]]"
+    );
+    let fwd = lot_trace(store, t, "S1", Direction::Forward)
+        .await
+        .expect("trace reads");
+    assert_eq!(
+        render(&fwd),
+        "STEEL/S1 25 [MO-A 25 [SUB/SUB-L1 18 [MO-B 10 [FG/FG-L1 4 []]]]]"
+    );
+    let fwd = lot_trace(store, t, "S2", Direction::Forward)
+        .await
+        .expect("trace reads");
+    assert_eq!(
+        render(&fwd),
+        "STEEL/S2 25 [MO-A 25 [SUB/SUB-L1 18 [MO-B 10 [FG/FG-L1 4 []]]]]"
+    );
     // Value conservation.
     let on_hand: Decimal = after.valuation.pools.values().map(|p| p.value).sum();
     assert_eq!(
