@@ -6,16 +6,18 @@ use super::{ApiFailure, HubState, tenant_of};
 use crate::costing::{self, OrderCost};
 use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service;
+use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
 use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
-use axum::extract::{Path, State};
-use axum::http::HeaderMap;
-use axum::response::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
+use std::collections::HashMap;
 
 /// A production order's cost as the API shows it.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -124,6 +126,58 @@ async fn forward(
     trace(&state, &headers, &lot, Direction::Forward).await
 }
 
+fn bad_query(name: &str, message: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(name)
+}
+
+fn date_param(raw: &HashMap<String, String>, name: &str) -> Result<Option<time::Date>, ApiFailure> {
+    raw.get(name)
+        .map(|v| mes_protocols::downlink::parse_date(v).map_err(|reason| bad_query(name, reason)))
+        .transpose()
+}
+
+async fn sales(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    const ALLOWED: &[&str] = &["period", "from", "to", "format"];
+    if let Some(name) = raw.keys().filter(|k| !ALLOWED.contains(&k.as_str())).min() {
+        return Err(bad_query(
+            name,
+            format!(
+                "unknown query parameter `{name}`; this takes {}",
+                ALLOWED.join(", ")
+            ),
+        ));
+    }
+    let period = match raw.get("period") {
+        None => Period::default(),
+        Some(p) => Period::parse(p).ok_or_else(|| bad_query("period", "must be day, week, month or year"))?,
+    };
+    let (from, to) = (date_param(&raw, "from")?, date_param(&raw, "to")?);
+    let csv = match raw.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(bad_query("format", "must be json or csv")),
+    };
+    let orders =
+        crate::costing::load::all::<crate::masterdata::records::SalesOrder>(&state.store, &tenant).await?;
+    let materials = crate::costing::load::all::<crate::masterdata::records::Material>(&state.store, &tenant)
+        .await?
+        .into_iter()
+        .map(|m| (m.code.clone(), m))
+        .collect();
+    let report = sales_statistics(&orders, &materials, period, from, to);
+    if !csv {
+        return Ok(Json(report).into_response());
+    }
+    let text = to_csv(&report)
+        .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], text).into_response())
+}
+
 /// Adds the costing and report routes to `b`.
 pub(crate) fn add_routes(b: &mut RouteBook) {
     let tag = "Costing";
@@ -159,6 +213,21 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         )
         .response(report),
         get(shortages),
+    );
+    let sales_report = b.schema::<SalesReport>();
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/reports/sales",
+            "Reports",
+            "Sales amounts by period, customer and product (JSON, or CSV rows with format=csv)",
+        )
+        .query("period", "day, week (ISO), month (default) or year")
+        .query("from", "first order day counted, YYYY-MM-DD")
+        .query("to", "last order day counted, YYYY-MM-DD")
+        .query("format", "json (default) or csv")
+        .response(sales_report),
+        get(sales),
     );
     let lot = b.schema::<LotTrace>();
     let items = json!({"type": "object", "properties": {"items": {"type": "array", "items": lot}}});

@@ -15,9 +15,12 @@ pub const MONEY_DP: u32 = 2;
 /// Decimal places of reported unit costs.
 pub const UNIT_COST_DP: u32 = 4;
 
-/// `exact` rounded to cents, half away from zero.
+/// `exact` rounded to cents, half away from zero, always written with two
+/// decimals (`47.50`).
 pub fn money(exact: Decimal) -> Decimal {
-    exact.round_dp_with_strategy(MONEY_DP, RoundingStrategy::MidpointAwayFromZero)
+    let mut rounded = exact.round_dp_with_strategy(MONEY_DP, RoundingStrategy::MidpointAwayFromZero);
+    rounded.rescale(MONEY_DP);
+    rounded
 }
 
 /// A unit cost as reported: 4 decimal places, half away from zero.
@@ -54,6 +57,7 @@ mod tests {
         assert_eq!(money(d("23.425")), d("23.43"));
         assert_eq!(money(d("-23.425")), d("-23.43"));
         assert_eq!(money(d("23.4249999")), d("23.42"));
+        assert_eq!(money(d("47.5")).to_string(), "47.50");
         assert_eq!(time_cost(d("1800000"), d("30")), d("15"));
     }
 }

@@ -1,13 +1,15 @@
 //! Reports over the ledger, the floor's events and master data, for the
-//! API (the console shows them later): the material shortage list and lot
-//! traceability. Each report has a pure core that takes plain rows, and an
-//! async loader that reads them from the store.
+//! API (the console shows them later): the material shortage list, lot
+//! traceability and sales statistics. Each report has a pure core that
+//! takes plain rows, and an async loader that reads them from the store.
 
+pub mod sales;
 pub mod shortage;
 pub mod shortage_load;
 pub mod trace;
 pub mod trace_load;
 
+pub use sales::{Period, SalesReport, sales_statistics};
 pub use shortage::{ShortageReport, shortages};
 pub use shortage_load::shortage_report;
 pub use trace::{Direction, LotTrace};
