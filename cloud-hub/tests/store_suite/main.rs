@@ -61,6 +61,7 @@ on_both_backends!(
     ledger::worked_example,
     ledger::random_floors_match_the_pure_ledger,
     costing::costing_worked_example,
+    costing::costing_conserves_value_on_random_floors,
     reports::shortage_report_lists_exactly_what_is_missing,
     ledger::engineering_change_uses_up_old_stock_at_release,
 );
