@@ -28,10 +28,15 @@ pub struct Factory {
     pub agent: cloud_hub::store::AgentAuth,
 }
 
-/// Creates `record` (JSON of kind `T`) in `tenant`.
+/// Stores `record` (JSON of kind `T`) in `tenant` as it is, with the
+/// record checks and references but without the create-only guards: the
+/// fixture writes production orders already released or in progress, as
+/// their lifecycle would have left them.
 pub async fn put<T: MasterKind>(store: &Store, tenant: &str, record: Value) {
     let record: T = serde_json::from_value(record).expect("a valid record");
-    service::create(store, tenant, record)
+    let write = service::PendingWrite::new(&record, false, cloud_hub::store::Expect::Absent)
+        .expect("the record is valid");
+    service::write_all(store, tenant, vec![write])
         .await
         .expect("the record is created");
 }
