@@ -1,8 +1,8 @@
 //! The hub's HTTP API under `/api/v1`, plus `/healthz` and `/metrics`.
 
 mod agents;
-mod costing;
 pub(crate) mod book;
+mod costing;
 mod downlink;
 mod error;
 mod imports;

@@ -9,7 +9,15 @@ use rust_decimal::Decimal;
 use serde_json::json;
 
 /// (order, material, remaining, from stock, missing, uncovered, available on).
-type LineFigures<'a> = (&'a str, &'a str, Decimal, Decimal, Decimal, Decimal, Option<&'a str>);
+type LineFigures<'a> = (
+    &'a str,
+    &'a str,
+    Decimal,
+    Decimal,
+    Decimal,
+    Decimal,
+    Option<&'a str>,
+);
 
 /// Stock: STEEL 100 kg S1 + 100 kg S2 + 30 kg S3 received against PO-2 =
 /// 230 kg on hand; SUB none.
