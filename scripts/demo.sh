@@ -10,6 +10,7 @@ DATA="${MES_DEMO_DIR:-demo-data}"
 HUB_PORT="${MES_DEMO_HUB_PORT:-8080}"
 AGENT_PORT="${MES_DEMO_AGENT_PORT:-8081}"
 SIM_PORT="${MES_DEMO_SIM_PORT:-5020}"
+STATION_PORT="${MES_DEMO_STATION_PORT:-7001}"
 mkdir -p "$DATA"
 
 echo "building (first run takes a few minutes)..."
@@ -31,6 +32,15 @@ url = "http://127.0.0.1:$HUB_PORT"
 path = "$DATA/agent-buffer.db"
 [http]
 listen = "127.0.0.1:$AGENT_PORT"
+[downlink]
+interval_ms = 2000
+[scan]
+badge_prefix = "B-"
+order_prefix = "PO:"
+lot_prefix = "L:"
+[[station]]
+code = "ST-1"
+scanner_port = "127.0.0.1:$STATION_PORT"
 TOML
   for unit in 1 2 3; do
     name="sim-0$unit"
@@ -94,6 +104,35 @@ wait_healthy() {
 
 "$BIN/cloud-hub" -c "$DATA/hub.toml" serve 2>"$DATA/hub.log" &
 HUB_PID=$!
+wait_healthy "http://127.0.0.1:$HUB_PORT" hub || { kill -TERM "$HUB_PID"; exit 1; }
+# Master data for the demo floor through the hub's REST API (a record that
+# exists from an earlier run answers 409 and is left as it is).
+api() {
+  curl -sS -o /dev/null -w "%{http_code}" -X POST -H "Authorization: Bearer $MES_API_TOKEN" \
+    -H 'content-type: application/json' "http://127.0.0.1:$HUB_PORT/api/v1/$1" -d "$2" >>"$DATA/seed.log"
+  echo " POST $1" >>"$DATA/seed.log"
+}
+api units '{"code":"pcs","name":"pieces"}'
+api units '{"code":"kg","name":"kilogram","decimals":3}'
+api units '{"code":"sheet","name":"sheet"}'
+api materials '{"code":"STEEL-2MM","name":"Steel sheet 2 mm","kind":"raw","base_unit":"kg","alt_units":[{"unit":"sheet","factor":"2.5"}],"lot_tracked":true,"standard_cost":"1.20"}'
+api materials '{"code":"BRACKET","name":"Mounting bracket","kind":"finished","base_unit":"pcs","lot_tracked":true,"standard_cost":"3.50"}'
+api equipment-types '{"code":"PRESS","name":"Press"}'
+api worker-types '{"code":"OPERATOR","name":"Machine operator","hourly_rate":"32"}'
+api workers '{"code":"W-17","name":"Ana Silva","badge":"0017","worker_type":"OPERATOR","site":"plant-1"}'
+for unit in 1 2 3; do
+  api equipment "{\"code\":\"sim-0$unit\",\"name\":\"Press $unit\",\"equipment_type\":\"PRESS\",\"site\":\"plant-1\",\"hourly_rate\":\"45\"}"
+done
+api warehouses '{"code":"MAIN","name":"Main store","site":"plant-1"}'
+api locations '{"code":"STORE","warehouse":"MAIN","site":"plant-1"}'
+api locations '{"code":"LINE-1","warehouse":"MAIN","site":"plant-1"}'
+api stations '{"code":"ST-1","name":"Press station 1","site":"plant-1","equipment":["sim-01"],"location":"LINE-1"}'
+api reasons '{"code":"BURR","kind":"scrap","text":"Burr on edge"}'
+api reasons '{"code":"JAM","kind":"downtime","text":"Material jam"}'
+api routings '{"material":"BRACKET","versions":[{"version":"1","operations":[{"operation":10,"name":"Press","equipment_type":"PRESS","setup_minutes":"15","run_minutes_per_unit":"0.5","worker_type":"OPERATOR","inputs":[{"material":"STEEL-2MM","quantity_per_unit":"0.25","unit":"kg"}]}]}]}'
+api production-orders '{"code":"DEMO-1","material":"BRACKET","quantity":"100","site":"plant-1"}'
+api production-orders/DEMO-1/release '{}'
+api stock/documents '{"type":"receipt","document":"GR-1","location":"LINE-1","material":"STEEL-2MM","lot":"L-7","quantity":"40","unit":"kg","expires_on":"2027-12-31"}'
 "$BIN/machine-sim" --machines 3 --modbus "127.0.0.1:$SIM_PORT" --seed 7 >"$DATA/machine-sim.log" 2>&1 &
 SIM_PID=$!
 "$BIN/edge-agent" run -c "$DATA/agent.toml" 2>"$DATA/agent.log" &
@@ -107,7 +146,6 @@ stop() {
   echo "stopped; data kept in $DATA (delete it to start over)"
 }
 trap stop INT TERM
-wait_healthy "http://127.0.0.1:$HUB_PORT" hub
 wait_healthy "http://127.0.0.1:$AGENT_PORT" agent
 
 cat <<TXT
@@ -117,6 +155,12 @@ MES demo running.
   agent metrics       http://127.0.0.1:$AGENT_PORT/metrics
   hub health          http://127.0.0.1:$HUB_PORT/healthz
   hub metrics         http://127.0.0.1:$HUB_PORT/metrics
+  operator station    http://127.0.0.1:$AGENT_PORT/stations/ST-1
+                      type: B-0017 (badge), PO:DEMO-1 (order), L:L-7 (lot), then report output
+                      or from a "scanner": echo B-0017 | nc 127.0.0.1 $STATION_PORT
+  hub API             curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/stock
+                      curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/production-orders/DEMO-1/actuals
+                      http://127.0.0.1:$HUB_PORT/api/v1/openapi.json
   simulated machines  Modbus TCP 127.0.0.1:$SIM_PORT, unit ids 1-3 (layout in $DATA/machine-sim.log)
   probe the machines  ${BIN}/edge-agent probe -c $DATA/agent.toml
   agents and sync     curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/agents

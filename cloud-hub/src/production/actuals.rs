@@ -80,8 +80,10 @@ pub struct OrderActuals {
 /// finish, open pause's start, paused ms so far), unix ms.
 type Run = (String, Option<i64>, Option<i64>, Option<i64>, i64);
 
+/// Milliseconds as minutes, rounded half to even to 0.01 minute (the
+/// report's stated precision).
 fn minutes(ms: i64) -> Decimal {
-    Decimal::from(ms) / Decimal::from(60_000)
+    (Decimal::from(ms) / Decimal::from(60_000)).round_dp(2)
 }
 
 /// The planned-against-actual report of order `code`.
