@@ -3,33 +3,19 @@
 
 use super::book::{Operation, RouteBook};
 use super::{ApiFailure, HubState, tenant_of};
-use crate::costing::{self, OrderCost};
-use crate::masterdata::records::ProductionOrder;
-use crate::masterdata::service;
+use crate::costing;
+use crate::costing::report::{OrderCostReport, order_report};
 use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
 use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
-use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 use serde_json::json;
 use std::collections::HashMap;
-
-/// A production order's cost as the API shows it.
-#[derive(Debug, Serialize, JsonSchema)]
-pub struct OrderCostReport {
-    /// The instant it was costed at (unix ms; open runs end here).
-    pub costed_at: i64,
-    /// Whether multi-level output values settled (false: a cyclic flow).
-    pub converged: bool,
-    /// The figures.
-    #[serde(flatten)]
-    pub cost: OrderCost,
-}
 
 /// One material's stock value at one site.
 #[derive(Debug, Serialize, JsonSchema)]
@@ -50,25 +36,9 @@ async fn order_cost(
     Path(code): Path<String>,
 ) -> Result<Json<OrderCostReport>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
-    // 404 for an unknown (or another tenant's) order.
-    let order = service::get::<ProductionOrder>(&state.store, &tenant, &code).await?;
-    let now = crate::store::now_ms();
-    let costing = costing::cost_tenant(&state.store, &tenant, now).await?;
-    let cost = costing
-        .orders
-        .get(&order.record.code)
-        .cloned()
-        .unwrap_or_else(|| OrderCost {
-            order: order.record.code.to_string(),
-            material: Some(order.record.material.to_string()),
-            site: order.record.site.as_ref().map(Code::to_string),
-            ..OrderCost::default()
-        });
-    Ok(Json(OrderCostReport {
-        costed_at: now,
-        converged: costing.converged,
-        cost,
-    }))
+    Ok(Json(
+        order_report(&state.store, &tenant, &code, crate::store::now_ms()).await?,
+    ))
 }
 
 async fn stock_values(
@@ -189,7 +159,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "get",
             "/api/v1/costing/orders/{code}",
             tag,
-            "A production order's actual cost now: materials, labour, machine, overhead, unit cost, per operation",
+            "A production order's actual cost now (materials, labour, machine, overhead, unit cost, per operation) and when its figures last changed",
         )
         .response(cost),
         get(order_cost),

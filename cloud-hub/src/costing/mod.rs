@@ -5,7 +5,7 @@
 //!
 //! Figures are derived, never stored: the costing reads the ledger rows
 //! and events as they are now, so a late event re-costs its order and
-//! everything downstream the next time anyone asks (see `history` for how
+//! everything downstream the next time anyone asks (see [`report`] for how
 //! a report says that its figures changed).
 //!
 //! - [`money`]: the one rounding rule.
@@ -15,10 +15,12 @@
 //!   products (pure).
 //! - [`settings`]: the overhead rule per site (a master-data kind).
 //! - [`load`]: reads the engine's input from the store.
+//! - [`report`]: an order's cost report, saying when its figures changed.
 
 pub mod engine;
 pub mod load;
 pub mod money;
+pub mod report;
 pub mod settings;
 pub mod time;
 pub mod valuation;

@@ -11,6 +11,7 @@
 //! the backends differ only in how they talk to their database. The shared
 //! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
 
+pub mod costing;
 mod error;
 pub mod ledger;
 pub mod plans;

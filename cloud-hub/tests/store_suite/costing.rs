@@ -5,6 +5,7 @@
 
 use crate::fixtures::provision;
 use crate::floor::{Floor, code, dec};
+use cloud_hub::costing::report::order_report;
 use cloud_hub::costing::{Costing, OrderCost, cost_tenant};
 use cloud_hub::masterdata::service;
 use cloud_hub::reports::{Direction, LotTrace, lot_trace};
@@ -426,6 +427,12 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
         ]
     );
     assert_eq!(b.unit_cost, Some(dec("16.55")));
+    // Reports record what they showed: unchanged figures keep their date.
+    let t = shop.floor.tenant.clone();
+    let first = order_report(store, &t, "MO-B", 1_000).await.expect("report");
+    let again = order_report(store, &t, "MO-B", 2_000).await.expect("report");
+    assert_eq!((first.first_costed_at, first.figures_changed_at), (1_000, 1_000));
+    assert_eq!((again.figures_changed_at, again.previous.clone()), (1_000, None));
 
     let late = [shop.late_event()];
     shop.floor.send(store, &late).await;
@@ -478,6 +485,13 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
         ]
     );
     assert_eq!(b.unit_cost, Some(dec("17.365")));
+    // The late event re-costed MO-B through MO-A's output: its report says
+    // since when, and what it said before.
+    let later = order_report(store, &t, "MO-B", 3_000).await.expect("report");
+    assert_eq!((later.first_costed_at, later.figures_changed_at), (1_000, 3_000));
+    let before = later.previous.expect("the earlier figures are kept");
+    assert_eq!((before.materials, before.total), (dec("51.35"), dec("66.20")));
+    assert_eq!(later.cost.total, dec("69.46"));
     assert_eq!(b.scrap, dec("1"));
     // Traceability across both levels, backward and forward.
     let t = shop.floor.tenant.as_str();

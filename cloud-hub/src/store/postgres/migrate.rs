@@ -32,6 +32,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0004_plans",
         include_str!("../../../migrations/postgres/0004_plans.sql"),
     ),
+    (
+        5,
+        "0005_order_cost_snapshots",
+        include_str!("../../../migrations/postgres/0005_order_cost_snapshots.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

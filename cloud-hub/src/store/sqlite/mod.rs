@@ -5,6 +5,7 @@
 //! each behind a mutex; WAL lets them work at the same time.
 //! `synchronous=FULL`: the hub acknowledges a batch only after it is durable.
 
+mod costing;
 mod ingest;
 mod ledger;
 mod plans;

@@ -10,6 +10,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../../migrations/sqlite/0003_master_records.sql"),
     include_str!("../../../migrations/sqlite/0004_ledger.sql"),
     include_str!("../../../migrations/sqlite/0005_plans.sql"),
+    include_str!("../../../migrations/sqlite/0006_order_cost_snapshots.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -1,0 +1,88 @@
+//! A production order's cost report: its figures now, and when they last
+//! changed. Each report records the figures it showed
+//! (`Store::record_order_cost`); when a late event re-costs the order (or
+//! an order it consumed from), the next report differs, and says since
+//! when and what the figures were before.
+
+use super::engine::OrderCost;
+use crate::masterdata::records::ProductionOrder;
+use crate::masterdata::service::{self, ServiceError};
+use crate::store::Store;
+use mes_protocols::Code;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The headline figures of an earlier report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct EarlierFigures {
+    /// Materials.
+    pub materials: Decimal,
+    /// Labour.
+    pub labour: Decimal,
+    /// Machine.
+    pub machine: Decimal,
+    /// Overhead.
+    pub overhead: Decimal,
+    /// Total.
+    pub total: Decimal,
+    /// Unit cost.
+    pub unit_cost: Option<Decimal>,
+}
+
+/// A production order's cost as reported.
+#[derive(Debug, Clone, Serialize, JsonSchema)]
+pub struct OrderCostReport {
+    /// The instant it was costed at (unix ms; open runs end here).
+    pub costed_at: i64,
+    /// Whether multi-level output values settled (false: a cyclic flow).
+    pub converged: bool,
+    /// When these figures were first reported (unix ms).
+    pub first_costed_at: i64,
+    /// When the figures last changed from one report to the next (unix
+    /// ms; `first_costed_at` while they never did).
+    pub figures_changed_at: i64,
+    /// The figures before that change.
+    pub previous: Option<EarlierFigures>,
+    /// The figures.
+    #[serde(flatten)]
+    pub cost: OrderCost,
+}
+
+/// Costs `tenant` as of `now` and reports order `code` (`NotFound` for an
+/// unknown order), recording the figures shown.
+pub async fn order_report(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    now: i64,
+) -> Result<OrderCostReport, ServiceError> {
+    let order = service::get::<ProductionOrder>(store, tenant, code).await?.record;
+    let costing = super::cost_tenant(store, tenant, now).await?;
+    let cost = costing
+        .orders
+        .get(&order.code)
+        .cloned()
+        .unwrap_or_else(|| OrderCost {
+            order: order.code.to_string(),
+            material: Some(order.material.to_string()),
+            site: order.site.as_ref().map(Code::to_string),
+            ..OrderCost::default()
+        });
+    let figures = serde_json::to_string(&cost)
+        .map_err(|e| ServiceError::Store(crate::store::StoreError::Task(format!("cost figures: {e}"))))?;
+    let snapshot = store
+        .record_order_cost(tenant.to_string(), order.code.to_string(), figures, now)
+        .await
+        .map_err(ServiceError::Store)?;
+    Ok(OrderCostReport {
+        costed_at: now,
+        converged: costing.converged,
+        first_costed_at: snapshot.first_costed_at,
+        figures_changed_at: snapshot.changed_at,
+        previous: snapshot
+            .previous
+            .and_then(|p| serde_json::from_str::<EarlierFigures>(&p).ok()),
+        cost,
+    })
+}
