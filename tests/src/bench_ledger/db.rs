@@ -106,6 +106,30 @@ impl BenchDb {
         }
     }
 
+    /// The server's version and the settings that bear on the figures.
+    pub async fn describe(&self) -> anyhow::Result<String> {
+        match &self.place {
+            Place::Sqlite { .. } => Ok(format!(
+                "SQLite {}, WAL, synchronous=FULL, temporary file",
+                rusqlite::version()
+            )),
+            Place::Postgres { url, .. } => {
+                let client = connect(url).await.map_err(anyhow::Error::msg)?;
+                let mut out = Vec::new();
+                for setting in [
+                    "server_version",
+                    "shared_buffers",
+                    "synchronous_commit",
+                    "autovacuum",
+                ] {
+                    let row = client.query_one(&format!("SHOW {setting}"), &[]).await?;
+                    out.push(format!("{setting} {}", row.get::<_, String>(0)));
+                }
+                Ok(format!("PostgreSQL: {}", out.join(", ")))
+            }
+        }
+    }
+
     /// The database's size on disk, bytes (SQLite: the file and its WAL;
     /// PostgreSQL: the run's schema's tables and indexes).
     pub async fn size(&self) -> anyhow::Result<u64> {

@@ -215,6 +215,7 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
         .await?
         .len();
     let notes = vec![
+        db.describe().await?,
         format!(
             "ledger: {} rows, {} balances (material x lot x location), {} materials, {:.0} MB on disk",
             thousands(projected.rows as f64),
