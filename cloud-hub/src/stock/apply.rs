@@ -77,20 +77,23 @@ pub fn counts_needing_deltas(rows: &[Movement]) -> HashMap<StockKey, Timestamp> 
 pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
     let mut out = LedgerPlan::default();
     let mut fresh: BTreeMap<(StockKey, SortKey), Movement> = BTreeMap::new();
+    // Where each new id sits in `fresh`, so a repeated id is found at once.
+    let mut fresh_ids: HashMap<MovementId, (StockKey, SortKey)> = HashMap::new();
     for row in rows {
         match snapshot.existing.get(&row.id) {
             Some(stored) if *stored == row => out.duplicates += 1,
             Some(_) => out.conflicts.push(row.id.clone()),
             None => {
                 let sort = row.sort_key();
-                if let Some(same_id) = fresh.values().find(|m| m.id == row.id) {
-                    if *same_id == row {
+                if let Some(place) = fresh_ids.get(&row.id) {
+                    if fresh.get(place) == Some(&row) {
                         out.duplicates += 1;
                     } else {
                         out.conflicts.push(row.id.clone());
                     }
                     continue;
                 }
+                fresh_ids.insert(row.id.clone(), (row.key.clone(), sort.clone()));
                 fresh.insert((row.key.clone(), sort), row);
             }
         }

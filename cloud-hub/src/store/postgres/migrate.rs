@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0005_order_cost_snapshots",
         include_str!("../../../migrations/postgres/0005_order_cost_snapshots.sql"),
     ),
+    (
+        6,
+        "0006_stock_balances_bytewise_index",
+        include_str!("../../../migrations/postgres/0006_stock_balances_bytewise_index.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -42,6 +42,14 @@ impl SqliteStore {
             Ok(conn)
         };
         let writer = open(path)?;
+        // The writer's page cache: 64 MiB instead of SQLite's 2 MiB, so a
+        // projection step's transaction does not spill pages mid-way.
+        writer
+            .pragma_update(None, "cache_size", -65_536)
+            .map_err(|source| StoreError::Open {
+                path: path.to_path_buf(),
+                source,
+            })?;
         schema::migrate(&writer).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
