@@ -8,10 +8,9 @@ use super::engine::{CostingInput, OrderInfo, Rates};
 use super::settings::CostingSettings;
 use super::time::{FloorFact, TimedFact};
 use super::valuation::SitedMovement;
-use crate::masterdata::MasterKind;
 use crate::masterdata::records::{Equipment, Location, Material, ProductionOrder, Worker, WorkerType};
-use crate::masterdata::service::{self, ServiceError};
-use crate::store::{RecordQuery, Store};
+use crate::masterdata::service::ServiceError;
+use crate::store::Store;
 use mes_protocols::event::EquipmentState;
 use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
 use rust_decimal::Decimal;
@@ -32,31 +31,7 @@ pub const COSTING_EVENT_KINDS: &[&str] = &[
 
 const PAGE: usize = 5000;
 
-/// Every record of kind `T` of `tenant`, archived ones too (old rows still
-/// name them).
-pub async fn all<T: MasterKind>(store: &Store, tenant: &str) -> Result<Vec<T>, ServiceError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = service::list::<T>(
-            store,
-            tenant,
-            RecordQuery {
-                after: after.clone(),
-                limit: 1000,
-                include_archived: true,
-                ..RecordQuery::default()
-            },
-        )
-        .await?;
-        let done = page.len() < 1000;
-        after = page.last().map(|s| s.record.code().to_string());
-        out.extend(page.into_iter().map(|s| s.record));
-        if done {
-            return Ok(out);
-        }
-    }
-}
+pub use crate::masterdata::service::all_records as all;
 
 /// An event as the log keeps it: the wire event with its `seq`.
 #[derive(Deserialize)]

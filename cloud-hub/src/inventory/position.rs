@@ -13,7 +13,7 @@ use super::invalid;
 use crate::masterdata::records::{Material, NegativeStock, ProductionOrder, SiteSettings};
 use crate::masterdata::service::{self, ServiceError};
 use crate::stock::{Ledger, NegativeStockPolicy, Reservation, StockKey};
-use crate::store::{RecordQuery, Store};
+use crate::store::Store;
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -128,7 +128,7 @@ async fn material(store: &Store, tenant: &str, code: &str) -> Result<Material, S
         .map(|m| m.record)
 }
 
-/// Replays the material's rows (and its reservations) into a pure ledger.
+/// Replays the material's rows into a pure ledger.
 async fn ledger(
     store: &Store,
     tenant: &str,
@@ -145,9 +145,6 @@ async fn ledger(
             .apply(row)
             .map_err(|e| ServiceError::Store(crate::store::StoreError::Task(e.to_string())))?;
     }
-    for reservation in reservations(store, tenant, material).await? {
-        ledger.reserve(reservation);
-    }
     Ok(ledger)
 }
 
@@ -158,56 +155,37 @@ async fn reservations(
     material: &Material,
 ) -> Result<Vec<Reservation>, ServiceError> {
     let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = service::list::<ProductionOrder>(
-            store,
-            tenant,
-            RecordQuery {
-                after: after.clone(),
-                limit: 500,
-                include_archived: true,
-                ..RecordQuery::default()
-            },
-        )
-        .await?;
-        let done = page.len() < 500;
-        after = page.last().map(|o| o.record.code.to_string());
-        for stored in page {
-            let order = stored.record;
-            let Some(from) = order.released_at else { continue };
-            let mut planned = Decimal::ZERO;
-            for op in &order.operations {
-                for input in op.inputs.iter().filter(|i| i.material == material.code) {
-                    let factor = if input.unit == material.base_unit {
-                        Some(Decimal::ONE)
-                    } else {
-                        material
-                            .alt_units
-                            .iter()
-                            .find(|a| a.unit == input.unit)
-                            .map(|a| a.factor)
-                    };
-                    if let Some(f) = factor {
-                        planned += input.quantity_per_unit * f * order.quantity;
-                    }
+    for order in service::all_records::<ProductionOrder>(store, tenant).await? {
+        let Some(from) = order.released_at else { continue };
+        let mut planned = Decimal::ZERO;
+        for op in &order.operations {
+            for input in op.inputs.iter().filter(|i| i.material == material.code) {
+                let factor = if input.unit == material.base_unit {
+                    Some(Decimal::ONE)
+                } else {
+                    material
+                        .alt_units
+                        .iter()
+                        .find(|a| a.unit == input.unit)
+                        .map(|a| a.factor)
+                };
+                if let Some(f) = factor {
+                    planned += input.quantity_per_unit * f * order.quantity;
                 }
             }
-            if planned > Decimal::ZERO {
-                out.push(Reservation {
-                    order: order.code,
-                    material: material.code.clone(),
-                    location: None,
-                    quantity: planned,
-                    from,
-                    until: order.ended_at,
-                });
-            }
         }
-        if done {
-            return Ok(out);
+        if planned > Decimal::ZERO {
+            out.push(Reservation {
+                order: order.code,
+                material: material.code.clone(),
+                location: None,
+                quantity: planned,
+                from,
+                until: order.ended_at,
+            });
         }
     }
+    Ok(out)
 }
 
 /// `material`'s position at `at` (now when none).
@@ -245,7 +223,9 @@ pub async fn position(
             }
         })
         .collect::<Vec<_>>();
-    let reserved = ledger.reserved(&material.code, None, at);
+    // The ledger's rule (`Ledger::reserved`): each active reservation less
+    // what was issued to its order by `at`, clamped, summed.
+    let reserved: Decimal = reservations.iter().map(|r| r.reserved).sum();
     Ok(MaterialPosition {
         base_unit: material.base_unit.clone(),
         material: material.code,

@@ -223,27 +223,17 @@ fn pending<T: MasterKind>(
 /// Page size when reading a whole kind.
 const PAGE: usize = 1000;
 
-/// Every record of kind `T` of the tenant, in code order.
+/// Every record of kind `T` (archived ones too when asked).
 async fn list_all<T: MasterKind>(
     store: &Store,
     tenant: &str,
     include_archived: bool,
 ) -> Result<Vec<Stored<T>>, ServiceError> {
-    let mut all: Vec<Stored<T>> = Vec::new();
-    loop {
-        let query = RecordQuery {
-            after: all.last().map(|s| s.record.code().to_string()),
-            limit: PAGE,
-            include_archived,
-            ..RecordQuery::default()
-        };
-        let page = service::list::<T>(store, tenant, query).await?;
-        let full = page.len() == PAGE;
-        all.extend(page);
-        if !full {
-            return Ok(all);
-        }
-    }
+    let query = RecordQuery {
+        include_archived,
+        ..RecordQuery::default()
+    };
+    service::list_all::<T>(store, tenant, query).await
 }
 
 /// The codes of every active record of `kind`, without decoding them.

@@ -254,6 +254,50 @@ pub async fn list<T: MasterKind>(
         .collect()
 }
 
+/// Page size [`list_all`] reads with.
+const ALL_PAGE: usize = 1000;
+
+/// Every record matching `query`, read a page at a time (the query's
+/// `after` and `limit` are the paging's own and are ignored).
+pub async fn list_all<T: MasterKind>(
+    store: &Store,
+    tenant: &str,
+    query: RecordQuery,
+) -> Result<Vec<Stored<T>>, ServiceError> {
+    let mut all: Vec<Stored<T>> = Vec::new();
+    loop {
+        let page = list::<T>(
+            store,
+            tenant,
+            RecordQuery {
+                after: all.last().map(|s| s.record.code().to_string()),
+                limit: ALL_PAGE,
+                ..query.clone()
+            },
+        )
+        .await?;
+        let full = page.len() == ALL_PAGE;
+        all.extend(page);
+        if !full {
+            return Ok(all);
+        }
+    }
+}
+
+/// Every record of kind `T`, archived ones too (old events and rows still
+/// name them).
+pub async fn all_records<T: MasterKind>(store: &Store, tenant: &str) -> Result<Vec<T>, ServiceError> {
+    let query = RecordQuery {
+        include_archived: true,
+        ..RecordQuery::default()
+    };
+    Ok(list_all::<T>(store, tenant, query)
+        .await?
+        .into_iter()
+        .map(|s| s.record)
+        .collect())
+}
+
 /// Replaces record `code` with `record` (same code), if it is at
 /// `if_version` when given.
 pub async fn update<T: MasterKind>(

@@ -13,9 +13,6 @@ use crate::masterdata::{MasterKind, kind};
 use crate::store::{RecordQuery, Store};
 use std::collections::HashMap;
 
-/// Page size of the loader's list reads.
-const PAGE: usize = 1000;
-
 /// A production order with the operations the planner schedules for it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlannedOrder {
@@ -66,32 +63,17 @@ impl SiteData {
     }
 }
 
-/// Every active record of `T` matching `query`, page by page.
+/// Every record matching `query`, the records only.
 async fn list_all<T: MasterKind>(
     store: &Store,
     tenant: &str,
     query: RecordQuery,
 ) -> Result<Vec<T>, ServiceError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = service::list::<T>(
-            store,
-            tenant,
-            RecordQuery {
-                after: after.take(),
-                limit: PAGE,
-                ..query.clone()
-            },
-        )
-        .await?;
-        let full = page.len() == PAGE;
-        after = page.last().map(|s| s.record.code().to_string());
-        out.extend(page.into_iter().map(|s| s.record));
-        if !full {
-            return Ok(out);
-        }
-    }
+    Ok(service::list_all::<T>(store, tenant, query)
+        .await?
+        .into_iter()
+        .map(|s| s.record)
+        .collect())
 }
 
 fn of_site(site: &str, equals: Vec<(&'static str, String)>) -> RecordQuery {

@@ -2,11 +2,10 @@
 //! every material (archived ones too: old events still name them) and
 //! where each station books stock. Reloaded when the master data changes.
 
-use crate::masterdata::MasterKind;
 use crate::masterdata::records::{Material, SiteSettings, Station, Unit};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service::ServiceError;
 use crate::stock::{MaterialUnits, UnitCatalog};
-use crate::store::{RecordQuery, Store};
+use crate::store::Store;
 use mes_protocols::Code;
 use std::collections::HashMap;
 
@@ -20,29 +19,7 @@ pub struct ProjectionContext {
     production_locations: HashMap<String, Code>,
 }
 
-async fn all<T: MasterKind>(store: &Store, tenant: &str) -> Result<Vec<T>, ServiceError> {
-    let mut out = Vec::new();
-    let mut after = None;
-    loop {
-        let page = service::list::<T>(
-            store,
-            tenant,
-            RecordQuery {
-                after: after.clone(),
-                limit: 1000,
-                include_archived: true,
-                ..RecordQuery::default()
-            },
-        )
-        .await?;
-        let done = page.len() < 1000;
-        after = page.last().map(|s| s.record.code().to_string());
-        out.extend(page.into_iter().map(|s| s.record));
-        if done {
-            return Ok(out);
-        }
-    }
-}
+use crate::masterdata::service::all_records as all;
 
 impl ProjectionContext {
     /// Reads the context of `tenant`.

@@ -1,6 +1,7 @@
 //! What the store takes and gives for the stock ledger and the event
 //! projection (see `stock/apply.rs` for how balances follow the rows).
 
+use crate::stock::apply::{LedgerPlan, LedgerSnapshot};
 use crate::stock::{Movement, MovementId, MovementSource, StockKey};
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
@@ -84,8 +85,51 @@ pub struct LedgerOutcome {
     pub duplicates: usize,
     /// Rows whose id is stored with other content.
     pub conflicts: Vec<MovementId>,
+    /// Whether the conflicts refused the write.
+    pub conflicts_refused: bool,
     /// Keys the write would take below zero, with the resulting balance.
     pub negative: Vec<(StockKey, Decimal)>,
+}
+
+impl LedgerOutcome {
+    /// Whether the write was refused as a whole (a conflict it refuses, or
+    /// a balance it must not take below zero).
+    pub fn refused(&self) -> bool {
+        !self.written && (!self.negative.is_empty() || self.conflicts_refused)
+    }
+}
+
+/// What a write planned as `planned` over `snap` would do, and whether its
+/// rules ([`LedgerWrite::refuse_conflicts`], [`LedgerWrite::refuse_negative`])
+/// refuse it: the same judgement on both backends.
+pub fn judge(
+    planned: &LedgerPlan,
+    snap: &LedgerSnapshot,
+    refuse_conflicts: bool,
+    refuse_negative: bool,
+) -> LedgerOutcome {
+    let conflicts_refused = refuse_conflicts && !planned.conflicts.is_empty();
+    let negative = if refuse_negative && !conflicts_refused {
+        planned
+            .balances
+            .iter()
+            .filter(|(key, b)| {
+                b.quantity < Decimal::ZERO
+                    && b.quantity < snap.balances.get(*key).map_or(Decimal::ZERO, |old| old.quantity)
+            })
+            .map(|(key, b)| (key.clone(), b.quantity))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    LedgerOutcome {
+        written: false,
+        inserted: planned.inserts.len(),
+        duplicates: planned.duplicates,
+        conflicts: planned.conflicts.clone(),
+        conflicts_refused,
+        negative,
+    }
 }
 
 /// A balance as listed.

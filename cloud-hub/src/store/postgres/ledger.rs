@@ -10,7 +10,7 @@ use crate::stock::apply::{LedgerSnapshot, StoredBalance, counts_needing_deltas, 
 use crate::stock::{Amount, Movement, MovementId, StockKey};
 use crate::store::ledger::{
     BalanceQuery, BalanceRow, LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact,
-    ProjectionIssue, from_event, lot_column, lot_from_column, movement_key,
+    ProjectionIssue, from_event, judge, lot_column, lot_from_column, movement_key,
 };
 use crate::store::{StoreError, now_ms};
 use mes_protocols::{Code, Timestamp};
@@ -166,29 +166,9 @@ async fn write_ledger(
     let rows: Vec<Movement> = write.rows.into_iter().map(|r| r.movement).collect();
     let snap = snapshot(tx, tenant, &rows).await?;
     let planned = plan(rows, &snap);
-    let mut outcome = LedgerOutcome {
-        written: false,
-        inserted: planned.inserts.len(),
-        duplicates: planned.duplicates,
-        conflicts: planned.conflicts.clone(),
-        negative: Vec::new(),
-    };
-    if write.refuse_conflicts && !planned.conflicts.is_empty() {
+    let mut outcome = judge(&planned, &snap, write.refuse_conflicts, write.refuse_negative);
+    if outcome.refused() {
         return Ok(outcome);
-    }
-    if write.refuse_negative {
-        outcome.negative = planned
-            .balances
-            .iter()
-            .filter(|(key, b)| {
-                b.quantity < Decimal::ZERO
-                    && b.quantity < snap.balances.get(*key).map_or(Decimal::ZERO, |old| old.quantity)
-            })
-            .map(|(key, b)| (key.clone(), b.quantity))
-            .collect();
-        if !outcome.negative.is_empty() {
-            return Ok(outcome);
-        }
     }
     let now = now_ms();
     // Column arrays for one multi-row insert.
