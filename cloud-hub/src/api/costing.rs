@@ -1,10 +1,13 @@
-//! Costing and report routes: a production order's actual cost, the value
-//! of stock per material and site, and the material shortage list.
+//! Costing and report routes: a production order's actual cost (with its
+//! standard and variances), a material's standard cost, the value of stock
+//! per material and site, and the material shortage list.
 
 use super::book::{Operation, RouteBook};
 use super::{ApiFailure, HubState, tenant_of};
 use crate::costing;
 use crate::costing::report::{OrderCostReport, order_report};
+use crate::costing::standard::StandardCost;
+use crate::costing::standard_query::{DEFAULT_LOT_SIZE, material_standard};
 use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
 use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
 use axum::extract::{Path, Query, State};
@@ -38,6 +41,58 @@ async fn order_cost(
     let tenant = tenant_of(&state, &headers).await?;
     Ok(Json(
         order_report(&state.store, &tenant, &code, crate::store::now_ms()).await?,
+    ))
+}
+
+async fn standard_cost(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(material): Path<String>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<StandardCost>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    // 404 for an unknown (or another tenant's) material before the query.
+    crate::masterdata::service::get::<crate::masterdata::records::Material>(&state.store, &tenant, &material)
+        .await?;
+    const ALLOWED: &[&str] = &["lot_size", "on", "site"];
+    if let Some(name) = raw.keys().filter(|k| !ALLOWED.contains(&k.as_str())).min() {
+        return Err(bad_query(
+            name,
+            format!(
+                "unknown query parameter `{name}`; this takes {}",
+                ALLOWED.join(", ")
+            ),
+        ));
+    }
+    let lot_size = match raw.get("lot_size") {
+        None => DEFAULT_LOT_SIZE,
+        Some(q) => q
+            .parse::<Decimal>()
+            .ok()
+            .filter(|q| *q > Decimal::ZERO)
+            .ok_or_else(|| bad_query("lot_size", "must be a decimal above zero"))?,
+    };
+    let day = date_param(&raw, "on")?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let site = raw.get("site");
+    if let Some(site) = site
+        && !state
+            .store
+            .site_exists(tenant.clone(), site.clone())
+            .await
+            .map_err(ApiFailure::from)?
+    {
+        return Err(bad_query("site", format!("site `{site}` does not exist")));
+    }
+    Ok(Json(
+        material_standard(
+            &state.store,
+            &tenant,
+            &material,
+            lot_size,
+            day,
+            site.map(String::as_str),
+        )
+        .await?,
     ))
 }
 
@@ -159,10 +214,24 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "get",
             "/api/v1/costing/orders/{code}",
             tag,
-            "A production order's actual cost now (materials, labour, machine, overhead, unit cost, per operation) and when its figures last changed",
+            "A production order's actual cost now (materials, labour, machine, overhead, unit cost, per operation), when its figures last changed, its standard cost and the variances (material price and usage, labour, machine, overhead, scrap)",
         )
         .response(cost),
         get(order_cost),
+    );
+    let standard = b.schema::<StandardCost>();
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/costing/standard/{material}",
+            tag,
+            "A material's standard unit cost by element, rolled up over its BOM and routing levels",
+        )
+        .query("lot_size", "the lot the setup is spread over, base units (default 1)")
+        .query("on", "the day whose BOM versions apply, YYYY-MM-DD (default today)")
+        .query("site", "the site whose equipment rates and overhead rule apply (default: equipment of every site, no overhead)")
+        .response(standard),
+        get(standard_cost),
     );
     b.add(
         Operation::new(

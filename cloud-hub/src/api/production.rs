@@ -157,7 +157,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "get",
             "/api/v1/production-orders/{code}/actuals",
             tag,
-            "Planned against actual per operation: times, quantities, materials (from the floor's events)",
+            "The production order report: planned against actual per operation (times, quantities, materials with the stock status of each input at the order's site) and the cost by element (from the floor's events)",
         )
         .response(report),
         axum::routing::get(actuals),

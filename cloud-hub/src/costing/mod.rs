@@ -15,15 +15,23 @@
 //!   products (pure).
 //! - [`settings`]: the overhead rule per site (a master-data kind).
 //! - [`load`]: reads the engine's input from the store.
-//! - [`report`]: an order's cost report, saying when its figures changed.
+//! - [`report`]: an order's cost report, saying when its figures changed,
+//!   with its standard cost and variances.
+//! - [`standard`]: standard cost rolled up over BOM and routing levels
+//!   (pure); [`standard_input`] builds its input from master data.
+//! - [`variance`]: an order's variances from its standard (pure).
 
 pub mod engine;
 pub mod load;
 pub mod money;
 pub mod report;
 pub mod settings;
+pub mod standard;
+pub mod standard_input;
+pub mod standard_query;
 pub mod time;
 pub mod valuation;
+pub mod variance;
 
 pub use engine::{Costing, CostingInput, OrderCost, cost};
 pub use money::money;

@@ -2,9 +2,16 @@
 //! changed. Each report records the figures it showed
 //! (`Store::record_order_cost`); when a late event re-costs the order (or
 //! an order it consumed from), the next report differs, and says since
-//! when and what the figures were before.
+//! when and what the figures were before. Beside the actual figures it
+//! shows the order's standard cost and the variances (`standard_query`);
+//! those are not part of the recorded figures (a change of master data
+//! is not a late event).
 
 use super::engine::OrderCost;
+use super::standard::StandardCost;
+use super::standard_input::StandardSource;
+use super::standard_query::order_standard;
+use super::variance::Variances;
 use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service::{self, ServiceError};
 use crate::store::Store;
@@ -44,6 +51,15 @@ pub struct OrderCostReport {
     pub figures_changed_at: i64,
     /// The figures before that change.
     pub previous: Option<EarlierFigures>,
+    /// The order's standard cost per unit (lot = its quantity, versions of
+    /// its release day, rates of its site), 4 decimals; none when it
+    /// cannot be rolled up (`standard_unavailable` says why).
+    pub standard: Option<StandardCost>,
+    /// The variances of the actual cost from the standard.
+    pub variances: Option<Variances>,
+    /// Why there is no standard (a BOM cycle, a missing rate, no routing).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub standard_unavailable: Option<String>,
     /// The figures.
     #[serde(flatten)]
     pub cost: OrderCost,
@@ -75,8 +91,19 @@ pub async fn order_report(
         .record_order_cost(tenant.to_string(), order.code.to_string(), figures, now)
         .await
         .map_err(ServiceError::Store)?;
+    let source = StandardSource::load(store, tenant).await?;
+    let today = mes_protocols::Timestamp::from_unix_millis(now)
+        .to_datetime()
+        .date();
+    let (standard, variances, standard_unavailable) = match order_standard(&source, &order, &cost, today) {
+        Ok(s) => (Some(s.standard), Some(s.variances), None),
+        Err(reason) => (None, None, Some(reason)),
+    };
     Ok(OrderCostReport {
         costed_at: now,
+        standard,
+        variances,
+        standard_unavailable,
         converged: costing.converged,
         first_costed_at: snapshot.first_costed_at,
         figures_changed_at: snapshot.changed_at,

@@ -1,5 +1,7 @@
 //! Planned against actual per operation of a production order, from the
-//! floor's operation facts and the ledger's issues and receipts.
+//! floor's operation facts and the ledger's issues and receipts: the
+//! production order report. `order_report.rs` adds the stock status of
+//! each input and the cost by element.
 //!
 //! Time rules: a run lasts from its `operation_started` to its
 //! `operation_finished` (or now, while it runs), less its pauses (each
@@ -28,6 +30,9 @@ pub struct MaterialUse {
     pub planned_unit: String,
     /// Reported consumed, per unit as entered (`{"kg": "12.5"}`).
     pub consumed: BTreeMap<String, Decimal>,
+    /// Its stock at the order's site now (none for a material not in
+    /// master data).
+    pub stock: Option<super::input_stock::InputStock>,
 }
 
 /// One operation's planned and actual figures.
@@ -57,6 +62,8 @@ pub struct OperationActuals {
     pub scrap_reasons: BTreeMap<String, Decimal>,
     /// Materials planned and consumed.
     pub materials: Vec<MaterialUse>,
+    /// Its labour and machine cost so far.
+    pub cost: super::order_report::OperationCost,
 }
 
 /// A production order's planned against actual.
@@ -74,6 +81,8 @@ pub struct OrderActuals {
     pub issued: BTreeMap<String, Decimal>,
     /// Per operation.
     pub operations: Vec<OperationActuals>,
+    /// The order's actual cost by element so far.
+    pub cost: super::order_report::CostByElement,
 }
 
 /// One run of an operation as its facts tell it: (operation, start,
@@ -86,8 +95,19 @@ fn minutes(ms: i64) -> Decimal {
     (Decimal::from(ms) / Decimal::from(60_000)).round_dp(2)
 }
 
-/// The planned-against-actual report of order `code`.
+/// The planned-against-actual report of order `code` now.
 pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderActuals, ServiceError> {
+    actuals_at(store, tenant, code, crate::store::now_ms()).await
+}
+
+/// The report of order `code` as of `now` (unix ms): open runs end there,
+/// stock and costs are taken there.
+pub async fn actuals_at(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    now: i64,
+) -> Result<OrderActuals, ServiceError> {
     let order: ProductionOrder = service::get::<ProductionOrder>(store, tenant, code).await?.record;
     let facts = store
         .operation_facts(tenant.to_string(), code.to_string())
@@ -113,6 +133,7 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
                         planned: i.quantity_per_unit * order.quantity,
                         planned_unit: i.unit.to_string(),
                         consumed: BTreeMap::new(),
+                        stock: None,
                     })
                     .collect(),
                 ..OperationActuals::default()
@@ -120,7 +141,6 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
         );
     }
     let mut runs: BTreeMap<String, Run> = BTreeMap::new();
-    let now = crate::store::now_ms();
     for fact in &facts {
         let op = ops
             .entry(fact.operation.clone())
@@ -210,12 +230,15 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
     }
     let mut operations: Vec<OperationActuals> = ops.into_values().collect();
     operations.sort_by_key(|o| o.operation.parse::<u64>().unwrap_or(u64::MAX));
-    Ok(OrderActuals {
+    let mut report = OrderActuals {
         order: order.code.to_string(),
         status: order.status.as_str().to_string(),
         quantity: order.quantity,
         received,
         issued,
         operations,
-    })
+        cost: super::order_report::CostByElement::default(),
+    };
+    super::order_report::complete(store, tenant, &order, &mut report, now).await?;
+    Ok(report)
 }

@@ -343,6 +343,11 @@ pub const PATH_VALUES: &[PathValue] = &[
         value: |owner| owner.code("MO-1"),
     },
     PathValue {
+        prefix: "/api/v1/costing/standard/",
+        param: "material",
+        value: |owner| owner.code("bracket"),
+    },
+    PathValue {
         prefix: "/api/v1/schedules/",
         param: "site",
         value: |owner| owner.site.clone(),

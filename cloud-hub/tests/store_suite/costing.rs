@@ -388,6 +388,43 @@ fn elements(o: &OrderCost) -> [Decimal; 6] {
 /// 43.68; FG 4 pcs 69.46 (before: 155 kg 181.57; 8 pcs 41.08; 66.20).
 /// Nothing created or lost: purchases 230.00 + conversion 44.00 + 14.85 =
 /// 288.85 = 175.71 + 43.68 + 69.46 (before: 181.57 + 41.08 + 66.20).
+///
+/// Standard costs (`standard_checks`, plant-1: operators 30/h, PRESS's
+/// only machine 60/h, ASSY's 24/h, overhead 10 % of conversion):
+/// - SUB, lot 20 (MO-A): STEEL 2 × 1.20 = 2.40; 10/20 + 1 = 1.5 min →
+///   labour 0.75, machine 1.50, overhead 0.225: 4.875.
+/// - SUB, lot 10 (what FG's lot of 5 needs): 10/10 + 1 = 2 min → 1.00 +
+///   2.00 + 0.30 + 2.40 = 5.70.
+/// - FG, lot 5 (MO-B): SUB 2 × 5.70 = 11.40; 0/5 + 2 = 2 min → labour
+///   1.00, machine 0.80, overhead 0.18: 13.38; rolled up: material 2 ×
+///   2.40 = 4.80, labour 2 × 1.00 + 1.00 = 3.00, machine 2 × 2.00 + 0.80 =
+///   4.80, overhead 2 × 0.30 + 0.18 = 0.78: 13.38.
+/// - FG, default lot 1: SUB lot 2: 10/2 + 1 = 6 min → 3.00 + 6.00 + 0.90
+///   + 2.40 = 12.30; FG 2 × 12.30 + 1.98 = 26.58.
+/// - FG lot 5 without a site (no overhead): SUB 2.40 + 1.00 + 2.00 =
+///   5.40; FG 10.80 + 1.00 + 0.80 = 12.60.
+///
+/// Variances (Q = good + scrap; price = value − qty × std price; usage =
+/// (qty − std qty × Q) × std price; conversion = actual − std × Q; scrap =
+/// scrap × std unit cost; they add up to actual − std unit cost × good):
+/// - MO-A (std 4.875, Q = 20, std of 18 good = 87.75), before the late
+///   event: price 48.43 − 45 × 1.20 = −5.57; usage (45 − 40) × 1.20 =
+///   6.00; labour 15.00 − 0.75 × 20 = 0.00; machine 25.00 − 30.00 =
+///   −5.00; overhead 4.00 − 4.50 = −0.50; scrap 2 × 4.875 = 9.75; total
+///   4.68 = 92.43 − 87.75. After: price 54.29 − 60.00 = −5.71; usage
+///   (50 − 40) × 1.20 = 12.00; total 10.54 = 98.29 − 87.75.
+/// - MO-B (std 13.38, Q = 5, std of 4 good = 53.52), before: price 51.35 −
+///   10 × 5.70 = −5.65; usage (10 − 10) × 5.70 = 0.00; labour 7.50 − 5.00 =
+///   2.50; machine 6.00 − 4.00 = 2.00; overhead 1.35 − 0.90 = 0.45; scrap
+///   1 × 13.38 = 13.38; total 12.68 = 66.20 − 53.52. After: price 54.61 −
+///   57.00 = −2.39; total 15.94 = 69.46 − 53.52.
+///
+/// The production order report (`order_report_checks`): MO-A planned
+/// 10 + 1 × 20 = 30 min, actual 30; STEEL planned 40 kg, consumed 50;
+/// STEEL at plant-1 150 kg, nothing reserved (MO-A and MO-B completed).
+/// MO-C (10 FG, released, nothing reported) needs 2 × 10 = 20 SUB with 8
+/// on hand: reserved 20, available −12, short by 12; its standard: SUB lot
+/// 20 = 4.875, FG 2 × 4.875 + 1.98 = 11.73.
 pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     let store = &db.store;
     let mut shop = shop(store, "costing").await;
@@ -430,6 +467,23 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     // Reports record what they showed: unchanged figures keep their date.
     let t = shop.floor.tenant.clone();
     let first = order_report(store, &t, "MO-B", 1_000).await.expect("report");
+    standard_checks(store, &t).await;
+    assert_eq!(
+        variances(&first),
+        ["-5.65", "0.00", "2.50", "2.00", "0.45", "13.38", "12.68"].map(dec)
+    );
+    let a_report = order_report(store, &t, "MO-A", 1_000).await.expect("report");
+    assert_eq!(
+        variances(&a_report),
+        ["-5.57", "6.00", "0.00", "-5.00", "-0.50", "9.75", "4.68"].map(dec)
+    );
+    let std = a_report.standard.as_ref().expect("MO-A has a standard");
+    assert_eq!((std.lot_size, std.unit_cost), (dec("20"), dec("4.875")));
+    let v = a_report.variances.as_ref().expect("variances");
+    assert_eq!(
+        (v.made_quantity, v.standard_cost_of_good),
+        (dec("20"), dec("87.75"))
+    );
     let again = order_report(store, &t, "MO-B", 2_000).await.expect("report");
     assert_eq!((first.first_costed_at, first.figures_changed_at), (1_000, 1_000));
     assert_eq!((again.figures_changed_at, again.previous.clone()), (1_000, None));
@@ -489,9 +543,18 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     // since when, and what it said before.
     let later = order_report(store, &t, "MO-B", 3_000).await.expect("report");
     assert_eq!((later.first_costed_at, later.figures_changed_at), (1_000, 3_000));
-    let before = later.previous.expect("the earlier figures are kept");
+    let before = later.previous.clone().expect("the earlier figures are kept");
     assert_eq!((before.materials, before.total), (dec("51.35"), dec("66.20")));
     assert_eq!(later.cost.total, dec("69.46"));
+    assert_eq!(
+        variances(&later),
+        ["-2.39", "0.00", "2.50", "2.00", "0.45", "13.38", "15.94"].map(dec)
+    );
+    let a_report = order_report(store, &t, "MO-A", 3_000).await.expect("report");
+    assert_eq!(
+        variances(&a_report),
+        ["-5.71", "12.00", "0.00", "-5.00", "-0.50", "9.75", "10.54"].map(dec)
+    );
     assert_eq!(b.scrap, dec("1"));
     // Traceability across both levels, backward and forward.
     let t = shop.floor.tenant.as_str();
@@ -522,6 +585,141 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
         on_hand,
         dec("230.00") + a.labour + a.machine + a.overhead + b.labour + b.machine + b.overhead
     );
+    order_report_checks(store, t, shop.t0 + 200 * MIN).await;
+}
+
+/// The report's variances: price, usage, labour, machine, overhead,
+/// scrap, total; the elements must add up to the total.
+fn variances(report: &cloud_hub::costing::report::OrderCostReport) -> [Decimal; 7] {
+    let v = report.variances.as_ref().expect("the order has a standard");
+    let elements = [
+        v.material_price,
+        v.material_usage,
+        v.labour,
+        v.machine,
+        v.overhead,
+        v.scrap,
+    ];
+    assert_eq!(
+        elements.iter().copied().sum::<Decimal>(),
+        v.total,
+        "elements add up"
+    );
+    assert_eq!(v.total, v.actual_total - v.standard_cost_of_good);
+    [
+        elements[0],
+        elements[1],
+        elements[2],
+        elements[3],
+        elements[4],
+        elements[5],
+        v.total,
+    ]
+}
+
+/// The standard costs of the worked example's doc, through the store.
+async fn standard_checks(store: &Store, t: &str) {
+    use cloud_hub::costing::standard::Elements;
+    use cloud_hub::costing::standard_query::{DEFAULT_LOT_SIZE, material_standard};
+    let day = time::OffsetDateTime::now_utc().date();
+    let std = |m: &'static str, lot: &'static str, site: Option<&'static str>| async move {
+        material_standard(store, t, m, dec(lot), day, site)
+            .await
+            .expect("the standard rolls up")
+    };
+    let el = |m: &str, l: &str, x: &str, o: &str| Elements {
+        material: dec(m),
+        labour: dec(l),
+        machine: dec(x),
+        overhead: dec(o),
+    };
+    let sub = std("SUB", "20", Some("plant-1")).await;
+    assert_eq!(sub.unit, el("2.4", "0.75", "1.5", "0.225"));
+    assert_eq!(sub.unit_cost, dec("4.875"));
+    let fg = std("FG", "5", Some("plant-1")).await;
+    assert_eq!(fg.unit, el("11.4", "1", "0.8", "0.18"));
+    assert_eq!(fg.rolled_up, el("4.8", "3", "4.8", "0.78"));
+    assert_eq!(fg.unit_cost, dec("13.38"));
+    let sub_in_fg = &fg.components[0].standard;
+    assert_eq!((sub_in_fg.lot_size, sub_in_fg.unit_cost), (dec("10"), dec("5.7")));
+    assert_eq!(DEFAULT_LOT_SIZE, dec("1"));
+    assert_eq!(std("FG", "1", Some("plant-1")).await.unit_cost, dec("26.58"));
+    assert_eq!(std("FG", "5", None).await.unit_cost, dec("12.6"));
+    assert_eq!(std("STEEL", "1", None).await.unit_cost, dec("1.2"));
+}
+
+/// The production order report (`/actuals`) of the doc as of `at` (the
+/// shop's floor lies minutes ahead of the clock): times, materials with
+/// their stock, cost by element, and a short order.
+async fn order_report_checks(store: &Store, t: &str, at: i64) {
+    use cloud_hub::production::actuals::actuals_at;
+    let a = actuals_at(store, t, "MO-A", at).await.expect("report");
+    let op = &a.operations[0];
+    assert_eq!((op.planned_minutes, op.actual_minutes), (dec("30"), dec("30")));
+    let steel = &op.materials[0];
+    assert_eq!((steel.material.as_str(), steel.planned), ("STEEL", dec("40")));
+    assert_eq!(steel.consumed.get("kg").copied(), Some(dec("50")));
+    let stock = steel.stock.as_ref().expect("STEEL is in master data");
+    assert_eq!(
+        (stock.on_hand, stock.reserved, stock.still_needed, stock.short),
+        (dec("150"), dec("0"), dec("0"), false)
+    );
+    assert_eq!(
+        (
+            op.cost.labour_minutes,
+            op.cost.machine_minutes,
+            op.cost.labour,
+            op.cost.machine
+        ),
+        (dec("30"), dec("25"), dec("15.00"), dec("25.00"))
+    );
+    assert_eq!(
+        [
+            a.cost.materials,
+            a.cost.labour,
+            a.cost.machine,
+            a.cost.overhead,
+            a.cost.total
+        ],
+        [
+            dec("54.29"),
+            dec("15.00"),
+            dec("25.00"),
+            dec("4.00"),
+            dec("98.29")
+        ]
+    );
+    assert_eq!(a.cost.materials_by_input.get("STEEL"), Some(&dec("54.29")));
+    // MO-C: released, nothing reported; short of SUB.
+    create::<cloud_hub::masterdata::records::ProductionOrder>(
+        store,
+        t,
+        json!({"code": "MO-C", "material": "FG", "quantity": "10"}),
+    )
+    .await;
+    cloud_hub::production::lifecycle::release(
+        store,
+        t,
+        "MO-C",
+        Some(code("plant-1")),
+        time::macros::date!(2026 - 11 - 25),
+    )
+    .await
+    .expect("the order releases");
+    let c = actuals_at(store, t, "MO-C", at).await.expect("report");
+    let op = &c.operations[0];
+    assert_eq!(op.planned_minutes, dec("20"));
+    let sub = op.materials[0].stock.as_ref().expect("SUB is in master data");
+    assert_eq!(
+        (sub.on_hand, sub.reserved, sub.available, sub.still_needed),
+        (dec("8"), dec("20"), dec("-12"), dec("20"))
+    );
+    assert_eq!((sub.short, sub.shortfall), (true, dec("12")));
+    assert_eq!(c.cost.total, Decimal::ZERO);
+    let report = order_report(store, t, "MO-C", 4_000).await.expect("report");
+    let std = report.standard.expect("MO-C has a standard");
+    assert_eq!(std.unit_cost, dec("11.73"));
+    assert_eq!(report.variances.expect("variances").total, Decimal::ZERO);
 }
 
 /// Value conservation on random floors: receipts of STEEL lots at random

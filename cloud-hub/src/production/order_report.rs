@@ -1,0 +1,107 @@
+//! The production order report's additions to planned against actual
+//! (`actuals.rs`): the stock status of every input (`input_stock.rs`) and
+//! the cost by element from the actual costing (`crate::costing`), per
+//! operation (labour, machine) and for the order (materials, labour,
+//! machine, overhead, per input material).
+
+use super::actuals::OrderActuals;
+use super::input_stock::input_stock;
+use crate::costing::OrderCost;
+use crate::masterdata::records::ProductionOrder;
+use crate::masterdata::service::ServiceError;
+use crate::store::Store;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// An operation's conversion cost so far (from the costing's time rules:
+/// each worker's share of parallel runs, equipment running time).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct OperationCost {
+    /// Worker minutes.
+    pub labour_minutes: Decimal,
+    /// Machine minutes.
+    pub machine_minutes: Decimal,
+    /// Labour cost (cents).
+    pub labour: Decimal,
+    /// Machine cost (cents).
+    pub machine: Decimal,
+}
+
+/// The order's actual cost by element so far (as `GET
+/// /api/v1/costing/orders/{code}` reports it).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct CostByElement {
+    /// Materials issued, at their valuation.
+    pub materials: Decimal,
+    /// Labour.
+    pub labour: Decimal,
+    /// Machine.
+    pub machine: Decimal,
+    /// Overhead.
+    pub overhead: Decimal,
+    /// The total.
+    pub total: Decimal,
+    /// total / good output, 4 decimals (none before any good output).
+    pub unit_cost: Option<Decimal>,
+    /// Value issued per input material (all lots).
+    pub materials_by_input: BTreeMap<String, Decimal>,
+}
+
+fn by_element(cost: &OrderCost) -> CostByElement {
+    let mut materials_by_input: BTreeMap<String, Decimal> = BTreeMap::new();
+    for i in &cost.inputs {
+        *materials_by_input.entry(i.material.clone()).or_default() += i.value;
+    }
+    CostByElement {
+        materials: cost.materials,
+        labour: cost.labour,
+        machine: cost.machine,
+        overhead: cost.overhead,
+        total: cost.total,
+        unit_cost: cost.unit_cost,
+        materials_by_input,
+    }
+}
+
+/// Adds the stock status and the costs to `report` (of `order`, costed as
+/// of `now`, unix ms).
+pub(super) async fn complete(
+    store: &Store,
+    tenant: &str,
+    order: &ProductionOrder,
+    report: &mut OrderActuals,
+    now: i64,
+) -> Result<(), ServiceError> {
+    let materials: BTreeSet<String> = report
+        .operations
+        .iter()
+        .flat_map(|op| op.materials.iter().map(|m| m.material.clone()))
+        .collect();
+    let at = mes_protocols::Timestamp::from_unix_millis(now);
+    let stock = input_stock(store, tenant, order, &materials, at).await?;
+    for m in report
+        .operations
+        .iter_mut()
+        .flat_map(|op| op.materials.iter_mut())
+    {
+        m.stock = stock.get(&m.material).cloned();
+    }
+    let costing = crate::costing::cost_tenant(store, tenant, now).await?;
+    let Some(cost) = costing.orders.get(&order.code) else {
+        return Ok(());
+    };
+    report.cost = by_element(cost);
+    for op in &mut report.operations {
+        if let Some(c) = cost.operations.iter().find(|c| c.operation == op.operation) {
+            op.cost = OperationCost {
+                labour_minutes: c.labour_minutes,
+                machine_minutes: c.machine_minutes,
+                labour: c.labour,
+                machine: c.machine,
+            };
+        }
+    }
+    Ok(())
+}
