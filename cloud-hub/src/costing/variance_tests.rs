@@ -140,19 +140,26 @@ fn an_input_outside_the_standard_is_all_usage_and_a_missing_one_negative_usage()
 
 #[test]
 fn a_rounding_residual_goes_to_the_largest_element() {
-    // Setup 10 over a lot of 3: 10/3 + 1 min per unit; the exact figures
-    // repeat, so rounded elements need a cent to meet the total.
-    let std = standard_cost(&input(d("0.333"), d("1.01"), d("10")), &c("SUB"), d("3")).expect("rolls up");
+    // STEEL at a standard 0.005; 1 kg issued for 0.01, nothing made yet
+    // (Q = 0). Exact: price 0.01 − 0.005 = 0.005 → 0.01; usage 1 × 0.005 =
+    // 0.005 → 0.01; total 0.01 − 0.00 = 0.01. The rounded elements say
+    // 0.02: −0.01 goes to the largest (price and usage tie at 0.01: price).
+    let std = standard_cost(&input(d("1"), d("0.005"), d("0")), &c("SUB"), d("1")).expect("rolls up");
     let a = actual(
-        &[("STEEL", d("1"), d("1.07"))],
-        [d("2.21"), d("4.41"), d("0.67")],
-        d("2"),
-        d("1"),
+        &[("STEEL", d("1"), d("0.01"))],
+        [Decimal::ZERO; 3],
+        Decimal::ZERO,
+        Decimal::ZERO,
     );
     let v = variances(&a, &std, &BTreeMap::new());
-    let sum = v.material_price + v.material_usage + v.labour + v.machine + v.overhead + v.scrap;
-    assert_eq!(sum, v.total);
-    assert_eq!(v.total, a.total - money(std.unit_cost * a.good));
+    assert_eq!(
+        (v.material_price, v.material_usage, v.total),
+        (d("0.00"), d("0.01"), d("0.01"))
+    );
+    assert_eq!(
+        (v.rounding_residual, v.residual_to.as_deref()),
+        (d("-0.01"), Some("material_price"))
+    );
 }
 
 fn cents() -> impl Strategy<Value = Decimal> {
