@@ -43,6 +43,12 @@ pub const MAX_LINES: usize = 100_000;
 
 const MINUTES_PER_HOUR: Decimal = Decimal::from_parts(60, 0, 0, false, 0);
 
+/// A figure as shown: 4 decimal places (half away from zero), trailing
+/// zeros dropped (`1.1`, `0.6038`).
+fn shown(exact: Decimal) -> Decimal {
+    money::unit_cost(exact).normalize()
+}
+
 /// Cost per unit by element.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Elements {
@@ -71,10 +77,10 @@ impl Elements {
 
     fn rounded(&self) -> Self {
         Self {
-            material: money::unit_cost(self.material),
-            labour: money::unit_cost(self.labour),
-            machine: money::unit_cost(self.machine),
-            overhead: money::unit_cost(self.overhead),
+            material: shown(self.material),
+            labour: shown(self.labour),
+            machine: shown(self.machine),
+            overhead: shown(self.overhead),
         }
     }
 }
@@ -247,7 +253,7 @@ pub struct StandardCost {
 
 impl StandardCost {
     /// A copy with every figure rounded to 4 decimal places (half away from
-    /// zero) for display; compute nothing from it.
+    /// zero, trailing zeros dropped) for display; compute nothing from it.
     pub fn reported(&self) -> StandardCost {
         StandardCost {
             material: self.material.clone(),
@@ -255,13 +261,13 @@ impl StandardCost {
             made: self.made,
             unit: self.unit.rounded(),
             rolled_up: self.rolled_up.rounded(),
-            unit_cost: money::unit_cost(self.unit_cost),
+            unit_cost: shown(self.unit_cost),
             components: self
                 .components
                 .iter()
                 .map(|c| ComponentCost {
                     quantity_per_unit: c.quantity_per_unit.normalize(),
-                    cost_per_unit: money::unit_cost(c.cost_per_unit),
+                    cost_per_unit: shown(c.cost_per_unit),
                     standard: c.standard.reported(),
                 })
                 .collect(),
@@ -269,9 +275,11 @@ impl StandardCost {
                 .operations
                 .iter()
                 .map(|o| OperationStandard {
-                    minutes_per_unit: money::unit_cost(o.minutes_per_unit),
-                    labour: money::unit_cost(o.labour),
-                    machine: money::unit_cost(o.machine),
+                    minutes_per_unit: shown(o.minutes_per_unit),
+                    labour: shown(o.labour),
+                    machine: shown(o.machine),
+                    labour_rate: o.labour_rate.normalize(),
+                    machine_rate: shown(o.machine_rate),
                     ..o.clone()
                 })
                 .collect(),

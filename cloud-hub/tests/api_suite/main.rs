@@ -60,6 +60,7 @@ on_both_backends!(
     validation::references_to_missing_or_archived_records_are_422_naming_the_field,
     validation::code_in_body_must_match_the_url,
     validation::unknown_or_bad_query_parameters_are_400_naming_them,
+    validation::standard_cost_questions_get_clear_answers,
     validation::framework_rejections_use_the_error_shape,
     paging::pages_visit_every_record_once_in_bytewise_order,
     paging::filters_return_exactly_the_matching_records,

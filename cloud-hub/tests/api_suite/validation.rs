@@ -279,6 +279,49 @@ pub async fn unknown_or_bad_query_parameters_are_400_naming_them(db: &TestDb) {
     .expect(200);
 }
 
+/// A material's standard cost: bad query values are 400 naming them, a
+/// BOM cycle is 422 naming the path, and a good question gets the roll-up.
+/// Bracket on 2026-06-01 (BOM v2), lot 50, at the tenant's site: material
+/// 0.4 kg × 2.5 + 2 × 0.05 = 1.10; minutes 15/50 + 0.5 + 5/50 + 0.25 =
+/// 1.15 → labour 1.15 × 31.5/60 = 0.60375, machine 1.15 × 80/60 =
+/// 1.5333…, overhead 10 % = 0.213708…; 3.450791… → 3.4508.
+pub async fn standard_cost_questions_get_clear_answers(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = tenant_with_fixtures(&hub).await;
+    let path = format!("/api/v1/costing/standard/{}", t.code("bracket"));
+    for (query, field) in [
+        ("colour=red", "colour"),
+        ("lot_size=0", "lot_size"),
+        ("lot_size=ten", "lot_size"),
+        ("on=01/06/2026", "on"),
+        ("site=nowhere", "site"),
+    ] {
+        hub.get(format!("{path}?{query}"), &t.token)
+            .await
+            .expect_error(400, "invalid_query", Some(field));
+    }
+    let reply = hub
+        .get(
+            format!("{path}?lot_size=50&on=2026-06-01&site={}", t.site),
+            &t.token,
+        )
+        .await
+        .expect(200);
+    assert_eq!(reply.body["unit_cost"], json!("3.4508"), "{}", reply.text);
+    assert_eq!(reply.body["unit"]["material"], json!("1.1"), "{}", reply.text);
+    // Steel made of brackets, which are made of steel: a cycle.
+    let cycle = json!({"material": t.code("steel"), "versions": [{"version": "v1",
+        "valid_from": "2026-01-01",
+        "lines": [{"component": t.code("bracket"), "quantity": "1", "unit": t.code("pcs")}]}]});
+    hub.post("/api/v1/boms", &t.token, &cycle).await.expect(201);
+    let reply = hub
+        .get(format!("{path}?on=2026-06-01"), &t.token)
+        .await
+        .expect_error(422, "invalid", Some("material"));
+    let message = reply.body["error"]["message"].as_str().unwrap_or_default();
+    assert!(message.starts_with("BOM cycle: "), "{message}");
+}
+
 /// What the framework refuses before a handler runs is answered in the
 /// same error shape as everything else: a path parameter that is not
 /// UTF-8 (400), a method the path does not take (405, with `Allow`), a
