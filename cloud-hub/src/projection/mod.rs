@@ -17,4 +17,4 @@ mod task;
 
 pub use context::ProjectionContext;
 pub use step::{StepOutcome, project_step, rebuild};
-pub use task::{ProjectionConfig, run_projection};
+pub use task::{DEFAULT_BATCH, ProjectionConfig, run_projection};

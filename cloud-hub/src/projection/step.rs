@@ -216,7 +216,8 @@ async fn advance(
 
 /// Rebuilds `tenant`'s projection from the event log: forgets every row,
 /// fact and issue projected from events, then projects the whole log again
-/// in steps of `batch` events. Returns the totals.
+/// in steps of `batch` events, and refreshes the planner's statistics of
+/// the rewritten tables. Returns the totals.
 pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOutcome, ServiceError> {
     store
         .reset_projection(tenant.to_string())
@@ -227,6 +228,7 @@ pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOu
     loop {
         let step = project_step(store, tenant, &mut context, batch).await?;
         if step.events == 0 {
+            store.refresh_statistics().await.map_err(ServiceError::Store)?;
             return Ok(total);
         }
         total.events += step.events;

@@ -8,6 +8,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+/// Events per projection step unless configured.
+pub const DEFAULT_BATCH: usize = 10_000;
+
 /// `[projection]` in the hub's configuration.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -15,7 +18,10 @@ pub struct ProjectionConfig {
     /// How often the projection looks for new events when it has caught
     /// up, in milliseconds.
     pub interval_ms: u64,
-    /// Most events projected in one transaction.
+    /// Most events projected in one transaction. Larger steps share the
+    /// index pages they touch (measured by bench-ledger: 2,000 events per
+    /// step project at half the rate of 10,000); a step holds the writer
+    /// for its duration (about a quarter of a second at 10,000 on SQLite).
     pub batch: usize,
 }
 
@@ -23,7 +29,7 @@ impl Default for ProjectionConfig {
     fn default() -> Self {
         Self {
             interval_ms: 200,
-            batch: 2000,
+            batch: DEFAULT_BATCH,
         }
     }
 }

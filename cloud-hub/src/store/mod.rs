@@ -376,6 +376,18 @@ impl Store {
         }
     }
 
+    /// Refreshes the query planner's statistics of the ledger tables, after
+    /// they changed wholesale (a rebuild): PostgreSQL's autovacuum would
+    /// get there within minutes, and until then it plans stock list pages
+    /// as if the tables were empty (a sort of every balance instead of an
+    /// index walk). SQLite: `PRAGMA optimize`.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.refresh_statistics().await,
+            Backend::Postgres(p) => p.refresh_statistics().await,
+        }
+    }
+
     /// Forgets everything projected from events for `tenant` and recomputes balances from the document rows (the first half of a rebuild).
     pub async fn reset_projection(&self, tenant: String) -> Result<(), StoreError> {
         match &self.0 {

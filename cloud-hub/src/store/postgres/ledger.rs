@@ -359,8 +359,12 @@ impl PgStore {
             args.push(Box::new(m));
             args.push(Box::new(l));
             args.push(Box::new(loc));
+            // The leading `material >=` bound is implied by the row
+            // comparison, but only it lets the planner start the index
+            // scan at the key instead of filtering every row before it.
             sql.push_str(&format!(
-                " AND (material COLLATE \"C\", lot COLLATE \"C\", location COLLATE \"C\") > (${a}, ${}, ${})",
+                " AND material COLLATE \"C\" >= ${a} \
+                 AND (material COLLATE \"C\", lot COLLATE \"C\", location COLLATE \"C\") > (${a}, ${}, ${})",
                 a + 1,
                 a + 2
             ));
@@ -561,6 +565,15 @@ impl PgStore {
 
     /// Forgets everything projected from events for `tenant` and recomputes
     /// the balances from the document rows that remain.
+    /// `ANALYZE` of the ledger tables (see `Store::refresh_statistics`).
+    pub(crate) async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        let client = self.pool.get().await?;
+        client
+            .batch_execute("ANALYZE stock_movements, stock_balances, operation_facts")
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn reset_projection(&self, tenant: String) -> Result<(), StoreError> {
         let tenant = tenant_uuid(&tenant)?;
         let mut client = self.pool.get().await?;

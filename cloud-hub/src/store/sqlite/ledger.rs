@@ -228,18 +228,35 @@ fn write_ledger(tx: &Transaction<'_>, tenant: &str, write: LedgerWrite) -> Resul
 
 impl SqliteStore {
     /// Writes ledger rows (and projection progress) in one transaction.
+    ///
+    /// A projection step commits with `synchronous=NORMAL`: everything it
+    /// writes derives from events that are already durable, and in WAL
+    /// mode a power loss can only take the step back whole (rows, facts
+    /// and cursor together), so the projection does it again. The next
+    /// `FULL` commit (an ingest, a document) makes it durable anyway.
+    /// Documents keep `FULL`.
     pub(crate) async fn write_ledger(
         &self,
         tenant: String,
         write: LedgerWrite,
     ) -> Result<LedgerOutcome, StoreError> {
+        let derived = write.projection.is_some();
         self.write(move |conn| {
-            let tx = conn.transaction()?;
-            let outcome = write_ledger(&tx, &tenant, write)?;
-            if outcome.written {
-                tx.commit()?;
+            if derived {
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
             }
-            Ok(outcome)
+            let result = (|| {
+                let tx = conn.transaction()?;
+                let outcome = write_ledger(&tx, &tenant, write)?;
+                if outcome.written {
+                    tx.commit()?;
+                }
+                Ok(outcome)
+            })();
+            if derived {
+                conn.pragma_update(None, "synchronous", "FULL")?;
+            }
+            result
         })
         .await
     }
@@ -474,6 +491,12 @@ impl SqliteStore {
             Ok(rows)
         })
         .await
+    }
+
+    /// `PRAGMA optimize` (see `Store::refresh_statistics`).
+    pub(crate) async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        self.write(|conn| Ok(conn.execute_batch("PRAGMA optimize")?))
+            .await
     }
 
     /// Forgets everything projected from events for `tenant` (rows, facts,

@@ -3,8 +3,12 @@
 //! SQLite work runs on the blocking pool, never on the async runtime. One
 //! write connection (SQLite has one writer anyway) and one read connection,
 //! each behind a mutex; WAL lets them work at the same time.
-//! `synchronous=FULL`: the hub acknowledges a batch only after it is durable.
+//! `synchronous=FULL`: the hub acknowledges a batch only after it is durable
+//! (projection steps, which only derive from durable events, commit with
+//! `NORMAL`: see `ledger.rs`). WAL checkpoints run on a thread of their own
+//! (`checkpoint.rs`), not inside the writer's commits.
 
+mod checkpoint;
 mod costing;
 mod ingest;
 mod ledger;
@@ -23,6 +27,7 @@ use std::sync::{Arc, Mutex};
 pub(crate) struct SqliteStore {
     writer: Arc<Mutex<Connection>>,
     reader: Arc<Mutex<Connection>>,
+    checkpoints: checkpoint::CheckpointSignal,
 }
 
 impl SqliteStore {
@@ -44,20 +49,30 @@ impl SqliteStore {
         let writer = open(path)?;
         // The writer's page cache: 64 MiB instead of SQLite's 2 MiB, so a
         // projection step's transaction does not spill pages mid-way.
+        let opened = |source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        };
         writer
             .pragma_update(None, "cache_size", -65_536)
-            .map_err(|source| StoreError::Open {
-                path: path.to_path_buf(),
-                source,
-            })?;
+            .map_err(opened)?;
+        writer
+            .pragma_update(None, "wal_autocheckpoint", checkpoint::WRITER_BACKSTOP_PAGES)
+            .map_err(opened)?;
+        writer
+            .pragma_update(None, "journal_size_limit", checkpoint::WAL_SIZE_LIMIT)
+            .map_err(opened)?;
         schema::migrate(&writer).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         })?;
         let reader = open(path)?;
+        let checkpoints = checkpoint::start(open(path)?)
+            .map_err(|e| StoreError::Task(format!("cannot start the WAL checkpoint thread: {e}")))?;
         Ok(SqliteStore {
             writer: Arc::new(Mutex::new(writer)),
             reader: Arc::new(Mutex::new(reader)),
+            checkpoints,
         })
     }
 
@@ -75,9 +90,12 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<R, StoreError> + Send + 'static,
     {
         let conn = self.writer.clone();
+        let checkpoints = self.checkpoints.clone();
         tokio::task::spawn_blocking(move || {
             let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
+            let result = f(&mut guard);
+            checkpoints.committed();
+            result
         })
         .await
         .map_err(|e| StoreError::Task(e.to_string()))?
@@ -105,6 +123,8 @@ impl SqliteStore {
         f: impl FnOnce(&mut Connection) -> Result<R, StoreError>,
     ) -> Result<R, StoreError> {
         let mut guard = self.writer.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+        let result = f(&mut guard);
+        self.checkpoints.committed();
+        result
     }
 }
