@@ -110,7 +110,7 @@ impl BenchDb {
     pub async fn describe(&self) -> anyhow::Result<String> {
         match &self.place {
             Place::Sqlite { .. } => Ok(format!(
-                "SQLite {}, WAL, synchronous=FULL, temporary file",
+                "SQLite {}, WAL, synchronous=FULL (projection steps NORMAL), temporary file",
                 rusqlite::version()
             )),
             Place::Postgres { url, .. } => {

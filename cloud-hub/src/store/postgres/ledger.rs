@@ -449,18 +449,33 @@ impl PgStore {
         let Some(tenant) = parse_id(&tenant) else {
             return Ok(Vec::new());
         };
-        let client = self.pool.get().await?;
-        client
+        let mut client = self.pool.get().await?;
+        // The next `limit` events in log order are an index walk from the
+        // cursor. Without fresh statistics (a log that grew by a million
+        // events since the last ANALYZE, or autovacuum off) the planner
+        // instead fetched every event after the cursor and sorted them:
+        // 1 s per step with 900,000 to go, against 5 ms for the walk. The
+        // settings below, for this one read-only transaction, leave the
+        // walk as its only plan.
+        let tx = client.transaction().await?;
+        tx.batch_execute(
+            "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off",
+        )
+        .await?;
+        let rows = tx
             .query(
-                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw FROM events e
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw
+                 FROM (SELECT id, stream_id, kind, known_kind, raw FROM events
+                       WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3) e
                  JOIN agent_streams st ON st.id = e.stream_id
                  JOIN agents a ON a.id = st.agent_id
                  JOIN sites s ON s.id = a.site_id
-                 WHERE e.tenant_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
+                 ORDER BY e.id",
                 &[&tenant, &after, &i64::try_from(limit).unwrap_or(i64::MAX)],
             )
-            .await?
-            .iter()
+            .await?;
+        tx.commit().await?;
+        rows.iter()
             .map(|r| {
                 Ok(LoggedEvent {
                     row: r.try_get(0)?,
