@@ -3,6 +3,7 @@
 //! per material and site, and the material shortage list.
 
 use super::book::{Operation, RouteBook};
+use super::params::{bad_query, only};
 use super::{ApiFailure, HubState, tenant_of};
 use crate::costing;
 use crate::costing::report::{OrderCostReport, order_report};
@@ -55,15 +56,7 @@ async fn standard_cost(
     crate::masterdata::service::get::<crate::masterdata::records::Material>(&state.store, &tenant, &material)
         .await?;
     const ALLOWED: &[&str] = &["lot_size", "on", "site"];
-    if let Some(name) = raw.keys().filter(|k| !ALLOWED.contains(&k.as_str())).min() {
-        return Err(bad_query(
-            name,
-            format!(
-                "unknown query parameter `{name}`; this takes {}",
-                ALLOWED.join(", ")
-            ),
-        ));
-    }
+    only(&raw, ALLOWED)?;
     let lot_size = match raw.get("lot_size") {
         None => DEFAULT_LOT_SIZE,
         Some(q) => q
@@ -151,10 +144,6 @@ async fn forward(
     trace(&state, &headers, &lot, Direction::Forward).await
 }
 
-fn bad_query(name: &str, message: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(name)
-}
-
 fn date_param(raw: &HashMap<String, String>, name: &str) -> Result<Option<time::Date>, ApiFailure> {
     raw.get(name)
         .map(|v| mes_protocols::downlink::parse_date(v).map_err(|reason| bad_query(name, reason)))
@@ -168,15 +157,7 @@ async fn sales(
 ) -> Result<Response, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
     const ALLOWED: &[&str] = &["period", "from", "to", "format"];
-    if let Some(name) = raw.keys().filter(|k| !ALLOWED.contains(&k.as_str())).min() {
-        return Err(bad_query(
-            name,
-            format!(
-                "unknown query parameter `{name}`; this takes {}",
-                ALLOWED.join(", ")
-            ),
-        ));
-    }
+    only(&raw, ALLOWED)?;
     let period = match raw.get("period") {
         None => Period::default(),
         Some(p) => Period::parse(p).ok_or_else(|| bad_query("period", "must be day, week, month or year"))?,

@@ -33,6 +33,25 @@ fn bad(name: &str, message: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(name)
 }
 
+/// A 400 naming query parameter `name`.
+pub(crate) fn bad_query(name: &str, message: impl Into<String>) -> ApiFailure {
+    bad(name, message)
+}
+
+/// Refuses the first (by name) parameter of `raw` not in `allowed`.
+pub(crate) fn only(raw: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiFailure> {
+    match raw.keys().filter(|k| !allowed.contains(&k.as_str())).min() {
+        Some(name) => Err(bad(
+            name,
+            format!(
+                "unknown query parameter `{name}`; this takes {}",
+                allowed.join(", ")
+            ),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Reads `limit` (1 to [`MAX_LIMIT`], default [`DEFAULT_LIMIT`]).
 pub(crate) fn limit(raw: Option<&String>) -> Result<usize, ApiFailure> {
     match raw {

@@ -2,7 +2,7 @@
 //! statement and shortages, and the events the projection could not book.
 
 use super::book::{Operation, RouteBook};
-use super::params::{Page, limit};
+use super::params::{Page, bad_query, limit, only};
 use super::records::parse_body;
 use super::{ApiFailure, HubState, tenant_of};
 use crate::inventory::documents::{self, Posted, StockDocument};
@@ -16,23 +16,6 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
 use serde_json::json;
 use std::collections::HashMap;
-
-fn bad_query(name: &str, message: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(name)
-}
-
-fn only(raw: &HashMap<String, String>, allowed: &[&str]) -> Result<(), ApiFailure> {
-    match raw.keys().filter(|k| !allowed.contains(&k.as_str())).min() {
-        Some(name) => Err(bad_query(
-            name,
-            format!(
-                "unknown query parameter `{name}`; this takes {}",
-                allowed.join(", ")
-            ),
-        )),
-        None => Ok(()),
-    }
-}
 
 async fn post_document(
     State(state): State<HubState>,
