@@ -157,7 +157,7 @@ MES demo running.
   hub metrics         http://127.0.0.1:$HUB_PORT/metrics
   operator station    http://127.0.0.1:$AGENT_PORT/stations/ST-1
                       type: B-0017 (badge), PO:DEMO-1 (order), L:L-7 (lot), then report output
-                      or from a "scanner": echo B-0017 | nc 127.0.0.1 $STATION_PORT
+                      or from a "scanner": echo B-0017 > /dev/tcp/127.0.0.1/$STATION_PORT
   hub API             curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/stock
                       curl -H "Authorization: Bearer \$MES_API_TOKEN" http://127.0.0.1:$HUB_PORT/api/v1/production-orders/DEMO-1/actuals
                       http://127.0.0.1:$HUB_PORT/api/v1/openapi.json
