@@ -140,6 +140,62 @@ async fn mqtt_topic_of_a_stale_persistent_subscription_is_counted_as_unknown() {
     cleanup.stop().await;
 }
 
+/// A message over `max_payload_bytes` (and over the 1 MiB packet limit the
+/// agent had before, which dropped the connection and, with a persistent
+/// session, had the broker redeliver it forever) is counted, acknowledged
+/// and skipped; the connection stays up and the next message maps.
+#[tokio::test]
+async fn mqtt_a_message_over_the_payload_limit_is_counted_and_the_flow_continues() {
+    let Some(broker) = shared_broker().await else {
+        return;
+    };
+    let p = unique("big");
+    let client_id = unique("agent");
+    let mut agent = Agent::start(settings(&broker, &client_id, false, 200, &state_subscription(&p)));
+    let mut publisher = Publisher::connect(&broker);
+    assert!(
+        until_observed(&mut agent, &mut publisher, &p, "probe").await,
+        "subscribed"
+    );
+    let topic = format!("{p}/l1/m1/state");
+    publisher.publish(&topic, &vec![b'x'; 2 * 1024 * 1024]).await;
+    publisher.publish(&topic, b"after").await;
+    assert!(
+        agent
+            .until(|s| !values(s, "m1", "state").is_empty(), DEADLINE)
+            .await,
+        "the message after the oversized one maps"
+    );
+    assert_eq!(values(&agent.seen, "m1", "state"), ["\"after\""]);
+    let stats = agent.stats.clone();
+    assert!(
+        eventually(|| stats.bad_inputs().get(&topic) == Some(&1), DEADLINE).await,
+        "{:?}",
+        agent.stats.bad_inputs()
+    );
+    assert_eq!(
+        links(&agent.seen, "test-broker"),
+        ["up"],
+        "the connection never dropped"
+    );
+    agent.stop().await;
+
+    // The same persistent session again: the oversized message was
+    // acknowledged, so nothing comes back; then leave no session behind.
+    let mut again = Agent::start(settings(&broker, &client_id, true, 200, &state_subscription(&p)));
+    assert!(
+        again
+            .until(|s| links(s, "test-broker").contains(&"up"), DEADLINE)
+            .await
+    );
+    assert!(
+        again.stats.bad_inputs().is_empty(),
+        "{:?}",
+        again.stats.bad_inputs()
+    );
+    again.stop().await;
+}
+
 #[tokio::test]
 async fn mqtt_qos1_messages_published_while_disconnected_arrive_after_a_broker_restart() {
     let Some(mut mosquitto) = Mosquitto::start().await else {

@@ -50,9 +50,12 @@ use tokio_util::sync::CancellationToken;
 
 /// Requests (acks, subscriptions) queued for the event loop, at most.
 const REQUEST_CAPACITY: usize = 1024;
-/// Largest packet accepted from the broker; larger payloads are a protocol
-/// error for rumqttc (the connection is dropped), so keep this generous.
-const MAX_INCOMING_PACKET: usize = 1024 * 1024;
+/// Largest packet read from the broker: the largest payload allowed plus
+/// room for the topic and header. A larger packet is a protocol error for
+/// rumqttc (the connection drops, and the broker redelivers it to the next
+/// session), so messages over `max_payload_bytes` but within this are read,
+/// counted as bad input and acknowledged instead.
+const MAX_INCOMING_PACKET: usize = super::config::MAX_PAYLOAD_LIMIT + 64 * 1024 + 16;
 /// How long a clean disconnect may take at shutdown.
 const DISCONNECT_TIMEOUT: Duration = Duration::from_secs(2);
 
@@ -165,6 +168,18 @@ impl Connection {
 
     /// Maps one message, hands its observations to the sink, then acks it.
     async fn handle(&mut self, publish: Publish) -> bool {
+        if publish.payload.len() > self.settings.max_payload {
+            let reason = format!(
+                "a payload of {} bytes is over mqtt.max_payload_bytes ({}); not mapped",
+                publish.payload.len(),
+                self.settings.max_payload
+            );
+            self.sink.bad_input(&publish.topic, &publish.topic, &reason);
+            // Acknowledged: redelivery would not make it smaller.
+            self.acks.push_back((publish, None));
+            self.queue_requests();
+            return true;
+        }
         let received = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
         let mapped = self
             .settings

@@ -62,9 +62,20 @@ pub struct MqttConfig {
     /// Longest reconnect delay, in seconds.
     #[serde(default = "default_reconnect_max")]
     pub reconnect_max_secs: u64,
+    /// Largest message payload mapped, in bytes (1 to
+    /// [`MAX_PAYLOAD_LIMIT`]); a larger message is counted as bad input
+    /// and acknowledged, never mapped.
+    #[serde(default = "default_max_payload")]
+    pub max_payload_bytes: usize,
     /// What to subscribe to and how messages become tags (`[[mqtt.subscriptions]]`).
     pub subscriptions: Vec<SubscriptionConfig>,
 }
+
+/// The most `max_payload_bytes` may be: the agent reads whole packets of up
+/// to this (plus the topic) from the broker. A broker should refuse larger
+/// messages (Mosquitto: `message_size_limit`), since one the agent cannot
+/// read drops the connection each time it is delivered.
+pub const MAX_PAYLOAD_LIMIT: usize = 16 * 1024 * 1024;
 
 /// One subscription: a topic filter and how its messages map to tags.
 #[derive(Debug, Clone, Deserialize)]
@@ -155,6 +166,8 @@ pub struct MqttSettings {
     pub reconnect_initial: Duration,
     /// Longest reconnect delay.
     pub reconnect_max: Duration,
+    /// Largest payload mapped, in bytes.
+    pub max_payload: usize,
     /// The subscriptions and their mappings.
     pub router: Router,
 }
@@ -227,6 +240,12 @@ impl MqttConfig {
                 "must not exceed reconnect_max_secs".into(),
             ));
         }
+        if !(1..=MAX_PAYLOAD_LIMIT).contains(&self.max_payload_bytes) {
+            return Err(err(
+                "max_payload_bytes",
+                format!("{} is outside 1..={MAX_PAYLOAD_LIMIT}", self.max_payload_bytes),
+            ));
+        }
         if self.subscriptions.is_empty() {
             return Err(err("subscriptions", "at least one subscription is needed".into()));
         }
@@ -249,6 +268,7 @@ impl MqttConfig {
             keep_alive: Duration::from_secs(self.keep_alive_secs),
             reconnect_initial: Duration::from_millis(self.reconnect_initial_ms),
             reconnect_max: Duration::from_secs(self.reconnect_max_secs),
+            max_payload: self.max_payload_bytes,
             router: Router::new(subscriptions),
         })
     }
@@ -392,6 +412,10 @@ fn default_reconnect_initial() -> u64 {
 
 fn default_reconnect_max() -> u64 {
     30
+}
+
+fn default_max_payload() -> usize {
+    1024 * 1024
 }
 
 fn default_qos() -> u8 {

@@ -241,6 +241,16 @@ fn connection_settings_are_checked() {
             "mqtt.reconnect_initial_ms",
             "must not exceed",
         ),
+        (
+            variant("keep_alive_secs = 20", "max_payload_bytes = 0"),
+            "mqtt.max_payload_bytes",
+            "outside 1..=16777216",
+        ),
+        (
+            variant("keep_alive_secs = 20", "max_payload_bytes = 16777217"),
+            "mqtt.max_payload_bytes",
+            "outside 1..=16777216",
+        ),
     ];
     for (text, key, reason) in cases {
         let err = error(&text);

@@ -165,7 +165,9 @@ impl Publisher {
     pub fn connect(broker: &str) -> Self {
         let (host, port) = broker.rsplit_once(':').expect("broker is host:port");
         let port = port.parse().expect("broker port is a number");
-        let options = MqttOptions::new(unique("pub"), host, port);
+        let mut options = MqttOptions::new(unique("pub"), host, port);
+        // Room for the oversized messages some tests publish.
+        options.set_max_packet_size(32 * 1024 * 1024, 32 * 1024 * 1024);
         let (client, mut events) = AsyncClient::new(options, 100);
         let (tx, acked) = watch::channel(0u64);
         let task = tokio::spawn(async move {
