@@ -1,11 +1,12 @@
-//! Starts machine data collection: one task per Modbus device, and the
+//! Starts machine data collection: one task per Modbus device (RTU devices
+//! on one serial port share its bus), and the
 //! equipment task that turns every source's observations into events. (The
 //! MQTT source is started beside it in `app.rs`, on the same sink.)
 
 use crate::buffer::Buffer;
 use crate::config::AgentConfig;
 use crate::equipment::{self, EquipmentBoard, EquipmentModel, parse_equipment};
-use crate::sources::modbus::{self, ModbusStats, parse_devices};
+use crate::sources::modbus::{self, ModbusStats, SerialBuses, parse_devices};
 use crate::sources::{Envelope, ObservationSink};
 use anyhow::Context;
 use mes_protocols::Code;
@@ -35,10 +36,14 @@ pub fn start(
 ) -> anyhow::Result<MachineViews> {
     let views = MachineViews::default();
     let devices = parse_devices("configuration", &config.modbus)?;
+    // RTU devices on one serial port read through one bus, one at a time.
+    let mut buses = SerialBuses::default();
     for device in devices {
-        tracing::info!(device = %device.name, transport = ?device.transport, groups = device.groups.len(), "polling Modbus device");
+        tracing::info!(device = %device.name, transport = ?device.transport, unit_id = device.unit_id, groups = device.groups.len(), "polling Modbus device");
+        let bus = buses.for_transport(&device.transport);
         tasks.spawn(modbus::run(
             device,
+            bus,
             sink.clone(),
             views.modbus.clone(),
             shutdown.clone(),

@@ -304,8 +304,9 @@ impl SimHandle {
 
     /// Also serves every machine, by its unit id, as Modbus RTU on the serial
     /// port `port` (8 data bits, even parity, 1 stop bit at `baud`) until
-    /// shutdown. With `socat` pseudo-terminal pairs this tests RTU without
-    /// hardware.
+    /// shutdown; a request to a unit id not served gets no answer (as on a
+    /// real RS-485 line). With `socat` pseudo-terminal pairs this tests RTU
+    /// without hardware.
     pub fn serve_rtu(&self, port: &str, baud: u32) -> Result<(), SimError> {
         use tokio_serial::SerialPortBuilderExt;
         let serial = tokio_serial::new(port, baud)

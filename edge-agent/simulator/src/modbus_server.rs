@@ -10,7 +10,9 @@
 //! the protocol maximum, 0x01 Illegal Function for every other function
 //! (writes included: the simulator's machines are read-only), and 0x0B
 //! Gateway Target Device Failed to Respond for a unit id this listener does
-//! not serve (what a Modbus gateway answers for an absent device).
+//! not serve (what a Modbus gateway answers for an absent device). On an RTU
+//! line there is no gateway: a request to an absent unit id gets no answer
+//! at all, as on a real RS-485 line, and the client times out.
 
 use crate::simulator::Shared;
 use mes_protocols::modbus::{Area, ExceptionCode as Exception};
@@ -46,17 +48,24 @@ impl UnitTable {
 struct MachineService {
     shared: Arc<Shared>,
     units: UnitTable,
+    /// Whether requests to absent unit ids go unanswered (RTU) instead of
+    /// answered with exception 0x0B (TCP, like a gateway).
+    silent_for_absent_units: bool,
 }
 
 impl Service for MachineService {
     type Request = SlaveRequest<'static>;
-    type Response = Response;
+    type Response = Option<Response>;
     type Exception = ExceptionCode;
-    type Future = Ready<Result<Response, ExceptionCode>>;
+    type Future = Ready<Result<Option<Response>, ExceptionCode>>;
 
     fn call(&self, req: Self::Request) -> Self::Future {
+        if self.silent_for_absent_units && self.units.machine(req.slave).is_none() {
+            return ready(Ok(None));
+        }
         ready(
             self.answer(req.slave, &req.request)
+                .map(Some)
                 .map_err(|e| ExceptionCode::new(e.code())),
         )
     }
@@ -98,7 +107,11 @@ pub(crate) async fn serve(
     cancel: CancellationToken,
 ) {
     let address = listener.local_addr().ok();
-    let service = MachineService { shared, units };
+    let service = MachineService {
+        shared,
+        units,
+        silent_for_absent_units: false,
+    };
     let on_connected = |stream: TcpStream, peer| {
         let service = service.clone();
         async move {
@@ -130,7 +143,11 @@ pub(crate) async fn serve_rtu(
     units: UnitTable,
     cancel: CancellationToken,
 ) {
-    let service = MachineService { shared, units };
+    let service = MachineService {
+        shared,
+        units,
+        silent_for_absent_units: true,
+    };
     let server = tokio_modbus::server::rtu::Server::new(serial);
     if let Err(err) = server.serve_until(service, cancel.cancelled_owned()).await {
         tracing::error!(%err, "Modbus RTU line failed");

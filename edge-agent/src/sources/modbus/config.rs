@@ -8,7 +8,7 @@ use mes_protocols::modbus::{
     Area, DataType, Deadband, PlanLimits, Point, ReadPlan, Scaling, Span, WordOrder, plan_reads,
 };
 use serde::Deserialize;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 /// One Modbus device: a PLC, meter or controller.
@@ -74,6 +74,17 @@ pub enum Parity {
     Even,
     /// Odd parity.
     Odd,
+}
+
+impl Parity {
+    /// The name used in the configuration (`none`, `even`, `odd`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Parity::None => "none",
+            Parity::Even => "even",
+            Parity::Odd => "odd",
+        }
+    }
 }
 
 /// Tags polled together.
@@ -213,29 +224,19 @@ pub struct DeviceSpec {
 }
 
 /// Parses every device, reporting the first problem with its key path.
+///
+/// RTU devices may share a serial port (RS-485 multidrop) when their serial
+/// settings are identical and their unit ids differ.
 pub fn parse_devices(file: &str, devices: &[ModbusDeviceConfig]) -> Result<Vec<DeviceSpec>, ConfigError> {
     let mut names = HashSet::new();
-    let mut ports = HashSet::new();
+    let mut lines = HashMap::new();
     devices
         .iter()
         .enumerate()
         .map(|(i, d)| {
             let key = format!("modbus[{i}]");
             let spec = parse_device(file, &key, d)?;
-            if let Transport::Rtu(serial) = &spec.transport
-                && !ports.insert(serial.port.clone())
-            {
-                // Each device owns its connection; a multidrop line with
-                // several unit ids needs one shared poller (not built yet).
-                return Err(ConfigError::new(
-                    file,
-                    format!("{key}.serial.port"),
-                    format!(
-                        "device {}: serial port {} is already used by another device",
-                        spec.name, serial.port
-                    ),
-                ));
-            }
+            join_line(file, &key, &spec, &mut lines)?;
             if !names.insert(spec.name.clone()) {
                 return Err(ConfigError::new(
                     file,
@@ -246,6 +247,70 @@ pub fn parse_devices(file: &str, devices: &[ModbusDeviceConfig]) -> Result<Vec<D
             Ok(spec)
         })
         .collect()
+}
+
+/// The devices seen so far on one serial port.
+struct Line {
+    /// The first device on it, whose settings the others must match.
+    first: Code,
+    settings: SerialConfig,
+    /// Every unit id on the line and its device.
+    units: HashMap<u8, Code>,
+}
+
+/// Adds an RTU device to its serial line, refusing other serial settings
+/// than the line's first device or a unit id already on the line.
+fn join_line(
+    file: &str,
+    key: &str,
+    spec: &DeviceSpec,
+    lines: &mut HashMap<String, Line>,
+) -> Result<(), ConfigError> {
+    let Transport::Rtu(serial) = &spec.transport else {
+        return Ok(());
+    };
+    let line = lines.entry(serial.port.clone()).or_insert_with(|| Line {
+        first: spec.name.clone(),
+        settings: serial.clone(),
+        units: HashMap::new(),
+    });
+    let s = &line.settings;
+    let mismatch = if serial.baud != s.baud {
+        Some(("baud", format!("at {} baud, not {}", serial.baud, s.baud)))
+    } else if serial.parity != s.parity {
+        let (this, that) = (serial.parity.name(), s.parity.name());
+        Some(("parity", format!("with parity {this}, not {that}")))
+    } else if serial.stop_bits != s.stop_bits {
+        let (this, that) = (serial.stop_bits, s.stop_bits);
+        Some(("stop_bits", format!("with {this} stop bits, not {that}")))
+    } else if serial.data_bits != s.data_bits {
+        let (this, that) = (serial.data_bits, s.data_bits);
+        Some(("data_bits", format!("with {this} data bits, not {that}")))
+    } else {
+        None
+    };
+    if let Some((k, how)) = mismatch {
+        return Err(ConfigError::new(
+            file,
+            format!("{key}.serial.{k}"),
+            format!(
+                "device {} shares serial port {} with device {} but {how}",
+                spec.name, serial.port, line.first
+            ),
+        ));
+    }
+    if let Some(other) = line.units.get(&spec.unit_id) {
+        return Err(ConfigError::new(
+            file,
+            format!("{key}.unit_id"),
+            format!(
+                "unit id {} is used twice on serial port {} ({other}, {})",
+                spec.unit_id, serial.port, spec.name
+            ),
+        ));
+    }
+    line.units.insert(spec.unit_id, spec.name.clone());
+    Ok(())
 }
 
 fn parse_device(file: &str, key: &str, d: &ModbusDeviceConfig) -> Result<DeviceSpec, ConfigError> {

@@ -1,14 +1,17 @@
 //! One task per Modbus device: connect, poll each group on its schedule,
 //! decode, report; on a broken link announce communication-down, back off
-//! and reconnect; announce communication-up on the first good poll.
+//! and reconnect; announce communication-up on the first good poll. RTU
+//! devices on one serial port share its bus (`bus.rs`) but keep their own
+//! schedule and link state: one silent device goes down alone.
 //!
 //! A block that answers with an exception (typically 0x02 Illegal Data
 //! Address because one of its tags names a register the device lacks) is
 //! split: from then on its tags are read one by one, so the bad tag reports
 //! its own error and every other tag keeps flowing.
 
+use super::bus::SerialBus;
 use super::config::{DeviceSpec, GroupSpec, TagSpec};
-use super::connection::{BlockData, ReadError, connect, describe, read_block};
+use super::connection::{BlockData, Link, ReadError, describe};
 use super::report::{should_report, to_tag_value};
 use super::stats::ModbusStats;
 use crate::sources::{Observation, ObservationKind, ObservationSink, TagValue};
@@ -18,9 +21,7 @@ use mes_protocols::event::LinkState;
 use mes_protocols::modbus::{RawValue, ReadBlock};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 use tokio::time::Instant;
-use tokio_modbus::client::Context;
 use tokio_util::sync::CancellationToken;
 
 /// What a poller remembers between polls and reconnects.
@@ -32,9 +33,11 @@ struct PollState {
     tag_errors: HashMap<(usize, usize), String>,
 }
 
-/// Polls `spec` until `shutdown`.
+/// Polls `spec` until `shutdown`; an RTU device reads through `bus`, the
+/// bus of its serial port (see [`super::SerialBuses`]).
 pub async fn run(
     spec: DeviceSpec,
+    bus: Option<Arc<SerialBus>>,
     sink: ObservationSink,
     stats: Arc<ModbusStats>,
     shutdown: CancellationToken,
@@ -43,14 +46,14 @@ pub async fn run(
     let mut state = PollState::default();
     while !shutdown.is_cancelled() {
         let connected = tokio::select! {
-            c = connect(&spec.transport, spec.unit_id, spec.timeout) => c,
+            c = Link::open(&spec, bus.clone()) => c,
             _ = shutdown.cancelled() => break,
         };
         let broken = match connected {
-            Ok(mut ctx) => {
+            Ok(mut link) => {
                 let why = poll_until_broken(
                     &spec,
-                    &mut ctx,
+                    &mut link,
                     &sink,
                     &stats,
                     &mut state,
@@ -58,7 +61,7 @@ pub async fn run(
                     &shutdown,
                 )
                 .await;
-                let _ = tokio::time::timeout(Duration::from_millis(200), disconnect(&mut ctx)).await;
+                link.close().await;
                 why
             }
             Err(why) => Some(why),
@@ -76,16 +79,11 @@ pub async fn run(
     }
 }
 
-async fn disconnect(ctx: &mut Context) {
-    use tokio_modbus::client::Client;
-    let _ = ctx.disconnect().await;
-}
-
 /// Polls every group on schedule until the link breaks (returns why) or
 /// shutdown (returns `None`).
 async fn poll_until_broken(
     spec: &DeviceSpec,
-    ctx: &mut Context,
+    link: &mut Link,
     sink: &ObservationSink,
     stats: &ModbusStats,
     state: &mut PollState,
@@ -104,7 +102,7 @@ async fn poll_until_broken(
         stats.record_lateness(now.saturating_duration_since(at));
         ModbusStats::bump(&stats.polls_total, 1);
         let group = &spec.groups[g];
-        if let Err(e) = poll_group(spec, g, group, ctx, sink, stats, state).await {
+        if let Err(e) = poll_group(spec, g, group, link, sink, stats, state).await {
             return Some(e.to_string());
         }
         if state.link != Some(LinkState::Up) {
@@ -150,7 +148,7 @@ async fn poll_group(
     spec: &DeviceSpec,
     g: usize,
     group: &GroupSpec,
-    ctx: &mut Context,
+    link: &mut Link,
     sink: &ObservationSink,
     stats: &ModbusStats,
     state: &mut PollState,
@@ -162,7 +160,7 @@ async fn poll_group(
             continue;
         }
         ModbusStats::bump(&stats.requests_total, 1);
-        match read_block(ctx, block, spec.timeout).await {
+        match link.read(block, spec.timeout).await {
             Ok(d) => data.push(Some(d)),
             Err(e) if e.breaks_link() => return Err(e),
             Err(e) => {
@@ -177,7 +175,7 @@ async fn poll_group(
         let placement = group.plan.placements[t];
         let raw = match data.get(placement.block).and_then(Option::as_ref) {
             Some(d) => decode_from_block(tag, d, placement),
-            None => read_alone(spec, tag, ctx, stats).await?,
+            None => read_alone(spec, tag, link, stats).await?,
         };
         match raw.and_then(|r| to_tag_value(tag, r).map_err(|why| format!("{why} at {}", tag.point.at()))) {
             Ok(value) => {
@@ -226,7 +224,7 @@ fn decode_from_block(
 async fn read_alone(
     spec: &DeviceSpec,
     tag: &TagSpec,
-    ctx: &mut Context,
+    link: &mut Link,
     stats: &ModbusStats,
 ) -> Result<Result<RawValue, String>, ReadError> {
     let span = tag.point.span();
@@ -236,7 +234,7 @@ async fn read_alone(
         count: span.count,
     };
     ModbusStats::bump(&stats.requests_total, 1);
-    match read_block(ctx, &block, spec.timeout).await {
+    match link.read(&block, spec.timeout).await {
         Ok(BlockData::Words(w)) => Ok(tag
             .point
             .decode_registers(&w)

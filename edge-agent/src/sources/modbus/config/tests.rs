@@ -95,15 +95,55 @@ fn serial_devices_parse() {
     assert!(matches!(&devices[0].transport, Transport::Rtu(s) if s.baud == 9600 && s.parity == Parity::None));
 }
 
-#[test]
-fn one_serial_port_per_device() {
-    let rtu = GOOD.replace(
+fn rtu(name: &str, serial: &str, unit_id: u8) -> String {
+    GOOD.replace(
         "address = \"127.0.0.1:5020\"",
-        "serial = { port = \"/dev/ttyUSB0\" }",
+        &format!("serial = {{ {serial} }}"),
+    )
+    .replace("name = \"press-1\"", &format!("name = \"{name}\""))
+    .replace("unit_id = 1", &format!("unit_id = {unit_id}"))
+}
+
+#[test]
+fn devices_with_the_same_settings_and_other_unit_ids_share_a_serial_port() {
+    let line = "port = \"/dev/ttyUSB0\", baud = 19200";
+    let text = format!(
+        "{}\n{}\n{}",
+        rtu("press-1", line, 1),
+        rtu("press-2", line, 2),
+        rtu("press-3", "port = \"/dev/ttyUSB1\"", 1)
     );
-    let second = rtu
-        .replace("name = \"press-1\"", "name = \"press-2\"")
-        .replace("unit_id = 1", "unit_id = 2");
-    let err = parse(&format!("{rtu}\n{second}")).expect_err("shared port");
-    assert_eq!(err.key, "modbus[1].serial.port");
+    let devices = parse(&text).expect("one line, two unit ids; another line");
+    assert_eq!(devices.len(), 3);
+}
+
+#[test]
+fn a_device_on_a_shared_port_with_other_settings_is_refused() {
+    let first = rtu("press-1", "port = \"/dev/ttyUSB0\", baud = 19200", 1);
+    for (serial, key, why) in [
+        ("baud = 9600", "baud", "at 9600 baud, not 19200"),
+        ("parity = \"none\"", "parity", "with parity none, not even"),
+        ("stop_bits = 2", "stop_bits", "with 2 stop bits, not 1"),
+        ("data_bits = 7", "data_bits", "with 7 data bits, not 8"),
+    ] {
+        let second = rtu("press-2", &format!("port = \"/dev/ttyUSB0\", {serial}"), 2);
+        let err = parse(&format!("{first}\n{second}")).expect_err(serial);
+        assert_eq!(err.key, format!("modbus[1].serial.{key}"));
+        assert_eq!(
+            err.reason,
+            format!("device press-2 shares serial port /dev/ttyUSB0 with device press-1 but {why}")
+        );
+    }
+}
+
+#[test]
+fn a_unit_id_used_twice_on_a_serial_port_is_refused() {
+    let line = "port = \"/dev/ttyUSB0\"";
+    let text = format!("{}\n{}", rtu("press-1", line, 3), rtu("press-2", line, 3));
+    let err = parse(&text).expect_err("same unit id");
+    assert_eq!(err.key, "modbus[1].unit_id");
+    assert_eq!(
+        err.reason,
+        "unit id 3 is used twice on serial port /dev/ttyUSB0 (press-1, press-2)"
+    );
 }
