@@ -21,7 +21,9 @@ pub struct ModbusDeviceConfig {
     pub address: Option<String>,
     /// Modbus RTU over a serial line (RS-485/RS-232). Give this or `address`.
     pub serial: Option<SerialConfig>,
-    /// Unit (slave) id, 0 to 247 (TCP devices usually ignore it or want 1 or 255).
+    /// Unit (slave) id: 1 to 247 on a serial line; over TCP 0 to 255 (TCP
+    /// devices usually ignore it or want 1, gateways to serial lines the
+    /// device's own id).
     #[serde(default = "default_unit_id")]
     pub unit_id: u8,
     /// Timeout of one request, in milliseconds.
@@ -334,10 +336,15 @@ fn parse_device(file: &str, key: &str, d: &ModbusDeviceConfig) -> Result<DeviceS
             ));
         }
     };
-    if d.unit_id > 247 {
+    // On a serial line 0 is the broadcast address (no device answers it)
+    // and 248-255 are reserved; over TCP a gateway may want 0 or 255.
+    if matches!(transport, Transport::Rtu(_)) && !(1..=247).contains(&d.unit_id) {
         return Err(err(
             "unit_id",
-            format!("device {name}: {} is not a unit id (0 to 247)", d.unit_id),
+            format!(
+                "device {name}: {} is not a unit id on a serial line (1 to 247; 0 is broadcast, which no device answers)",
+                d.unit_id
+            ),
         ));
     }
     if d.timeout_ms == 0 || d.reconnect_initial_ms == 0 || d.reconnect_max_secs == 0 {

@@ -147,3 +147,22 @@ fn a_unit_id_used_twice_on_a_serial_port_is_refused() {
         "unit id 3 is used twice on serial port /dev/ttyUSB0 (press-1, press-2)"
     );
 }
+
+#[test]
+fn unit_ids_fit_the_transport() {
+    for unit_id in [0, 248, 255] {
+        let err = parse(&rtu("press-1", "port = \"/dev/ttyUSB0\"", unit_id)).expect_err("serial unit id");
+        assert_eq!(err.key, "modbus[0].unit_id");
+        assert!(
+            err.reason
+                .contains(&format!("{unit_id} is not a unit id on a serial line (1 to 247")),
+            "{err}"
+        );
+    }
+    // A TCP gateway may want 0 or 255.
+    for unit_id in [0, 255] {
+        let text = GOOD.replace("unit_id = 1", &format!("unit_id = {unit_id}"));
+        let devices = parse(&text).expect("TCP unit id");
+        assert_eq!(devices[0].unit_id, unit_id);
+    }
+}
