@@ -27,7 +27,7 @@ use crate::stock::MovementId;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The most valuation passes before giving up on a cyclic material flow.
@@ -137,6 +137,38 @@ pub struct OrderCost {
     pub inputs: Vec<InputCost>,
     /// Time and conversion by operation.
     pub operations: Vec<OperationCost>,
+}
+
+/// An order's headline figures (what its cost report records and the
+/// production order report shows).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct CostFigures {
+    /// Materials issued, at their valuation.
+    pub materials: Decimal,
+    /// Labour.
+    pub labour: Decimal,
+    /// Machine.
+    pub machine: Decimal,
+    /// Overhead.
+    pub overhead: Decimal,
+    /// materials + labour + machine + overhead.
+    pub total: Decimal,
+    /// total / good output, 4 decimals (none before any good output).
+    pub unit_cost: Option<Decimal>,
+}
+
+impl OrderCost {
+    /// Its headline figures.
+    pub fn figures(&self) -> CostFigures {
+        CostFigures {
+            materials: self.materials,
+            labour: self.labour,
+            machine: self.machine,
+            overhead: self.overhead,
+            total: self.total,
+            unit_cost: self.unit_cost,
+        }
+    }
 }
 
 /// The costing of a tenant: every row valued, every order costed.

@@ -5,10 +5,9 @@
 //! stored).
 
 use super::engine::{CostingInput, OrderInfo, Rates};
-use super::settings::CostingSettings;
+use super::master::CostingMaster;
 use super::time::{FloorFact, TimedFact};
 use super::valuation::SitedMovement;
-use crate::masterdata::records::{Equipment, Location, Material, ProductionOrder, Worker, WorkerType};
 use crate::masterdata::service::ServiceError;
 use crate::store::Store;
 use mes_protocols::event::EquipmentState;
@@ -118,18 +117,29 @@ pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, 
 
 /// Everything the engine needs for `tenant`, costed as of `as_of` (unix ms).
 pub async fn load(store: &Store, tenant: &str, as_of: i64) -> Result<CostingInput, ServiceError> {
-    let materials = all::<Material>(store, tenant).await?;
-    let standard: BTreeMap<Code, Decimal> = materials
+    let master = CostingMaster::load(store, tenant).await?;
+    load_with(store, tenant, &master, as_of).await
+}
+
+/// [`load`] with the master data already read.
+pub async fn load_with(
+    store: &Store,
+    tenant: &str,
+    master: &CostingMaster,
+    as_of: i64,
+) -> Result<CostingInput, ServiceError> {
+    let standard: BTreeMap<Code, Decimal> = master
+        .materials
         .iter()
         .map(|m| (m.code.clone(), m.standard_cost))
         .collect();
-    let sites: BTreeMap<Code, String> = all::<Location>(store, tenant)
-        .await?
-        .into_iter()
-        .map(|l| (l.code, l.site.to_string()))
+    let sites: BTreeMap<&Code, String> = master
+        .locations
+        .iter()
+        .map(|l| (&l.code, l.site.to_string()))
         .collect();
     let mut movements = Vec::new();
-    for m in &materials {
+    for m in &master.materials {
         let rows = store
             .movements_of(tenant.to_string(), m.code.to_string(), None, None)
             .await
@@ -139,52 +149,47 @@ pub async fn load(store: &Store, tenant: &str, as_of: i64) -> Result<CostingInpu
             movement,
         }));
     }
-    let orders = all::<ProductionOrder>(store, tenant)
-        .await?
-        .into_iter()
+    let orders = master
+        .orders
+        .iter()
         .map(|o| {
             (
                 o.code.clone(),
                 OrderInfo {
-                    material: o.material,
+                    material: o.material.clone(),
                     quantity: o.quantity,
-                    site: o.site.map(|s| s.to_string()),
+                    site: o.site.as_ref().map(ToString::to_string),
                 },
             )
         })
         .collect();
-    let type_rates: BTreeMap<Code, Decimal> = all::<WorkerType>(store, tenant)
-        .await?
-        .into_iter()
-        .map(|t| (t.code, t.hourly_rate))
+    let type_rates: BTreeMap<&Code, Decimal> = master
+        .worker_types
+        .iter()
+        .map(|t| (&t.code, t.hourly_rate))
         .collect();
     let rates = Rates {
-        workers: all::<Worker>(store, tenant)
-            .await?
-            .into_iter()
+        workers: master
+            .workers
+            .iter()
             .map(|w| {
                 let rate = type_rates.get(&w.worker_type).copied().unwrap_or_default();
-                (w.code, rate)
+                (w.code.clone(), rate)
             })
             .collect(),
-        equipment: all::<Equipment>(store, tenant)
-            .await?
-            .into_iter()
-            .map(|e| (e.code, e.hourly_rate))
+        equipment: master
+            .equipment
+            .iter()
+            .map(|e| (e.record.code.clone(), e.record.hourly_rate))
             .collect(),
     };
-    let overhead = all::<CostingSettings>(store, tenant)
-        .await?
-        .into_iter()
-        .filter_map(|s| s.overhead.map(|o| (s.code.to_string(), o)))
-        .collect();
     Ok(CostingInput {
         movements,
         standard,
         orders,
         facts: floor_facts(store, tenant).await?,
         rates,
-        overhead,
+        overhead: master.overhead(),
         as_of,
     })
 }

@@ -14,6 +14,7 @@
 //! - [`engine`]: order costs and the passes that settle multi-level
 //!   products (pure).
 //! - [`settings`]: the overhead rule per site (a master-data kind).
+//! - [`master`]: the master data the costing and the standard read, once.
 //! - [`load`]: reads the engine's input from the store.
 //! - [`report`]: an order's cost report, saying when its figures changed,
 //!   with its standard cost and variances.
@@ -23,6 +24,7 @@
 
 pub mod engine;
 pub mod load;
+pub mod master;
 pub mod money;
 pub mod report;
 pub mod settings;
@@ -33,7 +35,7 @@ pub mod time;
 pub mod valuation;
 pub mod variance;
 
-pub use engine::{Costing, CostingInput, OrderCost, cost};
+pub use engine::{CostFigures, Costing, CostingInput, OrderCost, cost};
 pub use money::money;
 pub use settings::{CostingSettings, Overhead};
 pub use valuation::{SitedMovement, Valuation, ValuedRow};
@@ -43,7 +45,18 @@ use crate::store::Store;
 
 /// Costs everything of `tenant` as of `as_of` (unix ms).
 pub async fn cost_tenant(store: &Store, tenant: &str, as_of: i64) -> Result<Costing, ServiceError> {
-    let input = load::load(store, tenant, as_of).await?;
+    let master = master::CostingMaster::load(store, tenant).await?;
+    cost_tenant_with(store, tenant, &master, as_of).await
+}
+
+/// [`cost_tenant`] with the master data already read.
+pub async fn cost_tenant_with(
+    store: &Store,
+    tenant: &str,
+    master: &master::CostingMaster,
+    as_of: i64,
+) -> Result<Costing, ServiceError> {
+    let input = load::load_with(store, tenant, master, as_of).await?;
     tokio::task::spawn_blocking(move || cost(&input))
         .await
         .map_err(|e| {

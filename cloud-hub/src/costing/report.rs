@@ -7,7 +7,8 @@
 //! those are not part of the recorded figures (a change of master data
 //! is not a late event).
 
-use super::engine::OrderCost;
+use super::engine::{CostFigures, OrderCost};
+use super::master::CostingMaster;
 use super::standard::StandardCost;
 use super::standard_input::StandardSource;
 use super::standard_query::order_standard;
@@ -16,26 +17,8 @@ use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service::{self, ServiceError};
 use crate::store::Store;
 use mes_protocols::Code;
-use rust_decimal::Decimal;
 use schemars::JsonSchema;
-use serde::{Deserialize, Serialize};
-
-/// The headline figures of an earlier report.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-pub struct EarlierFigures {
-    /// Materials.
-    pub materials: Decimal,
-    /// Labour.
-    pub labour: Decimal,
-    /// Machine.
-    pub machine: Decimal,
-    /// Overhead.
-    pub overhead: Decimal,
-    /// Total.
-    pub total: Decimal,
-    /// Unit cost.
-    pub unit_cost: Option<Decimal>,
-}
+use serde::Serialize;
 
 /// A production order's cost as reported.
 #[derive(Debug, Clone, Serialize, JsonSchema)]
@@ -50,7 +33,7 @@ pub struct OrderCostReport {
     /// ms; `first_costed_at` while they never did).
     pub figures_changed_at: i64,
     /// The figures before that change.
-    pub previous: Option<EarlierFigures>,
+    pub previous: Option<CostFigures>,
     /// The order's standard cost per unit (lot = its quantity, versions of
     /// its release day, rates of its site), 4 decimals; none when it
     /// cannot be rolled up (`standard_unavailable` says why).
@@ -74,7 +57,8 @@ pub async fn order_report(
     now: i64,
 ) -> Result<OrderCostReport, ServiceError> {
     let order = service::get::<ProductionOrder>(store, tenant, code).await?.record;
-    let costing = super::cost_tenant(store, tenant, now).await?;
+    let master = CostingMaster::load(store, tenant).await?;
+    let costing = super::cost_tenant_with(store, tenant, &master, now).await?;
     let cost = costing
         .orders
         .get(&order.code)
@@ -91,7 +75,7 @@ pub async fn order_report(
         .record_order_cost(tenant.to_string(), order.code.to_string(), figures, now)
         .await
         .map_err(ServiceError::Store)?;
-    let source = StandardSource::load(store, tenant).await?;
+    let source = StandardSource::from_master(&master);
     let today = mes_protocols::Timestamp::from_unix_millis(now)
         .to_datetime()
         .date();
@@ -109,7 +93,7 @@ pub async fn order_report(
         figures_changed_at: snapshot.changed_at,
         previous: snapshot
             .previous
-            .and_then(|p| serde_json::from_str::<EarlierFigures>(&p).ok()),
+            .and_then(|p| serde_json::from_str::<CostFigures>(&p).ok()),
         cost,
     })
 }

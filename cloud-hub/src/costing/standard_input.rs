@@ -19,13 +19,14 @@
 //!   at every site; a type with no active equipment has no rate.
 //! - **Overhead**: the site's `costing_settings` rule; none without a site.
 
-use super::settings::{CostingSettings, Overhead};
+use super::master::CostingMaster;
+use super::settings::Overhead;
 use super::standard::{ComponentLine, Make, Recipe, StandardInput, StdOperation};
 use crate::masterdata::records::{
-    Bom, BomVersion, Equipment, Material, ProductionOrder, Routing, RoutingOperation, WorkerType,
+    Bom, BomVersion, Equipment, Material, ProductionOrder, Routing, RoutingOperation,
 };
-use crate::masterdata::service::{self, ServiceError};
-use crate::store::{RecordQuery, Store};
+use crate::masterdata::service::ServiceError;
+use crate::store::Store;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -51,35 +52,40 @@ pub struct StandardSource {
 impl StandardSource {
     /// Reads the tenant's master data.
     pub async fn load(store: &Store, tenant: &str) -> Result<Self, ServiceError> {
-        let by_code = |v: Vec<Material>| v.into_iter().map(|m| (m.code.clone(), m)).collect();
-        Ok(Self {
-            materials: by_code(service::all_records::<Material>(store, tenant).await?),
-            boms: service::all_records::<Bom>(store, tenant)
-                .await?
-                .into_iter()
-                .map(|b| (b.material.clone(), b))
+        Ok(Self::from_master(&CostingMaster::load(store, tenant).await?))
+    }
+
+    /// The standard's view of `master`.
+    pub fn from_master(master: &CostingMaster) -> Self {
+        Self {
+            materials: master
+                .materials
+                .iter()
+                .map(|m| (m.code.clone(), m.clone()))
                 .collect(),
-            routings: service::all_records::<Routing>(store, tenant)
-                .await?
-                .into_iter()
-                .map(|r| (r.material.clone(), r))
+            boms: master
+                .boms
+                .iter()
+                .map(|b| (b.material.clone(), b.clone()))
                 .collect(),
-            equipment: service::list_all::<Equipment>(store, tenant, RecordQuery::default())
-                .await?
-                .into_iter()
-                .map(|s| s.record)
+            routings: master
+                .routings
+                .iter()
+                .map(|r| (r.material.clone(), r.clone()))
                 .collect(),
-            labour_rates: service::all_records::<WorkerType>(store, tenant)
-                .await?
-                .into_iter()
-                .map(|t| (t.code, t.hourly_rate))
+            equipment: master
+                .equipment
+                .iter()
+                .filter(|e| !e.archived)
+                .map(|e| e.record.clone())
                 .collect(),
-            overhead: service::all_records::<CostingSettings>(store, tenant)
-                .await?
-                .into_iter()
-                .filter_map(|s| s.overhead.map(|o| (s.code.to_string(), o)))
+            labour_rates: master
+                .worker_types
+                .iter()
+                .map(|t| (t.code.clone(), t.hourly_rate))
                 .collect(),
-        })
+            overhead: master.overhead(),
+        }
     }
 
     /// The roll-up's input on `day` at `site` (see the module doc).

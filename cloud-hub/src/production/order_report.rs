@@ -6,7 +6,7 @@
 
 use super::actuals::OrderActuals;
 use super::input_stock::input_stock;
-use crate::costing::OrderCost;
+use crate::costing::{CostFigures, OrderCost};
 use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service::ServiceError;
 use crate::store::Store;
@@ -33,18 +33,9 @@ pub struct OperationCost {
 /// /api/v1/costing/orders/{code}` reports it).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct CostByElement {
-    /// Materials issued, at their valuation.
-    pub materials: Decimal,
-    /// Labour.
-    pub labour: Decimal,
-    /// Machine.
-    pub machine: Decimal,
-    /// Overhead.
-    pub overhead: Decimal,
-    /// The total.
-    pub total: Decimal,
-    /// total / good output, 4 decimals (none before any good output).
-    pub unit_cost: Option<Decimal>,
+    /// Materials, labour, machine, overhead, total, unit cost.
+    #[serde(flatten)]
+    pub figures: CostFigures,
     /// Value issued per input material (all lots).
     pub materials_by_input: BTreeMap<String, Decimal>,
 }
@@ -55,12 +46,7 @@ fn by_element(cost: &OrderCost) -> CostByElement {
         *materials_by_input.entry(i.material.clone()).or_default() += i.value;
     }
     CostByElement {
-        materials: cost.materials,
-        labour: cost.labour,
-        machine: cost.machine,
-        overhead: cost.overhead,
-        total: cost.total,
-        unit_cost: cost.unit_cost,
+        figures: cost.figures(),
         materials_by_input,
     }
 }

@@ -675,11 +675,11 @@ async fn order_report_checks(store: &Store, t: &str, at: i64) {
     );
     assert_eq!(
         [
-            a.cost.materials,
-            a.cost.labour,
-            a.cost.machine,
-            a.cost.overhead,
-            a.cost.total
+            a.cost.figures.materials,
+            a.cost.figures.labour,
+            a.cost.figures.machine,
+            a.cost.figures.overhead,
+            a.cost.figures.total
         ],
         [
             dec("54.29"),
@@ -715,7 +715,7 @@ async fn order_report_checks(store: &Store, t: &str, at: i64) {
         (dec("8"), dec("20"), dec("-12"), dec("20"))
     );
     assert_eq!((sub.short, sub.shortfall), (true, dec("12")));
-    assert_eq!(c.cost.total, Decimal::ZERO);
+    assert_eq!(c.cost.figures.total, Decimal::ZERO);
     let report = order_report(store, t, "MO-C", 4_000).await.expect("report");
     let std = report.standard.expect("MO-C has a standard");
     assert_eq!(std.unit_cost, dec("11.73"));
