@@ -148,14 +148,10 @@ async fn ledger(
     Ok(ledger)
 }
 
-/// Every order's reservation of `material`.
-async fn reservations(
-    store: &Store,
-    tenant: &str,
-    material: &Material,
-) -> Result<Vec<Reservation>, ServiceError> {
+/// Every order's reservation of `material`, from `orders`.
+fn reservations(orders: &[ProductionOrder], material: &Material) -> Vec<Reservation> {
     let mut out = Vec::new();
-    for order in service::all_records::<ProductionOrder>(store, tenant).await? {
+    for order in orders {
         let Some(from) = order.released_at else { continue };
         let mut planned = Decimal::ZERO;
         for op in &order.operations {
@@ -176,7 +172,7 @@ async fn reservations(
         }
         if planned > Decimal::ZERO {
             out.push(Reservation {
-                order: order.code,
+                order: order.code.clone(),
                 material: material.code.clone(),
                 location: None,
                 quantity: planned,
@@ -185,7 +181,7 @@ async fn reservations(
             });
         }
     }
-    Ok(out)
+    out
 }
 
 /// `material`'s position at `at` (now when none).
@@ -194,6 +190,19 @@ pub async fn position(
     tenant: &str,
     code: &str,
     at: Option<Timestamp>,
+) -> Result<MaterialPosition, ServiceError> {
+    let orders = service::all_records::<ProductionOrder>(store, tenant).await?;
+    position_among(store, tenant, code, at, &orders).await
+}
+
+/// [`position`] with the tenant's production orders already read (for a
+/// caller asking about several materials).
+pub async fn position_among(
+    store: &Store,
+    tenant: &str,
+    code: &str,
+    at: Option<Timestamp>,
+    orders: &[ProductionOrder],
 ) -> Result<MaterialPosition, ServiceError> {
     let material = material(store, tenant, code).await?;
     let at = at.unwrap_or_else(|| Timestamp::from_unix_millis(crate::store::now_ms()));
@@ -209,8 +218,7 @@ pub async fn position(
         })
         .collect();
     let on_hand: Decimal = balances.iter().map(|b| b.quantity).sum();
-    let reservations = reservations(store, tenant, &material)
-        .await?
+    let reservations = reservations(orders, &material)
         .into_iter()
         .filter(|r| r.from <= at && r.until.is_none_or(|u| at < u))
         .map(|r| {

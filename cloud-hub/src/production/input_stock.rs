@@ -11,7 +11,7 @@
 //! it is completed or closed); short when still needed exceeds what the
 //! other orders leave: on hand − (reserved − still needed).
 
-use crate::inventory::position::position;
+use crate::inventory::position::position_among;
 use crate::masterdata::records::{Location, ProductionOrder};
 use crate::masterdata::service::{self, ServiceError};
 use crate::store::Store;
@@ -56,14 +56,12 @@ pub async fn input_stock(
         .filter(|l| site.is_none_or(|s| &l.site == s))
         .map(|l| l.code)
         .collect();
-    let order_sites: BTreeMap<Code, Option<Code>> = service::all_records::<ProductionOrder>(store, tenant)
-        .await?
-        .into_iter()
-        .map(|o| (o.code, o.site))
-        .collect();
+    let orders = service::all_records::<ProductionOrder>(store, tenant).await?;
+    let order_sites: BTreeMap<&Code, Option<&Code>> =
+        orders.iter().map(|o| (&o.code, o.site.as_ref())).collect();
     let mut out = BTreeMap::new();
     for material in materials {
-        let p = match position(store, tenant, material, Some(at)).await {
+        let p = match position_among(store, tenant, material, Some(at), &orders).await {
             Ok(p) => p,
             Err(ServiceError::NotFound { .. }) => continue,
             Err(e) => return Err(e),
@@ -77,7 +75,7 @@ pub async fn input_stock(
         let reserved: Decimal = p
             .reservations
             .iter()
-            .filter(|r| site.is_none() || order_sites.get(&r.order).is_some_and(|s| s.as_ref() == site))
+            .filter(|r| site.is_none() || order_sites.get(&r.order).is_some_and(|s| *s == site))
             .map(|r| r.reserved)
             .sum();
         let still_needed: Decimal = p
