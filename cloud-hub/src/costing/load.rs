@@ -138,17 +138,16 @@ pub async fn load_with(
         .iter()
         .map(|l| (&l.code, l.site.to_string()))
         .collect();
-    let mut movements = Vec::new();
-    for m in &master.materials {
-        let rows = store
-            .movements_of(tenant.to_string(), m.code.to_string(), None, None)
-            .await
-            .map_err(ServiceError::Store)?;
-        movements.extend(rows.into_iter().map(|movement| SitedMovement {
+    let movements = store
+        .all_movements(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?
+        .into_iter()
+        .map(|movement| SitedMovement {
             site: sites.get(&movement.key.location).cloned().unwrap_or_default(),
             movement,
-        }));
-    }
+        })
+        .collect();
     let orders = master
         .orders
         .iter()

@@ -1,8 +1,7 @@
 //! Reads the ledger rows a lot trace follows.
 
 use super::trace::{Direction, Links, LotTrace};
-use crate::costing::load::all;
-use crate::masterdata::records::{Lot, Material};
+use crate::masterdata::records::Lot;
 use crate::masterdata::service::{self, ServiceError};
 use crate::store::Store;
 
@@ -14,15 +13,10 @@ pub async fn lot_trace(
     lot: &str,
     direction: Direction,
 ) -> Result<Vec<LotTrace>, ServiceError> {
-    let mut rows = Vec::new();
-    for m in all::<Material>(store, tenant).await? {
-        rows.extend(
-            store
-                .movements_of(tenant.to_string(), m.code.to_string(), None, None)
-                .await
-                .map_err(ServiceError::Store)?,
-        );
-    }
+    let rows = store
+        .all_movements(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
     let links = Links::of(&rows);
     if !links.knows(lot) {
         service::get::<Lot>(store, tenant, lot).await?;

@@ -311,6 +311,15 @@ impl Store {
         }
     }
 
+    /// Every movement of `tenant`, unordered (what the costing and the lot
+    /// trace read: one query instead of one per material).
+    pub async fn all_movements(&self, tenant: String) -> Result<Vec<crate::stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.all_movements(tenant).await,
+            Backend::Postgres(p) => p.all_movements(tenant).await,
+        }
+    }
+
     /// Every movement booked for production order `order`, unordered.
     pub async fn movements_of_order(
         &self,

@@ -418,6 +418,23 @@ impl PgStore {
             .collect()
     }
 
+    /// Every movement of `tenant`.
+    pub(crate) async fn all_movements(&self, tenant: String) -> Result<Vec<Movement>, StoreError> {
+        let Some(tenant) = parse_id(&tenant) else {
+            return Ok(Vec::new());
+        };
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT body FROM stock_movements WHERE tenant_id = $1",
+                &[&tenant],
+            )
+            .await?
+            .iter()
+            .map(|r| movement(r.try_get(0)?))
+            .collect()
+    }
+
     /// Every movement booked for production order `order`.
     pub(crate) async fn movements_of_order(
         &self,

@@ -357,6 +357,18 @@ impl SqliteStore {
         .await
     }
 
+    /// Every movement of `tenant`.
+    pub(crate) async fn all_movements(&self, tenant: String) -> Result<Vec<Movement>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT body FROM stock_movements WHERE tenant_id = ?1")?;
+            let bodies = stmt
+                .query_map(params![tenant], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            bodies.iter().map(|b| movement(b)).collect()
+        })
+        .await
+    }
+
     /// Every movement booked for production order `order`.
     pub(crate) async fn movements_of_order(
         &self,
