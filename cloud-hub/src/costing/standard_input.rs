@@ -153,14 +153,9 @@ impl StandardSource {
             .materials
             .get(material)
             .ok_or_else(|| format!("component {material} is not in master data"))?;
-        if *unit == record.base_unit {
-            return Ok(quantity);
-        }
         record
-            .alt_units
-            .iter()
-            .find(|a| a.unit == *unit)
-            .map(|a| quantity * a.factor)
+            .base_units_per(unit)
+            .map(|factor| quantity * factor)
             .ok_or_else(|| {
                 format!(
                     "component {material} is counted in {unit}, which is neither its base unit {} nor one of its alternative units",

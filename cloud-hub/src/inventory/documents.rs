@@ -177,24 +177,15 @@ async fn base_quantity(
         }
         _ => {}
     }
-    let factor = if line.unit == material.base_unit {
-        Decimal::ONE
-    } else {
-        material
-            .alt_units
-            .iter()
-            .find(|a| a.unit == line.unit)
-            .map(|a| a.factor)
-            .ok_or_else(|| {
-                invalid(
-                    "unit",
-                    format!(
-                        "`{}` is not a unit of material {} (base unit {})",
-                        line.unit, material.code, material.base_unit
-                    ),
-                )
-            })?
-    };
+    let factor = material.base_units_per(&line.unit).ok_or_else(|| {
+        invalid(
+            "unit",
+            format!(
+                "`{}` is not a unit of material {} (base unit {})",
+                line.unit, material.code, material.base_unit
+            ),
+        )
+    })?;
     let decimals = service::get::<Unit>(store, tenant, material.base_unit.as_str())
         .await
         .map(|u| u.record.decimals)
@@ -423,11 +414,7 @@ fn po_line_value(
     quantity: Decimal,
 ) -> Option<Decimal> {
     let line = order.lines.iter().find(|l| l.material == material.code)?;
-    let factor = if line.unit == material.base_unit {
-        Decimal::ONE
-    } else {
-        material.alt_units.iter().find(|a| a.unit == line.unit)?.factor
-    };
+    let factor = material.base_units_per(&line.unit)?;
     if factor <= Decimal::ZERO {
         return None;
     }

@@ -156,16 +156,7 @@ fn reservations(orders: &[ProductionOrder], material: &Material) -> Vec<Reservat
         let mut planned = Decimal::ZERO;
         for op in &order.operations {
             for input in op.inputs.iter().filter(|i| i.material == material.code) {
-                let factor = if input.unit == material.base_unit {
-                    Some(Decimal::ONE)
-                } else {
-                    material
-                        .alt_units
-                        .iter()
-                        .find(|a| a.unit == input.unit)
-                        .map(|a| a.factor)
-                };
-                if let Some(f) = factor {
+                if let Some(f) = material.base_units_per(&input.unit) {
                     planned += input.quantity_per_unit * f * order.quantity;
                 }
             }

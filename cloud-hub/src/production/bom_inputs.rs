@@ -26,13 +26,8 @@ async fn available(
         Err(ServiceError::NotFound { .. }) => return Ok(Decimal::ZERO),
         Err(e) => return Err(e),
     };
-    let factor = if *unit == record.base_unit {
-        Decimal::ONE
-    } else {
-        match record.alt_units.iter().find(|a| a.unit == *unit) {
-            Some(a) => a.factor,
-            None => return Ok(Decimal::ZERO),
-        }
+    let Some(factor) = record.base_units_per(unit) else {
+        return Ok(Decimal::ZERO);
     };
     let position = crate::inventory::position::position(store, tenant, material.as_str(), None).await?;
     Ok(position.available / factor)

@@ -10,7 +10,6 @@ use crate::masterdata::records::{
 use crate::masterdata::service::{self, ServiceError, Stored};
 use crate::store::Store;
 use mes_protocols::{Code, FieldError};
-use rust_decimal::Decimal;
 use time::Date;
 
 fn invalid_state(code: &Code, reason: impl Into<String>) -> ServiceError {
@@ -164,25 +163,15 @@ pub async fn from_sales_order(
         .find(|l| l.line == line)
         .ok_or_else(|| invalid("line", format!("sales order {sales_order} has no line {line}")))?;
     let material = service::get::<Material>(store, tenant, so_line.material.as_str()).await?;
-    let factor = if so_line.unit == material.record.base_unit {
-        Decimal::ONE
-    } else {
-        material
-            .record
-            .alt_units
-            .iter()
-            .find(|a| a.unit == so_line.unit)
-            .map(|a| a.factor)
-            .ok_or_else(|| {
-                invalid(
-                    "line",
-                    format!(
-                        "unit {} of the line is not a unit of material {}",
-                        so_line.unit, so_line.material
-                    ),
-                )
-            })?
-    };
+    let factor = material.record.base_units_per(&so_line.unit).ok_or_else(|| {
+        invalid(
+            "line",
+            format!(
+                "unit {} of the line is not a unit of material {}",
+                so_line.unit, so_line.material
+            ),
+        )
+    })?;
     let order = ProductionOrder {
         code,
         material: so_line.material.clone(),

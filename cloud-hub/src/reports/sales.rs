@@ -117,9 +117,8 @@ pub fn sales_statistics(
         let label = period.label(order.ordered_on);
         for line in &order.lines {
             let (quantity, unit) = match materials.get(&line.material) {
-                Some(m) if m.base_unit == line.unit => (line.quantity, m.base_unit.to_string()),
-                Some(m) => match m.alt_units.iter().find(|a| a.unit == line.unit) {
-                    Some(alt) => (line.quantity * alt.factor, m.base_unit.to_string()),
+                Some(m) => match m.base_units_per(&line.unit) {
+                    Some(factor) => (line.quantity * factor, m.base_unit.to_string()),
                     None => (line.quantity, line.unit.to_string()),
                 },
                 None => (line.quantity, line.unit.to_string()),

@@ -11,18 +11,6 @@ use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Base units per `unit` of `material` (`None`: not one of its units).
-fn factor(material: &Material, unit: &Code) -> Option<Decimal> {
-    if *unit == material.base_unit {
-        return Some(Decimal::ONE);
-    }
-    material
-        .alt_units
-        .iter()
-        .find(|a| a.unit == *unit)
-        .map(|a| a.factor)
-}
-
 /// The shortage report of `tenant` now.
 pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageReport, ServiceError> {
     let materials: BTreeMap<Code, Material> = all::<Material>(store, tenant)
@@ -49,7 +37,7 @@ pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageRepo
                     continue;
                 };
                 let per_unit =
-                    factor(material, &input.unit).unwrap_or(Decimal::ONE) * input.quantity_per_unit;
+                    material.base_units_per(&input.unit).unwrap_or(Decimal::ONE) * input.quantity_per_unit;
                 let need = needs
                     .entry((order.code.to_string(), input.material.to_string()))
                     .or_insert_with(|| Need {
@@ -116,7 +104,7 @@ pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageRepo
             if !needed.contains(line.material.as_str()) {
                 continue;
             }
-            let ordered = factor(material, &line.unit).unwrap_or(Decimal::ONE) * line.quantity;
+            let ordered = material.base_units_per(&line.unit).unwrap_or(Decimal::ONE) * line.quantity;
             // Receipts name the order, not the line: they fill its lines of
             // the material in line order.
             let got = received

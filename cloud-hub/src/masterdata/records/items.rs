@@ -43,6 +43,17 @@ impl MasterKind for Unit {
 /// A material (the same type the file import reads).
 pub type Material = crate::masterdata::import::MaterialRow;
 
+impl Material {
+    /// Base units in one `unit` of this material: 1 for its base unit, the
+    /// factor of one of its alternative units, `None` for any other unit.
+    pub fn base_units_per(&self, unit: &Code) -> Option<rust_decimal::Decimal> {
+        if *unit == self.base_unit {
+            return Some(rust_decimal::Decimal::ONE);
+        }
+        self.alt_units.iter().find(|a| a.unit == *unit).map(|a| a.factor)
+    }
+}
+
 impl MasterKind for Material {
     const KIND: &'static str = "material";
     const PATH: &'static str = "materials";
