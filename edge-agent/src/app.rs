@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 /// Runs the agent until `shutdown` is cancelled.
 pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
-    let (buffer, writer) = Buffer::open(BufferSettings::from(&config.buffer))
-        .with_context(|| format!("opening the buffer {}", config.buffer.path.display()))?;
+    // The error names the file and the cause once; no context to add.
+    let (buffer, writer) = Buffer::open(BufferSettings::from(&config.buffer))?;
     let uplink_stats = Arc::new(UplinkStats::default());
     let mut tasks = tokio::task::JoinSet::new();
 

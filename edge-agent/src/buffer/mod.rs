@@ -8,6 +8,9 @@
 //! requests of many producers in one transaction (group commit). The uplink
 //! reads through its own connection ([`BatchReader`]).
 
+#[cfg(test)]
+mod file_tests;
+mod identity;
 mod overflow;
 mod reader;
 mod schema;
@@ -16,6 +19,7 @@ mod stats;
 mod tests;
 mod writer;
 
+pub use identity::{APPLICATION_ID, BufferOrigin};
 pub use reader::{BatchReader, PendingBatch};
 pub use stats::BufferStats;
 
@@ -29,12 +33,34 @@ use tokio::sync::{mpsc, oneshot};
 #[derive(Debug, thiserror::Error)]
 pub enum BufferError {
     /// The buffer file could not be opened or migrated.
-    #[error("buffer file {path}: {source}")]
+    #[error("buffer file {path}: {reason}")]
     Open {
         /// The file.
         path: PathBuf,
-        /// The SQLite error.
-        source: rusqlite::Error,
+        /// Why, in one line (the SQLite or I/O error's message, once).
+        reason: String,
+    },
+    /// The file is not an edge-agent buffer; it was not changed.
+    #[error(
+        "buffer file {path} is not an edge-agent buffer ({reason}); it was left untouched: set buffer.path to another file"
+    )]
+    Foreign {
+        /// The file.
+        path: PathBuf,
+        /// What gave it away.
+        reason: String,
+    },
+    /// The buffer was written by a newer build; it was not changed.
+    #[error(
+        "buffer file {path} has schema version {version}, newer than this build knows ({known}); it was left untouched: run the newer edge-agent"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// The file's schema version.
+        version: usize,
+        /// The newest version this build knows.
+        known: usize,
     },
     /// A commit failed; nothing of the request was stored.
     #[error("buffer commit failed, nothing of this request was stored: {0}")]
@@ -53,11 +79,28 @@ pub enum BufferError {
 }
 
 impl BufferError {
-    fn open(path: &Path, source: rusqlite::Error) -> Self {
+    /// An open error whose reason is the SQLite error's message, once (the
+    /// rusqlite error repeats it in its source chain).
+    fn open(path: &Path, e: &rusqlite::Error) -> Self {
         BufferError::Open {
             path: path.to_path_buf(),
-            source,
+            reason: sqlite_reason(e),
         }
+    }
+
+    fn open_io(path: &Path, e: &std::io::Error) -> Self {
+        BufferError::Open {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+/// The message of a SQLite error, without the repeats of its source chain.
+pub(crate) fn sqlite_reason(e: &rusqlite::Error) -> String {
+    match e {
+        rusqlite::Error::SqliteFailure(_, Some(message)) => message.clone(),
+        other => other.to_string(),
     }
 }
 
@@ -153,6 +196,7 @@ pub struct Buffer {
     commands: mpsc::Sender<Command>,
     stats: Arc<BufferStats>,
     path: PathBuf,
+    origin: BufferOrigin,
 }
 
 /// Joins the writer thread when the last command has been committed.
@@ -176,13 +220,17 @@ const COMMAND_QUEUE: usize = 4096;
 
 impl Buffer {
     /// Opens (or creates) the buffer file and starts its writer thread.
+    /// Refuses, without changing it, a file that is not an edge-agent buffer
+    /// or whose schema is newer than this build; logs the path, incarnation
+    /// and depth, and whether the buffer was created new.
     pub fn open(settings: BufferSettings) -> Result<(Buffer, WriterGuard), BufferError> {
-        let (conn, meta) = schema::open_writer(&settings.path)?;
+        let (conn, meta, origin) = schema::open_writer(&settings.path)?;
         let stats = Arc::new(BufferStats::default());
         let (tx, rx) = mpsc::channel(COMMAND_QUEUE);
         let path = settings.path.clone();
         let writer = writer::Writer::new(conn, meta, settings, stats.clone())
-            .map_err(|e| BufferError::open(&path, e))?;
+            .map_err(|e| BufferError::open(&path, &e))?;
+        log_opened(&path, origin, &stats);
         let handle = std::thread::Builder::new()
             .name("buffer-writer".into())
             .spawn(move || writer.run(rx))
@@ -192,6 +240,7 @@ impl Buffer {
                 commands: tx,
                 stats,
                 path,
+                origin,
             },
             WriterGuard(Some(handle)),
         ))
@@ -288,6 +337,11 @@ impl Buffer {
         self.commands.send(cmd).await.map_err(|_| BufferError::Closed)
     }
 
+    /// What the file was when it was opened (new, ours, adopted).
+    pub fn origin(&self) -> BufferOrigin {
+        self.origin
+    }
+
     /// Live counters of the buffer.
     pub fn stats(&self) -> &Arc<BufferStats> {
         &self.stats
@@ -296,5 +350,21 @@ impl Buffer {
     /// A reader for the uplink, on its own connection.
     pub fn reader(&self) -> Result<BatchReader, BufferError> {
         BatchReader::open(&self.path)
+    }
+}
+
+fn log_opened(path: &Path, origin: BufferOrigin, stats: &BufferStats) {
+    let path = path.display();
+    let incarnation = stats.incarnation().map(|i| i.to_string()).unwrap_or_default();
+    let depth = BufferStats::get(&stats.depth);
+    match origin {
+        BufferOrigin::CreatedNew => tracing::info!(%path, %incarnation, depth, "buffer: created new"),
+        BufferOrigin::Existing => tracing::info!(%path, %incarnation, depth, "buffer: opened"),
+        BufferOrigin::Adopted => tracing::info!(
+            %path,
+            %incarnation,
+            depth,
+            "buffer: opened a buffer made by an older build and set its application id"
+        ),
     }
 }

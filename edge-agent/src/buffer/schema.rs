@@ -6,14 +6,18 @@
 //! committed transactions, and this buffer tells producers "stored" right
 //! after commit, so it must not. `FULL` syncs the WAL on every commit; group
 //! commit (see `writer.rs`) spreads that one fsync over many events.
+//!
+//! Before anything is written, `identity.rs` decides whether the file is our
+//! buffer at all; a foreign file or a newer schema is refused untouched.
 
 use super::BufferError;
+use super::identity::{APPLICATION_ID, BufferOrigin, inspect};
 use mes_protocols::Incarnation;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
 
 /// Numbered migrations, applied in order; never edit one that has shipped.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/0001_buffer.sql"),
     include_str!("../../migrations/0002_agent_state.sql"),
     include_str!("../../migrations/0003_downlink_cache.sql"),
@@ -34,18 +38,21 @@ pub struct Meta {
     pub refused_total: u64,
 }
 
-/// Opens (creating if needed) the buffer for writing and migrates it.
-pub fn open_writer(path: &Path) -> Result<(Connection, Meta), BufferError> {
-    let conn = Connection::open(path).map_err(|e| BufferError::open(path, e))?;
-    conn.pragma_update(None, "journal_mode", "WAL")
-        .map_err(|e| BufferError::open(path, e))?;
-    conn.pragma_update(None, "synchronous", "FULL")
-        .map_err(|e| BufferError::open(path, e))?;
-    conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| BufferError::open(path, e))?;
-    migrate(&conn).map_err(|e| BufferError::open(path, e))?;
-    let meta = read_or_init_meta(&conn).map_err(|e| BufferError::open(path, e))?;
-    Ok((conn, meta))
+/// Opens (creating if needed) the buffer for writing and migrates it, after
+/// checking that the file is ours (see `identity.rs`).
+pub fn open_writer(path: &Path) -> Result<(Connection, Meta, BufferOrigin), BufferError> {
+    let origin = inspect(path)?;
+    let open = || -> rusqlite::Result<(Connection, Meta)> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        migrate(&conn)?;
+        let meta = read_or_init_meta(&conn)?;
+        Ok((conn, meta))
+    };
+    let (conn, meta) = open().map_err(|e| BufferError::open(path, &e))?;
+    Ok((conn, meta, origin))
 }
 
 /// Opens a read-only connection for the uplink (WAL lets it read while the
@@ -55,16 +62,26 @@ pub fn open_reader(path: &Path) -> Result<Connection, BufferError> {
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
     )
-    .map_err(|e| BufferError::open(path, e))?;
+    .map_err(|e| BufferError::open(path, &e))?;
     conn.busy_timeout(std::time::Duration::from_secs(5))
-        .map_err(|e| BufferError::open(path, e))?;
+        .map_err(|e| BufferError::open(path, &e))?;
     Ok(conn)
 }
 
+/// Applies the missing migrations, each in one transaction with its version
+/// and the application id, and sets the id on a buffer adopted from an older
+/// build that needs no migration.
 fn migrate(conn: &Connection) -> rusqlite::Result<()> {
     let applied: usize = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
     for (i, sql) in MIGRATIONS.iter().enumerate().skip(applied) {
-        conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))?;
+        conn.execute_batch(&format!(
+            "BEGIN; PRAGMA application_id = {APPLICATION_ID}; {sql}; PRAGMA user_version = {}; COMMIT;",
+            i + 1
+        ))?;
+    }
+    let id: i32 = conn.pragma_query_value(None, "application_id", |r| r.get(0))?;
+    if id != APPLICATION_ID {
+        conn.pragma_update(None, "application_id", APPLICATION_ID)?;
     }
     Ok(())
 }
