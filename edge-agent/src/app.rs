@@ -125,6 +125,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         uplink: uplink_stats,
         registry,
         sync_enabled,
+        intake_allow_missing_id: config.http.intake_allow_missing_id,
     };
     let mut router = local_api::router(state);
     if !config.station.is_empty() {

@@ -202,6 +202,26 @@ impl AgentProcess {
         Ok(agent)
     }
 
+    /// An agent without a hub (sync off), buffering only; `extra_toml` is
+    /// appended to its configuration, after an open `[http]` table.
+    pub fn without_hub(bin: &Path, dir: &Path, extra_toml: &str) -> anyhow::Result<Self> {
+        let port = free_port();
+        let agent = Self {
+            bin: bin.to_path_buf(),
+            dir: dir.to_path_buf(),
+            port,
+            child: None,
+        };
+        std::fs::write(
+            agent.dir.join("agent.toml"),
+            format!(
+                "[buffer]\npath = \"{}\"\n[http]\nlisten = \"127.0.0.1:{port}\"\n{extra_toml}\n",
+                agent.buffer_path().display()
+            ),
+        )?;
+        Ok(agent)
+    }
+
     /// The agent's buffer file.
     pub fn buffer_path(&self) -> PathBuf {
         self.dir.join("buffer.db")

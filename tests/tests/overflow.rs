@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 fn sample(n: u64) -> serde_json::Value {
     json!({
+        "id": Uuid::now_v7(),
         "source": { "type": "device", "id": "oven-1" },
         "kind": "process_value_sampled",
         "data": { "equipment": "oven-1", "tag": format!("zone_{}_temperature_with_a_long_tag_name", n % 10), "value": 180.5, "unit": "degC" }

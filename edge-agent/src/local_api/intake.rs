@@ -1,9 +1,17 @@
 //! `POST /local/v1/events`: hands events to the buffer and answers only after
 //! they are committed, with their sequence numbers.
 //!
-//! Body: `{ "events": [ { "id"?, "occurred_at"?, "source", "kind", "data" } ] }`.
-//! `id` and `occurred_at` default to a fresh UUID v7 and now. The request is
-//! all or nothing: one invalid event rejects it with the event's field named.
+//! Body: `{ "events": [ { "id", "occurred_at"?, "source", "kind", "data" } ] }`.
+//! `occurred_at` defaults to now. The request is all or nothing: one invalid
+//! event rejects it with the event's field named.
+//!
+//! Exactly once needs the producer's id: the agent may die after committing a
+//! request and before answering it, and the producer then sends it again.
+//! With the same ids the hub stores each event once (it keeps event ids
+//! unique); with ids made up here the retry would be a second copy. So an
+//! event without `id` is refused (400, field `events[i].id`) unless
+//! `http.intake_allow_missing_id` is set, which gives it a fresh UUID v7 and
+//! makes the intake at-least-once.
 
 use super::{LocalState, error};
 use crate::buffer::BufferError;
@@ -37,7 +45,7 @@ struct LocalEvent<'a> {
 }
 
 pub(super) async fn post_events(State(state): State<LocalState>, body: Bytes) -> Response {
-    let drafts = match parse(&body) {
+    let drafts = match parse(&body, state.intake_allow_missing_id) {
         Ok(d) => d,
         Err(e) => {
             return error(
@@ -72,7 +80,8 @@ pub(super) async fn post_events(State(state): State<LocalState>, body: Bytes) ->
     }
 }
 
-fn parse(body: &[u8]) -> Result<Vec<EventDraft>, FieldError> {
+/// Parses a request; events without `id` are refused unless `allow_missing_id`.
+fn parse(body: &[u8], allow_missing_id: bool) -> Result<Vec<EventDraft>, FieldError> {
     let request: Request<'_> = json(body)?;
     if request.events.len() > MAX_EVENTS {
         return Err(FieldError::new(
@@ -96,8 +105,19 @@ fn parse(body: &[u8]) -> Result<Vec<EventDraft>, FieldError> {
             })?;
             let body =
                 EventBody::decode(kind, event.data.get()).map_err(|e| e.within(&format!("{prefix}.data")))?;
+            let id = match (event.id, allow_missing_id) {
+                (Some(id), _) => id,
+                (None, true) => EventId::new_v7(),
+                (None, false) => {
+                    return Err(FieldError::new(
+                        format!("{prefix}.id"),
+                        "an event id (UUID) is required: give each event your own id and send the same id when you retry, \
+                         so it is stored once (http.intake_allow_missing_id = true accepts events without one, at-least-once)",
+                    ));
+                }
+            };
             Ok(EventDraft {
-                id: event.id.unwrap_or_else(EventId::new_v7),
+                id,
                 occurred_at: event.occurred_at.unwrap_or(now),
                 source: event.source,
                 body,
@@ -120,15 +140,33 @@ mod tests {
 
     #[test]
     fn names_the_bad_field() {
-        let body = br#"{"events":[{"source":{"type":"device","id":"p1"},"kind":"parts_counted",
+        let body = br#"{"events":[{"id":"0190c2a4-0000-7000-8000-000000000001","source":{"type":"device","id":"p1"},"kind":"parts_counted",
             "data":{"equipment":"p1","good":1,"scrap":0,"good_total":0,"scrap_total":0}}]}"#;
-        let err = parse(body).expect_err("total below delta");
+        let err = parse(body, false).expect_err("total below delta");
         assert_eq!(err.field, "events[0].data.good_total");
     }
 
     #[test]
     fn unknown_kinds_are_refused_locally() {
         let body = br#"{"events":[{"source":{"type":"device","id":"p1"},"kind":"teleport","data":{}}]}"#;
-        assert_eq!(parse(body).expect_err("unknown").field, "events[0].kind");
+        assert_eq!(parse(body, true).expect_err("unknown").field, "events[0].kind");
+    }
+
+    const WITHOUT_ID: &[u8] = br#"{"events":[
+        {"id":"0190c2a4-0000-7000-8000-000000000001","source":{"type":"device","id":"p1"},"kind":"equipment_state_changed","data":{"equipment":"p1","state":"running"}},
+        {"source":{"type":"device","id":"p1"},"kind":"equipment_state_changed","data":{"equipment":"p1","state":"idle"}}]}"#;
+
+    #[test]
+    fn an_event_without_id_is_refused_by_default() {
+        let err = parse(WITHOUT_ID, false).expect_err("no id");
+        assert_eq!(err.field, "events[1].id");
+        assert!(err.reason.contains("intake_allow_missing_id"), "{}", err.reason);
+    }
+
+    #[test]
+    fn the_setting_gives_an_event_without_id_a_fresh_one() {
+        let drafts = parse(WITHOUT_ID, true).expect("allowed");
+        assert_eq!(drafts.len(), 2);
+        assert_ne!(drafts[0].id, drafts[1].id);
     }
 }

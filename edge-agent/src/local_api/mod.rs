@@ -28,6 +28,9 @@ pub struct LocalState {
     pub machines: crate::machines::MachineViews,
     /// Whether sync is configured.
     pub sync_enabled: bool,
+    /// Whether the local intake accepts events without a producer id
+    /// (`http.intake_allow_missing_id`; at-least-once).
+    pub intake_allow_missing_id: bool,
 }
 
 /// The router of the agent's HTTP server.
