@@ -41,7 +41,7 @@ async fn order_cost(
 ) -> Result<Json<OrderCostReport>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
     Ok(Json(
-        order_report(&state.store, &tenant, &code, crate::store::now_ms()).await?,
+        order_report(&state.store, &tenant, &code, (state.clock)()).await?,
     ))
 }
 
@@ -65,7 +65,11 @@ async fn standard_cost(
             .filter(|q| *q > Decimal::ZERO)
             .ok_or_else(|| bad_query("lot_size", "must be a decimal above zero"))?,
     };
-    let day = date_param(&raw, "on")?.unwrap_or_else(|| time::OffsetDateTime::now_utc().date());
+    let day = date_param(&raw, "on")?.unwrap_or_else(|| {
+        mes_protocols::Timestamp::from_unix_millis((state.clock)())
+            .to_datetime()
+            .date()
+    });
     let site = raw.get("site");
     if let Some(site) = site
         && !state
@@ -94,7 +98,7 @@ async fn stock_values(
     headers: HeaderMap,
 ) -> Result<Json<serde_json::Value>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
-    let costing = costing::cost_tenant(&state.store, &tenant, crate::store::now_ms()).await?;
+    let costing = costing::cost_tenant(&state.store, &tenant, (state.clock)()).await?;
     let items: Vec<StockValue> = costing
         .valuation
         .pools

@@ -43,6 +43,9 @@ pub struct HubState {
     pub metrics: Arc<HubMetrics>,
     /// Ingest limits.
     pub limits: IngestLimits,
+    /// "Now" for answers that depend on it (the machine's clock, or a
+    /// fixed one in tests).
+    pub clock: crate::clock::Clock,
 }
 
 /// Every route of the API with its documentation (see [`book`]).

@@ -10,7 +10,6 @@ use crate::planning::build::DownWindow;
 use crate::planning::report::{MachinePlan, OrderPlan, OrderState, PlanReport, moved_operations, report};
 use crate::planning::service::{self, Planned, WhatIf};
 use crate::planning::{PlanningError, RunOptions, settings};
-use crate::store::now_ms;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -179,7 +178,7 @@ async fn run(
         time_limit,
         seed: request.seed.unwrap_or(0),
     };
-    let planned = service::run(&state.store, &tenant, &site, &settings, options, now_ms()).await?;
+    let planned = service::run(&state.store, &tenant, &site, &settings, options, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(show(&site, &planned))))
 }
 
@@ -280,7 +279,7 @@ async fn what_if(
     let request: WhatIfRequest = parse_body(&body)?;
     let changes = what_if_changes(&site, request)?;
     let settings = settings();
-    let planned = service::what_if(&state.store, &tenant, &site, &settings, changes, now_ms()).await?;
+    let planned = service::what_if(&state.store, &tenant, &site, &settings, changes, (state.clock)()).await?;
     let plan = show(&site, &planned);
     let live = match service::live(&state.store, &tenant, &site).await {
         Ok(live) => Some(live),
@@ -328,7 +327,7 @@ async fn validation(
 ) -> Result<Json<ValidationReport>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
     let (revision, violations, now) =
-        match service::validation(&state.store, &tenant, &site, &settings(), now_ms()).await {
+        match service::validation(&state.store, &tenant, &site, &settings(), (state.clock)()).await {
             Err(PlanningError::NoPlan(_)) => (0, Vec::new(), Vec::new()),
             other => other?,
         };

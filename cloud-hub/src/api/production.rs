@@ -35,8 +35,11 @@ pub struct FromSalesOrderRequest {
     pub site: Option<Code>,
 }
 
-fn today() -> time::Date {
-    time::OffsetDateTime::now_utc().date()
+/// Today (UTC) by the hub's clock.
+fn today(state: &HubState) -> time::Date {
+    mes_protocols::Timestamp::from_unix_millis((state.clock)())
+        .to_datetime()
+        .date()
 }
 
 async fn release(
@@ -53,7 +56,7 @@ async fn release(
     } else {
         parse_body(&body)?
     };
-    let stored = lifecycle::release(&state.store, &tenant, &code, request.site, today()).await?;
+    let stored = lifecycle::release(&state.store, &tenant, &code, request.site, today(&state)).await?;
     Ok(Json(item(&stored)))
 }
 
@@ -124,7 +127,7 @@ async fn changeover(
             .ok_or_else(|| bad("quantity", "must be a decimal above zero"))?,
     };
     let day = match raw.get("on") {
-        None => today(),
+        None => today(&state),
         Some(d) => mes_protocols::downlink::parse_date(d).map_err(|reason| bad("on", &reason))?,
     };
     Ok(Json(

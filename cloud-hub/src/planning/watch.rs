@@ -26,7 +26,6 @@ use super::service::{self, PlanningError, catch_up, live_row};
 use super::stored::StoredPlan;
 use crate::store::Store;
 use std::collections::{BTreeSet, HashMap};
-use std::sync::Arc;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -45,7 +44,7 @@ pub struct WatchSettings {
 }
 
 /// The clock the watcher reads (epoch ms); replaceable in tests.
-pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+pub use crate::clock::Clock;
 
 /// A re-plan the watcher made.
 #[derive(Debug, Clone, PartialEq, Eq)]

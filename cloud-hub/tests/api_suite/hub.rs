@@ -57,6 +57,7 @@ impl Hub {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
             },
+            clock: cloud_hub::clock::system_clock(),
         };
         Hub {
             router: router(state),

@@ -129,6 +129,7 @@ impl Files {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
             },
+            clock: cloud_hub::clock::system_clock(),
         };
         Files {
             router: router(state),

@@ -21,6 +21,7 @@ async fn call(store: &Store, method: Method, path: &str, token: &str, body: Opti
             max_body_bytes: 1 << 20,
             max_inflated_bytes: 1 << 22,
         },
+        clock: cloud_hub::clock::fixed_clock(NOW),
     };
     let request = Request::builder()
         .method(method)
@@ -42,9 +43,14 @@ async fn call(store: &Store, method: Method, path: &str, token: &str, body: Opti
 
 const BASE: &str = "/api/v1/schedules/plant";
 
+/// The hub's "now" in these cases: Tuesday 2026-05-12 08:00 at the site
+/// (07:00 UTC), a working hour a week after the factory's due dates, so the
+/// outcome never depends on the weekday or hour the tests run at.
+const NOW: i64 = crate::factory::MONDAY_0600 + (8 * 24 + 2) * 3_600_000;
+
 /// A run answers 201 with the plan; the live plan reads per machine and per
 /// order, the critical orders are the late ones (every due date of the
-/// factory lies in the past of the real clock), and it validates.
+/// factory lies in the past of the hub's clock), and it validates.
 pub async fn run_and_read_the_live_plan_per_machine_and_order(db: &TestDb) {
     let f = factory(&db.store, "acme").await;
     let (status, bad) = call(
@@ -127,9 +133,7 @@ pub async fn what_if_does_not_replace_the_live_plan(db: &TestDb) {
     .await;
     assert_eq!(status, 201);
     let (_, live_before) = call(&db.store, Method::GET, BASE, &f.token, None).await;
-    let now = time::OffsetDateTime::now_utc();
-    let at =
-        |hours: i64| mes_protocols::Timestamp::from_datetime(now + time::Duration::hours(hours)).to_string();
+    let at = |hours: i64| mes_protocols::Timestamp::from_unix_millis(NOW + hours * 3_600_000).to_string();
     let body = json!({"add_orders": [{"code": "MO-RUSH", "material": "P", "quantity": "10", "priority": 5}],
                       "machines_down": [{"equipment": "M2", "from": at(0), "to": at(24)}]});
     let (status, what_if) = call(
