@@ -22,13 +22,21 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         .context("opening the database")??;
     let store_backend = store.backend_name();
     crate::planning::start(&config.planning, store.clone(), shutdown.clone());
+    let metrics = Arc::new(HubMetrics::default());
+    tokio::spawn(crate::projection::run_books_check(
+        store.clone(),
+        config.projection.clone(),
+        metrics.clone(),
+        shutdown.clone(),
+    ));
     let state = HubState {
         store,
-        metrics: Arc::new(HubMetrics::default()),
+        metrics,
         limits: IngestLimits {
             max_body_bytes: config.ingest.max_body_bytes,
             max_inflated_bytes: config.ingest.max_inflated_bytes,
         },
+        clock: crate::clock::system_clock(),
     };
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),

@@ -56,6 +56,15 @@ enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Check the stock ledger against the event log: name every
+    /// stock-moving event the projection passed without booking it (and
+    /// without a projection issue). Exits with status 1 when any is found;
+    /// `rebuild` then books them.
+    CheckBooks {
+        /// Only this tenant (short name); all tenants when omitted.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -206,16 +215,7 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             let store = open_store(&config)?;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async {
-                let tenants = store.tenants().await?;
-                if let Some(wanted) = &tenant
-                    && !tenants.iter().any(|(_, slug)| slug == wanted)
-                {
-                    anyhow::bail!("tenant {wanted} not found");
-                }
-                for (id, slug) in tenants {
-                    if tenant.as_ref().is_some_and(|wanted| *wanted != slug) {
-                        continue;
-                    }
+                for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
                     let started = std::time::Instant::now();
                     let done = crate::projection::rebuild(&store, &id, config.projection.batch.max(1)).await?;
                     println!(
@@ -229,5 +229,50 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
                 Ok(())
             })
         }
+        Command::CheckBooks { tenant } => {
+            let store = open_store(&config)?;
+            let runtime = tokio::runtime::Runtime::new()?;
+            let unbooked = runtime.block_on(async {
+                let mut unbooked = 0;
+                for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
+                    let report = crate::projection::check_books(&store, &id).await?;
+                    println!(
+                        "tenant {slug}: {} stock-moving events checked through event row {}, {} unbooked",
+                        report.events_checked,
+                        report.through_event_row,
+                        report.unbooked.len()
+                    );
+                    for e in &report.unbooked {
+                        println!(
+                            "  unbooked: event {} ({}, row {}): {} ledger rows missing",
+                            e.event_id, e.kind, e.event_row, e.missing_rows
+                        );
+                    }
+                    unbooked += report.unbooked.len();
+                }
+                anyhow::Ok(unbooked)
+            })?;
+            if unbooked > 0 {
+                anyhow::bail!("{unbooked} events are not booked; `cloud-hub rebuild` books them");
+            }
+            Ok(())
+        }
     }
+}
+
+/// Every tenant (id, short name), or only `wanted`, which must exist.
+async fn chosen_tenants(
+    store: &crate::store::Store,
+    wanted: Option<&str>,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let tenants = store.tenants().await?;
+    if let Some(wanted) = wanted
+        && !tenants.iter().any(|(_, slug)| slug == wanted)
+    {
+        anyhow::bail!("tenant {wanted} not found");
+    }
+    Ok(tenants
+        .into_iter()
+        .filter(|(_, slug)| wanted.is_none_or(|w| w == slug))
+        .collect())
 }

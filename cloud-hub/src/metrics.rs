@@ -5,11 +5,17 @@ use mes_protocols::wire::SyncAck;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::registry::Registry;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct CodeLabel {
     code: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct TenantLabel {
+    tenant: String,
 }
 
 /// Counters of the hub.
@@ -19,6 +25,8 @@ pub struct HubMetrics {
     events_stored: Counter,
     events_duplicate: Counter,
     rejected: Family<CodeLabel, Counter>,
+    unbooked: Family<TenantLabel, Gauge>,
+    books_checks: Counter,
 }
 
 impl Default for HubMetrics {
@@ -28,6 +36,18 @@ impl Default for HubMetrics {
         let events_stored = Counter::default();
         let events_duplicate = Counter::default();
         let rejected = Family::<CodeLabel, Counter>::default();
+        let unbooked = Family::<TenantLabel, Gauge>::default();
+        let books_checks = Counter::default();
+        registry.register(
+            "books_unbooked_events",
+            "Stock-moving events the projection passed without booking them, by tenant (last books check; should be 0)",
+            unbooked.clone(),
+        );
+        registry.register(
+            "books_checks",
+            "Books checks run (ledger against event log, every tenant)",
+            books_checks.clone(),
+        );
         registry.register("ingest_batches", "Batches stored", batches.clone());
         registry.register(
             "ingest_events_stored",
@@ -50,6 +70,8 @@ impl Default for HubMetrics {
             events_stored,
             events_duplicate,
             rejected,
+            unbooked,
+            books_checks,
         }
     }
 }
@@ -71,6 +93,20 @@ impl HubMetrics {
                     .inc();
             }
         }
+    }
+
+    /// Records one tenant's books check: `unbooked` events found.
+    pub fn set_unbooked(&self, tenant: &str, unbooked: usize) {
+        self.unbooked
+            .get_or_create(&TenantLabel {
+                tenant: tenant.to_string(),
+            })
+            .set(i64::try_from(unbooked).unwrap_or(i64::MAX));
+    }
+
+    /// Counts a completed books check over every tenant.
+    pub fn count_books_check(&self) {
+        self.books_checks.inc();
     }
 
     /// The Prometheus text format.

@@ -11,10 +11,12 @@
 //! `cloud-hub rebuild` (forget everything projected, project the whole log
 //! again) gives the same state.
 
+mod books;
 mod context;
 mod step;
 mod task;
 
+pub use books::{BooksReport, UnbookedEvent, check_books};
 pub use context::ProjectionContext;
 pub use step::{StepOutcome, project_step, rebuild};
-pub use task::{DEFAULT_BATCH, ProjectionConfig, run_projection};
+pub use task::{DEFAULT_BATCH, ProjectionConfig, run_books_check, run_projection};

@@ -36,7 +36,8 @@ struct Logged {
     draft: EventDraft,
 }
 
-fn parse(raw: &str) -> Result<Event, String> {
+/// A stored event's raw JSON, read back.
+pub(super) fn parse(raw: &str) -> Result<Event, String> {
     serde_json::from_str::<Logged>(raw)
         .map(|l| l.draft.into_event(l.seq))
         .map_err(|e| format!("the stored event cannot be read: {e}"))

@@ -23,6 +23,10 @@ pub struct ProjectionConfig {
     /// step project at half the rate of 10,000); a step holds the writer
     /// for its duration (about a quarter of a second at 10,000 on SQLite).
     pub batch: usize,
+    /// How often every tenant's ledger is checked against its event log
+    /// (`cloud-hub check-books`), in seconds; 0 turns the check off. The
+    /// check reads the whole log and ledger of each tenant.
+    pub books_check_interval_secs: u64,
 }
 
 impl Default for ProjectionConfig {
@@ -30,6 +34,7 @@ impl Default for ProjectionConfig {
         Self {
             interval_ms: 200,
             batch: DEFAULT_BATCH,
+            books_check_interval_secs: 3600,
         }
     }
 }
@@ -63,5 +68,46 @@ pub async fn run_projection(store: Store, config: ProjectionConfig, shutdown: Ca
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
         }
+    }
+}
+
+/// Checks every tenant's books every `config.books_check_interval_secs`
+/// (the first check one interval after start) until `shutdown`; publishes
+/// the unbooked count per tenant and logs each unbooked event.
+pub async fn run_books_check(
+    store: Store,
+    config: ProjectionConfig,
+    metrics: std::sync::Arc<crate::metrics::HubMetrics>,
+    shutdown: CancellationToken,
+) {
+    if config.books_check_interval_secs == 0 {
+        return;
+    }
+    let interval = Duration::from_secs(config.books_check_interval_secs);
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+        let tenants = match store.tenants().await {
+            Ok(tenants) => tenants,
+            Err(e) => {
+                tracing::warn!(error = %e, "books check cannot list tenants; retrying at the next interval");
+                continue;
+            }
+        };
+        for (id, slug) in tenants {
+            match super::books::check_books(&store, &id).await {
+                Ok(report) => {
+                    metrics.set_unbooked(&slug, report.unbooked.len());
+                    for e in report.unbooked.iter().take(20) {
+                        tracing::error!(tenant = %slug, event_id = %e.event_id, kind = %e.kind, event_row = e.event_row,
+                            "books check: event passed by the projection but not booked; `cloud-hub rebuild` books it");
+                    }
+                }
+                Err(e) => tracing::warn!(tenant = %slug, error = %e, "books check failed"),
+            }
+        }
+        metrics.count_books_check();
     }
 }

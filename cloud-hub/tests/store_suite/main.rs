@@ -5,6 +5,7 @@
 //! server). Two backends, one behaviour: a case that passes on one and fails
 //! on the other is a bug in the other.
 
+mod concurrency;
 mod costing;
 mod fixtures;
 mod floor;
@@ -64,4 +65,5 @@ on_both_backends!(
     costing::costing_conserves_value_on_random_floors,
     reports::shortage_report_lists_exactly_what_is_missing,
     ledger::engineering_change_uses_up_old_stock_at_release,
+    concurrency::concurrent_agents_are_all_booked,
 );

@@ -78,6 +78,9 @@ async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) ->
             seq,
         }));
     }
+    if !new.is_empty() {
+        lock_tenant_log(tx, owner).await?;
+    }
     let (stored, unknown) = insert_events(tx, owner, stream_id, &new, now).await?;
     let duplicates = old.len() as u64 + (new.len() as u64 - stored);
     let new_acked = acked.max(batch.last_seq.0);
@@ -249,6 +252,34 @@ async fn first_disagreement(
         })
         .map(|e| e.seq))
 }
+
+/// Takes the tenant's event-log lock for the rest of the transaction.
+///
+/// Why: the projection reads a tenant's log by row id after its cursor and
+/// moves the cursor to the last id it read. Row ids are handed out when a
+/// row is inserted but become visible when its transaction commits; without
+/// this lock two agents' batches could commit out of id order, a step could
+/// read the later one and move its cursor past the earlier one, which would
+/// then appear below the cursor and never be booked. Under the lock, taken
+/// just before the insert and held to the commit, a tenant's batches take
+/// their ids and commit one at a time, so a tenant's rows become visible in
+/// id order: a snapshot that sees a row sees every row of the tenant with a
+/// smaller id (PostgreSQL makes a transaction visible before it releases its
+/// locks). Agents of other tenants do not wait for each other; an agent's
+/// batches already wait for each other (the agent row lock, taken first, so
+/// the two locks are always taken in the same order and cannot deadlock).
+async fn lock_tenant_log(tx: &Transaction<'_>, owner: Owner) -> Result<(), StoreError> {
+    let stmt = tx
+        .prepare_cached("SELECT pg_advisory_xact_lock($1, hashtext($2::text))")
+        .await?;
+    tx.execute(&stmt, &[&TENANT_LOG_LOCK_CLASS, &owner.tenant.to_string()])
+        .await?;
+    Ok(())
+}
+
+/// The first key of the tenants' event-log advisory locks (the second is a
+/// hash of the tenant id): "MESL" in ASCII, apart from any other lock.
+const TENANT_LOG_LOCK_CLASS: i32 = 0x4d45_534c;
 
 /// Inserts `new` in one statement; returns how many were stored (the rest
 /// were stored before under another number) and how many of those are of
