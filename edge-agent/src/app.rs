@@ -22,6 +22,8 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     let (cache_meta, cached) = crate::downlink::load_from(&buffer).context("reading the downlink cache")?;
     let master_data = crate::downlink::MasterDataHandle::new(cached);
     let downlink_status = Arc::new(crate::downlink::DownlinkStatus::default());
+    // Any hub success (the downlink's pulls) ends the uplink's backoff wait.
+    let reachable = uplink::HubReachable::default();
 
     let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
         (Some(agent_id), Some(token)) => {
@@ -39,6 +41,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
                     interval: Duration::from_millis(config.downlink.interval_ms),
                     page_limit: config.downlink.page_limit,
                     status: downlink_status.clone(),
+                    reachable: reachable.clone(),
                 };
                 tasks.spawn(task.run(shutdown.clone()));
             }
@@ -60,6 +63,7 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
                 client,
                 settings,
                 uplink_stats.clone(),
+                reachable,
                 shutdown.clone(),
             ));
             tracing::info!(hub = %config.hub.url, agent = %agent_id, "sync on");

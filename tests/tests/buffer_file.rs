@@ -113,7 +113,8 @@ async fn a_buffer_of_a_newer_schema_is_refused_and_left_untouched() {
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).expect("stop");
     child.wait().expect("stopped");
     let conn = rusqlite::Connection::open(agent.buffer()).expect("open");
-    conn.pragma_update(None, "user_version", 99).expect("a future schema");
+    conn.pragma_update(None, "user_version", 99)
+        .expect("a future schema");
     drop(conn);
     let before = snapshot(&agent.buffer());
     let output = agent.refused().await;
@@ -122,7 +123,10 @@ async fn a_buffer_of_a_newer_schema_is_refused_and_left_untouched() {
         &agent.buffer(),
         "schema version 99, newer than this build knows",
     );
-    assert!(snapshot(&agent.buffer()) == before, "the buffer changed: {output}");
+    assert!(
+        snapshot(&agent.buffer()) == before,
+        "the buffer changed: {output}"
+    );
 }
 
 #[tokio::test]
@@ -133,7 +137,11 @@ async fn an_empty_file_becomes_a_new_buffer_and_the_log_says_so() {
     let log = agent.log();
     let line = eventually("the start line", Duration::from_secs(20), || {
         let text = std::fs::read_to_string(&log).unwrap_or_default();
-        async move { text.lines().find(|l| l.contains("created new")).map(str::to_owned) }
+        async move {
+            text.lines()
+                .find(|l| l.contains("created new"))
+                .map(str::to_owned)
+        }
     })
     .await;
     let _ = child.kill();

@@ -40,7 +40,10 @@ async fn an_event_without_id_is_refused_naming_the_field() {
     assert_eq!(status, 400, "{body}");
     assert_eq!(body["error"]["field"], "events[1].id", "{body}");
     let health = agent.health().await.expect("health");
-    assert_eq!(health["buffer"]["last_seq"], 0, "nothing of the request stored: {health}");
+    assert_eq!(
+        health["buffer"]["last_seq"], 0,
+        "nothing of the request stored: {health}"
+    );
 
     let (status, body) = post(&agent, vec![state_event(Some(Uuid::now_v7()))]).await;
     assert_eq!(status, 200, "{body}");
@@ -60,5 +63,8 @@ async fn the_setting_accepts_events_without_id() {
     assert_eq!(status, 200, "{body}");
     let committed = body["committed"].as_array().expect("committed");
     assert_eq!(committed.len(), 2);
-    assert_ne!(committed[0]["id"], committed[1]["id"], "each gets an id of its own");
+    assert_ne!(
+        committed[0]["id"], committed[1]["id"],
+        "each gets an id of its own"
+    );
 }

@@ -58,6 +58,8 @@ pub struct DownlinkTask {
     pub page_limit: u32,
     /// Shared status.
     pub status: std::sync::Arc<DownlinkStatus>,
+    /// Raised at every page the hub answers, so the uplink stops backing off.
+    pub reachable: crate::uplink::HubReachable,
 }
 
 impl DownlinkTask {
@@ -97,6 +99,7 @@ impl DownlinkTask {
             .fetch(self.meta.cursor, self.page_limit)
             .await
             .map_err(|e| e.to_string())?;
+        self.reachable.reached();
         let (after, completes) = store::apply(&self.buffer, self.meta, &page)
             .await
             .map_err(|e| format!("saving the downlink page: {e}"))?;

@@ -6,12 +6,19 @@
 //! After any restart of either side it resumes from the buffer's saved
 //! acknowledged sequence number; a batch the hub already has is answered
 //! idempotently, so resending after a lost reply is harmless.
+//!
+//! Two backoffs: one for the hub (cut short when another hub request, the
+//! downlink's, succeeds: [`HubReachable`]), one for recording
+//! acknowledgements in the buffer (a full disk must not turn into resending
+//! the same batch as fast as the hub answers).
 
 mod backoff;
 mod client;
+mod reachable;
 
 pub use backoff::Backoff;
 pub use client::{HubClient, SyncError, SyncReply};
+pub use reachable::{HubReachable, ReachableWatch};
 
 use crate::buffer::{Buffer, BufferStats, PendingBatch};
 use mes_protocols::wire::{BatchHeader, BufferReport, SCHEMA_VERSION, encode_batch, gzip};
@@ -66,12 +73,14 @@ impl UplinkStats {
     }
 }
 
-/// Runs the uplink until `shutdown` is cancelled.
+/// Runs the uplink until `shutdown` is cancelled; a success of another hub
+/// request (`reachable`) ends a backoff wait early.
 pub async fn run(
     buffer: Buffer,
     client: HubClient,
     settings: UplinkSettings,
     stats: std::sync::Arc<UplinkStats>,
+    reachable: HubReachable,
     shutdown: CancellationToken,
 ) {
     let mut reader = match buffer.reader() {
@@ -82,6 +91,8 @@ pub async fn run(
         }
     };
     let mut backoff = Backoff::new(settings.backoff_initial, settings.backoff_max);
+    let mut ack_backoff = Backoff::new(settings.backoff_initial, settings.backoff_max);
+    let mut hub_back = reachable.watch();
     let mut batch_size = settings.batch_size;
     let buffer_stats = buffer.stats().clone();
     while !shutdown.is_cancelled() {
@@ -117,7 +128,7 @@ pub async fn run(
             }
             Err(e) => {
                 tracing::error!(error = %e, "uplink cannot read the buffer");
-                pause(&mut backoff, &shutdown).await;
+                pause(&mut backoff, &shutdown, None).await;
                 continue;
             }
         };
@@ -131,10 +142,17 @@ pub async fn run(
                 stats.set_error(None);
                 record_success(&stats, &settings, &reply);
                 if let Err(e) = buffer.ack(reply.ack.acked_seq).await {
-                    tracing::error!(error = %e, "cannot record the hub's acknowledgement");
+                    // The hub has the batch; only the buffer cannot record it
+                    // (a full disk). Resending at once would just repeat that.
+                    tracing::error!(error = %e, retry_in = ?ack_backoff.bound(), "cannot record the hub's acknowledgement");
+                    stats.set_error(Some(format!("cannot record the hub's acknowledgement: {e}")));
+                    pause(&mut ack_backoff, &shutdown, None).await;
+                } else {
+                    ack_backoff.reset();
                 }
             }
             Err(e) => {
+                hub_back.forget();
                 stats.retries_total.fetch_add(1, Ordering::Relaxed);
                 stats.set_error(Some(e.to_string()));
                 match e {
@@ -161,11 +179,11 @@ pub async fn run(
                     }
                     SyncError::Refused { .. } => {
                         tracing::error!(error = %e, "the hub refused the batch; events stay buffered, retrying");
-                        pause(&mut backoff, &shutdown).await;
+                        pause(&mut backoff, &shutdown, Some(&mut hub_back)).await;
                     }
                     _ => {
                         tracing::warn!(error = %e, retry_in = ?backoff.bound(), "sync failed; retrying");
-                        pause(&mut backoff, &shutdown).await;
+                        pause(&mut backoff, &shutdown, Some(&mut hub_back)).await;
                     }
                 }
             }
@@ -236,10 +254,51 @@ fn record_success(stats: &UplinkStats, settings: &UplinkSettings, reply: &SyncRe
     }
 }
 
-async fn pause(backoff: &mut Backoff, shutdown: &CancellationToken) {
+/// Waits the backoff's next delay; when `hub_back` reports a successful hub
+/// request meanwhile, stops waiting and starts the backoff over.
+async fn pause(backoff: &mut Backoff, shutdown: &CancellationToken, hub_back: Option<&mut ReachableWatch>) {
     let delay = backoff.next_delay();
+    let reached = async {
+        match hub_back {
+            Some(watch) => watch.reached().await,
+            None => std::future::pending().await,
+        }
+    };
     tokio::select! {
         _ = tokio::time::sleep(delay) => {}
         _ = shutdown.cancelled() => {}
+        _ = reached => {
+            tracing::info!("the hub answers again; syncing now");
+            backoff.reset();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_hub_success_elsewhere_ends_the_backoff_wait() {
+        let reachable = HubReachable::default();
+        let mut watch = reachable.watch();
+        reachable.reached();
+        // A success before the failure does not count.
+        watch.forget();
+        let mut backoff = Backoff::new(Duration::from_secs(600), Duration::from_secs(600));
+        backoff.next_delay();
+        let shutdown = CancellationToken::new();
+        let signal = reachable.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            signal.reached();
+        });
+        tokio::time::timeout(
+            Duration::from_secs(10),
+            pause(&mut backoff, &shutdown, Some(&mut watch)),
+        )
+        .await
+        .expect("the wait of 5-10 minutes ended when the hub answered elsewhere");
+        assert_eq!(backoff.failures(), 0, "the backoff starts over");
     }
 }
