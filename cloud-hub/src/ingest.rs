@@ -24,6 +24,13 @@ pub struct IngestBatch {
     pub buffer: BufferReport,
     /// The events, ascending.
     pub events: Vec<IngestEvent>,
+    /// When the agent sent the batch, by its clock.
+    pub sent_at: mes_protocols::Timestamp,
+    /// The agent's clock offset measured on this batch: the hub's clock at
+    /// receipt minus `sent_at`, in ms (positive: the agent is behind). Set
+    /// by the ingest route; `None` means not measured (keeps the agent's
+    /// clock correction as it is).
+    pub clock_offset_ms: Option<i64>,
 }
 
 /// One event ready to store.
@@ -94,6 +101,8 @@ pub fn parse_body(body: &[u8], gzipped: bool, max_inflated: usize) -> Result<Ing
         dropped: h.dropped,
         buffer: h.buffer,
         events,
+        sent_at: h.sent_at,
+        clock_offset_ms: None,
     })
 }
 

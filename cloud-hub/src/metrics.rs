@@ -18,6 +18,11 @@ struct TenantLabel {
     tenant: String,
 }
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct AgentLabel {
+    agent: String,
+}
+
 /// Counters of the hub.
 pub struct HubMetrics {
     registry: Registry,
@@ -27,6 +32,8 @@ pub struct HubMetrics {
     rejected: Family<CodeLabel, Counter>,
     unbooked: Family<TenantLabel, Gauge>,
     books_checks: Counter,
+    clock_offset: Family<AgentLabel, Gauge>,
+    future_events: Counter,
 }
 
 impl Default for HubMetrics {
@@ -38,6 +45,18 @@ impl Default for HubMetrics {
         let rejected = Family::<CodeLabel, Counter>::default();
         let unbooked = Family::<TenantLabel, Gauge>::default();
         let books_checks = Counter::default();
+        let clock_offset = Family::<AgentLabel, Gauge>::default();
+        let future_events = Counter::default();
+        registry.register(
+            "agent_clock_offset_ms",
+            "Each agent's clock offset measured on its last batch: hub clock at receipt minus the batch's sent_at, ms (includes network delay)",
+            clock_offset.clone(),
+        );
+        registry.register(
+            "ingest_events_from_the_future",
+            "Events stored dated (in hub time) more than 5 minutes after the hub's clock",
+            future_events.clone(),
+        );
         registry.register(
             "books_unbooked_events",
             "Stock-moving events the projection passed without booking them, by tenant (last books check; should be 0)",
@@ -72,6 +91,8 @@ impl Default for HubMetrics {
             rejected,
             unbooked,
             books_checks,
+            clock_offset,
+            future_events,
         }
     }
 }
@@ -102,6 +123,20 @@ impl HubMetrics {
                 tenant: tenant.to_string(),
             })
             .set(i64::try_from(unbooked).unwrap_or(i64::MAX));
+    }
+
+    /// Records `agent`'s clock offset measured on its last batch (ms).
+    pub fn set_clock_offset(&self, agent: &str, offset_ms: i64) {
+        self.clock_offset
+            .get_or_create(&AgentLabel {
+                agent: agent.to_string(),
+            })
+            .set(offset_ms);
+    }
+
+    /// Counts events stored dated in the future.
+    pub fn count_future_events(&self, n: u64) {
+        self.future_events.inc_by(n);
     }
 
     /// Counts a completed books check over every tenant.

@@ -64,14 +64,20 @@ async fn handle(state: &HubState, headers: &HeaderMap, body: Body) -> Result<Syn
         )
         .field("agent_id"));
     }
+    let received = (state.clock)();
+    let mut batch = batch;
+    let offset = received.saturating_sub(batch.sent_at.unix_millis());
+    batch.clock_offset_ms = Some(offset);
+    state.metrics.set_clock_offset(&auth.agent_id.to_string(), offset);
     let incarnation = batch.incarnation;
     let outcome = state.store.ingest(auth.clone(), batch).await??;
+    state.metrics.count_future_events(outcome.future);
     Ok(SyncAck {
         agent_id: auth.agent_id,
         incarnation,
         acked_seq: outcome.acked_seq,
         stored: outcome.stored,
         duplicates: outcome.duplicates,
-        hub_time: Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+        hub_time: Timestamp::from_unix_millis((state.clock)()),
     })
 }

@@ -99,7 +99,8 @@ pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, 
                 let event = logged.draft.into_event(logged.seq);
                 if let Some(fact) = floor_fact(&event) {
                     facts.push(TimedFact {
-                        at: event.header.occurred_at.unix_millis(),
+                        // Hub time (the log's column), as the ledger dates it.
+                        at: e.occurred_at,
                         row: e.id,
                         fact,
                     });

@@ -12,7 +12,7 @@
 //! count as a metric.
 
 use super::context::ProjectionContext;
-use super::step::parse;
+use super::step::{in_hub_time, parse};
 use crate::masterdata::service::ServiceError;
 use crate::stock::{MovementId, MovementSource, Projector};
 use crate::store::Store;
@@ -99,7 +99,7 @@ pub async fn check_books(store: &Store, tenant: &str) -> Result<BooksReport, Ser
             if with_issue.contains(&logged.row) {
                 continue;
             }
-            let Ok(event) = parse(&logged.raw) else {
+            let Ok(event) = parse(&logged.raw).map(|e| in_hub_time(e, logged)) else {
                 // Unreadable and without an issue: it was never booked.
                 report.unbooked.push(UnbookedEvent {
                     event_row: logged.row,

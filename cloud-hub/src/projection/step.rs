@@ -43,6 +43,14 @@ pub(super) fn parse(raw: &str) -> Result<Event, String> {
         .map_err(|e| format!("the stored event cannot be read: {e}"))
 }
 
+/// `event` dated as the log dates it: in hub time, the agent's stamp plus
+/// the clock correction the hub applied at ingest (the raw JSON keeps the
+/// agent's own stamp).
+pub(super) fn in_hub_time(mut event: Event, logged: &LoggedEvent) -> Event {
+    event.header.occurred_at = Timestamp::from_unix_millis(logged.occurred_at);
+    event
+}
+
 /// The run fields of events about operation runs.
 fn fact(row: i64, event: &Event) -> Option<OperationFact> {
     let run = match &event.body {
@@ -111,7 +119,7 @@ pub async fn project_step(
             continue;
         }
         let event = match parse(&logged.raw) {
-            Ok(event) => event,
+            Ok(event) => in_hub_time(event, logged),
             Err(reason) => {
                 step.issues.push(ProjectionIssue {
                     event_row: logged.row,

@@ -179,6 +179,9 @@ pub struct LoggedEvent {
     pub kind: String,
     /// Whether the hub knows the kind.
     pub known: bool,
+    /// When it happened, in hub time (the agent's stamp plus the agent's
+    /// clock correction at ingest), unix ms.
+    pub occurred_at: i64,
     /// The event JSON as sent.
     pub raw: String,
 }

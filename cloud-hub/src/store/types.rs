@@ -67,6 +67,18 @@ pub struct AgentSummary {
     pub reported_depth: u64,
     /// Anomalies recorded (new incarnations, sequence disagreements).
     pub anomalies: u64,
+    /// The agent's clock offset measured on its last batch, ms (the hub's
+    /// clock at receipt minus the batch's `sent_at`, so it includes the
+    /// network's delay; positive: the agent is behind). None: never measured.
+    pub clock_offset_ms: Option<i64>,
+    /// When that was measured, unix ms.
+    pub clock_measured_at: Option<i64>,
+    /// The correction the hub adds to this agent's event times to date them
+    /// in hub time (changes only when the measured offset moves by more than
+    /// `store::rules::CLOCK_TOLERANCE_MS`).
+    pub clock_correction_ms: i64,
+    /// Events dated, in hub time, beyond the bound after the hub's clock.
+    pub future_events: u64,
 }
 
 /// A stored batch.
@@ -78,6 +90,9 @@ pub struct IngestOutcome {
     pub stored: u64,
     /// Events that were stored before (a retry or a renumbered buffer).
     pub duplicates: u64,
+    /// Events of this batch stored now that are dated, in hub time, beyond
+    /// the bound after the hub's now (`store::rules::FUTURE_BOUND_MS`).
+    pub future: u64,
 }
 
 /// A batch that does not continue what is stored; nothing of it was stored.

@@ -50,6 +50,11 @@ impl Tenant {
 impl Hub {
     /// The router on `store`, with the default ingest limits.
     pub fn new(store: &Store) -> Hub {
+        Hub::with_clock(store, cloud_hub::clock::system_clock())
+    }
+
+    /// [`Hub::new`] whose "now" is `clock`.
+    pub fn with_clock(store: &Store, clock: cloud_hub::clock::Clock) -> Hub {
         let state = HubState {
             store: store.clone(),
             metrics: Arc::new(HubMetrics::default()),
@@ -57,7 +62,7 @@ impl Hub {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
             },
-            clock: cloud_hub::clock::system_clock(),
+            clock,
         };
         Hub {
             router: router(state),

@@ -11,6 +11,7 @@
 #[path = "../store_suite/harness.rs"]
 mod harness;
 
+mod agents;
 mod crud;
 mod fixtures;
 mod hub;
@@ -48,6 +49,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    agents::agent_list_shows_the_measured_clock_offset,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
     crud::routing_round_trips,

@@ -181,6 +181,8 @@ pub async fn floor_events(
             refused_total: 0,
         },
         events,
+        sent_at: mes_protocols::Timestamp::from_unix_millis(0),
+        clock_offset_ms: None,
     };
     store
         .ingest(f.agent.clone(), batch)

@@ -92,6 +92,8 @@ pub fn batch(
             refused_total: 1,
         },
         events: events.iter().map(event).collect(),
+        sent_at: mes_protocols::Timestamp::from_unix_millis(1_764_000_000_000),
+        clock_offset_ms: None,
     }
 }
 
@@ -148,6 +150,7 @@ pub fn outcome(acked: u64, stored: u64, duplicates: u64) -> IngestOutcome {
         acked_seq: Seq(acked),
         stored,
         duplicates,
+        future: 0,
     }
 }
 

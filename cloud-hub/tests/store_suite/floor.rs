@@ -233,6 +233,8 @@ impl Floor {
                 refused_total: 0,
             },
             events,
+            sent_at: Timestamp::from_unix_millis(0),
+            clock_offset_ms: None,
         }
     }
 

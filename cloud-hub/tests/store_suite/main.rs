@@ -5,6 +5,7 @@
 //! server). Two backends, one behaviour: a case that passes on one and fails
 //! on the other is a bug in the other.
 
+mod clock;
 mod concurrency;
 mod costing;
 mod fixtures;
@@ -66,4 +67,6 @@ on_both_backends!(
     reports::shortage_report_lists_exactly_what_is_missing,
     ledger::engineering_change_uses_up_old_stock_at_release,
     concurrency::concurrent_agents_are_all_booked,
+    clock::agent_clock_offset_is_kept_and_events_are_dated_in_hub_time,
+    clock::events_from_the_future_are_counted_and_recorded,
 );

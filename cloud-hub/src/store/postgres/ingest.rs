@@ -11,7 +11,10 @@
 
 use super::{PgStore, parse_id, to_i64, to_u64};
 use crate::ingest::{IngestBatch, IngestEvent};
-use crate::store::rules::{NEW_INCARNATION, dropped_after, new_incarnation_detail, rejection_anomaly};
+use crate::store::rules::{
+    EVENTS_FROM_THE_FUTURE, NEW_INCARNATION, clock_correction, dropped_after, from_the_future, future_detail,
+    new_incarnation_detail, rejection_anomaly,
+};
 use crate::store::{AgentAuth, IngestOutcome, IngestRejection, StoreError, now_ms};
 use deadpool_postgres::Transaction;
 use mes_protocols::Seq;
@@ -63,7 +66,8 @@ impl PgStore {
 /// rolls back.
 async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) -> Result<Stored, StoreError> {
     let now = now_ms();
-    let (stream_id, acked) = stream_for(tx, owner, batch, now).await?;
+    let (stream_id, acked, applied) = stream_for(tx, owner, batch, now).await?;
+    let correction = clock_correction(applied, batch.clock_offset_ms);
     if batch.first_seq.0 > acked + 1 {
         return Ok(Err(IngestRejection::Gap {
             acked: Seq(acked),
@@ -81,7 +85,7 @@ async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) ->
     if !new.is_empty() {
         lock_tenant_log(tx, owner).await?;
     }
-    let (stored, unknown) = insert_events(tx, owner, stream_id, &new, now).await?;
+    let (stored, unknown, future) = insert_events(tx, owner, stream_id, &new, now, correction).await?;
     let duplicates = old.len() as u64 + (new.len() as u64 - stored);
     let new_acked = acked.max(batch.last_seq.0);
     let stmt = tx
@@ -106,7 +110,10 @@ async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) ->
         .prepare_cached(
             "UPDATE agents SET last_contact_at = $1, events_received = events_received + $2,
                     unknown_kind_events = unknown_kind_events + $3, reported_depth = $4,
-                    reported_dropped = $5, reported_refused = $6
+                    reported_dropped = $5, reported_refused = $6,
+                    clock_offset_ms = COALESCE($9, clock_offset_ms),
+                    clock_measured_at = CASE WHEN $9::bigint IS NULL THEN clock_measured_at ELSE $1 END,
+                    clock_correction_ms = $10, future_events = future_events + $11
              WHERE id = $7 AND tenant_id = $8",
         )
         .await?;
@@ -121,19 +128,37 @@ async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) ->
             &to_i64("refused total", report.refused_total)?,
             &owner.agent,
             &owner.tenant,
+            &batch.clock_offset_ms,
+            &correction,
+            &to_i64("future count", future)?,
         ],
     )
     .await?;
+    if future > 0 {
+        tx.execute(
+            "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES ($1, $2, $3, $4, $5)",
+            &[
+                &owner.tenant,
+                &owner.agent,
+                &now,
+                &EVENTS_FROM_THE_FUTURE,
+                &future_detail(batch, future, correction),
+            ],
+        )
+        .await?;
+    }
     Ok(Ok(IngestOutcome {
         acked_seq: Seq(new_acked),
         stored,
         duplicates,
+        future,
     }))
 }
 
 /// Locks the agent, then finds the stream of the batch's incarnation and
 /// what is stored in it, creating it on first sight (and flagging a new
-/// incarnation of a known agent).
+/// incarnation of a known agent). Returns (stream, acked_seq, the clock
+/// correction applied to the agent so far).
 ///
 /// The agent row is the one lock of a batch, taken first: every batch of an
 /// agent, whichever incarnation, waits for the one before. Locking the
@@ -148,10 +173,10 @@ async fn stream_for(
     owner: Owner,
     batch: &IngestBatch,
     now: i64,
-) -> Result<(i64, u64), StoreError> {
+) -> Result<(i64, u64, i64), StoreError> {
     let incarnation = batch.incarnation.0;
     let (lock, select) = tokio::try_join!(
-        tx.prepare_cached("SELECT current_stream FROM agents WHERE id = $1 AND tenant_id = $2 FOR UPDATE"),
+        tx.prepare_cached("SELECT current_stream, clock_correction_ms FROM agents WHERE id = $1 AND tenant_id = $2 FOR UPDATE"),
         tx.prepare_cached(
             "SELECT id, acked_seq FROM agent_streams WHERE tenant_id = $1 AND agent_id = $2 AND incarnation = $3"
         ),
@@ -168,8 +193,9 @@ async fn stream_for(
         what: "agent",
         name: owner.agent.to_string(),
     })?;
+    let applied: i64 = agent.try_get(1)?;
     if let Some(stream) = stream {
-        return Ok((stream.try_get(0)?, to_u64(stream.try_get(1)?)));
+        return Ok((stream.try_get(0)?, to_u64(stream.try_get(1)?), applied));
     }
     let previous: Option<i64> = agent.try_get(0)?;
     let stream_id: i64 = tx
@@ -198,7 +224,7 @@ async fn stream_for(
         )
         .await?;
     }
-    Ok((stream_id, 0))
+    Ok((stream_id, 0, applied))
 }
 
 /// The first event at or below `acked_seq` that is not the one stored: a
@@ -281,18 +307,20 @@ async fn lock_tenant_log(tx: &Transaction<'_>, owner: Owner) -> Result<(), Store
 /// hash of the tenant id): "MESL" in ASCII, apart from any other lock.
 const TENANT_LOG_LOCK_CLASS: i32 = 0x4d45_534c;
 
-/// Inserts `new` in one statement; returns how many were stored (the rest
-/// were stored before under another number) and how many of those are of
-/// kinds this hub does not know.
+/// Inserts `new` in one statement, dated in hub time (`correction` added);
+/// returns how many were stored (the rest were stored before under another
+/// number), how many of those are of kinds this hub does not know, and how
+/// many are dated in the future.
 async fn insert_events(
     tx: &Transaction<'_>,
     owner: Owner,
     stream_id: i64,
     new: &[&IngestEvent],
     now: i64,
-) -> Result<(u64, u64), StoreError> {
+    correction: i64,
+) -> Result<(u64, u64, u64), StoreError> {
     if new.is_empty() {
-        return Ok((0, 0));
+        return Ok((0, 0, 0));
     }
     let seqs = new
         .iter()
@@ -301,7 +329,10 @@ async fn insert_events(
     let ids: Vec<Uuid> = new.iter().map(|e| Uuid::from_bytes(e.event_id)).collect();
     let kinds: Vec<&str> = new.iter().map(|e| e.kind.as_str()).collect();
     let known: Vec<bool> = new.iter().map(|e| e.known).collect();
-    let occurred: Vec<i64> = new.iter().map(|e| e.occurred_at).collect();
+    let occurred: Vec<i64> = new
+        .iter()
+        .map(|e| e.occurred_at.saturating_add(correction))
+        .collect();
     let raws: Vec<&str> = new.iter().map(|e| e.raw.as_str()).collect();
     let stmt = tx
         .prepare_cached(
@@ -311,7 +342,7 @@ async fn insert_events(
                   AS t (seq, event_id, kind, known_kind, occurred_at, raw)
              ORDER BY t.seq
              ON CONFLICT (tenant_id, event_id) DO NOTHING
-             RETURNING known_kind",
+             RETURNING known_kind, occurred_at",
         )
         .await?;
     let rows = tx
@@ -330,9 +361,10 @@ async fn insert_events(
             ],
         )
         .await?;
-    let mut unknown = 0u64;
+    let (mut unknown, mut future) = (0u64, 0u64);
     for row in &rows {
         unknown += u64::from(!row.try_get::<_, bool>(0)?);
+        future += u64::from(from_the_future(row.try_get(1)?, now));
     }
-    Ok((rows.len() as u64, unknown))
+    Ok((rows.len() as u64, unknown, future))
 }

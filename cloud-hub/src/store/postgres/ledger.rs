@@ -481,8 +481,8 @@ impl PgStore {
         .await?;
         let rows = tx
             .query(
-                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw
-                 FROM (SELECT id, stream_id, kind, known_kind, raw FROM events
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at
+                 FROM (SELECT id, stream_id, kind, known_kind, raw, occurred_at FROM events
                        WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3) e
                  JOIN agent_streams st ON st.id = e.stream_id
                  JOIN agents a ON a.id = st.agent_id
@@ -500,6 +500,7 @@ impl PgStore {
                     kind: r.try_get(2)?,
                     known: r.try_get(3)?,
                     raw: r.try_get(4)?,
+                    occurred_at: r.try_get(5)?,
                 })
             })
             .collect()

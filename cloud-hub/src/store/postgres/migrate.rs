@@ -42,6 +42,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0006_stock_balances_bytewise_index",
         include_str!("../../../migrations/postgres/0006_stock_balances_bytewise_index.sql"),
     ),
+    (
+        7,
+        "0007_agent_clock",
+        include_str!("../../../migrations/postgres/0007_agent_clock.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

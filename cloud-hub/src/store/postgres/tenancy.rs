@@ -172,7 +172,8 @@ impl PgStore {
                         (SELECT COALESCE(SUM(x.dropped_events), 0)::bigint FROM agent_streams x
                           WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
                         a.reported_dropped, a.reported_refused, a.reported_depth,
-                        (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id)
+                        (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id),
+                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events
                  FROM agents a
                  JOIN sites s ON s.id = a.site_id AND s.tenant_id = a.tenant_id
                  LEFT JOIN agent_streams st ON st.id = a.current_stream AND st.tenant_id = a.tenant_id
@@ -202,5 +203,9 @@ fn summary(r: &Row) -> Result<AgentSummary, StoreError> {
         reported_refused: count(11)?,
         reported_depth: count(12)?,
         anomalies: count(13)?,
+        clock_offset_ms: r.try_get(14)?,
+        clock_measured_at: r.try_get(15)?,
+        clock_correction_ms: r.try_get(16)?,
+        future_events: count(17)?,
     })
 }

@@ -4,7 +4,10 @@
 
 use super::SqliteStore;
 use crate::ingest::IngestBatch;
-use crate::store::rules::{NEW_INCARNATION, dropped_after, new_incarnation_detail, rejection_anomaly};
+use crate::store::rules::{
+    EVENTS_FROM_THE_FUTURE, NEW_INCARNATION, clock_correction, dropped_after, from_the_future, future_detail,
+    new_incarnation_detail, rejection_anomaly,
+};
 use crate::store::{AgentAuth, IngestOutcome, IngestRejection, StoreError, now_ms};
 use mes_protocols::Seq;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
@@ -41,9 +44,14 @@ fn store_batch(
             first: batch.first_seq,
         }));
     }
+    let applied: i64 = tx
+        .prepare_cached("SELECT clock_correction_ms FROM agents WHERE id = ?1 AND tenant_id = ?2")?
+        .query_row(params![auth.agent_id.to_string(), auth.tenant_id], |r| r.get(0))?;
+    let correction = clock_correction(applied, batch.clock_offset_ms);
     let mut stored = 0u64;
     let mut duplicates = 0u64;
     let mut unknown = 0u64;
+    let mut future = 0u64;
     {
         let mut existing =
             tx.prepare_cached("SELECT event_id FROM events WHERE stream_id = ?1 AND seq = ?2")?;
@@ -77,6 +85,7 @@ fn store_batch(
                 duplicates += 1;
                 continue;
             }
+            let occurred_at = ev.occurred_at.saturating_add(correction);
             let n = insert.execute(params![
                 auth.tenant_id,
                 stream_id,
@@ -84,7 +93,7 @@ fn store_batch(
                 &ev.event_id[..],
                 ev.kind,
                 ev.known,
-                ev.occurred_at,
+                occurred_at,
                 now,
                 ev.raw
             ])?;
@@ -93,6 +102,7 @@ fn store_batch(
             } else {
                 stored += 1;
                 unknown += u64::from(!ev.known);
+                future += u64::from(from_the_future(occurred_at, now));
             }
         }
     }
@@ -106,7 +116,10 @@ fn store_batch(
     tx.prepare_cached(
         "UPDATE agents SET last_contact_at = ?1, events_received = events_received + ?2,
                 unknown_kind_events = unknown_kind_events + ?3, reported_depth = ?4,
-                reported_dropped = ?5, reported_refused = ?6
+                reported_dropped = ?5, reported_refused = ?6,
+                clock_offset_ms = COALESCE(?9, clock_offset_ms),
+                clock_measured_at = CASE WHEN ?9 IS NULL THEN clock_measured_at ELSE ?1 END,
+                clock_correction_ms = ?10, future_events = future_events + ?11
          WHERE id = ?7 AND tenant_id = ?8",
     )?
     .execute(params![
@@ -117,13 +130,29 @@ fn store_batch(
         report.dropped_total,
         report.refused_total,
         auth.agent_id.to_string(),
-        auth.tenant_id
+        auth.tenant_id,
+        batch.clock_offset_ms,
+        correction,
+        future
     ])?;
+    if future > 0 {
+        tx.execute(
+            "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                auth.tenant_id,
+                auth.agent_id.to_string(),
+                now,
+                EVENTS_FROM_THE_FUTURE,
+                future_detail(batch, future, correction)
+            ],
+        )?;
+    }
     tx.commit()?;
     Ok(Ok(IngestOutcome {
         acked_seq: Seq(new_acked),
         stored,
         duplicates,
+        future,
     }))
 }
 

@@ -396,7 +396,7 @@ impl SqliteStore {
     ) -> Result<Vec<LoggedEvent>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw FROM events e
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at FROM events e
                  JOIN agent_streams st ON st.id = e.stream_id
                  JOIN agents a ON a.id = st.agent_id
                  JOIN sites s ON s.id = a.site_id
@@ -412,6 +412,7 @@ impl SqliteStore {
                             kind: r.get(2)?,
                             known: r.get(3)?,
                             raw: r.get(4)?,
+                            occurred_at: r.get(5)?,
                         })
                     },
                 )?

@@ -134,7 +134,8 @@ impl SqliteStore {
                         (SELECT COALESCE(SUM(x.dropped_events), 0) FROM agent_streams x
                           WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
                         a.reported_dropped, a.reported_refused, a.reported_depth,
-                        (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id)
+                        (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id),
+                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events
                  FROM agents a
                  JOIN sites s ON s.id = a.site_id AND s.tenant_id = a.tenant_id
                  LEFT JOIN agent_streams st ON st.id = a.current_stream AND st.tenant_id = a.tenant_id
@@ -157,6 +158,10 @@ impl SqliteStore {
                     reported_refused: r.get(11)?,
                     reported_depth: r.get(12)?,
                     anomalies: r.get(13)?,
+                    clock_offset_ms: r.get(14)?,
+                    clock_measured_at: r.get(15)?,
+                    clock_correction_ms: r.get(16)?,
+                    future_events: r.get(17)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

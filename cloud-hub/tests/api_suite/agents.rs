@@ -1,0 +1,61 @@
+//! The agent list through the API: what the hub knows of each agent's sync
+//! and clock.
+
+use crate::harness::TestDb;
+use crate::hub::Hub;
+use axum::http::Method;
+use serde_json::json;
+
+/// 2026-01-10 08:10:00 UTC, the hub's "now" in these cases.
+const HUB_NOW: i64 = 1_768_032_600_000;
+
+/// A gateway whose clock is 10 minutes behind: the hub measures the offset
+/// from the batch's `sent_at`, shows it (and the correction it applies) in
+/// the agent list and on /metrics, and dates the event in hub time.
+pub async fn agent_list_shows_the_measured_clock_offset(db: &TestDb) {
+    let hub = Hub::with_clock(&db.store, cloud_hub::clock::fixed_clock(HUB_NOW));
+    let t = hub.tenant("clock").await;
+    let batch = json!({"schema_version": 1, "agent_id": t.agent_id,
+        "incarnation": "01a21495-81bd-765a-bf8c-615d889778d7",
+        "first_seq": 1, "last_seq": 1,
+        "buffer": {"depth": 1, "dropped_total": 0, "refused_total": 0},
+        "sent_at": "2026-01-10T08:00:00.000Z",
+        "events": [{"seq": 1, "id": "01a21495-8000-7000-8000-00000000002a",
+                    "occurred_at": "2026-01-10T07:59:59.000Z",
+                    "source": {"type": "station", "id": t.code("st-1")},
+                    "kind": "api_suite_probe", "data": {}}]});
+    let ack = hub
+        .req(Method::POST, "/api/v1/ingest")
+        .token(&t.agent_token)
+        .json(&batch)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(ack.body["hub_time"], "2026-01-10T08:10:00.000Z", "{}", ack.text);
+    let agents = hub.get("/api/v1/agents", &t.token).await.expect(200);
+    let agent = &agents.body["items"][0];
+    assert_eq!(agent["agent_id"], t.agent_id.as_str(), "{}", agents.text);
+    assert_eq!(
+        (
+            &agent["clock_offset_ms"],
+            &agent["clock_correction_ms"],
+            &agent["future_events"]
+        ),
+        (&json!(600_000), &json!(600_000), &json!(0)),
+        "{}",
+        agents.text
+    );
+    let logged = db
+        .store
+        .events_after(db.store.tenants().await.expect("tenants")[0].0.clone(), 0, 10)
+        .await
+        .expect("the log reads");
+    assert_eq!(
+        logged.iter().map(|e| e.occurred_at).collect::<Vec<_>>(),
+        [HUB_NOW - 1_000],
+        "07:59:59 by the gateway is 08:09:59 by the hub"
+    );
+    let metrics = hub.req(Method::GET, "/metrics").send().await.expect(200);
+    let line = format!("mes_hub_agent_clock_offset_ms{{agent=\"{}\"}} 600000", t.agent_id);
+    assert!(metrics.text.contains(&line), "{line} in\n{}", metrics.text);
+}
