@@ -216,8 +216,62 @@ fn now() -> Timestamp {
     Timestamp::from_unix_millis(crate::store::now_ms())
 }
 
+impl StockDocument {
+    /// The document number.
+    fn number(&self) -> &Code {
+        match self {
+            Self::Receipt { document, .. }
+            | Self::Transfer { document, .. }
+            | Self::Stocktake { document, .. }
+            | Self::Scrap { document, .. }
+            | Self::Adjustment { document, .. } => document,
+        }
+    }
+
+    /// The material line.
+    fn line(&self) -> &StockLine {
+        match self {
+            Self::Receipt { line, .. }
+            | Self::Transfer { line, .. }
+            | Self::Stocktake { line, .. }
+            | Self::Scrap { line, .. }
+            | Self::Adjustment { line, .. } => line,
+        }
+    }
+
+    /// When it happened, if the document says.
+    fn occurred_at(&self) -> Option<Timestamp> {
+        match self {
+            Self::Receipt { occurred_at, .. }
+            | Self::Transfer { occurred_at, .. }
+            | Self::Stocktake { occurred_at, .. }
+            | Self::Scrap { occurred_at, .. }
+            | Self::Adjustment { occurred_at, .. } => *occurred_at,
+        }
+    }
+}
+
+/// The date of a document posted without `occurred_at`: the date it was
+/// booked with when this number was posted before (so a retry is the same
+/// document and answers 200 with nothing booked, not 409), else now.
+async fn undated(store: &Store, tenant: &str, doc: &StockDocument) -> Result<Timestamp, ServiceError> {
+    let first_row = MovementId::document(doc.number().clone(), 0);
+    let booked = store
+        .movements_of(tenant.to_string(), doc.line().material.to_string(), None, None)
+        .await
+        .map_err(ServiceError::Store)?;
+    Ok(booked
+        .iter()
+        .find(|m| m.id == first_row)
+        .map_or_else(now, |m| m.occurred_at))
+}
+
 /// Checks and books `doc`.
 pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Posted, ServiceError> {
+    let at = match doc.occurred_at() {
+        Some(at) => at,
+        None => undated(store, tenant, &doc).await?,
+    };
     let (document, rows, site) = match doc {
         StockDocument::Receipt {
             document,
@@ -226,7 +280,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             purchase_order,
             unit_price,
             expires_on,
-            occurred_at,
+            occurred_at: _,
         } => {
             if line.quantity <= Decimal::ZERO {
                 return Err(invalid("quantity", "a receipt's quantity must be above zero"));
@@ -262,7 +316,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
                 MovementKind::PurchaseReceipt,
                 key,
                 quantity,
-                occurred_at.unwrap_or_else(now),
+                at,
             )
             .priced(value, purchase_order);
             (document, vec![row], site)
@@ -272,7 +326,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             from,
             to,
             line,
-            occurred_at,
+            occurred_at: _,
         } => {
             if line.quantity <= Decimal::ZERO {
                 return Err(invalid("quantity", "a transfer's quantity must be above zero"));
@@ -289,22 +343,14 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
                 ));
             }
             let (material, quantity) = base_quantity(store, tenant, &line).await?;
-            let rows = Movement::transfer(
-                document.clone(),
-                material.code,
-                line.lot,
-                from,
-                to,
-                quantity,
-                occurred_at.unwrap_or_else(now),
-            );
+            let rows = Movement::transfer(document.clone(), material.code, line.lot, from, to, quantity, at);
             (document, rows.to_vec(), site)
         }
         StockDocument::Stocktake {
             document,
             location,
             line,
-            occurred_at,
+            occurred_at: _,
         } => {
             if line.quantity < Decimal::ZERO {
                 return Err(invalid("quantity", "a count cannot be below zero"));
@@ -312,12 +358,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             let site = site_of(store, tenant, &location, "location").await?;
             let (material, quantity) = base_quantity(store, tenant, &line).await?;
             let key = StockKey::new(material.code, line.lot, location);
-            let row = Movement::stocktake(
-                MovementId::document(document.clone(), 0),
-                key,
-                quantity,
-                occurred_at.unwrap_or_else(now),
-            );
+            let row = Movement::stocktake(MovementId::document(document.clone(), 0), key, quantity, at);
             (document, vec![row], site)
         }
         StockDocument::Scrap {
@@ -325,7 +366,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             location,
             line,
             reason,
-            occurred_at,
+            occurred_at: _,
         } => {
             if line.quantity <= Decimal::ZERO {
                 return Err(invalid("quantity", "a scrap quantity must be above zero"));
@@ -341,7 +382,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
                 MovementKind::Scrap,
                 key,
                 -quantity,
-                occurred_at.unwrap_or_else(now),
+                at,
             );
             (document, vec![row], site)
         }
@@ -350,7 +391,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             location,
             line,
             note,
-            occurred_at,
+            occurred_at: _,
         } => {
             if line.quantity == Decimal::ZERO {
                 return Err(invalid("quantity", "an adjustment of zero changes nothing"));
@@ -366,7 +407,7 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
                 MovementKind::Adjustment,
                 key,
                 quantity,
-                occurred_at.unwrap_or_else(now),
+                at,
             );
             (document, vec![row], site)
         }

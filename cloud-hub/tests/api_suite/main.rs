@@ -19,6 +19,7 @@ mod isolation;
 mod openapi;
 mod paging;
 mod routes;
+mod stock_documents;
 mod validation;
 
 /// Makes, for each case `module::name`, the tests `sqlite::name` and
@@ -49,6 +50,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    stock_documents::undated_document_retried_is_the_same_document,
     agents::agent_list_shows_the_measured_clock_offset,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
