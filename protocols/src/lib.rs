@@ -9,10 +9,12 @@
 pub mod barcode;
 pub mod code;
 pub mod config_text;
+pub mod decimal;
 pub mod downlink;
 pub mod event;
 pub mod field_error;
 pub mod ids;
+pub mod limits;
 pub mod modbus;
 pub mod quantity;
 pub mod timestamp;

@@ -247,7 +247,7 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
                 let f = FieldError::from_json(e.path().to_string(), e.inner());
                 bad(format!("add_orders[{i}].{}", f.field), f.reason)
             })?;
-        crate::masterdata::kind::positive("quantity", order.quantity)
+        crate::masterdata::kind::positive("quantity", order.quantity, mes_protocols::limits::QUANTITY)
             .map_err(|f| bad(format!("add_orders[{i}].{}", f.field), f.reason))?;
         changes.orders.push(order);
     }

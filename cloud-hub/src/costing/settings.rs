@@ -15,9 +15,9 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Overhead {
     /// This amount per machine hour counted on the order.
-    PerMachineHour(Decimal),
+    PerMachineHour(#[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")] Decimal),
     /// This percentage of the order's conversion cost (labour + machine).
-    PercentOfConversion(Decimal),
+    PercentOfConversion(#[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")] Decimal),
 }
 
 /// The costing settings of one site.
@@ -54,7 +54,13 @@ impl MasterKind for CostingSettings {
                     "an overhead rate cannot be below zero",
                 ))
             }
-            _ => Ok(()),
+            Some(Overhead::PerMachineHour(rate)) => {
+                mes_protocols::limits::RATE.check("overhead.per_machine_hour", rate)
+            }
+            Some(Overhead::PercentOfConversion(rate)) => {
+                mes_protocols::limits::RATE.check("overhead.percent_of_conversion", rate)
+            }
+            None => Ok(()),
         }
     }
 

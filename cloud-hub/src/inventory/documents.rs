@@ -9,6 +9,7 @@ use crate::masterdata::service::{self, ServiceError};
 use crate::stock::{Movement, MovementId, MovementKind, StockKey};
 use crate::store::ledger::{LedgerOutcome, LedgerRow, LedgerWrite};
 use crate::store::{Expect, Store};
+use mes_protocols::limits::{PRICE, QUANTITY};
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::{Decimal, RoundingStrategy};
 use schemars::JsonSchema;
@@ -24,6 +25,7 @@ pub struct StockLine {
     #[serde(default)]
     pub lot: Option<Code>,
     /// The quantity, in `unit`; above zero (adjustments: signed, not zero).
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity: Decimal,
     /// The unit: the material's base unit or one of its alternative units.
     pub unit: Code,
@@ -50,7 +52,10 @@ pub enum StockDocument {
         /// (converted through the base unit); with neither, the receipt is
         /// valued at the material's moving average (see ARCHITECTURE.md,
         /// valuation).
-        #[serde(default)]
+        #[serde(
+            default,
+            deserialize_with = "mes_protocols::decimal::text::option::deserialize"
+        )]
         unit_price: Option<Decimal>,
         /// Last day of use of a new lot (creates the lot record).
         #[serde(default)]
@@ -153,6 +158,9 @@ async fn base_quantity(
     tenant: &str,
     line: &StockLine,
 ) -> Result<(Material, Decimal), ServiceError> {
+    QUANTITY
+        .check("quantity", line.quantity)
+        .map_err(ServiceError::Invalid)?;
     let material = service::get::<Material>(store, tenant, line.material.as_str())
         .await
         .map_err(|e| match e {
@@ -193,7 +201,19 @@ async fn base_quantity(
     let exact = line
         .quantity
         .checked_mul(factor)
-        .ok_or_else(|| invalid("quantity", "is too large"))?;
+        .filter(|q| q.abs() <= crate::stock::ledger::MAX_QUANTITY)
+        .ok_or_else(|| {
+            invalid(
+                "quantity",
+                format!(
+                    "{} {} is more than the ledger's limit of {} {} per row",
+                    line.quantity,
+                    line.unit,
+                    crate::stock::ledger::MAX_QUANTITY,
+                    material.base_unit
+                ),
+            )
+        })?;
     Ok((
         material,
         exact.round_dp_with_strategy(decimals, RoundingStrategy::MidpointNearestEven),
@@ -287,6 +307,9 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
             }
             if unit_price.is_some_and(|p| p < Decimal::ZERO) {
                 return Err(invalid("unit_price", "a price cannot be below zero"));
+            }
+            if let Some(price) = unit_price {
+                PRICE.check("unit_price", price).map_err(ServiceError::Invalid)?;
             }
             let site = site_of(store, tenant, &location, "location").await?;
             let (material, quantity) = base_quantity(store, tenant, &line).await?;

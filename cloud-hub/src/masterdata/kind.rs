@@ -2,6 +2,7 @@
 //! routes, store, OpenAPI, downlink): its names, its code, the site it
 //! belongs to, its own consistency checks and the records it refers to.
 
+use mes_protocols::limits::Limit;
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -78,19 +79,21 @@ pub trait MasterKind: Serialize + DeserializeOwned + JsonSchema + Clone + Send +
     }
 }
 
-/// `value` must be above zero.
-pub fn positive(field: &str, value: Decimal) -> Result<(), FieldError> {
+/// `value` must be above zero and within `limit` (one of
+/// `mes_protocols::limits`).
+pub fn positive(field: &str, value: Decimal, limit: Limit) -> Result<(), FieldError> {
     if value > Decimal::ZERO {
-        Ok(())
+        limit.check(field, value)
     } else {
         Err(FieldError::new(field, format!("must be above zero, not {value}")))
     }
 }
 
-/// `value` must be zero or more.
-pub fn not_negative(field: &str, value: Decimal) -> Result<(), FieldError> {
+/// `value` must be zero or more and within `limit` (one of
+/// `mes_protocols::limits`).
+pub fn not_negative(field: &str, value: Decimal, limit: Limit) -> Result<(), FieldError> {
     if value >= Decimal::ZERO {
-        Ok(())
+        limit.check(field, value)
     } else {
         Err(FieldError::new(
             field,

@@ -262,10 +262,10 @@ pub struct OutputReported {
     /// The material produced.
     pub material: Code,
     /// Good quantity.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::decimal::text")]
     pub good: Decimal,
     /// Scrap quantity.
-    #[serde(with = "rust_decimal::serde::str")]
+    #[serde(with = "crate::decimal::text")]
     pub scrap: Decimal,
     /// Unit of both quantities.
     pub unit: Code,

@@ -1,8 +1,10 @@
 //! Rules on event bodies that serde's types cannot express: cross-field
-//! constraints and positive quantities. Field paths are relative to `data`.
+//! constraints, positive quantities and the declared maxima of
+//! [`crate::limits`]. Field paths are relative to `data`.
 
 use super::body::*;
 use crate::field_error::FieldError;
+use crate::limits::{COUNT, QUANTITY};
 use rust_decimal::Decimal;
 
 /// Longest free text (scanned code, reason, detail) an event may carry.
@@ -25,6 +27,7 @@ impl EventBody {
             EventBody::MaterialConsumed(b) if b.quantity.value <= Decimal::ZERO => {
                 Err(FieldError::new("quantity.value", "must be positive"))
             }
+            EventBody::MaterialConsumed(b) => QUANTITY.check("quantity.value", b.quantity.value),
             EventBody::OutputReported(b) => output_reported(b),
             _ => Ok(()),
         }
@@ -32,6 +35,8 @@ impl EventBody {
 }
 
 fn parts_counted(b: &PartsCounted) -> Result<(), FieldError> {
+    COUNT.check_count("good", b.good)?;
+    COUNT.check_count("scrap", b.scrap)?;
     if b.good == 0 && b.scrap == 0 {
         return Err(FieldError::new("good", "good or scrap must be positive"));
     }
@@ -57,6 +62,8 @@ fn output_reported(b: &OutputReported) -> Result<(), FieldError> {
     if b.scrap < Decimal::ZERO {
         return Err(FieldError::new("scrap", "must not be negative"));
     }
+    QUANTITY.check("good", b.good)?;
+    QUANTITY.check("scrap", b.scrap)?;
     if b.good.is_zero() && b.scrap.is_zero() {
         return Err(FieldError::new("good", "good or scrap must be positive"));
     }

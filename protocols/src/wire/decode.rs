@@ -34,7 +34,9 @@ pub enum BatchErrorCode {
     SequenceGap,
     /// Two events of the batch share an id.
     DuplicateEventId,
-    /// An event of a known kind is invalid.
+    /// An event of a known kind is invalid, or an event (of any kind) is
+    /// larger or nested deeper than [`super::MAX_EVENT_BYTES`] /
+    /// [`super::MAX_EVENT_DEPTH`].
     InvalidEvent,
 }
 
@@ -312,6 +314,10 @@ fn gap_or_overlap(found: Seq, expected: Seq, field: String) -> BatchError {
 
 fn decode_event(text: &str, index: usize) -> Result<DecodedEvent<'_>, BatchError> {
     let prefix = format!("events[{index}]");
+    super::check_event_shape(text).map_err(|e| BatchError {
+        code: BatchErrorCode::InvalidEvent,
+        detail: e.within(&prefix),
+    })?;
     let raw: RawEvent<'_> = parse_json(text.as_bytes(), &prefix)?;
     let body = match EventKind::parse(raw.kind) {
         Some(kind) => Some(EventBody::decode(kind, raw.data.get()).map_err(|e| BatchError {

@@ -9,12 +9,14 @@
 mod compress;
 mod decode;
 mod encode;
+mod shape;
 #[cfg(test)]
 mod tests;
 
 pub use compress::{DecompressError, gunzip_limited, gzip};
 pub use decode::{BatchError, BatchErrorCode, DecodedBatch, DecodedEvent, decode_batch};
 pub use encode::encode_batch;
+pub use shape::{MAX_EVENT_BYTES, MAX_EVENT_DEPTH, check_event_shape};
 
 use crate::ids::{AgentId, Incarnation, Seq, SeqRange};
 use crate::timestamp::Timestamp;

@@ -243,20 +243,12 @@ pub(crate) fn text(raw: &str) -> Result<String, String> {
     Ok(raw.to_string())
 }
 
-/// A decimal with a point and no separators: `12`, `0.5`, `-3.25`. A decimal
-/// comma is refused rather than guessed, because in a comma-separated file
-/// `1,500` could mean one and a half or fifteen hundred.
+/// A decimal with a point and no separators: `12`, `0.5`, `-3.25`, in the
+/// one grammar of `mes_protocols::decimal`. A decimal comma is refused
+/// rather than guessed, because in a comma-separated file `1,500` could
+/// mean one and a half or fifteen hundred.
 pub(crate) fn decimal(raw: &str) -> Result<Decimal, String> {
-    if raw.contains(',') {
-        return Err("uses a comma; write decimals with a point and no thousands separators (1.5)".into());
-    }
-    let digits = raw.strip_prefix('-').unwrap_or(raw);
-    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
-    let all_digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
-    if !all_digits(int) || !all_digits(frac) {
-        return Err("is not a decimal number (expected e.g. 12 or 0.25)".into());
-    }
-    Decimal::from_str_exact(raw).map_err(|_| "is out of range for a decimal number".to_string())
+    mes_protocols::decimal::parse(raw)
 }
 
 /// A decimal strictly above zero (quantities, conversion factors).

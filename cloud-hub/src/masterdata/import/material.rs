@@ -52,6 +52,7 @@ pub struct AltUnit {
     /// The alternative unit's code.
     pub unit: Code,
     /// How many base units one `unit` holds; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub factor: Decimal,
 }
 
@@ -77,6 +78,7 @@ pub struct MaterialRow {
     pub lot_tracked: bool,
     /// Standard cost per base unit, in the tenant's currency; zero or more,
     /// at most 4 decimal places.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub standard_cost: Decimal,
 }
 

@@ -66,7 +66,7 @@ impl MasterKind for Material {
 
     fn check(&self) -> Result<(), FieldError> {
         not_blank("name", &self.name)?;
-        not_negative("standard_cost", self.standard_cost)?;
+        not_negative("standard_cost", self.standard_cost, mes_protocols::limits::PRICE)?;
         if self.standard_cost.scale() > 4 {
             return Err(FieldError::new("standard_cost", "has more than 4 decimal places"));
         }
@@ -78,7 +78,11 @@ impl MasterKind for Material {
                     "is the base unit; an alternative unit must differ from it",
                 ));
             }
-            crate::masterdata::kind::positive(&format!("alt_units[{i}].factor"), alt.factor)?;
+            crate::masterdata::kind::positive(
+                &format!("alt_units[{i}].factor"),
+                alt.factor,
+                mes_protocols::limits::FACTOR,
+            )?;
         }
         Ok(())
     }

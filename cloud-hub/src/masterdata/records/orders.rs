@@ -4,6 +4,7 @@ use super::iso_date;
 use super::items::{Material, Unit};
 use super::partners::{Customer, Supplier};
 use crate::masterdata::kind::{MasterKind, Reference, SITE, distinct, not_negative, positive};
+use mes_protocols::limits::{PRICE, QUANTITY};
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -32,11 +33,13 @@ pub struct PurchaseOrderLine {
     /// The material ordered.
     pub material: Code,
     /// Quantity ordered in `unit`; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity: Decimal,
     /// The unit of `quantity`.
     pub unit: Code,
     /// Price per `unit`, in the tenant's currency.
     #[serde(default)]
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub price: Decimal,
     /// The day the supplier promised delivery.
     #[serde(with = "iso_date")]
@@ -81,8 +84,8 @@ impl MasterKind for PurchaseOrder {
         }
         distinct("lines", &self.lines, |l| l.line)?;
         for (i, line) in self.lines.iter().enumerate() {
-            positive(&format!("lines[{i}].quantity"), line.quantity)?;
-            not_negative(&format!("lines[{i}].price"), line.price)?;
+            positive(&format!("lines[{i}].quantity"), line.quantity, QUANTITY)?;
+            not_negative(&format!("lines[{i}].price"), line.price, PRICE)?;
         }
         Ok(())
     }
@@ -113,11 +116,13 @@ pub struct SalesOrderLine {
     /// The material sold.
     pub material: Code,
     /// Quantity in `unit`; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity: Decimal,
     /// The unit of `quantity`.
     pub unit: Code,
     /// Price per `unit`, in the tenant's currency.
     #[serde(default)]
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub price: Decimal,
     /// The day the customer wants it.
     #[serde(with = "iso_date")]
@@ -160,8 +165,8 @@ impl MasterKind for SalesOrder {
         }
         distinct("lines", &self.lines, |l| l.line)?;
         for (i, line) in self.lines.iter().enumerate() {
-            positive(&format!("lines[{i}].quantity"), line.quantity)?;
-            not_negative(&format!("lines[{i}].price"), line.price)?;
+            positive(&format!("lines[{i}].quantity"), line.quantity, QUANTITY)?;
+            not_negative(&format!("lines[{i}].price"), line.price, PRICE)?;
         }
         Ok(())
     }
@@ -235,6 +240,7 @@ pub struct ProductionOrder {
     /// The material made.
     pub material: Code,
     /// Quantity to make, in the material's base unit; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity: Decimal,
     /// The day it is due; none = no due date.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
@@ -293,7 +299,7 @@ impl MasterKind for ProductionOrder {
     }
 
     fn check(&self) -> Result<(), FieldError> {
-        positive("quantity", self.quantity)?;
+        positive("quantity", self.quantity, QUANTITY)?;
         if self.status != ProductionStatus::Draft && self.site.is_none() {
             return Err(FieldError::new("site", "a released order needs a site"));
         }

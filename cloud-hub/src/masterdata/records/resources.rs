@@ -2,6 +2,7 @@
 
 use super::places::Location;
 use crate::masterdata::kind::{MasterKind, Reference, SITE, distinct, not_blank, not_negative, positive};
+use mes_protocols::limits::{FACTOR, RATE};
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -46,9 +47,11 @@ pub struct Equipment {
     pub site: Code,
     /// Machine cost per running hour, in the tenant's currency.
     #[serde(default)]
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub hourly_rate: Decimal,
     /// Speed relative to the routing's run times (2 = twice as fast); above zero.
     #[serde(default = "one")]
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub speed_factor: Decimal,
     /// The working-time calendar it follows; none = the site's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -75,8 +78,8 @@ impl MasterKind for Equipment {
 
     fn check(&self) -> Result<(), FieldError> {
         not_blank("name", &self.name)?;
-        not_negative("hourly_rate", self.hourly_rate)?;
-        positive("speed_factor", self.speed_factor)
+        not_negative("hourly_rate", self.hourly_rate, RATE)?;
+        positive("speed_factor", self.speed_factor, FACTOR)
     }
 
     fn references(&self) -> Vec<Reference> {
@@ -101,6 +104,7 @@ pub struct WorkerType {
     pub name: String,
     /// Labour cost per hour, in the tenant's currency.
     #[serde(default)]
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub hourly_rate: Decimal,
 }
 
@@ -115,7 +119,7 @@ impl MasterKind for WorkerType {
 
     fn check(&self) -> Result<(), FieldError> {
         not_blank("name", &self.name)?;
-        not_negative("hourly_rate", self.hourly_rate)
+        not_negative("hourly_rate", self.hourly_rate, RATE)
     }
 }
 

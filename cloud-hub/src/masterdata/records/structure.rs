@@ -4,6 +4,7 @@ use super::iso_date;
 use super::items::{Material, Unit};
 use super::resources::{EquipmentType, WorkerType};
 use crate::masterdata::kind::{MasterKind, Reference, distinct, not_negative, positive};
+use mes_protocols::limits::{MINUTES, QUANTITY};
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -17,6 +18,7 @@ pub struct BomLine {
     /// The material consumed.
     pub component: Code,
     /// Quantity in `unit` per one base unit of the parent; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity: Decimal,
     /// The unit of `quantity` (the component's base unit or one of its
     /// alternative units).
@@ -99,7 +101,7 @@ impl MasterKind for Bom {
                         "is the material the BOM makes",
                     ));
                 }
-                positive(&at(&format!("lines[{j}].quantity")), line.quantity)?;
+                positive(&at(&format!("lines[{j}].quantity")), line.quantity, QUANTITY)?;
             }
             for j in 0..v.lines.len() {
                 crate::masterdata::engineering_change::check_line(self, i, j)
@@ -146,6 +148,7 @@ pub struct RoutingInput {
     /// The material consumed.
     pub material: Code,
     /// Quantity in `unit` per one unit of the routing's material; above zero.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub quantity_per_unit: Decimal,
     /// The unit of `quantity_per_unit`.
     pub unit: Code,
@@ -163,8 +166,10 @@ pub struct RoutingOperation {
     /// The type of equipment that runs it.
     pub equipment_type: Code,
     /// Setup minutes per run; zero or more.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub setup_minutes: Decimal,
     /// Run minutes per unit; zero or more.
+    #[serde(deserialize_with = "mes_protocols::decimal::text::deserialize")]
     pub run_minutes_per_unit: Decimal,
     /// The type of worker it needs.
     pub worker_type: Code,
@@ -251,13 +256,14 @@ impl MasterKind for Routing {
                         "operations must be listed in increasing operation number",
                     ));
                 }
-                not_negative(&op_at("setup_minutes"), op.setup_minutes)?;
-                not_negative(&op_at("run_minutes_per_unit"), op.run_minutes_per_unit)?;
+                not_negative(&op_at("setup_minutes"), op.setup_minutes, MINUTES)?;
+                not_negative(&op_at("run_minutes_per_unit"), op.run_minutes_per_unit, MINUTES)?;
                 distinct(&op_at("inputs"), &op.inputs, |input| input.material.clone())?;
                 for (k, input) in op.inputs.iter().enumerate() {
                     positive(
                         &op_at(&format!("inputs[{k}].quantity_per_unit")),
                         input.quantity_per_unit,
+                        QUANTITY,
                     )?;
                 }
             }
