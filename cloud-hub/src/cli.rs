@@ -102,6 +102,23 @@ enum AgentAction {
         #[arg(long, default_value = "gateway")]
         name: String,
     },
+    /// Disable an agent: its token stops authenticating (its events and
+    /// sync state are kept; `enable` undoes it).
+    Disable {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The agent's id (from `agent add` or `GET /api/v1/agents`).
+        agent_id: String,
+    },
+    /// Enable a disabled agent again.
+    Enable {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The agent's id.
+        agent_id: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -114,6 +131,20 @@ enum TokenAction {
         /// What the token is for.
         #[arg(long, default_value = "api")]
         name: String,
+    },
+    /// Revoke a tenant's API tokens of this name: they stop authenticating.
+    Revoke {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The token's name.
+        name: String,
+    },
+    /// List a tenant's API tokens (names and dates; never the token).
+    List {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
     },
 }
 
@@ -188,8 +219,53 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
         Command::Site {
             action: SiteAction::Add { tenant, slug },
         } => {
-            let id = open_store(&config)?.create_site(&tenant, &slug)?;
+            let store = open_store(&config)?;
+            let id = store.create_site(&tenant, &slug)?;
+            block_on(async {
+                let tenant_id = tenant_id_of(&store, &tenant).await?;
+                crate::admin::add_site_settings(&store, &tenant_id, &slug).await
+            })?;
             println!("site {slug} of tenant {tenant} created (id {id})");
+            Ok(())
+        }
+        Command::Agent {
+            action: AgentAction::Disable { tenant, agent_id },
+        } => set_agent_disabled(&config, &tenant, &agent_id, true),
+        Command::Agent {
+            action: AgentAction::Enable { tenant, agent_id },
+        } => set_agent_disabled(&config, &tenant, &agent_id, false),
+        Command::Token {
+            action: TokenAction::Revoke { tenant, name },
+        } => {
+            let store = open_store(&config)?;
+            let revoked = block_on(async {
+                let tenant_id = tenant_id_of(&store, &tenant).await?;
+                Ok(store.revoke_api_tokens(tenant_id, name.clone()).await?)
+            })?;
+            if revoked == 0 {
+                anyhow::bail!("tenant {tenant} has no valid API token named {name}");
+            }
+            println!("{revoked} API token(s) named {name} of tenant {tenant} revoked");
+            Ok(())
+        }
+        Command::Token {
+            action: TokenAction::List { tenant },
+        } => {
+            let store = open_store(&config)?;
+            let tokens = block_on(async {
+                let tenant_id = tenant_id_of(&store, &tenant).await?;
+                Ok(store.list_api_tokens(tenant_id).await?)
+            })?;
+            for t in tokens {
+                let state = t.revoked_at.map_or("valid".to_string(), |at| {
+                    format!("revoked {}", mes_protocols::Timestamp::from_unix_millis(at))
+                });
+                println!(
+                    "{}\tcreated {}\t{state}",
+                    t.name,
+                    mes_protocols::Timestamp::from_unix_millis(t.created_at)
+                );
+            }
             Ok(())
         }
         Command::Agent {
@@ -258,6 +334,43 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+/// Runs `f` on a runtime of its own (the CLI is synchronous).
+fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyhow::Result<T> {
+    tokio::runtime::Runtime::new()?.block_on(f)
+}
+
+/// The id of the tenant with short name `slug`.
+async fn tenant_id_of(store: &crate::store::Store, slug: &str) -> anyhow::Result<String> {
+    Ok(chosen_tenants(store, Some(slug))
+        .await?
+        .into_iter()
+        .map(|(id, _)| id)
+        .next()
+        .ok_or_else(|| anyhow::anyhow!("tenant {slug} not found"))?)
+}
+
+/// `agent disable` / `agent enable`.
+fn set_agent_disabled(
+    config: &crate::config::HubConfig,
+    tenant: &str,
+    agent_id: &str,
+    disabled: bool,
+) -> anyhow::Result<()> {
+    let store = crate::app::open_store(config)?;
+    let found = block_on(async {
+        let tenant_id = tenant_id_of(&store, tenant).await?;
+        Ok(store
+            .set_agent_disabled(tenant_id, agent_id.to_string(), disabled)
+            .await?)
+    })?;
+    if !found {
+        anyhow::bail!("tenant {tenant} has no agent {agent_id}");
+    }
+    let done = if disabled { "disabled" } else { "enabled" };
+    println!("agent {agent_id} of tenant {tenant} {done}");
+    Ok(())
 }
 
 /// Every tenant (id, short name), or only `wanted`, which must exist.

@@ -23,7 +23,7 @@ mod types;
 
 pub use error::StoreError;
 pub use records::{Expect, RecordQuery, RecordRow, RecordWrite};
-pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken};
+pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken, TokenSummary};
 
 use crate::config::{DatabaseConfig, DatabaseLocation};
 use crate::ingest::IngestBatch;
@@ -132,6 +132,38 @@ impl Store {
         match &self.0 {
             Backend::Sqlite(s) => s.tenant_by_api_token(token).await,
             Backend::Postgres(p) => p.tenant_by_api_token(token).await,
+        }
+    }
+
+    /// Revokes every valid API token named `name` of `tenant_id` (it no
+    /// longer authenticates); returns how many.
+    pub async fn revoke_api_tokens(&self, tenant_id: String, name: String) -> Result<u64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.revoke_api_tokens(tenant_id, name).await,
+            Backend::Postgres(p) => p.revoke_api_tokens(tenant_id, name).await,
+        }
+    }
+
+    /// Every API token of `tenant_id` (names and dates, never the token).
+    pub async fn list_api_tokens(&self, tenant_id: String) -> Result<Vec<TokenSummary>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_api_tokens(tenant_id).await,
+            Backend::Postgres(p) => p.list_api_tokens(tenant_id).await,
+        }
+    }
+
+    /// Disables agent `agent_id` of `tenant_id` (its token no longer
+    /// authenticates; its events and state are kept) or enables it again;
+    /// false when the tenant has no such agent.
+    pub async fn set_agent_disabled(
+        &self,
+        tenant_id: String,
+        agent_id: String,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.set_agent_disabled(tenant_id, agent_id, disabled).await,
+            Backend::Postgres(p) => p.set_agent_disabled(tenant_id, agent_id, disabled).await,
         }
     }
 

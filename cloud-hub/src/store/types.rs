@@ -79,6 +79,20 @@ pub struct AgentSummary {
     pub clock_correction_ms: i64,
     /// Events dated, in hub time, beyond the bound after the hub's clock.
     pub future_events: u64,
+    /// When the agent was disabled, unix ms (None: enabled). A disabled
+    /// agent's token does not authenticate.
+    pub disabled_at: Option<i64>,
+}
+
+/// An API token as listed (never the token itself).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, schemars::JsonSchema)]
+pub struct TokenSummary {
+    /// Its name.
+    pub name: String,
+    /// When it was made, unix ms.
+    pub created_at: i64,
+    /// When it was revoked, unix ms (None: valid).
+    pub revoked_at: Option<i64>,
 }
 
 /// A stored batch.

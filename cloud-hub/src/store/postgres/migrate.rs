@@ -47,6 +47,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0007_agent_clock",
         include_str!("../../../migrations/postgres/0007_agent_clock.sql"),
     ),
+    (
+        8,
+        "0008_revocation",
+        include_str!("../../../migrations/postgres/0008_revocation.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

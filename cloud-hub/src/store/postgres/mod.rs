@@ -19,6 +19,7 @@
 //! `check-config`). Run the hub and PostgreSQL on a private network, or put
 //! a TLS tunnel in between, until a rustls connector is added.
 
+mod access;
 mod costing;
 mod ingest;
 mod ledger;

@@ -131,7 +131,7 @@ impl PgStore {
         let stmt = client
             .prepare_cached(
                 "SELECT a.id, a.tenant_id, a.site_id, s.slug FROM agents a
-                 JOIN sites s ON s.id = a.site_id WHERE a.token_hash = $1",
+                 JOIN sites s ON s.id = a.site_id WHERE a.token_hash = $1 AND a.disabled_at IS NULL",
             )
             .await?;
         let Some(row) = client.query_opt(&stmt, &[&hash_token(token)]).await? else {
@@ -149,7 +149,7 @@ impl PgStore {
     pub(crate) async fn tenant_by_api_token(&self, token: &str) -> Result<Option<String>, StoreError> {
         let client = self.pool.get().await?;
         let stmt = client
-            .prepare_cached("SELECT tenant_id FROM api_tokens WHERE token_hash = $1")
+            .prepare_cached("SELECT tenant_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL")
             .await?;
         let row = client.query_opt(&stmt, &[&hash_token(token)]).await?;
         Ok(row
@@ -173,7 +173,8 @@ impl PgStore {
                           WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
                         a.reported_dropped, a.reported_refused, a.reported_depth,
                         (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id),
-                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events
+                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events,
+                        a.disabled_at
                  FROM agents a
                  JOIN sites s ON s.id = a.site_id AND s.tenant_id = a.tenant_id
                  LEFT JOIN agent_streams st ON st.id = a.current_stream AND st.tenant_id = a.tenant_id
@@ -207,5 +208,6 @@ fn summary(r: &Row) -> Result<AgentSummary, StoreError> {
         clock_measured_at: r.try_get(15)?,
         clock_correction_ms: r.try_get(16)?,
         future_events: count(17)?,
+        disabled_at: r.try_get(18)?,
     })
 }

@@ -8,6 +8,7 @@
 //! `NORMAL`: see `ledger.rs`). WAL checkpoints run on a thread of their own
 //! (`checkpoint.rs`), not inside the writer's commits.
 
+mod access;
 mod checkpoint;
 mod costing;
 mod ingest;

@@ -94,7 +94,7 @@ impl SqliteStore {
             let row = conn
                 .prepare_cached(
                     "SELECT a.id, a.tenant_id, a.site_id, s.slug FROM agents a
-                     JOIN sites s ON s.id = a.site_id WHERE a.token_hash = ?1",
+                     JOIN sites s ON s.id = a.site_id WHERE a.token_hash = ?1 AND a.disabled_at IS NULL",
                 )?
                 .query_row([hash], |r| {
                     Ok((r.get::<_, String>(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
@@ -117,7 +117,9 @@ impl SqliteStore {
         let hash = hash_token(token);
         self.read(move |conn| {
             Ok(conn
-                .prepare_cached("SELECT tenant_id FROM api_tokens WHERE token_hash = ?1")?
+                .prepare_cached(
+                    "SELECT tenant_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+                )?
                 .query_row([hash], |r| r.get(0))
                 .optional()?)
         })
@@ -135,7 +137,8 @@ impl SqliteStore {
                           WHERE x.agent_id = a.id AND x.tenant_id = a.tenant_id),
                         a.reported_dropped, a.reported_refused, a.reported_depth,
                         (SELECT COUNT(*) FROM agent_anomalies y WHERE y.agent_id = a.id AND y.tenant_id = a.tenant_id),
-                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events
+                        a.clock_offset_ms, a.clock_measured_at, a.clock_correction_ms, a.future_events,
+                        a.disabled_at
                  FROM agents a
                  JOIN sites s ON s.id = a.site_id AND s.tenant_id = a.tenant_id
                  LEFT JOIN agent_streams st ON st.id = a.current_stream AND st.tenant_id = a.tenant_id
@@ -162,6 +165,7 @@ impl SqliteStore {
                     clock_measured_at: r.get(15)?,
                     clock_correction_ms: r.get(16)?,
                     future_events: r.get(17)?,
+                    disabled_at: r.get(18)?,
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

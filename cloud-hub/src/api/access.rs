@@ -1,0 +1,76 @@
+//! Revoking a tenant's API tokens and disabling its agents:
+//! `GET /api/v1/tokens`, `DELETE /api/v1/tokens/{name}`,
+//! `POST /api/v1/agents/{agent}/disable` and `…/enable`. A revoked token or
+//! a disabled agent stops authenticating at once; rows are kept.
+
+use super::{ApiFailure, HubState, tenant_of};
+use crate::store::TokenSummary;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Json;
+use serde_json::{Value, json};
+
+pub(super) async fn list_tokens(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    let tokens: Vec<TokenSummary> = state.store.list_api_tokens(tenant).await?;
+    Ok(Json(json!({ "items": tokens })))
+}
+
+pub(super) async fn revoke_token(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(name): Path<String>,
+) -> Result<Json<Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    let revoked = state.store.revoke_api_tokens(tenant, name.clone()).await?;
+    if revoked == 0 {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no valid API token named `{name}`"),
+        )
+        .field("name"));
+    }
+    Ok(Json(json!({ "name": name, "revoked": revoked })))
+}
+
+pub(super) async fn disable_agent(
+    state: State<HubState>,
+    headers: HeaderMap,
+    agent: Path<String>,
+) -> Result<Json<Value>, ApiFailure> {
+    set_disabled(state, headers, agent, true).await
+}
+
+pub(super) async fn enable_agent(
+    state: State<HubState>,
+    headers: HeaderMap,
+    agent: Path<String>,
+) -> Result<Json<Value>, ApiFailure> {
+    set_disabled(state, headers, agent, false).await
+}
+
+async fn set_disabled(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(agent): Path<String>,
+    disabled: bool,
+) -> Result<Json<Value>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    if !state
+        .store
+        .set_agent_disabled(tenant, agent.clone(), disabled)
+        .await?
+    {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no agent `{agent}`"),
+        )
+        .field("agent"));
+    }
+    Ok(Json(json!({ "agent_id": agent, "disabled": disabled })))
+}
