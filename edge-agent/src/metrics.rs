@@ -80,8 +80,30 @@ impl Collector for AgentCollector {
         gauge(
             &mut enc,
             "buffer_bytes",
-            "Bytes of buffered event data",
+            "Bytes the buffer takes on disk (database pages in use + WAL)",
             get(&b.bytes),
+        )?;
+        gauge(
+            &mut enc,
+            "buffer_disk_free_bytes",
+            "Free bytes on the buffer's filesystem",
+            get(&b.disk_free_bytes),
+        )?;
+        gauge(
+            &mut enc,
+            "buffer_reserve_held",
+            "1 while the disk reserve for acknowledgements is in place",
+            if b.reserve_held.load(Ordering::Relaxed) {
+                1.0
+            } else {
+                0.0
+            },
+        )?;
+        gauge(
+            &mut enc,
+            "buffer_commit_failing",
+            "1 while buffer commits fail (health is degraded)",
+            if b.commit_error().is_some() { 1.0 } else { 0.0 },
         )?;
         let oldest = b.oldest_occurred_ms.load(Ordering::Relaxed);
         let age = if oldest == 0 {

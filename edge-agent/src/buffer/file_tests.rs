@@ -7,11 +7,7 @@ use rusqlite::Connection;
 use std::error::Error as _;
 
 fn settings(path: &Path) -> BufferSettings {
-    BufferSettings {
-        path: path.to_path_buf(),
-        max_bytes: u64::MAX,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    }
+    BufferSettings::unbounded(path.to_path_buf())
 }
 
 async fn close(buffer: Buffer, guard: WriterGuard) {

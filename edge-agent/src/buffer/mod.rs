@@ -13,10 +13,13 @@ mod file_tests;
 mod identity;
 mod overflow;
 mod reader;
+mod reserve;
 mod schema;
+mod space;
 mod stats;
 #[cfg(test)]
 mod tests;
+mod upkeep;
 mod writer;
 
 pub use identity::{APPLICATION_ID, BufferOrigin};
@@ -174,18 +177,40 @@ pub struct StateUpdate {
 pub struct BufferSettings {
     /// The SQLite file.
     pub path: PathBuf,
-    /// Size limit of buffered event data, in bytes.
+    /// Most bytes the buffer may take on disk (database pages in use + WAL).
     pub max_bytes: u64,
     /// What to do when full.
     pub policy: OverflowPolicy,
+    /// Free bytes to keep on the buffer's filesystem (0: no floor).
+    pub min_free_bytes: u64,
+    /// Size of the disk reserve kept for acknowledgements (0: none).
+    pub reserve_bytes: u64,
 }
+
+impl BufferSettings {
+    /// Settings with no size limit, no free-space floor and no reserve (for
+    /// tests and benchmarks).
+    pub fn unbounded(path: PathBuf) -> Self {
+        Self {
+            path,
+            max_bytes: u64::MAX,
+            policy: OverflowPolicy::DropOldestTelemetry,
+            min_free_bytes: 0,
+            reserve_bytes: 0,
+        }
+    }
+}
+
+const MIB: u64 = 1024 * 1024;
 
 impl From<&BufferConfig> for BufferSettings {
     fn from(c: &BufferConfig) -> Self {
         Self {
             path: c.path.clone(),
-            max_bytes: c.max_size_mb.saturating_mul(1024 * 1024),
+            max_bytes: c.max_size_mb.saturating_mul(MIB),
             policy: c.overflow_policy,
+            min_free_bytes: c.min_free_mb.saturating_mul(MIB),
+            reserve_bytes: c.reserve_mb.saturating_mul(MIB),
         }
     }
 }

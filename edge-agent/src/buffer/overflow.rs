@@ -1,70 +1,108 @@
-//! The size limit and the overflow policy.
+//! The size limit and the overflow policy. Two bounds, both on what the
+//! buffer really takes on disk (`space.rs`): its footprint (database pages
+//! in use + WAL) stays under `max_size_mb`, and the filesystem keeps
+//! `min_free_mb` free. An event that would cross either bound makes room
+//! first: under `drop_oldest_telemetry` the oldest unsynced process samples
+//! are deleted (for any event, so a state event never takes the disk while
+//! telemetry could have made room); what still does not fit is refused if it
+//! is telemetry and stored anyway if it is not. Under `refuse_telemetry`
+//! nothing is deleted and only telemetry is refused.
 //!
-//! Only process-value samples ("telemetry") are ever dropped or refused:
-//! state changes, counts, operation, scan and clock events are always
-//! stored, even past the limit (the disk, not the policy, is then the bound),
-//! because losing them would corrupt stock, costing and OEE. Dropped
-//! sequence numbers are recorded as ranges and reported to the hub in the
-//! next batch, so the hub knows the gap is deliberate.
+//! The writer measures at the start of each group and adds an estimate per
+//! event; after dropping it measures again inside the transaction.
 
 use super::schema::Meta;
+use super::space::{Gauge, Space};
 use crate::config::OverflowPolicy;
 use rusqlite::{Connection, params};
 
-/// When making room, free at least this share of the limit at once, so a
-/// full buffer does not run one DELETE per incoming sample.
+/// When making room, free at least this share of the limit at once (within
+/// 64 KiB-1 MiB), so a full buffer does not run one DELETE per sample.
 const FREE_CHUNK_DIVISOR: u64 = 100;
+const FREE_CHUNK_MIN: u64 = 64 * 1024;
+const FREE_CHUNK_MAX: u64 = 1024 * 1024;
 
-/// How many bytes are stored against the limit, and the policy.
+/// The bounds, the policy, and where the buffer stands against them.
 #[derive(Debug, Clone)]
 pub(super) struct Capacity {
     max_bytes: u64,
+    min_free: u64,
     policy: OverflowPolicy,
-    stored: u64,
+    /// Footprint as last measured plus estimates of rows added since.
+    footprint: u64,
+    /// Room before the free-space floor, likewise.
+    headroom: u64,
 }
 
 impl Capacity {
-    pub(super) fn new(max_bytes: u64, policy: OverflowPolicy, stored: u64) -> Self {
+    pub(super) fn new(max_bytes: u64, min_free: u64, policy: OverflowPolicy) -> Self {
         Self {
             max_bytes,
+            min_free,
             policy,
-            stored,
+            footprint: 0,
+            headroom: u64::MAX,
         }
     }
 
-    pub(super) fn stored(&self) -> u64 {
-        self.stored
+    /// Takes a fresh measurement as the starting point.
+    pub(super) fn measured(&mut self, space: &Space) {
+        self.footprint = space.footprint();
+        self.headroom = space.headroom(self.min_free);
     }
 
-    pub(super) fn added(&mut self, bytes: u64) {
-        self.stored += bytes;
+    pub(super) fn max_bytes(&self) -> u64 {
+        self.max_bytes
     }
 
-    pub(super) fn removed(&mut self, bytes: u64) {
-        self.stored = self.stored.saturating_sub(bytes);
+    pub(super) fn min_free(&self) -> u64 {
+        self.min_free
     }
 
-    /// Decides whether an event of `size` bytes may be stored, dropping old
-    /// telemetry first when the policy says so. Returns whether there is room
-    /// and how many buffered events were dropped to make it.
+    fn fits(&self, size: u64) -> bool {
+        self.footprint.saturating_add(size) <= self.max_bytes && size <= self.headroom
+    }
+
+    /// How many bytes must go for `size` to fit.
+    fn shortfall(&self, size: u64) -> u64 {
+        let over_limit = self.footprint.saturating_add(size).saturating_sub(self.max_bytes);
+        let over_floor = size.saturating_sub(self.headroom);
+        over_limit.max(over_floor)
+    }
+
+    /// Decides whether an event of `size` bytes is stored, dropping old
+    /// telemetry first when the policy says so. Returns whether it is stored
+    /// and how many buffered events were dropped to make room.
     pub(super) fn make_room(
         &mut self,
         tx: &Connection,
+        gauge: &Gauge,
         size: u64,
         droppable: bool,
         meta: &mut Meta,
     ) -> rusqlite::Result<(bool, u64)> {
-        if self.stored + size <= self.max_bytes || !droppable {
-            return Ok((true, 0));
+        let mut dropped = 0;
+        if !self.fits(size) && self.policy == OverflowPolicy::DropOldestTelemetry {
+            let chunk = (self.max_bytes / FREE_CHUNK_DIVISOR).clamp(FREE_CHUNK_MIN, FREE_CHUNK_MAX);
+            while !self.fits(size) {
+                let target = self.shortfall(size).max(chunk);
+                let (_, n) = drop_oldest_telemetry(tx, target, meta.acked_seq)?;
+                if n == 0 {
+                    break;
+                }
+                dropped += n;
+                meta.dropped_total += n;
+                // Freed pages show in the free list at once, inside the
+                // transaction, as do the pages of rows added in this group.
+                self.measured(&gauge.measure(tx)?);
+            }
         }
-        if self.policy == OverflowPolicy::RefuseTelemetry {
-            return Ok((false, 0));
+        let stored = self.fits(size) || !droppable;
+        if stored {
+            self.footprint = self.footprint.saturating_add(size);
+            self.headroom = self.headroom.saturating_sub(size);
         }
-        let target = (self.stored + size - self.max_bytes).max(self.max_bytes / FREE_CHUNK_DIVISOR);
-        let (freed, dropped) = drop_oldest_telemetry(tx, target, meta.acked_seq)?;
-        self.removed(freed);
-        meta.dropped_total += dropped;
-        Ok((self.stored + size <= self.max_bytes, dropped))
+        Ok((stored, dropped))
     }
 }
 

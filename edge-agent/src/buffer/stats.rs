@@ -3,7 +3,7 @@
 
 use mes_protocols::Incarnation;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use tokio::sync::Notify;
 
 /// Counters and gauges of the buffer. All loads are relaxed: they are for
@@ -12,8 +12,15 @@ use tokio::sync::Notify;
 pub struct BufferStats {
     /// Events waiting for the hub's acknowledgement.
     pub depth: AtomicU64,
-    /// Bytes of buffered event data (the quantity the size limit applies to).
+    /// Bytes the buffer takes on disk: database pages in use plus the WAL
+    /// (what `max_size_mb` bounds), as of the last commit.
     pub bytes: AtomicU64,
+    /// Free bytes on the buffer's filesystem, as of the last commit.
+    pub disk_free_bytes: AtomicU64,
+    /// Whether the disk reserve (`<buffer>-reserve`) holds its space; false
+    /// after it was given to an acknowledgement on a full disk, until the
+    /// disk has room for it again.
+    pub reserve_held: AtomicBool,
     /// Highest sequence number assigned.
     pub last_seq: AtomicU64,
     /// Highest sequence number acknowledged by the hub.
@@ -31,6 +38,8 @@ pub struct BufferStats {
     /// Failed commits, since start.
     pub commit_errors_total: AtomicU64,
     pub(crate) incarnation: Mutex<Option<Incarnation>>,
+    /// Why the last commit failed; `None` once a commit succeeds.
+    pub(crate) commit_error: Mutex<Option<String>>,
     /// Signalled after every commit that added events.
     pub new_events: Notify,
 }
@@ -39,6 +48,19 @@ impl BufferStats {
     /// The buffer's current incarnation.
     pub fn incarnation(&self) -> Option<Incarnation> {
         *self.incarnation.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Why the last commit failed, while no commit has succeeded since: the
+    /// buffer is degraded (producers are told nothing was stored).
+    pub fn commit_error(&self) -> Option<String> {
+        self.commit_error
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    pub(crate) fn set_commit_error(&self, error: Option<String>) {
+        *self.commit_error.lock().unwrap_or_else(|p| p.into_inner()) = error;
     }
 
     /// Reads a counter.

@@ -35,9 +35,9 @@ fn sample() -> EventDraft {
 
 fn settings(dir: &tempfile::TempDir, max_bytes: u64, policy: OverflowPolicy) -> BufferSettings {
     BufferSettings {
-        path: dir.path().join("buffer.db"),
         max_bytes,
         policy,
+        ..BufferSettings::unbounded(dir.path().join("buffer.db"))
     }
 }
 
@@ -108,14 +108,24 @@ async fn acknowledged_events_leave_and_the_cursor_survives() {
     close(buffer, guard).await;
 }
 
+/// Appends `n` samples in requests of 100; returns how many were refused.
+async fn append_samples(buffer: &Buffer, n: usize) -> usize {
+    let mut refused = 0;
+    for _ in 0..n / 100 {
+        let batch: Vec<EventDraft> = (0..100).map(|_| sample()).collect();
+        refused += buffer.append(&batch).await.expect("append samples").refused.len();
+    }
+    refused
+}
+
+const LIMIT: u64 = 256 * 1024;
+
 #[tokio::test]
 async fn full_buffer_drops_oldest_samples_but_never_state_events() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (buffer, guard) =
-        Buffer::open(settings(&dir, 2_000, OverflowPolicy::DropOldestTelemetry)).expect("open");
-    for _ in 0..10 {
-        buffer.append(&[sample()]).await.expect("append sample");
-    }
+        Buffer::open(settings(&dir, LIMIT, OverflowPolicy::DropOldestTelemetry)).expect("open");
+    append_samples(&buffer, 3000).await;
     let states: Vec<EventDraft> = (0..10).map(|_| state_event()).collect();
     let receipt = buffer.append(&states).await.expect("append states");
     assert_eq!(receipt.committed.len(), 10, "state events are always stored");
@@ -123,14 +133,20 @@ async fn full_buffer_drops_oldest_samples_but_never_state_events() {
         .append(&[sample(), sample()])
         .await
         .expect("append samples");
-    let dropped = BufferStats::get(&buffer.stats().dropped_total);
-    let refused = BufferStats::get(&buffer.stats().refused_total);
+    let stats = buffer.stats();
+    let dropped = BufferStats::get(&stats.dropped_total);
+    let refused = BufferStats::get(&stats.refused_total);
     assert!(dropped > 0, "old samples were dropped");
     assert_eq!(refused as usize, more.refused.len());
+    let footprint = BufferStats::get(&stats.bytes);
+    assert!(
+        footprint <= LIMIT + 64 * 1024,
+        "the file (pages in use + WAL) stays near the limit: {footprint}"
+    );
     let batch = buffer
         .reader()
         .expect("reader")
-        .next_batch(Seq(0), 100)
+        .next_batch(Seq(0), 10_000)
         .expect("read")
         .expect("events");
     let covered: u64 = batch.events.len() as u64 + batch.dropped.iter().map(|r| r.len()).sum::<u64>();
@@ -153,14 +169,41 @@ async fn full_buffer_drops_oldest_samples_but_never_state_events() {
 #[tokio::test]
 async fn refuse_policy_keeps_what_is_stored() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (buffer, guard) = Buffer::open(settings(&dir, 600, OverflowPolicy::RefuseTelemetry)).expect("open");
-    let mut refused = 0;
-    for _ in 0..10 {
-        refused += buffer.append(&[sample()]).await.expect("append").refused.len();
-    }
+    let (buffer, guard) = Buffer::open(settings(&dir, LIMIT, OverflowPolicy::RefuseTelemetry)).expect("open");
+    let refused = append_samples(&buffer, 3000).await;
     assert!(refused > 0);
     assert_eq!(BufferStats::get(&buffer.stats().dropped_total), 0);
     assert_eq!(BufferStats::get(&buffer.stats().refused_total), refused as u64);
+    close(buffer, guard).await;
+}
+
+#[tokio::test]
+async fn below_the_free_space_floor_state_events_make_room_by_dropping_samples() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (buffer, guard) =
+        Buffer::open(settings(&dir, u64::MAX, OverflowPolicy::DropOldestTelemetry)).expect("open");
+    assert_eq!(
+        append_samples(&buffer, 2000).await,
+        0,
+        "room enough without a floor"
+    );
+    close(buffer, guard).await;
+    // A floor above any disk's free space: only pages freed inside the file
+    // are room.
+    let floor = BufferSettings {
+        min_free_bytes: u64::MAX / 2,
+        ..settings(&dir, u64::MAX, OverflowPolicy::DropOldestTelemetry)
+    };
+    let (buffer, guard) = Buffer::open(floor).expect("reopen");
+    let states: Vec<EventDraft> = (0..10).map(|_| state_event()).collect();
+    let receipt = buffer.append(&states).await.expect("append states");
+    assert_eq!(receipt.committed.len(), 10, "state events are stored");
+    assert!(
+        BufferStats::get(&buffer.stats().dropped_total) > 0,
+        "old samples made room for them"
+    );
+    let refused = append_samples(&buffer, 100).await;
+    assert!(refused < 100, "new samples take the pages old ones freed");
     close(buffer, guard).await;
 }
 

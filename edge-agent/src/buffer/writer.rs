@@ -6,11 +6,18 @@
 //! previous fsync runs, so throughput grows with the number of producers
 //! instead of collapsing to one fsync per event. Replies go out only after
 //! the commit returned.
+//!
+//! A group that fails for a full disk still records the hub's
+//! acknowledgements it carried, alone, with the disk reserve's space
+//! (`upkeep.rs`), because deleting acknowledged events is the only way
+//! space comes back.
 
 use super::overflow::Capacity;
+use super::reserve::Reserve;
 use super::schema::{Meta, save_meta};
+use super::space::Gauge;
 use super::stats::BufferStats;
-use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent, StateUpdate};
+use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent, StateUpdate, sqlite_reason};
 use mes_protocols::{Incarnation, Seq};
 use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
@@ -24,26 +31,31 @@ const MAX_GROUP: usize = 512;
 pub(super) const ROW_OVERHEAD: u64 = 40;
 
 pub(super) struct Writer {
-    conn: Connection,
-    state: State,
-    stats: Arc<BufferStats>,
+    pub(super) conn: Connection,
+    pub(super) state: State,
+    pub(super) stats: Arc<BufferStats>,
+    pub(super) gauge: Gauge,
+    pub(super) reserve: Reserve,
 }
 
 /// What the writer keeps in memory; restored from a copy when a commit fails.
 #[derive(Clone)]
-struct State {
-    meta: Meta,
-    capacity: Capacity,
+pub(super) struct State {
+    pub(super) meta: Meta,
+    pub(super) capacity: Capacity,
     /// Rows in the events table, kept in memory (COUNT(*) is a full scan).
-    depth: u64,
+    pub(super) depth: u64,
+    /// Rows deleted (acknowledged or dropped) since start.
+    pub(super) deleted: u64,
 }
 
-enum Reply {
+pub(super) enum Reply {
     Append(
         tokio::sync::oneshot::Sender<Result<AppendReceipt, BufferError>>,
         AppendReceipt,
     ),
-    Ack(tokio::sync::oneshot::Sender<Result<(), BufferError>>),
+    /// An acknowledgement and the number it records.
+    Ack(tokio::sync::oneshot::Sender<Result<(), BufferError>>, Seq),
     Side(
         tokio::sync::oneshot::Sender<Result<(), BufferError>>,
         Option<String>,
@@ -57,20 +69,20 @@ impl Writer {
         settings: BufferSettings,
         stats: Arc<BufferStats>,
     ) -> rusqlite::Result<Self> {
-        let (stored, depth): (u64, u64) = conn.query_row(
-            "SELECT COALESCE(SUM(length(record)), 0) + COUNT(*) * ?1, COUNT(*) FROM events",
-            [ROW_OVERHEAD],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )?;
-        let writer = Writer {
+        let depth: u64 = conn.query_row("SELECT COUNT(*) FROM events", [], |r| r.get(0))?;
+        let mut writer = Writer {
             conn,
             state: State {
                 meta,
-                capacity: Capacity::new(settings.max_bytes, settings.policy, stored),
+                capacity: Capacity::new(settings.max_bytes, settings.min_free_bytes, settings.policy),
                 depth,
+                deleted: 0,
             },
             stats,
+            gauge: Gauge::new(&settings.path),
+            reserve: Reserve::new(&settings.path, settings.reserve_bytes),
         };
+        writer.upkeep(false);
         writer.publish_stats(true)?;
         Ok(writer)
     }
@@ -92,19 +104,23 @@ impl Writer {
     fn commit_group(&mut self, group: Vec<Command>) {
         let mut pending = Vec::with_capacity(group.len());
         let mut rotations = Vec::new();
+        match self.gauge.measure(&self.conn) {
+            Ok(space) => self.state.capacity.measured(&space),
+            Err(e) => tracing::warn!(error = %e, "cannot measure the buffer file"),
+        }
         let saved = self.state.clone();
         let result = (|| -> rusqlite::Result<()> {
             let tx = self.conn.unchecked_transaction()?;
             for cmd in group {
                 match cmd {
                     Command::Append { events, state, reply } => {
-                        let receipt = self.state.append(&tx, events)?;
+                        let receipt = self.state.append(&tx, &self.gauge, events)?;
                         save_state(&tx, &state)?;
                         pending.push(Reply::Append(reply, receipt));
                     }
                     Command::Ack { upto, reply } => {
                         self.state.ack(&tx, upto)?;
-                        pending.push(Reply::Ack(reply));
+                        pending.push(Reply::Ack(reply, upto));
                     }
                     Command::Rotate { reply } => rotations.push(reply),
                     Command::SideWrite { work, reply } => {
@@ -115,13 +131,20 @@ impl Writer {
             save_meta(&tx, Some(&saved.meta), &self.state.meta)?;
             tx.commit()
         })();
+        let mut acked_alone = None;
         if let Err(e) = &result {
             tracing::error!(error = %e, "buffer commit failed; the producers are told nothing was stored");
             self.stats.commit_errors_total.fetch_add(1, Ordering::Relaxed);
+            self.stats.set_commit_error(Some(sqlite_reason(e)));
             self.state = saved.clone();
+            if super::upkeep::is_disk_full(e) {
+                acked_alone = self.record_acks_alone(&pending);
+            }
         } else {
             self.stats.commits_total.fetch_add(1, Ordering::Relaxed);
+            self.stats.set_commit_error(None);
         }
+        self.upkeep(self.state.deleted - saved.deleted >= super::upkeep::LARGE_DELETE_ROWS);
         let head_moved = !rotations.is_empty()
             || saved.depth == 0
             || saved.meta.acked_seq != self.state.meta.acked_seq
@@ -141,12 +164,15 @@ impl Writer {
                         .fetch_add(receipt.committed.len() as u64, Ordering::Relaxed);
                     let _ = tx.send(Ok(receipt));
                 }
-                (Reply::Ack(tx), Ok(())) => drop(tx.send(Ok(()))),
+                (Reply::Ack(tx, _), Ok(())) => drop(tx.send(Ok(()))),
+                (Reply::Ack(tx, upto), Err(_)) if acked_alone.is_some_and(|a| a >= upto) => {
+                    drop(tx.send(Ok(())))
+                }
                 (Reply::Side(tx, None), Ok(())) => drop(tx.send(Ok(()))),
                 (Reply::Side(tx, Some(e)), _) => drop(tx.send(Err(BufferError::Commit(e)))),
                 (Reply::Side(tx, None), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
                 (Reply::Append(tx, _), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
-                (Reply::Ack(tx), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
+                (Reply::Ack(tx, _), Err(e)) => drop(tx.send(Err(BufferError::Commit(e.to_string())))),
             }
         }
         self.stats.new_events.notify_waiters();
@@ -187,7 +213,7 @@ impl Writer {
     /// Publishes the counters; `head_moved` says the first event in line may
     /// have changed (it only does when events left, or arrived in an empty
     /// buffer), so the common append-only group skips the query.
-    fn publish_stats(&self, head_moved: bool) -> rusqlite::Result<()> {
+    pub(super) fn publish_stats(&self, head_moved: bool) -> rusqlite::Result<()> {
         let s = &self.stats;
         if head_moved || self.state.depth == 0 {
             // The first event in line is the oldest unsynced one (by commit order).
@@ -200,7 +226,6 @@ impl Writer {
             s.oldest_occurred_ms.store(oldest, Ordering::Relaxed);
         }
         s.depth.store(self.state.depth, Ordering::Relaxed);
-        s.bytes.store(self.state.capacity.stored(), Ordering::Relaxed);
         s.last_seq.store(self.state.meta.last_seq, Ordering::Relaxed);
         s.acked_seq.store(self.state.meta.acked_seq, Ordering::Relaxed);
         s.dropped_total
@@ -213,14 +238,20 @@ impl Writer {
 }
 
 impl State {
-    fn append(&mut self, tx: &Connection, events: Vec<PreparedEvent>) -> rusqlite::Result<AppendReceipt> {
+    fn append(
+        &mut self,
+        tx: &Connection,
+        gauge: &Gauge,
+        events: Vec<PreparedEvent>,
+    ) -> rusqlite::Result<AppendReceipt> {
         let mut receipt = AppendReceipt::default();
         for event in events {
             let size = event.record.len() as u64 + ROW_OVERHEAD;
-            let (room, dropped) = self
-                .capacity
-                .make_room(tx, size, event.droppable, &mut self.meta)?;
+            let (room, dropped) =
+                self.capacity
+                    .make_room(tx, gauge, size, event.droppable, &mut self.meta)?;
             self.depth -= dropped;
+            self.deleted += dropped;
             if !room {
                 self.meta.refused_total += 1;
                 receipt.refused.push(event.id);
@@ -232,33 +263,27 @@ impl State {
                 "INSERT INTO events (seq, occurred_at, droppable, record) VALUES (?1, ?2, ?3, ?4)",
             )?
             .execute(params![seq, event.occurred_at_ms, event.droppable, event.record])?;
-            self.capacity.added(size);
             self.depth += 1;
             receipt.committed.push((event.id, Seq(seq)));
         }
         Ok(receipt)
     }
 
-    fn ack(&mut self, tx: &Connection, upto: Seq) -> rusqlite::Result<()> {
+    pub(super) fn ack(&mut self, tx: &Connection, upto: Seq) -> rusqlite::Result<()> {
         // The hub can only acknowledge numbers this buffer assigned.
         let upto = upto.0.min(self.meta.last_seq);
         if upto <= self.meta.acked_seq {
             return Ok(());
         }
-        let freed: u64 = tx.query_row(
-            "SELECT COALESCE(SUM(length(record)), 0) + COUNT(*) * ?2 FROM events WHERE seq <= ?1",
-            params![upto, ROW_OVERHEAD],
-            |r| r.get(0),
-        )?;
         let deleted = tx
             .prepare_cached("DELETE FROM events WHERE seq <= ?1")?
             .execute([upto])?;
         self.depth -= deleted as u64;
+        self.deleted += deleted as u64;
         tx.prepare_cached("DELETE FROM dropped_ranges WHERE last_seq <= ?1")?
             .execute([upto])?;
         tx.prepare_cached("UPDATE dropped_ranges SET first_seq = ?1 + 1 WHERE first_seq <= ?1")?
             .execute([upto])?;
-        self.capacity.removed(freed);
         self.meta.acked_seq = upto;
         Ok(())
     }

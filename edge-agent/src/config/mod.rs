@@ -96,11 +96,19 @@ pub enum OverflowPolicy {
 pub struct BufferConfig {
     /// Path of the SQLite buffer file (created on first start).
     pub path: PathBuf,
-    /// Size limit of buffered event data, in MiB. Operator, scan and clock
+    /// Most space the buffer takes on disk, in MiB: database pages in use
+    /// plus the write-ahead log. State, count, operation, scan and clock
     /// events are always accepted; the policy applies to telemetry.
     pub max_size_mb: u64,
-    /// What to do when the limit is reached.
+    /// What to do when the limit or the free-space floor is reached.
     pub overflow_policy: OverflowPolicy,
+    /// Free space, in MiB, to keep on the buffer's filesystem: below it the
+    /// overflow policy acts as at `max_size_mb` (0: no floor).
+    pub min_free_mb: u64,
+    /// A file of this many MiB kept beside the buffer (`<path>-reserve`) and
+    /// given up when the disk is full so the hub's acknowledgements can
+    /// still be recorded, which frees space (0: none).
+    pub reserve_mb: u64,
 }
 
 impl Default for BufferConfig {
@@ -109,6 +117,8 @@ impl Default for BufferConfig {
             path: PathBuf::from("edge-agent-buffer.db"),
             max_size_mb: 1024,
             overflow_policy: OverflowPolicy::DropOldestTelemetry,
+            min_free_mb: 64,
+            reserve_mb: 16,
         }
     }
 }

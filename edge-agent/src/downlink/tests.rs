@@ -4,7 +4,6 @@
 
 use super::*;
 use crate::buffer::{Buffer, BufferSettings};
-use crate::config::OverflowPolicy;
 use mes_protocols::Code;
 use mes_protocols::downlink::{DownlinkPage, LotRecord, Record, RecordKey, RecordKind, WorkerRecord};
 
@@ -47,12 +46,7 @@ fn page(
 }
 
 fn open(dir: &tempfile::TempDir) -> (Buffer, crate::buffer::WriterGuard) {
-    Buffer::open(BufferSettings {
-        path: dir.path().join("buffer.db"),
-        max_bytes: 1 << 30,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    })
-    .expect("buffer opens")
+    Buffer::open(BufferSettings::unbounded(dir.path().join("buffer.db"))).expect("buffer opens")
 }
 
 #[test]

@@ -11,7 +11,6 @@
 use super::draft;
 use anyhow::Context;
 use edge_agent::buffer::{Buffer, BufferSettings, BufferStats};
-use edge_agent::config::OverflowPolicy;
 use rusqlite::{Connection, params};
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -48,12 +47,8 @@ pub async fn buffer_appends(
     duration: Duration,
 ) -> anyhow::Result<AppendRun> {
     let path = dir.join(format!("appends-{producers}x{batch}.db"));
-    let (buffer, writer) = Buffer::open(BufferSettings {
-        path: path.clone(),
-        max_bytes: u64::MAX,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    })
-    .context("opening the benchmark buffer")?;
+    let (buffer, writer) =
+        Buffer::open(BufferSettings::unbounded(path.clone())).context("opening the benchmark buffer")?;
     let commits_before = BufferStats::get(&buffer.stats().commits_total);
     let started = Instant::now();
     let deadline = started + duration;

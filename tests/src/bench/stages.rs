@@ -11,7 +11,6 @@ use anyhow::{Context, anyhow};
 use cloud_hub::ingest::{IngestBatch, parse_body};
 use cloud_hub::store::Store;
 use edge_agent::buffer::{Buffer, BufferSettings};
-use edge_agent::config::OverflowPolicy;
 use mes_protocols::wire::{BatchHeader, BufferReport, SCHEMA_VERSION, encode_batch, gzip};
 use mes_protocols::{Seq, Timestamp};
 use rusqlite::{Connection, params};
@@ -79,11 +78,7 @@ pub fn run(
     let auth = rt
         .block_on(store.agent_by_token(&agent.token))?
         .context("the agent just created authenticates")?;
-    let (buffer, writer) = Buffer::open(BufferSettings {
-        path: buffer_file.to_path_buf(),
-        max_bytes: u64::MAX,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    })?;
+    let (buffer, writer) = Buffer::open(BufferSettings::unbounded(buffer_file.to_path_buf()))?;
     let incarnation = buffer
         .stats()
         .incarnation()

@@ -7,7 +7,6 @@ use super::procfs::{self, RssSampler, Samples};
 use super::{draft, rate};
 use anyhow::{Context, bail};
 use edge_agent::buffer::{Buffer, BufferSettings};
-use edge_agent::config::OverflowPolicy;
 use mes_tests::{AgentProcess, Binaries, HubProcess, hub_event_rows};
 use rusqlite::{Connection, OpenFlags};
 use std::path::Path;
@@ -54,11 +53,7 @@ pub fn prepare(bins: &Binaries, dir: &Path, batch_size: Option<usize>) -> anyhow
 /// Appends `n` events to the buffer file at `path` in requests of 1000, as
 /// producers would while the hub is unreachable. Returns the time taken.
 pub async fn prefill(path: &Path, n: u64) -> anyhow::Result<Duration> {
-    let (buffer, writer) = Buffer::open(BufferSettings {
-        path: path.to_path_buf(),
-        max_bytes: u64::MAX,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    })?;
+    let (buffer, writer) = Buffer::open(BufferSettings::unbounded(path.to_path_buf()))?;
     let started = Instant::now();
     let mut next = 0;
     while next < n {

@@ -18,7 +18,6 @@
 use anyhow::Context;
 use clap::Parser;
 use edge_agent::buffer::{Buffer, BufferSettings};
-use edge_agent::config::OverflowPolicy;
 use mes_protocols::event::PartsCounted;
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use mes_tests::report::{table, thousands, verdict};
@@ -68,11 +67,7 @@ async fn scans(scanner: &mut Scanner, n: usize) -> anyhow::Result<Vec<Duration>>
 /// Times `n` single-event durable appends to a fresh buffer in this process.
 async fn raw_appends(n: usize) -> anyhow::Result<Vec<Duration>> {
     let dir = tempfile::tempdir()?;
-    let (buffer, writer) = Buffer::open(BufferSettings {
-        path: dir.path().join("reference.db"),
-        max_bytes: 1 << 30,
-        policy: OverflowPolicy::DropOldestTelemetry,
-    })?;
+    let (buffer, writer) = Buffer::open(BufferSettings::unbounded(dir.path().join("reference.db")))?;
     let equipment = Code::parse("press-1").map_err(anyhow::Error::msg)?;
     let mut out = Vec::with_capacity(n);
     for i in 0..n as u64 {
