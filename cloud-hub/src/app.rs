@@ -41,6 +41,7 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),
         config.projection.clone(),
+        state.metrics.clone(),
         shutdown.clone(),
     ));
     let listener = tokio::net::TcpListener::bind(config.http.listen)

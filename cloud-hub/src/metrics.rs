@@ -34,6 +34,13 @@ pub struct HubMetrics {
     books_checks: Counter,
     clock_offset: Family<AgentLabel, Gauge>,
     future_events: Counter,
+    projection_lag: Family<TenantLabel, Gauge>,
+    projection_set_aside: Family<TenantLabel, Counter>,
+    projection_failures: Family<TenantLabel, Counter>,
+    http_panics: Counter,
+    /// Tenants whose projection lag is over `[projection] max_lag_secs`,
+    /// with the lag in seconds: what `/healthz` reports.
+    lagging: std::sync::Mutex<std::collections::BTreeMap<String, u64>>,
 }
 
 impl Default for HubMetrics {
@@ -47,6 +54,30 @@ impl Default for HubMetrics {
         let books_checks = Counter::default();
         let clock_offset = Family::<AgentLabel, Gauge>::default();
         let future_events = Counter::default();
+        let projection_lag = Family::<TenantLabel, Gauge>::default();
+        let projection_set_aside = Family::<TenantLabel, Counter>::default();
+        let projection_failures = Family::<TenantLabel, Counter>::default();
+        let http_panics = Counter::default();
+        registry.register(
+            "projection_lag_seconds",
+            "Seconds since the tenant's projection last had read every event of its log (0: caught up); an upper bound on the age of its oldest unprojected event",
+            projection_lag.clone(),
+        );
+        registry.register(
+            "projection_set_aside_events",
+            "Events the projection set aside as projection issues (unreadable, unbookable, or failing a step) since the hub started, by tenant; listed with id and reason at /api/v1/projection/issues",
+            projection_set_aside.clone(),
+        );
+        registry.register(
+            "projection_step_failures",
+            "Projection steps that failed and were retried or narrowed down to the failing event, by tenant",
+            projection_failures.clone(),
+        );
+        registry.register(
+            "http_panics",
+            "Requests whose handler panicked (answered 500 internal by the last-resort layer)",
+            http_panics.clone(),
+        );
         registry.register(
             "agent_clock_offset_ms",
             "Each agent's clock offset measured on its last batch: hub clock at receipt minus the batch's sent_at, ms (includes network delay)",
@@ -93,6 +124,11 @@ impl Default for HubMetrics {
             books_checks,
             clock_offset,
             future_events,
+            projection_lag,
+            projection_set_aside,
+            projection_failures,
+            http_panics,
+            lagging: std::sync::Mutex::default(),
         }
     }
 }
@@ -137,6 +173,52 @@ impl HubMetrics {
     /// Counts events stored dated in the future.
     pub fn count_future_events(&self, n: u64) {
         self.future_events.inc_by(n);
+    }
+
+    /// Records `tenant`'s projection lag in seconds, and whether it is over
+    /// the configured maximum (then `/healthz` names it).
+    pub fn set_projection_lag(&self, tenant: &str, seconds: u64, over_maximum: bool) {
+        self.projection_lag
+            .get_or_create(&TenantLabel {
+                tenant: tenant.to_string(),
+            })
+            .set(i64::try_from(seconds).unwrap_or(i64::MAX));
+        let mut lagging = self.lagging.lock().unwrap_or_else(|p| p.into_inner());
+        if over_maximum {
+            lagging.insert(tenant.to_string(), seconds);
+        } else {
+            lagging.remove(tenant);
+        }
+    }
+
+    /// Tenants whose projection lags more than the configured maximum,
+    /// with their lag in seconds.
+    pub fn lagging_projections(&self) -> Vec<(String, u64)> {
+        let lagging = self.lagging.lock().unwrap_or_else(|p| p.into_inner());
+        lagging.iter().map(|(t, s)| (t.clone(), *s)).collect()
+    }
+
+    /// Counts `n` events of `tenant` set aside by the projection.
+    pub fn count_set_aside(&self, tenant: &str, n: u64) {
+        self.projection_set_aside
+            .get_or_create(&TenantLabel {
+                tenant: tenant.to_string(),
+            })
+            .inc_by(n);
+    }
+
+    /// Counts a failed projection step of `tenant`.
+    pub fn count_projection_failure(&self, tenant: &str) {
+        self.projection_failures
+            .get_or_create(&TenantLabel {
+                tenant: tenant.to_string(),
+            })
+            .inc();
+    }
+
+    /// Counts a request whose handler panicked.
+    pub fn count_http_panic(&self) {
+        self.http_panics.inc();
     }
 
     /// Counts a completed books check over every tenant.

@@ -7,6 +7,7 @@ mod downlink;
 mod error;
 mod imports;
 mod ingest;
+mod panics;
 mod params;
 mod planning;
 mod production;
@@ -142,6 +143,9 @@ pub fn router(state: HubState) -> Router {
         // Framework rejections (bad path encoding, 405, 413) in the API's
         // error shape like every other error.
         .layer(axum::middleware::from_fn(rejections::json_errors))
+        // Last resort: a handler that panics is a counted 500 in the error
+        // shape, not a dropped connection.
+        .layer(panics::layer(state.metrics.clone()))
         .with_state(state)
 }
 
@@ -171,7 +175,21 @@ pub(crate) async fn tenant_of(
 
 async fn health(State(state): State<HubState>) -> Response {
     match state.store.health().await {
-        Ok(_) => Json(serde_json::json!({ "status": "ok" })).into_response(),
+        // A tenant whose projection lags over `[projection] max_lag_secs`
+        // (wedged, or far behind) makes the hub degraded.
+        Ok(_) => match state.metrics.lagging_projections().as_slice() {
+            [] => Json(serde_json::json!({ "status": "ok" })).into_response(),
+            lagging => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(serde_json::json!({
+                    "status": "degraded",
+                    "projection_lag": lagging.iter()
+                        .map(|(tenant, secs)| serde_json::json!({ "tenant": tenant, "lag_seconds": secs }))
+                        .collect::<Vec<_>>(),
+                })),
+            )
+                .into_response(),
+        },
         Err(e) => {
             tracing::error!(error = %e, "health check: database unavailable");
             (

@@ -136,6 +136,15 @@ pub struct Posted {
 
 /// Why a posting was refused beyond plain validation.
 fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
+    if let Some(overflow) = &outcome.overflow {
+        return Some(invalid(
+            "quantity",
+            format!(
+                "the balance of {} would leave the range of a decimal",
+                overflow.key
+            ),
+        ));
+    }
     if !outcome.conflicts.is_empty() {
         return Some(ServiceError::Exists {
             kind: "stock document",

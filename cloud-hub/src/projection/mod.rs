@@ -10,13 +10,21 @@
 //! that arrives hours late lands where it would have on time, and
 //! `cloud-hub rebuild` (forget everything projected, project the whole log
 //! again) gives the same state.
+//!
+//! The projection never wedges: an event it cannot book is set aside as a
+//! projection issue with its id and reason, and the tenant's projection
+//! goes on (`step.rs` for what it can foresee, `guard.rs` for panics and
+//! anything else); the task publishes each tenant's lag, which `/healthz`
+//! reports when it passes `[projection] max_lag_secs`.
 
 mod books;
 mod context;
+mod guard;
 mod step;
 mod task;
 
 pub use books::{BooksReport, UnbookedEvent, check_books};
 pub use context::ProjectionContext;
+pub use guard::{guarded_step, panic_message};
 pub use step::{StepOutcome, project_step, rebuild};
 pub use task::{DEFAULT_BATCH, ProjectionConfig, run_books_check, run_projection};

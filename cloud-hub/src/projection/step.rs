@@ -1,17 +1,28 @@
 //! One projection step for one tenant, and the rebuild.
+//!
+//! An event a step cannot book is set aside as a projection issue (kept in
+//! the log, listed with its event id and reason at
+//! `GET /api/v1/projection/issues`) and the step goes on past it: an
+//! unreadable event, an unknown material or unit, no location, a quantity
+//! beyond the ledger's row limit, or a balance the event would take out of
+//! the range of a decimal. Failures this step cannot attribute to one
+//! event (a panic, an error of the database) are isolated by
+//! `guard.rs`. Fixing the master data and rebuilding books them.
 
 use super::context::ProjectionContext;
 use crate::masterdata::records::ProductionStatus;
 use crate::masterdata::service::ServiceError;
 use crate::production::lifecycle;
+use crate::stock::MovementSource;
 use crate::stock::Projector;
-use crate::store::Store;
+use crate::stock::ledger::check_amount;
 use crate::store::ledger::{
-    LedgerRow, LedgerWrite, LoggedEvent, OperationFact, ProjectionIssue, ProjectionStep,
+    LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact, ProjectionIssue, ProjectionStep,
 };
-use mes_protocols::{Code, Event, EventBody, EventDraft, Seq, Timestamp};
+use crate::store::{Store, StoreError};
+use mes_protocols::{Code, Event, EventBody, EventDraft, EventId, Seq, Timestamp};
 use serde::Deserialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// What a step did.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -41,6 +52,23 @@ pub(super) fn parse(raw: &str) -> Result<Event, String> {
     serde_json::from_str::<Logged>(raw)
         .map(|l| l.draft.into_event(l.seq))
         .map_err(|e| format!("the stored event cannot be read: {e}"))
+}
+
+/// The `id` of a stored event whose JSON cannot be read as an event, when
+/// its top level still names one; empty otherwise. serde_json skips the
+/// other fields without recursing, so even a too deeply nested event
+/// gives its id.
+pub(super) fn raw_event_id(raw: &str) -> String {
+    #[derive(Deserialize)]
+    struct IdOnly {
+        id: Option<serde_json::Value>,
+    }
+    match serde_json::from_str::<IdOnly>(raw) {
+        Ok(IdOnly {
+            id: Some(serde_json::Value::String(id)),
+        }) => id,
+        _ => String::new(),
+    }
 }
 
 /// `event` dated as the log dates it: in hub time, the agent's stamp plus
@@ -114,6 +142,7 @@ pub async fn project_step(
     // Orders whose status the floor moves: started (first instant), and
     // finished operations with when.
     let mut floor: BTreeMap<Code, FloorProgress> = BTreeMap::new();
+    let mut by_id: HashMap<EventId, &LoggedEvent> = HashMap::new();
     for logged in &events {
         if !logged.known {
             continue;
@@ -123,13 +152,14 @@ pub async fn project_step(
             Err(reason) => {
                 step.issues.push(ProjectionIssue {
                     event_row: logged.row,
-                    event_id: String::new(),
+                    event_id: raw_event_id(&logged.raw),
                     kind: logged.kind.clone(),
                     reason,
                 });
                 continue;
             }
         };
+        by_id.insert(event.header.id, logged);
         if let Some(f) = fact(logged.row, &event) {
             step.facts.push(f);
         }
@@ -148,32 +178,33 @@ pub async fn project_step(
         }
         let site = logged.site.clone();
         let locations = |station: &Code, _material: &Code| ctx.location(&site, station);
-        match Projector::new(&ctx.units, &locations).movements(&event) {
+        let movements = Projector::new(&ctx.units, &locations)
+            .movements(&event)
+            .map_err(|e| e.to_string())
+            .and_then(|movements| {
+                // A row past the ledger's limit would make every later read
+                // of this stock fail: set the event aside instead.
+                movements
+                    .iter()
+                    .try_for_each(check_amount)
+                    .map_err(|e| format!("event {}: {e}", event.header.id))
+                    .map(|()| movements)
+            });
+        match movements {
             Ok(movements) => rows.extend(movements.into_iter().map(|movement| LedgerRow {
                 movement,
                 site: logged.site.clone(),
             })),
-            Err(e) => step.issues.push(ProjectionIssue {
+            Err(reason) => step.issues.push(ProjectionIssue {
                 event_row: logged.row,
                 event_id: event.header.id.to_string(),
                 kind: logged.kind.clone(),
-                reason: e.to_string(),
+                reason,
             }),
         }
     }
+    let (outcome, step) = write_step(store, tenant, &by_id, rows, step).await?;
     let issues = step.issues.len();
-    let outcome = store
-        .write_ledger(
-            tenant.to_string(),
-            LedgerWrite {
-                rows,
-                refuse_negative: false,
-                refuse_conflicts: false,
-                projection: Some(step),
-            },
-        )
-        .await
-        .map_err(ServiceError::Store)?;
     for (order, (started, finished)) in floor {
         advance(store, tenant, &order, started, &finished).await?;
     }
@@ -182,6 +213,52 @@ pub async fn project_step(
         rows: outcome.inserted,
         issues,
     })
+}
+
+/// Writes a step's rows, facts, issues and cursor in one transaction. A
+/// write refused because an event's row would take a balance out of the
+/// range of a decimal is written again without that event's rows, the
+/// event set aside as an issue (at most once per event of the step).
+async fn write_step(
+    store: &Store,
+    tenant: &str,
+    events: &HashMap<EventId, &LoggedEvent>,
+    mut rows: Vec<LedgerRow>,
+    mut step: ProjectionStep,
+) -> Result<(LedgerOutcome, ProjectionStep), ServiceError> {
+    loop {
+        let outcome = store
+            .write_ledger(
+                tenant.to_string(),
+                LedgerWrite {
+                    rows: rows.clone(),
+                    refuse_negative: false,
+                    refuse_conflicts: false,
+                    projection: Some(step.clone()),
+                },
+            )
+            .await
+            .map_err(ServiceError::Store)?;
+        let Some(overflow) = outcome.overflow.clone() else {
+            return Ok((outcome, step));
+        };
+        let MovementSource::Event(event_id) = overflow.id.source.clone() else {
+            // Only event rows are written here.
+            return Err(ServiceError::Store(StoreError::Task(overflow.to_string())));
+        };
+        let before = rows.len();
+        rows.retain(|r| r.movement.id.source != overflow.id.source);
+        if rows.len() == before {
+            return Err(ServiceError::Store(StoreError::Task(overflow.to_string())));
+        }
+        let logged = events.get(&event_id);
+        step.issues.push(ProjectionIssue {
+            event_row: logged.map_or(0, |e| e.row),
+            event_id: event_id.to_string(),
+            kind: logged.map_or_else(String::new, |e| e.kind.clone()),
+            reason: format!("event {event_id}: {overflow}"),
+        });
+    }
 }
 
 /// Moves `order` along as the floor reported: started → in progress; its
@@ -226,7 +303,9 @@ async fn advance(
 /// Rebuilds `tenant`'s projection from the event log: forgets every row,
 /// fact and issue projected from events, then projects the whole log again
 /// in steps of `batch` events, and refreshes the planner's statistics of
-/// the rewritten tables. Returns the totals.
+/// the rewritten tables. Returns the totals. Steps are guarded like the
+/// background projection's (`guard.rs`): an event that makes a step fail
+/// is set aside as an issue and the rebuild goes on.
 pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOutcome, ServiceError> {
     store
         .reset_projection(tenant.to_string())
@@ -235,7 +314,7 @@ pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOu
     let mut context = None;
     let mut total = StepOutcome::default();
     loop {
-        let step = project_step(store, tenant, &mut context, batch).await?;
+        let step = super::guard::guarded_step(store, tenant, &mut context, batch).await?;
         if step.events == 0 {
             store.refresh_statistics().await.map_err(ServiceError::Store)?;
             return Ok(total);

@@ -1,11 +1,13 @@
 //! The background task that keeps every tenant's projection caught up.
 
 use super::context::ProjectionContext;
-use super::step::project_step;
+use super::guard::guarded_step;
+use crate::metrics::HubMetrics;
 use crate::store::Store;
 use serde::Deserialize;
 use std::collections::HashMap;
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 use tokio_util::sync::CancellationToken;
 
 /// Events per projection step unless configured.
@@ -27,6 +29,10 @@ pub struct ProjectionConfig {
     /// (`cloud-hub check-books`), in seconds; 0 turns the check off. The
     /// check reads the whole log and ledger of each tenant.
     pub books_check_interval_secs: u64,
+    /// A tenant's projection lag (seconds since it last had read every
+    /// event of its log) above which `/healthz` answers 503 "degraded"
+    /// naming the tenant; 0 never reports it.
+    pub max_lag_secs: u64,
 }
 
 impl Default for ProjectionConfig {
@@ -35,25 +41,58 @@ impl Default for ProjectionConfig {
             interval_ms: 200,
             batch: DEFAULT_BATCH,
             books_check_interval_secs: 3600,
+            max_lag_secs: 300,
         }
     }
 }
 
-/// Projects every tenant's new events until `shutdown`. A failed step is
-/// logged and retried at the next tick (its transaction left nothing).
-pub async fn run_projection(store: Store, config: ProjectionConfig, shutdown: CancellationToken) {
-    let mut contexts: HashMap<String, Option<ProjectionContext>> = HashMap::new();
+/// Projects every tenant's new events until `shutdown`, each step guarded
+/// (`guard.rs`: an event a step fails on is set aside, never retried
+/// forever). A step that fails without an event to blame (the database is
+/// down) is retried at the next tick and logged at most once a minute per
+/// tenant. Publishes each tenant's lag and set-aside events in `metrics`.
+pub async fn run_projection(
+    store: Store,
+    config: ProjectionConfig,
+    metrics: Arc<HubMetrics>,
+    shutdown: CancellationToken,
+) {
+    let mut tenants_state: HashMap<String, TenantProgress> = HashMap::new();
     let interval = Duration::from_millis(config.interval_ms.max(10));
+    let batch = config.batch.max(1);
     loop {
         let mut busy = false;
         match store.tenants().await {
             Ok(tenants) => {
-                for (tenant, _) in tenants {
-                    let context = contexts.entry(tenant.clone()).or_default();
-                    match project_step(&store, &tenant, context, config.batch.max(1)).await {
-                        Ok(step) => busy |= step.events > 0,
-                        Err(e) => tracing::warn!(tenant, error = %e, "projection step failed; retrying"),
+                for (tenant, slug) in tenants {
+                    let progress = tenants_state.entry(tenant.clone()).or_default();
+                    match guarded_step(&store, &tenant, &mut progress.context, batch).await {
+                        Ok(step) => {
+                            busy |= step.events > 0;
+                            if step.events < batch {
+                                progress.behind_since = None;
+                            } else {
+                                progress.behind_since.get_or_insert_with(Instant::now);
+                            }
+                            if step.issues > 0 {
+                                metrics.count_set_aside(&slug, step.issues as u64);
+                            }
+                        }
+                        Err(e) => {
+                            progress.behind_since.get_or_insert_with(Instant::now);
+                            metrics.count_projection_failure(&slug);
+                            progress.failures_unlogged += 1;
+                            if progress.last_logged.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
+                                tracing::warn!(tenant = %slug, error = %e, failures = progress.failures_unlogged,
+                                    "projection step failed; retrying (logged at most once a minute)");
+                                progress.last_logged = Some(Instant::now());
+                                progress.failures_unlogged = 0;
+                            }
+                        }
                     }
+                    let lag = progress.behind_since.map_or(0, |t| t.elapsed().as_secs());
+                    let over = config.max_lag_secs > 0 && lag > config.max_lag_secs;
+                    metrics.set_projection_lag(&slug, lag, over);
                 }
             }
             Err(e) => tracing::warn!(error = %e, "projection cannot list tenants; retrying"),
@@ -69,6 +108,22 @@ pub async fn run_projection(store: Store, config: ProjectionConfig, shutdown: Ca
             () = tokio::time::sleep(interval) => {}
         }
     }
+}
+
+/// How often a tenant's failing projection is logged at most.
+const LOG_EVERY: Duration = Duration::from_secs(60);
+
+/// What the task keeps per tenant.
+#[derive(Default)]
+struct TenantProgress {
+    /// Its projection context (units, locations).
+    context: Option<ProjectionContext>,
+    /// Since when its projection has not read every event of its log.
+    behind_since: Option<Instant>,
+    /// When a failure was last logged.
+    last_logged: Option<Instant>,
+    /// Failures since then.
+    failures_unlogged: u64,
 }
 
 /// Checks every tenant's books every `config.books_check_interval_secs`

@@ -13,6 +13,12 @@
 //! balance). So the stored balance equals the pure ledger's on hand for
 //! the same set of rows, whatever order they arrived in.
 //!
+//! Every sum is checked: a balance that would leave the range of a decimal
+//! (about 7.9e28) makes [`plan`] return [`Overflow`] naming the row, which
+//! the store reports as a refused write, never a panic. Rows within the
+//! ledger's limit ([`super::ledger::MAX_QUANTITY`]) cannot get there; old
+//! data or a bug elsewhere can, and must not wedge the projection.
+//!
 //! [`Ledger`]: super::Ledger
 
 use super::movement::{Amount, Movement, MovementId, SortKey, StockKey};
@@ -57,6 +63,23 @@ pub struct LedgerPlan {
     pub balances: BTreeMap<StockKey, StoredBalance>,
 }
 
+/// A balance would leave the range of a decimal at this row.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{id}: the balance of {key} would leave the range of a decimal")]
+pub struct Overflow {
+    /// The row at which it would.
+    pub id: MovementId,
+    /// Its stock.
+    pub key: StockKey,
+}
+
+/// The sum of `values`, or `None` if it leaves the range of a decimal.
+fn checked_sum(values: impl IntoIterator<Item = Decimal>) -> Option<Decimal> {
+    values
+        .into_iter()
+        .try_fold(Decimal::ZERO, |sum, v| sum.checked_add(v))
+}
+
 /// For each key of `rows` with a count: the instant of the earliest count
 /// in the batch — the store must send [`LedgerSnapshot::deltas_after`] for
 /// those keys from that instant (exclusive) on.
@@ -73,8 +96,9 @@ pub fn counts_needing_deltas(rows: &[Movement]) -> HashMap<StockKey, Timestamp> 
     earliest
 }
 
-/// Plans the write of `rows` over `snapshot` (see the module doc).
-pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
+/// Plans the write of `rows` over `snapshot` (see the module doc); refuses
+/// with [`Overflow`] a batch that would take a balance out of range.
+pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> Result<LedgerPlan, Overflow> {
     let mut out = LedgerPlan::default();
     let mut fresh: BTreeMap<(StockKey, SortKey), Movement> = BTreeMap::new();
     // Where each new id sits in `fresh`, so a repeated id is found at once.
@@ -110,6 +134,10 @@ pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
     }
     let mut balances: BTreeMap<StockKey, StoredBalance> = BTreeMap::new();
     for ((key, sort), row) in &fresh {
+        let overflow = || Overflow {
+            id: row.id.clone(),
+            key: key.clone(),
+        };
         let balance = balances.entry(key.clone()).or_insert_with(|| {
             snapshot.balances.get(key).cloned().unwrap_or(StoredBalance {
                 quantity: Decimal::ZERO,
@@ -125,7 +153,7 @@ pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
         match row.amount {
             Amount::Delta(d) => {
                 if after_latest_count {
-                    balance.quantity += d;
+                    balance.quantity = balance.quantity.checked_add(d).ok_or_else(overflow)?;
                 }
             }
             Amount::Counted(counted) => {
@@ -133,20 +161,27 @@ pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
                     // Deltas after this count: stored ones and this batch's.
                     let stored = snapshot.deltas_after.get(key).map(Vec::as_slice).unwrap_or(&[]);
                     let batch = batch_deltas.get(key).map(Vec::as_slice).unwrap_or(&[]);
-                    let later: Decimal = stored
-                        .iter()
-                        .chain(batch)
-                        .filter(|(t, _)| *t > row.occurred_at)
-                        .map(|(_, d)| *d)
-                        .sum();
+                    let later = checked_sum(
+                        stored
+                            .iter()
+                            .chain(batch)
+                            .filter(|(t, _)| *t > row.occurred_at)
+                            .map(|(_, d)| *d),
+                    )
+                    .ok_or_else(overflow)?;
                     // Batch deltas after this count are added again when
                     // their turn comes (they sort after it): count them once.
-                    let batch_later: Decimal = batch
-                        .iter()
-                        .filter(|(t, _)| *t > row.occurred_at)
-                        .map(|(_, d)| *d)
-                        .sum();
-                    balance.quantity = counted + later - batch_later;
+                    let batch_later = checked_sum(
+                        batch
+                            .iter()
+                            .filter(|(t, _)| *t > row.occurred_at)
+                            .map(|(_, d)| *d),
+                    )
+                    .ok_or_else(overflow)?;
+                    balance.quantity = counted
+                        .checked_add(later)
+                        .and_then(|q| q.checked_sub(batch_later))
+                        .ok_or_else(overflow)?;
                     balance.count = Some((row.occurred_at, row.id.clone()));
                 }
             }
@@ -154,5 +189,5 @@ pub fn plan(rows: Vec<Movement>, snapshot: &LedgerSnapshot) -> LedgerPlan {
     }
     out.inserts = fresh.into_values().collect();
     out.balances = balances;
-    out
+    Ok(out)
 }

@@ -43,7 +43,7 @@ impl SimStore {
                 .collect();
             snapshot.deltas_after.insert(key, deltas);
         }
-        let plan = plan(batch, &snapshot);
+        let plan = plan(batch, &snapshot).expect("generated rows stay far inside the decimal range");
         assert!(plan.conflicts.is_empty(), "generated rows never conflict");
         let inserted = plan.inserts.len();
         for row in plan.inserts {
@@ -114,4 +114,28 @@ proptest! {
         prop_assert_eq!(store.write(rows), 0);
         prop_assert_eq!(&store.balances, &before);
     }
+}
+
+#[test]
+fn a_balance_that_would_overflow_is_refused_naming_the_row_not_a_panic() {
+    use super::apply::Overflow;
+    let huge = Decimal::MAX;
+    let row = |n: i64| {
+        Movement::delta(
+            MovementId::document(code(&format!("D{n}")), 0),
+            MovementKind::Issue,
+            key(0),
+            -huge,
+            at(n),
+        )
+    };
+    let second = row(2);
+    let refused = plan(vec![row(1), second.clone()], &LedgerSnapshot::default());
+    assert_eq!(
+        refused,
+        Err(Overflow {
+            id: second.id,
+            key: key(0)
+        })
+    );
 }

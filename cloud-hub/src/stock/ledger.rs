@@ -24,6 +24,33 @@ use std::collections::BTreeMap;
 /// decimal, so balances never fail.
 pub const MAX_QUANTITY: Decimal = Decimal::from_parts(2_764_472_320, 232_830, 0, false, 0);
 
+/// Whether `movement`'s amount is one a ledger keeps: at most
+/// [`MAX_QUANTITY`] in magnitude, and a count not below zero. The same rule
+/// for the pure ledger and for rows the projection writes to the store.
+pub fn check_amount(movement: &Movement) -> Result<(), LedgerError> {
+    let id = || movement.id.clone();
+    let key = || movement.key.clone();
+    let quantity = match movement.amount {
+        Amount::Delta(q) => q,
+        Amount::Counted(q) if q < Decimal::ZERO => {
+            return Err(LedgerError::NegativeCount {
+                id: id(),
+                key: key(),
+                counted: q,
+            });
+        }
+        Amount::Counted(q) => q,
+    };
+    if quantity.abs() > MAX_QUANTITY {
+        return Err(LedgerError::QuantityOutOfRange {
+            id: id(),
+            key: key(),
+            quantity,
+        });
+    }
+    Ok(())
+}
+
 /// Whether stock of a site may go below zero. Either way every row is
 /// recorded (the floor never waits for the cloud, and a consumption that
 /// happened cannot be refused after the fact); the policy decides whether a
@@ -158,25 +185,7 @@ impl Ledger {
                 })
             };
         }
-        let key = || movement.key.clone();
-        let quantity = match movement.amount {
-            Amount::Delta(q) => q,
-            Amount::Counted(q) if q < Decimal::ZERO => {
-                return Err(LedgerError::NegativeCount {
-                    id: id(),
-                    key: key(),
-                    counted: q,
-                });
-            }
-            Amount::Counted(q) => q,
-        };
-        if quantity.abs() > MAX_QUANTITY {
-            return Err(LedgerError::QuantityOutOfRange {
-                id: id(),
-                key: key(),
-                quantity,
-            });
-        }
+        check_amount(movement)?;
         Ok(Applied::Added)
     }
 

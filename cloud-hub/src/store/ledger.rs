@@ -1,7 +1,7 @@
 //! What the store takes and gives for the stock ledger and the event
 //! projection (see `stock/apply.rs` for how balances follow the rows).
 
-use crate::stock::apply::{LedgerPlan, LedgerSnapshot};
+use crate::stock::apply::{LedgerPlan, LedgerSnapshot, Overflow};
 use crate::stock::{Movement, MovementId, MovementSource, StockKey};
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
@@ -89,13 +89,16 @@ pub struct LedgerOutcome {
     pub conflicts_refused: bool,
     /// Keys the write would take below zero, with the resulting balance.
     pub negative: Vec<(StockKey, Decimal)>,
+    /// The row at which a balance would leave the range of a decimal: the
+    /// write is refused whole.
+    pub overflow: Option<Overflow>,
 }
 
 impl LedgerOutcome {
     /// Whether the write was refused as a whole (a conflict it refuses, or
     /// a balance it must not take below zero).
     pub fn refused(&self) -> bool {
-        !self.written && (!self.negative.is_empty() || self.conflicts_refused)
+        !self.written && (!self.negative.is_empty() || self.conflicts_refused || self.overflow.is_some())
     }
 }
 
@@ -129,6 +132,15 @@ pub fn judge(
         conflicts: planned.conflicts.clone(),
         conflicts_refused,
         negative,
+        overflow: None,
+    }
+}
+
+/// The outcome of a write refused because a balance would overflow.
+pub fn overflowed(overflow: Overflow) -> LedgerOutcome {
+    LedgerOutcome {
+        overflow: Some(overflow),
+        ..LedgerOutcome::default()
     }
 }
 

@@ -125,7 +125,10 @@ fn write_ledger(tx: &Transaction<'_>, tenant: &str, write: LedgerWrite) -> Resul
         .collect();
     let rows: Vec<Movement> = write.rows.into_iter().map(|r| r.movement).collect();
     let snap = snapshot(tx, tenant, &rows)?;
-    let planned = plan(rows, &snap);
+    let planned = match plan(rows, &snap) {
+        Ok(planned) => planned,
+        Err(overflow) => return Ok(crate::store::ledger::overflowed(overflow)),
+    };
     let mut outcome = judge(&planned, &snap, write.refuse_conflicts, write.refuse_negative);
     if outcome.refused() {
         return Ok(outcome);

@@ -1,0 +1,192 @@
+//! The projection never wedges: a step that fails is narrowed down to the
+//! one event it fails on, and that event is set aside as a projection
+//! issue (kept in the log, listed with its id and reason) so the tenant's
+//! projection goes on past it.
+//!
+//! `step.rs` already sets aside every event it can tell is unbookable.
+//! This is the net under it, for failures no rule foresaw: a panic
+//! anywhere in a step (each attempt runs in a task of its own, so a panic
+//! is an error here, never the end of the projection), or an error of the
+//! store on one event's rows. The failing step is retried on halves of
+//! its events until a single event fails alone; that event is set aside
+//! only if the database answers and the tenant's master data loads (so an
+//! outage or broken master data never sets aside good events: those are
+//! retried at the next tick), and only after it failed three times.
+//! Fixing the master data and rebuilding (`cloud-hub rebuild`) books a
+//! set-aside event.
+
+use super::context::ProjectionContext;
+use super::step::{StepOutcome, project_step, raw_event_id};
+use crate::masterdata::service::ServiceError;
+use crate::store::Store;
+use crate::store::ledger::{LedgerWrite, ProjectionIssue, ProjectionStep};
+
+/// Attempts of a single event before it is set aside.
+const SINGLE_EVENT_ATTEMPTS: usize = 3;
+
+/// Most attempts one call makes while narrowing a failure down, so a call
+/// always ends (the next tick carries on).
+const MAX_ATTEMPTS: usize = 64;
+
+/// Why an attempt failed.
+#[derive(Debug)]
+enum Failure {
+    /// The step returned an error.
+    Error(ServiceError),
+    /// The step panicked.
+    Panic(String),
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Error(e) => write!(f, "{e}"),
+            Self::Panic(message) => write!(f, "panic: {message}"),
+        }
+    }
+}
+
+/// Projects up to `limit` events of `tenant` like [`project_step`], but
+/// never fails twice on the same event: a failing step is narrowed down
+/// and the event it fails on set aside (see the module documentation).
+/// An error means nothing could be attributed to an event (the database
+/// or the master data failed); the caller retries later.
+pub async fn guarded_step(
+    store: &Store,
+    tenant: &str,
+    context: &mut Option<ProjectionContext>,
+    limit: usize,
+) -> Result<StepOutcome, ServiceError> {
+    let limit = limit.max(1);
+    let first = match attempt(store, tenant, context, limit).await {
+        Ok(step) => return Ok(step),
+        Err(failure) => failure,
+    };
+    let mut total = StepOutcome::default();
+    let mut size = (limit / 2).max(1);
+    let mut single_failures = usize::from(limit == 1);
+    let mut last = first;
+    for _ in 0..MAX_ATTEMPTS {
+        if size == 1 && single_failures >= SINGLE_EVENT_ATTEMPTS {
+            let issue = set_aside(store, tenant, &last).await?;
+            total.events += 1;
+            total.issues += usize::from(issue);
+            return Ok(total);
+        }
+        let cursor = store
+            .projection_cursor(tenant.to_string())
+            .await
+            .map_err(ServiceError::Store)?;
+        match attempt(store, tenant, context, size).await {
+            Ok(step) if step.events == 0 => return Ok(total),
+            Ok(step) => {
+                total.events += step.events;
+                total.rows += step.rows;
+                total.issues += step.issues;
+            }
+            Err(failure) => {
+                let after = store
+                    .projection_cursor(tenant.to_string())
+                    .await
+                    .map_err(ServiceError::Store)?;
+                if after != cursor {
+                    // The step was written; what failed came after it
+                    // (moving an order along): nothing to set aside.
+                    tracing::warn!(tenant, error = %failure, "projection: a step was booked but its follow-up failed");
+                    return Ok(total);
+                }
+                if size == 1 {
+                    single_failures += 1;
+                } else {
+                    size = (size / 2).max(1);
+                }
+                last = failure;
+            }
+        }
+    }
+    Ok(total)
+}
+
+/// One step in a task of its own, so that a panic comes back as a
+/// [`Failure`]; the context is dropped after a panic (reloaded next time).
+async fn attempt(
+    store: &Store,
+    tenant: &str,
+    context: &mut Option<ProjectionContext>,
+    limit: usize,
+) -> Result<StepOutcome, Failure> {
+    let (store_, tenant_, mut context_) = (store.clone(), tenant.to_string(), context.take());
+    let task = tokio::spawn(async move {
+        let result = project_step(&store_, &tenant_, &mut context_, limit).await;
+        (result, context_)
+    });
+    match task.await {
+        Ok((result, back)) => {
+            *context = back;
+            result.map_err(Failure::Error)
+        }
+        Err(e) => {
+            let message = match e.try_into_panic() {
+                Ok(payload) => panic_message(payload.as_ref()),
+                Err(e) => e.to_string(),
+            };
+            Err(Failure::Panic(message))
+        }
+    }
+}
+
+/// The text of a panic's payload.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "a panic without a message".to_string()
+    }
+}
+
+/// Sets aside the event right after `tenant`'s cursor, with `failure` as
+/// its reason, and moves the cursor past it; only once the database
+/// answers and the master data loads. Returns whether an event was set
+/// aside.
+async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<bool, ServiceError> {
+    store.health().await.map_err(ServiceError::Store)?;
+    ProjectionContext::load(store, tenant).await?;
+    let cursor = store
+        .projection_cursor(tenant.to_string())
+        .await
+        .map_err(ServiceError::Store)?;
+    let next = store
+        .events_after(tenant.to_string(), cursor, 1)
+        .await
+        .map_err(ServiceError::Store)?;
+    let Some(event) = next.first() else {
+        return Ok(false);
+    };
+    let issue = ProjectionIssue {
+        event_row: event.row,
+        event_id: raw_event_id(&event.raw),
+        kind: event.kind.clone(),
+        reason: format!("the projection failed on this event and set it aside: {failure}"),
+    };
+    tracing::error!(tenant, event_id = %issue.event_id, event_row = issue.event_row, kind = %issue.kind,
+        reason = %issue.reason, "projection: event set aside; fix the master data and run `cloud-hub rebuild` to book it");
+    store
+        .write_ledger(
+            tenant.to_string(),
+            LedgerWrite {
+                rows: Vec::new(),
+                refuse_negative: false,
+                refuse_conflicts: false,
+                projection: Some(ProjectionStep {
+                    through_event_row: event.row,
+                    facts: Vec::new(),
+                    issues: vec![issue],
+                }),
+            },
+        )
+        .await
+        .map_err(ServiceError::Store)?;
+    Ok(true)
+}
