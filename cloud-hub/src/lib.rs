@@ -13,6 +13,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod costing;
+pub mod csv_cell;
 pub mod downlink;
 pub mod ingest;
 pub mod inventory;

@@ -160,12 +160,13 @@ pub fn to_csv(report: &SalesReport) -> Result<String, csv::Error> {
         "period", "customer", "material", "quantity", "unit", "amount", "lines",
     ])?;
     for r in &report.rows {
+        let text = |cell: &str| crate::csv_cell::escape(cell).into_owned();
         w.write_record([
             r.period.as_str(),
-            r.customer.as_str(),
-            r.material.as_str(),
+            &text(r.customer.as_str()),
+            &text(r.material.as_str()),
             &r.quantity.normalize().to_string(),
-            r.unit.as_str(),
+            &text(r.unit.as_str()),
             &format!("{:.2}", r.amount),
             &r.lines.to_string(),
         ])?;

@@ -124,6 +124,20 @@ pub async fn export_then_import_round_trips(db: &TestDb) {
         .send()
         .await
         .expect(200);
+    // A name a spreadsheet would run as a formula (CSV injection).
+    let mut screw = read(&w.hub, "/api/v1/materials/SCREW", token).await;
+    let formula = r#"=HYPERLINK("http://evil.example","click")"#;
+    screw["name"] = json!(formula);
+    for field in ["archived", "version", "updated_at"] {
+        screw.as_object_mut().map(|o| o.remove(field));
+    }
+    w.hub
+        .req(Method::PUT, "/api/v1/materials/SCREW")
+        .token(token)
+        .json(&screw)
+        .send()
+        .await
+        .expect(200);
     let before = records(&w.hub, token).await;
 
     let mut exports = Vec::new();
@@ -139,6 +153,11 @@ pub async fn export_then_import_round_trips(db: &TestDb) {
         exports[0].1.lines().count(),
         6,
         "header, STEEL and the four imported"
+    );
+    assert!(
+        exports[0].1.contains(r#","'=HYPERLINK(""http"#),
+        "the formula is written as text: {}",
+        exports[0].1
     );
     for (kind, csv) in &exports {
         w.files.csv(kind, token, csv).await.expect(200);

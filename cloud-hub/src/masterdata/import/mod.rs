@@ -191,7 +191,11 @@ fn to_csv<R: Record>(rows: &[R]) -> String {
     let mut write = || -> Result<String, Box<dyn std::error::Error>> {
         writer.write_record(R::COLUMNS)?;
         for row in rows {
-            writer.write_record(row.cells())?;
+            writer.write_record(
+                row.cells()
+                    .iter()
+                    .map(|c| crate::csv_cell::escape(c).into_owned()),
+            )?;
         }
         writer.flush()?;
         Ok(String::from_utf8(writer.get_ref().clone())?)

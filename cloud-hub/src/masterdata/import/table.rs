@@ -124,7 +124,8 @@ pub(crate) fn read_csv(bytes: &[u8]) -> Result<Table, FileError> {
                 raw
             };
             match std::str::from_utf8(raw) {
-                Ok(text) => cells.push(text.trim().to_string()),
+                // Exports quote formula-like cells (`crate::csv_cell`).
+                Ok(text) => cells.push(crate::csv_cell::unescape(text.trim()).to_string()),
                 Err(_) => {
                     let col = ColumnRef {
                         name: format!("#{}", idx + 1),
