@@ -103,7 +103,7 @@ pub async fn check_books(store: &Store, tenant: &str) -> Result<BooksReport, Ser
                 // Unreadable and without an issue: it was never booked.
                 report.unbooked.push(UnbookedEvent {
                     event_row: logged.row,
-                    event_id: String::new(),
+                    event_id: super::step::raw_event_id(&logged.raw),
                     kind: logged.kind.clone(),
                     missing_rows: 0,
                 });

@@ -13,6 +13,7 @@ mod floor;
 mod harness;
 mod ingest;
 mod ledger;
+mod poison;
 mod reports;
 mod tenancy;
 
@@ -69,4 +70,7 @@ on_both_backends!(
     concurrency::concurrent_agents_are_all_booked,
     clock::agent_clock_offset_is_kept_and_events_are_dated_in_hub_time,
     clock::events_from_the_future_are_counted_and_recorded,
+    poison::events_past_the_decimal_range_never_wedge_the_tenant,
+    poison::deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_their_id,
+    poison::extreme_events_are_booked_or_set_aside_and_never_wedge,
 );
