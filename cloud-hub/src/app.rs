@@ -29,15 +29,16 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         metrics.clone(),
         shutdown.clone(),
     ));
-    let state = HubState {
+    let state = HubState::new(
         store,
         metrics,
-        limits: IngestLimits {
+        IngestLimits {
             max_body_bytes: config.ingest.max_body_bytes,
             max_inflated_bytes: config.ingest.max_inflated_bytes,
+            max_inflight_bytes: config.ingest.max_inflight_bytes,
         },
-        clock: crate::clock::system_clock(),
-    };
+        crate::clock::system_clock(),
+    );
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),
         config.projection.clone(),

@@ -171,6 +171,12 @@ pub struct IngestConfig {
     pub max_body_bytes: usize,
     /// Largest batch once decompressed, in bytes.
     pub max_inflated_bytes: usize,
+    /// Bytes all batches being received, decoded and stored may hold in
+    /// memory together (a batch counts its body plus three times its
+    /// inflated size). A batch that finds no room within 2 s is answered
+    /// 503 with `Retry-After`, and the agent sends it again later. A batch
+    /// larger than the whole budget waits until it can run alone.
+    pub max_inflight_bytes: usize,
 }
 
 impl Default for IngestConfig {
@@ -178,6 +184,7 @@ impl Default for IngestConfig {
         Self {
             max_body_bytes: 16 * 1024 * 1024,
             max_inflated_bytes: 64 * 1024 * 1024,
+            max_inflight_bytes: 256 * 1024 * 1024,
         }
     }
 }
@@ -221,6 +228,13 @@ fn check(config: &HubConfig, file: &str) -> Result<(), ConfigError> {
             file,
             "ingest.max_inflated_bytes",
             "must be positive and at least ingest.max_body_bytes",
+        ));
+    }
+    if config.ingest.max_inflight_bytes < config.ingest.max_body_bytes {
+        return Err(ConfigError::new(
+            file,
+            "ingest.max_inflight_bytes",
+            "must be at least ingest.max_body_bytes (else no batch could be read)",
         ));
     }
     Ok(())

@@ -67,13 +67,38 @@ pub enum BodyError {
     Batch(#[from] BatchError),
 }
 
-/// Inflates (when `gzipped`) and decodes a batch body.
+/// The inflated size a gzip body states in its trailer (ISIZE, the last
+/// four bytes), checked against `max_inflated` before anything is
+/// inflated. [`parse_body`] refuses a body that inflates to anything else,
+/// so this is what inflating will cost, known up front.
+pub fn stated_size(body: &[u8], max_inflated: usize) -> Result<usize, BodyError> {
+    let trailer: [u8; 4] = body
+        .len()
+        .checked_sub(4)
+        .and_then(|start| body[start..].try_into().ok())
+        .ok_or_else(|| BodyError::BadGzip("the body is too short for gzip".into()))?;
+    let stated = u32::from_le_bytes(trailer) as usize;
+    if stated > max_inflated {
+        return Err(BodyError::TooLarge { limit: max_inflated });
+    }
+    Ok(stated)
+}
+
+/// Inflates (when `gzipped`) and decodes a batch body. A gzip body must be
+/// one member with nothing after it, inflating to exactly the size its
+/// trailer states.
 pub fn parse_body(body: &[u8], gzipped: bool, max_inflated: usize) -> Result<IngestBatch, BodyError> {
     let inflated;
     let json = if gzipped {
-        inflated = gunzip_limited(body, max_inflated).map_err(|e| match e {
-            DecompressError::TooLarge { limit } => BodyError::TooLarge { limit },
+        let stated = stated_size(body, max_inflated)?;
+        inflated = gunzip_limited(body, stated).map_err(|e| match e {
+            DecompressError::TooLarge { .. } => {
+                BodyError::BadGzip("the body inflates past the size its gzip trailer states".into())
+            }
             DecompressError::Corrupt(e) => BodyError::BadGzip(e.to_string()),
+            DecompressError::TrailingData { bytes } => {
+                BodyError::BadGzip(format!("{bytes} bytes follow the gzip member; send one member"))
+            }
         })?;
         &inflated[..]
     } else {

@@ -1,13 +1,32 @@
 //! The route book: every route of the API is added here together with its
 //! documentation, so the router and the OpenAPI document
 //! (`GET /api/v1/openapi.json`) come from the same list and cannot drift.
+//! The same list gives every route its guard (`guard.rs`: token, body
+//! limit, JSON content type) before anything reads the body.
+//!
+//! The document is OpenAPI 3.1, whose schemas are JSON Schema 2020-12 (what
+//! `schemars` writes). Request and response schemas are generated apart,
+//! for deserializing and for serializing, because they differ: a record as
+//! answered carries `archived`, `version` and `updated_at`, which a record
+//! sent must not (`additionalProperties: false`). A type that reads the same
+//! both ways has one schema; one that does not has a `…Response` twin.
 
 use super::HubState;
+use super::guard::{self, Rule};
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
-use schemars::generate::SchemaSettings;
+use schemars::generate::{Contract, SchemaSettings};
 use schemars::{JsonSchema, SchemaGenerator};
 use serde_json::{Map, Value, json};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Largest body of a route that names no other limit (JSON records and
+/// actions), bytes.
+pub(crate) const DEFAULT_BODY_LIMIT: usize = 1 << 20;
+
+/// Where the schemas live in the document.
+const SCHEMAS: &str = "#/components/schemas/";
 
 /// Who may call an operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,14 +52,26 @@ pub(crate) struct Operation {
     pub tag: String,
     /// Who may call it.
     pub caller: Caller,
-    /// Query parameters: (name, description).
-    pub query: Vec<(String, String)>,
+    /// Query parameters: (name, description, schema).
+    pub query: Vec<(String, String, Value)>,
     /// The JSON request body's schema, if it takes one.
     pub request: Option<Value>,
     /// The success response's schema.
     pub response: Option<Value>,
     /// The success status.
     pub status: u16,
+    /// Bodies in other media types than JSON: (media type, schema).
+    pub files: Vec<(String, Value)>,
+    /// Media type of a success answer that is not JSON (`text/csv`).
+    pub produces: Option<String>,
+    /// Largest body, bytes ([`DEFAULT_BODY_LIMIT`] unless set); `None`:
+    /// the handler enforces a limit of its own (ingest, from the config)
+    /// and the guard checks `Content-Length` against `handler_limit`.
+    pub body_limit: Option<usize>,
+    /// A longer description (CommonMark) after the summary.
+    pub description: Option<String>,
+    /// Whether the body may be left out (actions with defaults).
+    pub body_optional: bool,
 }
 
 impl Operation {
@@ -56,6 +87,11 @@ impl Operation {
             request: None,
             response: None,
             status: 200,
+            files: Vec::new(),
+            produces: None,
+            body_limit: Some(DEFAULT_BODY_LIMIT),
+            description: None,
+            body_optional: false,
         }
     }
 
@@ -65,9 +101,46 @@ impl Operation {
         self
     }
 
-    /// Adds a query parameter.
-    pub fn query(mut self, name: &str, description: &str) -> Self {
-        self.query.push((name.into(), description.into()));
+    /// Adds a query parameter (a string).
+    pub fn query(self, name: &str, description: &str) -> Self {
+        self.query_typed(name, description, json!({"type": "string"}))
+    }
+
+    /// Adds a query parameter with its schema (the range or form the
+    /// handler enforces).
+    pub fn query_typed(mut self, name: &str, description: &str, schema: Value) -> Self {
+        self.query.push((name.into(), description.into(), schema));
+        self
+    }
+
+    /// Takes a body in `media` (a file), up to `limit` bytes.
+    pub fn file(mut self, media: &str, schema: Value, limit: usize) -> Self {
+        self.files.push((media.into(), schema));
+        self.body_limit = Some(limit);
+        self
+    }
+
+    /// Answers success in `media` (text), not JSON.
+    pub fn produces(mut self, media: &str) -> Self {
+        self.produces = Some(media.into());
+        self
+    }
+
+    /// The handler reads the body itself under a limit of its own.
+    pub fn own_body_limit(mut self) -> Self {
+        self.body_limit = None;
+        self
+    }
+
+    /// The body may be left out (every field has a default).
+    pub fn optional_body(mut self) -> Self {
+        self.body_optional = true;
+        self
+    }
+
+    /// A longer description.
+    pub fn describe(mut self, text: impl Into<String>) -> Self {
+        self.description = Some(text.into());
         self
     }
 
@@ -92,87 +165,82 @@ impl Operation {
 
 /// Routes and their documentation, built together.
 pub(crate) struct RouteBook {
-    router: Router<HubState>,
-    operations: Vec<Operation>,
-    schemas: SchemaGenerator,
+    routes: Vec<(Operation, MethodRouter<HubState>)>,
+    requests: SchemaGenerator,
+    responses: SchemaGenerator,
+    /// Kinds whose items (record + bookkeeping) are answered: schema name.
+    items: BTreeSet<String>,
+}
+
+fn generator(contract: Contract) -> SchemaGenerator {
+    SchemaGenerator::new(SchemaSettings::draft2020_12().with(|s| {
+        s.definitions_path = "/components/schemas".into();
+        s.meta_schema = None;
+        s.contract = contract;
+    }))
 }
 
 impl RouteBook {
     /// An empty book.
     pub fn new() -> Self {
-        Self {
-            router: Router::new(),
-            operations: Vec::new(),
-            schemas: SchemaGenerator::new(SchemaSettings::openapi3()),
-        }
+        let mut book = Self {
+            routes: Vec::new(),
+            requests: generator(Contract::Deserialize),
+            responses: generator(Contract::Serialize),
+            items: BTreeSet::new(),
+        };
+        // Path parameters refer to it.
+        book.schema::<mes_protocols::Code>();
+        book
     }
 
-    /// A reference to `T`'s schema in the document's components.
+    /// A reference to `T`'s schema in the document's components. Used in
+    /// a request body it is `T` as read; in a response, `T` as written.
     pub fn schema<T: JsonSchema>(&mut self) -> Value {
-        self.schemas.subschema_for::<T>().to_value()
+        // Both generators see the same types in the same order, so they
+        // give them the same names.
+        self.responses.subschema_for::<T>();
+        self.requests.subschema_for::<T>().to_value()
+    }
+
+    /// A reference to the schema of a stored record of kind `T` as the
+    /// API answers it: its fields plus `archived`, `version`, `updated_at`.
+    pub fn item_schema<T: JsonSchema>(&mut self) -> Value {
+        let reference = self.schema::<T>();
+        let name = reference["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix(SCHEMAS))
+            .expect("a record kind is a named schema")
+            .to_string();
+        let item = json!({"$ref": format!("{SCHEMAS}{name}Item")});
+        self.items.insert(name);
+        item
     }
 
     /// Adds `route` at `operation.path` (several methods of one path merge).
     pub fn add(&mut self, operation: Operation, route: MethodRouter<HubState>) {
-        let router = std::mem::take(&mut self.router);
-        self.router = router.route(&operation.path, route);
-        self.operations.push(operation);
+        self.routes.push((operation, route));
     }
 
-    /// The OpenAPI 3 document of the book.
+    /// The OpenAPI 3.1 document of the book.
     pub fn openapi(&mut self) -> Value {
+        let (schemas, response_names) = self.components();
         let mut paths = Map::new();
-        for op in &self.operations {
+        for (op, _) in &self.routes {
             let entry = paths
                 .entry(op.path.clone())
                 .or_insert_with(|| Value::Object(Map::new()));
-            let mut parameters: Vec<Value> = path_params(&op.path)
-                .into_iter()
-                .map(|name| json!({"name": name, "in": "path", "required": true, "schema": {"type": "string"}}))
-                .collect();
-            parameters.extend(op.query.iter().map(|(name, description)| {
-                json!({"name": name, "in": "query", "required": false,
-                       "description": description, "schema": {"type": "string"}})
-            }));
-            let mut doc = json!({
-                "summary": op.summary,
-                "tags": [op.tag],
-                "parameters": parameters,
-                "responses": {
-                    op.status.to_string(): match &op.response {
-                        Some(schema) => json!({"description": "success",
-                            "content": {"application/json": {"schema": schema}}}),
-                        None => json!({"description": "success"}),
-                    },
-                    "default": {"description": "an error",
-                        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ApiError"}}}},
-                },
-            });
-            if let Some(schema) = &op.request {
-                doc["requestBody"] = json!({"required": true,
-                    "content": {"application/json": {"schema": schema}}});
-            }
-            doc["security"] = match op.caller {
-                Caller::Public => json!([]),
-                Caller::Agent => json!([{"agentToken": []}]),
-                Caller::Tenant => json!([{"apiToken": []}]),
-            };
-            entry[op.method] = doc;
+            entry[op.method] = operation_doc(op, &response_names);
         }
-        let mut schemas = Map::new();
-        for (name, schema) in self.schemas.definitions() {
-            schemas.insert(name.clone(), schema.clone());
-        }
-        schemas.insert(
-            "ApiError".into(),
-            json!({"type": "object", "required": ["error"], "properties": {"error": {
-                "type": "object", "required": ["code", "message"], "properties": {
-                    "code": {"type": "string"}, "message": {"type": "string"},
-                    "field": {"type": "string"}, "acked_seq": {"type": "integer"}}}}}),
-        );
         json!({
-            "openapi": "3.0.3",
-            "info": {"title": "Shop-floor MES hub API", "version": env!("CARGO_PKG_VERSION")},
+            "openapi": "3.1.0",
+            "info": {"title": "Shop-floor MES hub API", "version": env!("CARGO_PKG_VERSION"),
+                "description": "Every error is `{\"error\": {\"code\", \"message\", \"field\"}}`. \
+                    Authenticated routes check the bearer token before reading the body (401), \
+                    bodies are limited in size (413) and JSON bodies need \
+                    `Content-Type: application/json` (415); a JSON object naming a key twice is 400. \
+                    DELETE of a record archives it (it stays readable, `archived: true`, and \
+                    `POST …/restore` brings it back); nothing is ever deleted."},
             "paths": paths,
             "components": {
                 "schemas": schemas,
@@ -186,9 +254,190 @@ impl RouteBook {
         })
     }
 
-    /// The router of every added route.
-    pub fn into_router(self) -> Router<HubState> {
-        self.router
+    /// Every schema of the document, and the rename map that turns a
+    /// request schema's name into the one to use in a response.
+    fn components(&self) -> (Map<String, Value>, BTreeMap<String, String>) {
+        let requests = self.requests.definitions();
+        let responses = self.responses.definitions();
+        // A response type gets a twin when it differs from the request
+        // type of the same name, or refers to a type that does.
+        let mut renames: BTreeMap<String, String> = BTreeMap::new();
+        loop {
+            let before = renames.len();
+            for (name, schema) in responses {
+                if renames.contains_key(name) {
+                    continue;
+                }
+                if requests.get(name) != Some(&rename_refs(schema, &renames)) {
+                    renames.insert(name.clone(), format!("{name}Response"));
+                }
+            }
+            if renames.len() == before {
+                break;
+            }
+        }
+        let mut schemas = requests.clone();
+        for (name, schema) in responses {
+            if let Some(twin) = renames.get(name) {
+                schemas.insert(twin.clone(), rename_refs(schema, &renames));
+            }
+        }
+        for name in &self.items {
+            let written = renames.get(name).unwrap_or(name);
+            schemas.insert(format!("{name}Item"), item_of(&schemas[written]));
+        }
+        schemas.insert("ApiError".into(), api_error_schema());
+        (schemas, renames)
+    }
+
+    /// The router of every added route, each behind its guard.
+    pub fn into_router(self, state: &HubState) -> Router<HubState> {
+        let mut router = Router::new();
+        for (op, route) in self.routes {
+            let body_limit = op.body_limit.unwrap_or(state.limits.max_body_bytes);
+            let rule = Rule {
+                caller: op.caller,
+                json_body: op.request.is_some(),
+                body_limit,
+            };
+            let route = route.layer(DefaultBodyLimit::max(body_limit)).route_layer(
+                axum::middleware::from_fn_with_state((state.clone(), rule), guard::check),
+            );
+            router = router.route(&op.path, route);
+        }
+        router
+    }
+}
+
+/// One operation's entry in the document.
+fn operation_doc(op: &Operation, response_names: &BTreeMap<String, String>) -> Value {
+    let mut parameters: Vec<Value> = path_params(&op.path)
+        .into_iter()
+        .map(|name| {
+            let schema = path_param_schema(&name);
+            json!({"name": name, "in": "path", "required": true, "schema": schema})
+        })
+        .collect();
+    parameters.extend(op.query.iter().map(|(name, description, schema)| {
+        json!({"name": name, "in": "query", "required": false,
+               "description": description, "schema": schema})
+    }));
+    let success = match (&op.response, &op.produces) {
+        (Some(schema), _) => json!({"description": "success",
+            "content": {"application/json": {"schema": rename_refs(schema, response_names)}}}),
+        (None, Some(media)) => json!({"description": "success",
+            "content": {media: {"schema": {"type": "string"}}}}),
+        (None, None) => json!({"description": "success"}),
+    };
+    let mut doc = json!({
+        "summary": op.summary,
+        "operationId": operation_id(op),
+        "tags": [op.tag],
+        "parameters": parameters,
+        "responses": {
+            op.status.to_string(): success,
+            "default": {"description": "an error",
+                "content": {"application/json": {"schema": {"$ref": format!("{SCHEMAS}ApiError")}}}},
+        },
+    });
+    if let Some(text) = &op.description {
+        doc["description"] = json!(text);
+    }
+    let mut content = Map::new();
+    if let Some(schema) = &op.request {
+        content.insert("application/json".into(), json!({"schema": schema}));
+    }
+    for (media, schema) in &op.files {
+        content.insert(media.clone(), json!({"schema": schema}));
+    }
+    if !content.is_empty() {
+        doc["requestBody"] = json!({"required": !op.body_optional, "content": content});
+    }
+    doc["security"] = match op.caller {
+        Caller::Public => json!([]),
+        Caller::Agent => json!([{"agentToken": []}]),
+        Caller::Tenant => json!([{"apiToken": []}]),
+    };
+    doc
+}
+
+/// `get_api_v1_materials_code`: unique per method and path.
+fn operation_id(op: &Operation) -> String {
+    let path: String = op
+        .path
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let mut id = format!("{}_{}", op.method, path.trim_matches('_'));
+    while id.contains("__") {
+        id = id.replace("__", "_");
+    }
+    id
+}
+
+/// The schema of a path parameter: a line number, else a code.
+fn path_param_schema(name: &str) -> Value {
+    if name == "line" {
+        json!({"type": "integer", "minimum": 1, "maximum": u32::MAX})
+    } else {
+        json!({"$ref": format!("{SCHEMAS}Code")})
+    }
+}
+
+/// `schema` (a record as written) with the fields the API adds to items.
+fn item_of(schema: &Value) -> Value {
+    let mut item = schema.clone();
+    if let Some(properties) = item.get_mut("properties").and_then(Value::as_object_mut) {
+        properties.insert("archived".into(), json!({"type": "boolean",
+            "description": "archived records are kept and readable; DELETE archives, POST …/restore restores"}));
+        properties.insert(
+            "version".into(),
+            json!({"type": "integer", "minimum": 1,
+            "description": "the record's version; send it as If-Match to replace it"}),
+        );
+        properties.insert(
+            "updated_at".into(),
+            json!({"type": "string", "format": "date-time",
+            "description": "when the record was last written (UTC)"}),
+        );
+    }
+    if let Some(required) = item.get_mut("required").and_then(Value::as_array_mut) {
+        required.extend(["archived", "version", "updated_at"].map(Value::from));
+    } else {
+        item["required"] = json!(["archived", "version", "updated_at"]);
+    }
+    item
+}
+
+/// The error answer of every route.
+fn api_error_schema() -> Value {
+    json!({"type": "object", "required": ["error"], "properties": {"error": {
+        "type": "object", "required": ["code", "message"], "properties": {
+            "code": {"type": "string", "description": "stable machine-readable code"},
+            "message": {"type": "string"},
+            "field": {"type": ["string", "null"], "description": "the request field to blame"},
+            "acked_seq": {"type": "integer", "minimum": 0,
+                "description": "sync errors: the highest sequence number stored"},
+            "rows": {"type": "array", "description": "import errors: every bad row",
+                "items": {"type": "object"}}}}}})
+}
+
+/// `value` with every `$ref` to a renamed schema pointing at its new name.
+fn rename_refs(value: &Value, renames: &BTreeMap<String, String>) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, v)| {
+                    let renamed = match (key.as_str(), v.as_str().and_then(|r| r.strip_prefix(SCHEMAS))) {
+                        ("$ref", Some(name)) => renames.get(name).map(|n| json!(format!("{SCHEMAS}{n}"))),
+                        _ => None,
+                    };
+                    (key.clone(), renamed.unwrap_or_else(|| rename_refs(v, renames)))
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(|v| rename_refs(v, renames)).collect()),
+        other => other.clone(),
     }
 }
 

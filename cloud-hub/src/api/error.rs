@@ -15,6 +15,8 @@ pub struct ApiFailure {
     pub status: StatusCode,
     /// The body.
     pub body: ApiError,
+    /// Seconds to send as `Retry-After` (503 and 429 answers).
+    pub retry_after: Option<u64>,
 }
 
 impl ApiFailure {
@@ -30,7 +32,16 @@ impl ApiFailure {
                     acked_seq: None,
                 },
             },
+            retry_after: None,
         }
+    }
+
+    /// 503 (or 429 with `status`): the hub is busy; the caller may retry
+    /// after `seconds` (sent as `Retry-After`).
+    pub fn busy(status: StatusCode, code: &str, message: impl Into<String>, seconds: u64) -> Self {
+        let mut failure = Self::new(status, code, message);
+        failure.retry_after = Some(seconds);
+        failure
     }
 
     /// The same failure, blaming `field`.
@@ -62,7 +73,13 @@ impl ApiFailure {
 
 impl IntoResponse for ApiFailure {
     fn into_response(self) -> Response {
-        (self.status, Json(self.body)).into_response()
+        let mut response = (self.status, Json(self.body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, seconds.into());
+        }
+        response
     }
 }
 

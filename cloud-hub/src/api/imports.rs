@@ -13,7 +13,7 @@ use super::{ApiFailure, HubState, tenant_of};
 use crate::masterdata::files::{self, FileImportError, FileKind, Format, ImportSummary};
 use crate::masterdata::import::{FileError, ImportErrors, RowError};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
@@ -51,6 +51,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                 ),
             )
             .query("sheet", "for .xlsx: the worksheet to read (default: the first)")
+            .file(CSV, csv_schema(name), FILE_BODY_LIMIT)
+            .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
             .response(summary.clone())
             .status(201),
             post(
@@ -58,8 +60,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                       headers: HeaderMap,
                       query: Query<HashMap<String, String>>,
                       body: Bytes| { import_file(kind, state, headers, query, body) },
-            )
-            .layer(DefaultBodyLimit::max(FILE_BODY_LIMIT)),
+            ),
         );
         book.add(
             Operation::new(
@@ -67,7 +68,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                 format!("/api/v1/export/{name}.csv"),
                 tag,
                 format!("The active {name} as CSV (text/csv) that the import reads back to the same records"),
-            ),
+            )
+            .produces(CSV),
             get(move |state: State<HubState>, headers: HeaderMap| export(kind, name, state, headers)),
         );
     }
@@ -82,10 +84,22 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                  or nothing as the single-kind imports; 201 when a record was created, else 200"
             ),
         )
+        .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
         .response(summary)
         .status(201),
-        post(import_workbook).layer(DefaultBodyLimit::max(FILE_BODY_LIMIT)),
+        post(import_workbook),
     );
+}
+
+/// A CSV file's schema in the document: text, columns as in FORMAT.md.
+fn csv_schema(name: &str) -> Value {
+    json!({"type": "string", "description": format!("a CSV file of {name}, columns as in FORMAT.md")})
+}
+
+/// An `.xlsx` workbook's schema in the document: bytes.
+fn xlsx_schema() -> Value {
+    json!({"type": "string", "contentMediaType": XLSX,
+           "description": "an .xlsx workbook, sent as the raw body"})
 }
 
 async fn import_file(

@@ -1,11 +1,15 @@
 //! `POST /api/v1/ingest`: an agent's batch, stored atomically and
-//! idempotently. See `protocols/SYNC_PROTOCOL.md`.
+//! idempotently. See `protocols/SYNC_PROTOCOL.md`. The guard has checked
+//! the agent's token before the body is read; the body is held in memory
+//! only within the hub's ingest memory budget (503 with `Retry-After`
+//! beyond it, which the agent retries).
 
+use super::admission::OverBudget;
+use super::guard::{self, AgentCaller};
 use super::{ApiFailure, HubState};
-use crate::auth::bearer;
 use crate::ingest::parse_body;
 use axum::body::{Body, to_bytes};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Json;
 use mes_protocols::Timestamp;
@@ -13,21 +17,39 @@ use mes_protocols::wire::SyncAck;
 
 pub(super) async fn ingest(
     State(state): State<HubState>,
+    Extension(auth): Extension<AgentCaller>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<SyncAck>, ApiFailure> {
-    let result = handle(&state, &headers, body).await;
+    let result = handle(&state, auth, &headers, body).await;
     state.metrics.count_ingest(&result);
     result.map(Json)
 }
 
-async fn handle(state: &HubState, headers: &HeaderMap, body: Body) -> Result<SyncAck, ApiFailure> {
-    let token = bearer(headers.get(header::AUTHORIZATION)).ok_or_else(ApiFailure::unauthorized)?;
-    let auth = state
-        .store
-        .agent_by_token(token)
-        .await?
-        .ok_or_else(ApiFailure::unauthorized)?;
+/// Copies of a batch in memory while it is decoded and stored, per
+/// inflated byte: the inflated text, the events' own copies of their
+/// JSON, and the parse and store structures around them (measured by the
+/// RSS benchmark, `tests/src/bin/bench_hub_memory.rs`).
+const COPIES_PER_INFLATED_BYTE: usize = 3;
+
+fn busy(over: OverBudget) -> ApiFailure {
+    ApiFailure::busy(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        format!(
+            "the hub holds as many batches in memory as it may ({} bytes); this one needs {}: retry later",
+            over.total, over.wanted
+        ),
+        2,
+    )
+}
+
+async fn handle(
+    state: &HubState,
+    auth: AgentCaller,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<SyncAck, ApiFailure> {
     let gzipped = match headers
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?"))
@@ -43,13 +65,38 @@ async fn handle(state: &HubState, headers: &HeaderMap, body: Body) -> Result<Syn
         }
     };
     let limits = state.limits;
-    let bytes = to_bytes(body, limits.max_body_bytes).await.map_err(|_| {
-        ApiFailure::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "payload_too_large",
-            format!("the request body is larger than {} bytes", limits.max_body_bytes),
+    // Room for the body as sent before reading a byte of it (the guard
+    // has refused a Content-Length over the limit).
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .unwrap_or(limits.max_body_bytes)
+        .min(limits.max_body_bytes);
+    let mut reservation = state.ingest_budget.empty();
+    state
+        .ingest_budget
+        .reserve_total(&mut reservation, declared)
+        .await
+        .map_err(busy)?;
+    let bytes = to_bytes(body, limits.max_body_bytes)
+        .await
+        .map_err(|_| guard::too_large(limits.max_body_bytes))?;
+    // Then room for what decoding makes of it, known before inflating
+    // from the size the gzip trailer states.
+    let inflated = if gzipped {
+        crate::ingest::stated_size(&bytes, limits.max_inflated_bytes)?
+    } else {
+        bytes.len()
+    };
+    state
+        .ingest_budget
+        .reserve_total(
+            &mut reservation,
+            bytes.len() + inflated.saturating_mul(COPIES_PER_INFLATED_BYTE),
         )
-    })?;
+        .await
+        .map_err(busy)?;
     let batch = tokio::task::spawn_blocking(move || parse_body(&bytes, gzipped, limits.max_inflated_bytes))
         .await
         .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
@@ -71,6 +118,7 @@ async fn handle(state: &HubState, headers: &HeaderMap, body: Body) -> Result<Syn
     state.metrics.set_clock_offset(&auth.agent_id.to_string(), offset);
     let incarnation = batch.incarnation;
     let outcome = state.store.ingest(auth.clone(), batch).await??;
+    drop(reservation);
     state.metrics.count_future_events(outcome.future);
     Ok(SyncAck {
         agent_id: auth.agent_id,

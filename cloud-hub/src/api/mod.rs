@@ -1,10 +1,13 @@
 //! The hub's HTTP API under `/api/v1`, plus `/healthz` and `/metrics`.
 
+pub mod admission;
 mod agents;
 pub(crate) mod book;
 mod costing;
 mod downlink;
+mod duplicate_keys;
 mod error;
+mod guard;
 mod imports;
 mod ingest;
 mod panics;
@@ -33,7 +36,29 @@ pub struct IngestLimits {
     pub max_body_bytes: usize,
     /// Largest batch once inflated, bytes.
     pub max_inflated_bytes: usize,
+    /// Bytes all ingest requests together may hold in memory
+    /// ([`admission::MemoryBudget`]); over it, 503 with `Retry-After`.
+    pub max_inflight_bytes: usize,
 }
+
+impl Default for IngestLimits {
+    fn default() -> Self {
+        let config = crate::config::IngestConfig::default();
+        Self {
+            max_body_bytes: config.max_body_bytes,
+            max_inflated_bytes: config.max_inflated_bytes,
+            max_inflight_bytes: config.max_inflight_bytes,
+        }
+    }
+}
+
+/// Planning computations (runs and what-ifs) one tenant may have running
+/// at once; more are 429.
+pub const PLANNING_PER_TENANT: usize = 2;
+
+/// How long an ingest request waits for room in the memory budget before
+/// it is answered 503.
+const INGEST_BUDGET_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -47,6 +72,29 @@ pub struct HubState {
     /// "Now" for answers that depend on it (the machine's clock, or a
     /// fixed one in tests).
     pub clock: crate::clock::Clock,
+    /// Bytes ingest bodies may hold in memory together.
+    pub ingest_budget: admission::MemoryBudget,
+    /// Planning computations running per tenant.
+    pub planning_gate: admission::TenantGate,
+}
+
+impl HubState {
+    /// The state of a hub on `store` with `limits`.
+    pub fn new(
+        store: Store,
+        metrics: Arc<HubMetrics>,
+        limits: IngestLimits,
+        clock: crate::clock::Clock,
+    ) -> Self {
+        Self {
+            store,
+            metrics,
+            ingest_budget: admission::MemoryBudget::new(limits.max_inflight_bytes, INGEST_BUDGET_WAIT),
+            planning_gate: admission::TenantGate::new(PLANNING_PER_TENANT),
+            limits,
+            clock,
+        }
+    }
 }
 
 /// Every route of the API with its documentation (see [`book`]).
@@ -61,7 +109,19 @@ pub(crate) fn route_book() -> book::RouteBook {
             "Sync",
             "An agent's batch of events (see SYNC_PROTOCOL.md)",
         )
-        .caller(Caller::Agent),
+        .caller(Caller::Agent)
+        .file(
+            "application/json",
+            serde_json::json!({"type": "object",
+                "description": "a sync batch (SYNC_PROTOCOL.md), optionally Content-Encoding: gzip"}),
+            0,
+        )
+        .own_body_limit()
+        .describe(
+            "Bodies are limited as sent (`ingest.max_body_bytes`) and inflated \
+             (`ingest.max_inflated_bytes`), and all batches in memory together by \
+             `ingest.max_inflight_bytes`: over that the answer is 503 with `Retry-After`.",
+        ),
         post(ingest::ingest),
     );
     b.add(
@@ -81,8 +141,16 @@ pub(crate) fn route_book() -> book::RouteBook {
             "An agent's site master data, changes since a cursor (see SYNC_PROTOCOL.md)",
         )
         .caller(Caller::Agent)
-        .query("since", "the cursor of the last page applied; 0 = full snapshot")
-        .query("limit", "most records in the page, 1 to 5000 (default 500)"),
+        .query_typed(
+            "since",
+            "the cursor of the last page applied; 0 = full snapshot",
+            serde_json::json!({"type": "integer", "minimum": 0}),
+        )
+        .query_typed(
+            "limit",
+            "most records in the page, 1 to 5000 (default 500)",
+            serde_json::json!({"type": "integer", "minimum": 1, "maximum": 5000}),
+        ),
         get(downlink::downlink),
     );
     records::add_kind::<r::Unit>(&mut b);
@@ -126,7 +194,9 @@ pub(crate) fn route_book() -> book::RouteBook {
         get(health),
     );
     b.add(
-        Operation::new("get", "/metrics", "Meta", "Prometheus/OpenMetrics metrics").caller(Caller::Public),
+        Operation::new("get", "/metrics", "Meta", "Prometheus/OpenMetrics metrics")
+            .caller(Caller::Public)
+            .produces("application/openmetrics-text"),
         get(metrics),
     );
     b
@@ -135,11 +205,11 @@ pub(crate) fn route_book() -> book::RouteBook {
 /// The hub's router.
 pub fn router(state: HubState) -> Router {
     route_book()
-        .into_router()
+        .into_router(&state)
         .fallback(not_found)
-        // The ingest handler enforces its own (JSON-answering) limit; other
-        // bodies are limited by the layer below.
-        .layer(DefaultBodyLimit::disable())
+        // Every route sets its own limit (the route book's); this one
+        // covers anything else that might read a body.
+        .layer(DefaultBodyLimit::max(book::DEFAULT_BODY_LIMIT))
         // Framework rejections (bad path encoding, 405, 413) in the API's
         // error shape like every other error.
         .layer(axum::middleware::from_fn(rejections::json_errors))

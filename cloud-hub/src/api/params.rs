@@ -107,25 +107,39 @@ impl ListParams {
         })
     }
 
-    /// (name, description) of every parameter, for the OpenAPI document.
-    pub fn documented(filters: &[&str]) -> Vec<(String, String)> {
+    /// (name, description, schema) of every parameter, for the OpenAPI
+    /// document: the ranges [`ListParams::parse`] enforces.
+    pub fn documented(filters: &[&str]) -> Vec<(String, String, serde_json::Value)> {
+        use serde_json::json;
         let mut params = vec![
             (
                 "limit".to_string(),
                 format!("page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})"),
+                json!({"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT}),
             ),
-            ("after".to_string(), "the previous page's `next`".to_string()),
+            (
+                "after".to_string(),
+                "the previous page's `next`".to_string(),
+                json!({"type": "string"}),
+            ),
             (
                 "archived".to_string(),
                 "true: include archived records".to_string(),
+                json!({"type": "boolean", "default": false}),
             ),
-            ("site".to_string(), "only records of this site".to_string()),
+            (
+                "site".to_string(),
+                "only records of this site".to_string(),
+                json!({"type": "string"}),
+            ),
         ];
-        params.extend(
-            filters
-                .iter()
-                .map(|f| (f.to_string(), format!("only records whose {f} equals this"))),
-        );
+        params.extend(filters.iter().map(|f| {
+            (
+                f.to_string(),
+                format!("only records whose {f} equals this"),
+                json!({"type": "string"}),
+            )
+        }));
         params
     }
 }

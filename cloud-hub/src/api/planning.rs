@@ -3,6 +3,7 @@
 //! orders), a what-if that never replaces the live plan, and the
 //! validation report. A site of another tenant is a 404 like no site.
 
+use super::admission::GatePass;
 use super::book::{Operation, RouteBook};
 use super::records::parse_body;
 use super::{ApiFailure, HubState, tenant_of};
@@ -45,6 +46,7 @@ pub struct WhatIfOrder {
     pub quantity: Decimal,
     /// Due day `YYYY-MM-DD`.
     #[serde(default)]
+    #[schemars(extend("format" = "date"))]
     pub due: Option<String>,
     /// Priority (default 1).
     #[serde(default)]
@@ -61,20 +63,29 @@ pub struct MachineDown {
     /// The machine.
     pub equipment: Code,
     /// From, RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     pub from: String,
     /// Until, RFC 3339.
+    #[schemars(extend("format" = "date-time"))]
     pub to: String,
 }
+
+/// Most orders one what-if may add.
+pub const MAX_WHAT_IF_ORDERS: usize = 200;
+/// Most machine-down windows in one what-if.
+pub const MAX_WHAT_IF_DOWN: usize = 200;
 
 /// Body of a what-if.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WhatIfRequest {
-    /// Orders to add.
+    /// Orders to add (at most 200).
     #[serde(default)]
+    #[schemars(length(max = 200))]
     pub add_orders: Vec<WhatIfOrder>,
-    /// Machines to take down.
+    /// Machines to take down (at most 200 windows).
     #[serde(default)]
+    #[schemars(length(max = 200))]
     pub machines_down: Vec<MachineDown>,
 }
 
@@ -139,6 +150,21 @@ impl From<PlanningError> for ApiFailure {
     }
 }
 
+/// A place for one more planning computation of `tenant`, or 429.
+fn planning_pass(state: &HubState, tenant: &str) -> Result<GatePass, ApiFailure> {
+    state.planning_gate.try_enter(tenant).ok_or_else(|| {
+        ApiFailure::busy(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!(
+                "this tenant already runs {} schedules or what-ifs; retry when one has finished",
+                state.planning_gate.per_tenant()
+            ),
+            5,
+        )
+    })
+}
+
 fn bad(field: impl Into<String>, reason: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", reason).field(field)
 }
@@ -160,6 +186,7 @@ async fn run(
     body: Bytes,
 ) -> Result<(StatusCode, Json<PlanReport>), ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
+    let _pass = planning_pass(&state, &tenant)?;
     let request: RunRequest = if body.is_empty() {
         RunRequest::default()
     } else {
@@ -235,6 +262,18 @@ fn parse_time(field: String, raw: &str) -> Result<i64, ApiFailure> {
 }
 
 fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFailure> {
+    if request.add_orders.len() > MAX_WHAT_IF_ORDERS {
+        return Err(bad(
+            "add_orders",
+            format!("at most {MAX_WHAT_IF_ORDERS} orders per what-if"),
+        ));
+    }
+    if request.machines_down.len() > MAX_WHAT_IF_DOWN {
+        return Err(bad(
+            "machines_down",
+            format!("at most {MAX_WHAT_IF_DOWN} windows per what-if"),
+        ));
+    }
     let mut changes = WhatIf::default();
     for (i, o) in request.add_orders.into_iter().enumerate() {
         let order = serde_json::json!({
@@ -276,6 +315,7 @@ async fn what_if(
     body: Bytes,
 ) -> Result<Json<WhatIfReport>, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
+    let _pass = planning_pass(&state, &tenant)?;
     let request: WhatIfRequest = parse_body(&body)?;
     let changes = what_if_changes(&site, request)?;
     let settings = settings();
@@ -358,6 +398,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "Schedule the site afresh and make it the live plan",
         )
         .request(run_request)
+        .optional_body()
+        .describe("At most 2 runs and what-ifs of a tenant at once; more are 429 with Retry-After.")
         .response(report.clone())
         .status(201),
         post(run),
@@ -404,6 +446,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "Plan with added orders or machines down, without replacing the live plan",
         )
         .request(what_if_request)
+        .describe("At most 2 runs and what-ifs of a tenant at once; more are 429 with Retry-After.")
         .response(what_if_report),
         post(what_if),
     );

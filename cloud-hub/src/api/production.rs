@@ -137,7 +137,7 @@ async fn changeover(
 
 /// Adds the lifecycle routes.
 pub(crate) fn add_routes(book: &mut RouteBook) {
-    let order = book.schema::<ProductionOrder>();
+    let order = book.item_schema::<ProductionOrder>();
     let release_body = book.schema::<ReleaseRequest>();
     let from_body = book.schema::<FromSalesOrderRequest>();
     let tag = "Production order";
@@ -173,6 +173,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "Release a draft order to a site (copies the routing's operations; agents receive it)",
         )
         .request(release_body)
+        .optional_body()
         .response(order.clone()),
         post(release),
     );

@@ -12,16 +12,13 @@ use super::{ApiFailure, HubState, tenant_of};
 use crate::masterdata::MasterKind;
 use crate::masterdata::service::{self, Stored};
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{delete, get, post, put};
 use mes_protocols::{FieldError, Timestamp};
 use serde_json::{Value, json};
 use std::collections::HashMap;
-
-/// Largest record body accepted, bytes.
-const RECORD_BODY_LIMIT: usize = 1 << 20;
 
 /// Fields the API adds to every item, dropped from what a client sends.
 const BOOKKEEPING: [&str; 3] = ["archived", "version", "updated_at"];
@@ -40,8 +37,17 @@ pub(crate) fn item<T: MasterKind>(stored: &Stored<T>) -> Value {
     value
 }
 
-/// Reads a request body as `T`, naming the field that is wrong.
+/// Reads a request body as `T`, naming the field that is wrong; an object
+/// naming a key twice is refused, naming the key.
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
+    if let Some(path) = super::duplicate_keys::first_duplicate(body) {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "duplicate_key",
+            format!("the key `{path}` appears twice in one object; send each key once"),
+        )
+        .field(path));
+    }
     let mut value: Value = serde_json::from_slice(body).map_err(|e| {
         ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -166,12 +172,13 @@ async fn restore<T: MasterKind>(
 /// Adds the routes of kind `T` to `book`.
 pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
     let schema = book.schema::<T>();
+    let item = book.item_schema::<T>();
     let collection = format!("/api/v1/{}", T::PATH);
     let one = format!("{collection}/{{code}}");
     let tag = T::TITLE;
-    let page = json!({"type": "object", "properties": {
-        "items": {"type": "array", "items": schema},
-        "next": {"type": "string", "nullable": true,
+    let page = json!({"type": "object", "required": ["items", "next"], "properties": {
+        "items": {"type": "array", "items": item},
+        "next": {"type": ["string", "null"],
                  "description": "pass as `after` for the next page; null on the last"}}});
     let mut list_op = Operation::new(
         "get",
@@ -180,8 +187,8 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
         format!("List {} records", T::TITLE.to_lowercase()),
     )
     .response(page);
-    for (name, description) in ListParams::documented(T::FILTERS) {
-        list_op = list_op.query(&name, &description);
+    for (name, description, schema) in ListParams::documented(T::FILTERS) {
+        list_op = list_op.query_typed(&name, &description, schema);
     }
     book.add(list_op, get(list::<T>));
     book.add(
@@ -192,13 +199,13 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             format!("Create a {}", T::TITLE.to_lowercase()),
         )
         .request(schema.clone())
-        .response(schema.clone())
+        .response(item.clone())
         .status(201),
-        post(create::<T>).layer(DefaultBodyLimit::max(RECORD_BODY_LIMIT)),
+        post(create::<T>),
     );
     book.add(
         Operation::new("get", &one, tag, format!("Read a {}", T::TITLE.to_lowercase()))
-            .response(schema.clone()),
+            .response(item.clone()),
         get(read::<T>),
     );
     book.add(
@@ -208,9 +215,9 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Replace a {} (If-Match: version)", T::TITLE.to_lowercase()),
         )
-        .request(schema.clone())
-        .response(schema.clone()),
-        put(update::<T>).layer(DefaultBodyLimit::max(RECORD_BODY_LIMIT)),
+        .request(schema)
+        .response(item.clone()),
+        put(update::<T>),
     );
     book.add(
         Operation::new(
@@ -219,7 +226,12 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Archive a {}", T::TITLE.to_lowercase()),
         )
-        .response(schema.clone()),
+        .describe(
+            "Archives the record; nothing is deleted. It stays readable (`archived: true`), \
+             lists show it with `archived=true`, references to it are refused, and \
+             `POST …/restore` brings it back.",
+        )
+        .response(item.clone()),
         delete(archive::<T>),
     );
     book.add(
@@ -229,7 +241,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Restore an archived {}", T::TITLE.to_lowercase()),
         )
-        .response(schema),
+        .response(item),
         post(restore::<T>),
     );
 }

@@ -55,15 +55,16 @@ impl Hub {
 
     /// [`Hub::new`] whose "now" is `clock`.
     pub fn with_clock(store: &Store, clock: cloud_hub::clock::Clock) -> Hub {
-        let state = HubState {
-            store: store.clone(),
-            metrics: Arc::new(HubMetrics::default()),
-            limits: IngestLimits {
+        let state = HubState::new(
+            store.clone(),
+            Arc::new(HubMetrics::default()),
+            IngestLimits {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
+                ..IngestLimits::default()
             },
             clock,
-        };
+        );
         Hub {
             router: router(state),
             store: store.clone(),

@@ -122,15 +122,16 @@ pub struct Files {
 impl Files {
     /// The router on `db`'s store.
     pub fn new(db: &TestDb) -> Files {
-        let state = HubState {
-            store: db.store.clone(),
-            metrics: Arc::new(HubMetrics::default()),
-            limits: IngestLimits {
+        let state = HubState::new(
+            db.store.clone(),
+            Arc::new(HubMetrics::default()),
+            IngestLimits {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
+                ..IngestLimits::default()
             },
-            clock: cloud_hub::clock::system_clock(),
-        };
+            cloud_hub::clock::system_clock(),
+        );
         Files {
             router: router(state),
         }

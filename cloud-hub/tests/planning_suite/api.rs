@@ -14,15 +14,16 @@ use tower::ServiceExt;
 
 /// Sends one request through a fresh router on `store`: (status, JSON body).
 async fn call(store: &Store, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
-    let state = HubState {
-        store: store.clone(),
-        metrics: Arc::new(HubMetrics::default()),
-        limits: IngestLimits {
+    let state = HubState::new(
+        store.clone(),
+        Arc::new(HubMetrics::default()),
+        IngestLimits {
             max_body_bytes: 1 << 20,
             max_inflated_bytes: 1 << 22,
+            ..IngestLimits::default()
         },
-        clock: cloud_hub::clock::fixed_clock(NOW),
-    };
+        cloud_hub::clock::fixed_clock(NOW),
+    );
     let request = Request::builder()
         .method(method)
         .uri(path)
