@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod api;
 pub mod app;
+pub mod arith;
 pub mod auth;
 pub mod cli;
 pub mod clock;

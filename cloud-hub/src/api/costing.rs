@@ -179,7 +179,7 @@ async fn sales(
         .into_iter()
         .map(|m| (m.code.clone(), m))
         .collect();
-    let report = sales_statistics(&orders, &materials, period, from, to);
+    let report = sales_statistics(&orders, &materials, period, from, to)?;
     if !csv {
         return Ok(Json(report).into_response());
     }

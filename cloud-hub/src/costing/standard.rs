@@ -31,6 +31,7 @@
 
 use super::money;
 use super::settings::Overhead;
+use crate::arith::{self, OutOfRange};
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -64,15 +65,15 @@ pub struct Elements {
 
 impl Elements {
     /// material + labour + machine + overhead.
-    pub fn total(&self) -> Decimal {
-        self.material + self.labour + self.machine + self.overhead
+    pub fn total(&self) -> Result<Decimal, OutOfRange> {
+        arith::sum([self.material, self.labour, self.machine, self.overhead])
     }
 
-    fn add_scaled(&mut self, other: &Elements, factor: Decimal) {
-        self.material += other.material * factor;
-        self.labour += other.labour * factor;
-        self.machine += other.machine * factor;
-        self.overhead += other.overhead * factor;
+    fn add_scaled(&mut self, other: &Elements, factor: Decimal) -> Result<(), OutOfRange> {
+        arith::add_to(&mut self.material, arith::mul(other.material, factor)?)?;
+        arith::add_to(&mut self.labour, arith::mul(other.labour, factor)?)?;
+        arith::add_to(&mut self.machine, arith::mul(other.machine, factor)?)?;
+        arith::add_to(&mut self.overhead, arith::mul(other.overhead, factor)?)
     }
 
     fn rounded(&self) -> Self {
@@ -193,6 +194,13 @@ pub enum StandardError {
     /// The structure is larger than [`MAX_LINES`].
     #[error("the structure under {0} has more than {MAX_LINES} lines")]
     TooLarge(String),
+    /// A figure of a material's standard leaves the range of a decimal
+    /// (master data stored before its values were bounded, or quantities
+    /// multiplied through many levels).
+    #[error(
+        "the standard cost of {0} is out of the range of a decimal; check its quantities, minutes and rates"
+    )]
+    OutOfRange(String),
 }
 
 /// One component's share of a standard cost.
@@ -385,14 +393,19 @@ impl<'a> Walk<'a> {
         recipe: &Recipe,
         lot_size: Decimal,
     ) -> Result<StandardCost, StandardError> {
+        let out_of_range = |_: OutOfRange| StandardError::OutOfRange(material.to_string());
         let mut unit = Elements::default();
         let mut rolled_up = Elements::default();
         let mut components = Vec::with_capacity(recipe.components.len());
         for line in &recipe.components {
-            let standard = self.cost(&line.material, None, lot_size * line.quantity_per_unit)?;
-            let cost_per_unit = standard.unit_cost * line.quantity_per_unit;
-            unit.material += cost_per_unit;
-            rolled_up.add_scaled(&standard.rolled_up, line.quantity_per_unit);
+            let component_lot = arith::mul(lot_size, line.quantity_per_unit).map_err(out_of_range)?;
+            let standard = self.cost(&line.material, None, component_lot)?;
+            let cost_per_unit =
+                arith::mul(standard.unit_cost, line.quantity_per_unit).map_err(out_of_range)?;
+            arith::add_to(&mut unit.material, cost_per_unit).map_err(out_of_range)?;
+            rolled_up
+                .add_scaled(&standard.rolled_up, line.quantity_per_unit)
+                .map_err(out_of_range)?;
             components.push(ComponentCost {
                 quantity_per_unit: line.quantity_per_unit,
                 cost_per_unit,
@@ -404,27 +417,32 @@ impl<'a> Walk<'a> {
             .iter()
             .map(|op| self.operation(material, op, lot_size))
             .collect::<Result<Vec<_>, _>>()?;
-        unit.labour = operations.iter().map(|o| o.labour).sum();
-        unit.machine = operations.iter().map(|o| o.machine).sum();
+        unit.labour = arith::sum(operations.iter().map(|o| o.labour)).map_err(out_of_range)?;
+        unit.machine = arith::sum(operations.iter().map(|o| o.machine)).map_err(out_of_range)?;
         unit.overhead = match self.input.overhead {
             None => Decimal::ZERO,
             Some(Overhead::PerMachineHour(rate)) => {
-                operations.iter().map(|o| o.minutes_per_unit).sum::<Decimal>() * rate / MINUTES_PER_HOUR
+                let minutes = arith::sum(operations.iter().map(|o| o.minutes_per_unit));
+                minutes
+                    .and_then(|m| arith::mul(m, rate))
+                    .and_then(|v| arith::div(v, MINUTES_PER_HOUR))
+                    .map_err(out_of_range)?
             }
-            Some(Overhead::PercentOfConversion(pct)) => {
-                (unit.labour + unit.machine) * pct / Decimal::ONE_HUNDRED
-            }
+            Some(Overhead::PercentOfConversion(pct)) => arith::add(unit.labour, unit.machine)
+                .and_then(|v| arith::mul(v, pct))
+                .and_then(|v| arith::div(v, Decimal::ONE_HUNDRED))
+                .map_err(out_of_range)?,
         };
-        rolled_up.labour += unit.labour;
-        rolled_up.machine += unit.machine;
-        rolled_up.overhead += unit.overhead;
+        arith::add_to(&mut rolled_up.labour, unit.labour).map_err(out_of_range)?;
+        arith::add_to(&mut rolled_up.machine, unit.machine).map_err(out_of_range)?;
+        arith::add_to(&mut rolled_up.overhead, unit.overhead).map_err(out_of_range)?;
         Ok(StandardCost {
             material: material.to_string(),
             lot_size,
             made: true,
             unit,
             rolled_up,
-            unit_cost: unit.total(),
+            unit_cost: unit.total().map_err(out_of_range)?,
             components,
             operations,
         })
@@ -453,7 +471,17 @@ impl<'a> Walk<'a> {
                 equipment_type: op.equipment_type.to_string(),
             }
         })?;
-        let minutes_per_unit = op.setup_minutes / lot_size + op.run_minutes_per_unit;
+        let out_of_range = |_: OutOfRange| StandardError::OutOfRange(material.to_string());
+        let minutes_per_unit = arith::div(op.setup_minutes, lot_size)
+            .and_then(|m| arith::add(m, op.run_minutes_per_unit))
+            .map_err(out_of_range)?;
+        let per_hour = |rate: Decimal| {
+            arith::mul(minutes_per_unit, rate)
+                .and_then(|v| arith::div(v, MINUTES_PER_HOUR))
+                .map_err(out_of_range)
+        };
+        let labour = per_hour(labour_rate)?;
+        let machine = per_hour(machine_rate)?;
         Ok(OperationStandard {
             operation: op.operation,
             name: op.name.clone(),
@@ -462,8 +490,8 @@ impl<'a> Walk<'a> {
             minutes_per_unit,
             labour_rate,
             machine_rate,
-            labour: minutes_per_unit * labour_rate / MINUTES_PER_HOUR,
-            machine: minutes_per_unit * machine_rate / MINUTES_PER_HOUR,
+            labour,
+            machine,
         })
     }
 }

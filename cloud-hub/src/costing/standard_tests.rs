@@ -167,3 +167,19 @@ fn an_orders_own_recipe_replaces_the_materials() {
     let sub = standard_cost_of_recipe(&shop(), &c("SUB"), &recipe, d("10")).expect("rolls up");
     assert_eq!(sub.unit_cost, d("8.55"));
 }
+
+#[test]
+fn run_minutes_past_the_decimal_range_are_an_error_not_a_panic() {
+    // Routings stored before minutes were bounded at entry (issue 12: 7e28
+    // run minutes made the standard cost drop the connection).
+    let mut input = shop();
+    input.materials.insert(
+        c("SUB"),
+        made(
+            &[("STEEL", "2")],
+            vec![op("PRESS", "10", "70000000000000000000000000000")],
+        ),
+    );
+    let err = standard_cost(&input, &c("FG"), d("5")).err();
+    assert_eq!(err, Some(StandardError::OutOfRange("SUB".into())));
+}

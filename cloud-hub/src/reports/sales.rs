@@ -8,8 +8,10 @@
 //! else as entered (the row's `unit` says which). Periods: `day`
 //! (YYYY-MM-DD), `week` (ISO week, YYYY-Www), `month` (YYYY-MM), `year`.
 
+use crate::arith;
 use crate::costing::money;
 use crate::masterdata::records::{Material, OrderStatus, SalesOrder};
+use crate::masterdata::service::ServiceError;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -97,14 +99,16 @@ pub struct SalesReport {
 }
 
 /// The statistics of `orders` ordered between `from` and `to` (inclusive,
-/// each optional), grouped by `period`.
+/// each optional), grouped by `period`. A line whose amount or quantity
+/// (or a sum of them) leaves the range of a decimal is an error naming
+/// the order and line; nothing panics.
 pub fn sales_statistics(
     orders: &[SalesOrder],
     materials: &BTreeMap<Code, Material>,
     period: Period,
     from: Option<Date>,
     to: Option<Date>,
-) -> SalesReport {
+) -> Result<SalesReport, ServiceError> {
     let mut groups: BTreeMap<(String, String, String, String), SalesRow> = BTreeMap::new();
     let mut report = SalesReport::default();
     for order in orders {
@@ -116,14 +120,25 @@ pub fn sales_statistics(
         }
         let label = period.label(order.ordered_on);
         for line in &order.lines {
+            let out_of_range = |_| ServiceError::InvalidState {
+                kind: "sales order",
+                code: order.code.to_string(),
+                reason: format!(
+                    "line {}: its quantity or amount, or a total it adds to, is out of the range of a decimal",
+                    line.line
+                ),
+            };
             let (quantity, unit) = match materials.get(&line.material) {
                 Some(m) => match m.base_units_per(&line.unit) {
-                    Some(factor) => (line.quantity * factor, m.base_unit.to_string()),
+                    Some(factor) => (
+                        arith::mul(line.quantity, factor).map_err(out_of_range)?,
+                        m.base_unit.to_string(),
+                    ),
                     None => (line.quantity, line.unit.to_string()),
                 },
                 None => (line.quantity, line.unit.to_string()),
             };
-            let amount = money(line.quantity * line.price);
+            let amount = money(arith::mul(line.quantity, line.price).map_err(out_of_range)?);
             let key = (
                 label.clone(),
                 order.customer.to_string(),
@@ -139,17 +154,20 @@ pub fn sales_statistics(
                 amount: Decimal::ZERO,
                 lines: 0,
             });
-            row.quantity += quantity;
-            row.amount += amount;
+            arith::add_to(&mut row.quantity, quantity).map_err(out_of_range)?;
+            arith::add_to(&mut row.amount, amount).map_err(out_of_range)?;
             row.lines += 1;
-            *report.by_period.entry(label.clone()).or_default() += amount;
-            *report.by_customer.entry(order.customer.to_string()).or_default() += amount;
-            *report.by_product.entry(line.material.to_string()).or_default() += amount;
-            report.total += amount;
+            let by_period = report.by_period.entry(label.clone()).or_default();
+            arith::add_to(by_period, amount).map_err(out_of_range)?;
+            let by_customer = report.by_customer.entry(order.customer.to_string()).or_default();
+            arith::add_to(by_customer, amount).map_err(out_of_range)?;
+            let by_product = report.by_product.entry(line.material.to_string()).or_default();
+            arith::add_to(by_product, amount).map_err(out_of_range)?;
+            arith::add_to(&mut report.total, amount).map_err(out_of_range)?;
         }
     }
     report.rows = groups.into_values().collect();
-    report
+    Ok(report)
 }
 
 /// The rows as CSV (header `period,customer,material,quantity,unit,amount,lines`;
@@ -237,7 +255,7 @@ mod tests {
                         "due": "2026-03-01"}]),
             ),
         ];
-        let report = sales_statistics(&orders, &materials(), Period::Month, None, None);
+        let report = sales_statistics(&orders, &materials(), Period::Month, None, None).expect("in range");
         let csv = to_csv(&report).expect("CSV writes");
         assert_eq!(
             csv,
@@ -248,7 +266,7 @@ mod tests {
         );
         assert_eq!(report.total.to_string(), "92.49");
         assert_eq!(report.by_customer["ACME"].to_string(), "44.99");
-        let week = sales_statistics(&orders, &materials(), Period::Week, None, None);
+        let week = sales_statistics(&orders, &materials(), Period::Week, None, None).expect("in range");
         assert_eq!(
             week.by_period.keys().collect::<Vec<_>>(),
             ["2026-W02", "2026-W04", "2026-W05"]
@@ -259,7 +277,26 @@ mod tests {
             Period::Year,
             mes_protocols::downlink::parse_date("2026-02-01").ok(),
             None,
-        );
+        )
+        .expect("in range");
         assert_eq!(feb.total.to_string(), "47.50");
+    }
+
+    #[test]
+    fn a_line_past_the_decimal_range_is_an_error_naming_it_not_a_panic() {
+        // Stored before prices and quantities were bounded at entry.
+        let orders = vec![order(
+            "SO-9",
+            "ACME",
+            "2026-01-10",
+            "open",
+            json!([{"line": 1, "material": "FG", "quantity": "100000000000000000000", "unit": "pcs",
+                    "price": "100000000000000000000", "due": "2026-03-01"}]),
+        )];
+        let refused = sales_statistics(&orders, &materials(), Period::Month, None, None);
+        assert!(
+            matches!(&refused, Err(ServiceError::InvalidState { code, .. }) if code == "SO-9"),
+            "{refused:?}"
+        );
     }
 }
