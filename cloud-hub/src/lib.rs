@@ -18,6 +18,7 @@ pub mod csv_cell;
 pub mod downlink;
 pub mod ingest;
 pub mod inventory;
+pub mod machines;
 pub mod masterdata;
 pub mod metrics;
 pub mod planning;

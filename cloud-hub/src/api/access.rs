@@ -31,8 +31,7 @@ pub(super) async fn revoke_token(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no valid API token named `{name}`"),
-        )
-        .field("name"));
+        ));
     }
     Ok(Json(json!({ "name": name, "revoked": revoked })))
 }
@@ -69,8 +68,51 @@ async fn set_disabled(
             StatusCode::NOT_FOUND,
             "not_found",
             format!("no agent `{agent}`"),
-        )
-        .field("agent"));
+        ));
     }
     Ok(Json(json!({ "agent_id": agent, "disabled": disabled })))
+}
+
+/// Adds the token and agent access routes.
+pub(crate) fn add_routes(book: &mut super::book::RouteBook) {
+    use super::book::Operation;
+    use axum::routing::{delete, get, post};
+    let tokens = book.schema::<TokenSummary>();
+    book.add(
+        Operation::new(
+            "get",
+            "/api/v1/tokens",
+            "Access",
+            "The tenant's API tokens: names and dates, never the tokens",
+        )
+        .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": tokens}}})),
+        get(list_tokens),
+    );
+    book.add(
+        Operation::new(
+            "delete",
+            "/api/v1/tokens/{name}",
+            "Access",
+            "Revoke the tenant's valid API tokens of this name: they stop authenticating at once",
+        ),
+        delete(revoke_token),
+    );
+    book.add(
+        Operation::new(
+            "post",
+            "/api/v1/agents/{agent}/disable",
+            "Access",
+            "Disable an agent: its token stops authenticating (its events and sync state are kept)",
+        ),
+        post(disable_agent),
+    );
+    book.add(
+        Operation::new(
+            "post",
+            "/api/v1/agents/{agent}/enable",
+            "Access",
+            "Enable a disabled agent again",
+        ),
+        post(enable_agent),
+    );
 }

@@ -1,5 +1,6 @@
 //! The hub's HTTP API under `/api/v1`, plus `/healthz` and `/metrics`.
 
+mod access;
 pub mod admission;
 mod agents;
 pub(crate) mod book;
@@ -10,6 +11,7 @@ mod error;
 mod guard;
 mod imports;
 mod ingest;
+mod machines;
 mod panics;
 mod params;
 mod planning;
@@ -177,6 +179,8 @@ pub(crate) fn route_book() -> book::RouteBook {
     planning::add_routes(&mut b);
     production::add_routes(&mut b);
     stock::add_routes(&mut b);
+    machines::add_routes(&mut b);
+    access::add_routes(&mut b);
     costing::add_routes(&mut b);
     records::add_kind::<crate::costing::CostingSettings>(&mut b);
     b.add(

@@ -59,3 +59,54 @@ pub async fn agent_list_shows_the_measured_clock_offset(db: &TestDb) {
     let line = format!("mes_hub_agent_clock_offset_ms{{agent=\"{}\"}} 600000", t.agent_id);
     assert!(metrics.text.contains(&line), "{line} in\n{}", metrics.text);
 }
+
+/// An agent disabled through the API cannot send until enabled again; a
+/// revoked API token stops working at once.
+pub async fn disabled_agents_and_revoked_tokens_stop_authenticating(db: &TestDb) {
+    let hub = Hub::with_clock(&db.store, cloud_hub::clock::fixed_clock(HUB_NOW));
+    let t = hub.tenant("access").await;
+    let downlink = mes_protocols::downlink::DOWNLINK_PATH;
+    let agent_get = |token: &str| {
+        let token = token.to_string();
+        let hub = &hub;
+        async move { hub.get(downlink, &token).await.status.as_u16() }
+    };
+    assert_eq!(agent_get(&t.agent_token).await, 200);
+    hub.req(Method::POST, format!("/api/v1/agents/{}/disable", t.agent_id))
+        .token(&t.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(agent_get(&t.agent_token).await, 401, "disabled");
+    let agents = hub.get("/api/v1/agents", &t.token).await.expect(200);
+    assert!(agents.body["items"][0]["disabled_at"].is_i64(), "{}", agents.text);
+    hub.req(Method::POST, format!("/api/v1/agents/{}/enable", t.agent_id))
+        .token(&t.token)
+        .send()
+        .await
+        .expect(200);
+    assert_eq!(agent_get(&t.agent_token).await, 200, "enabled again");
+    hub.req(
+        Method::POST,
+        "/api/v1/agents/01a21495-8000-7000-8000-000000000000/disable",
+    )
+    .token(&t.token)
+    .send()
+    .await
+    .expect_error(404, "not_found", None);
+
+    let listed = hub.get("/api/v1/tokens", &t.token).await.expect(200);
+    assert_eq!(listed.body["items"][0]["name"], "api-suite", "{}", listed.text);
+    assert!(
+        !listed.text.contains(&t.token),
+        "the token itself is never listed"
+    );
+    hub.req(Method::DELETE, "/api/v1/tokens/api-suite")
+        .token(&t.token)
+        .send()
+        .await
+        .expect(200);
+    hub.get("/api/v1/agents", &t.token)
+        .await
+        .expect_error(401, "unauthorized", None);
+}

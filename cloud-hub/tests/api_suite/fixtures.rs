@@ -352,6 +352,18 @@ pub const PATH_VALUES: &[PathValue] = &[
         param: "site",
         value: |owner| owner.site.clone(),
     },
+    PathValue {
+        prefix: "/api/v1/agents/",
+        param: "agent",
+        value: |owner| owner.agent_id.clone(),
+    },
+    PathValue {
+        // A name no token has: revoking it is 404 for its own tenant too,
+        // so walking the routes never revokes the token it walks with.
+        prefix: "/api/v1/tokens/",
+        param: "name",
+        value: |_| "no-such-token".to_string(),
+    },
 ];
 
 /// The value of one path parameter of some routes.

@@ -14,8 +14,11 @@ mod harness;
 mod agents;
 mod crud;
 mod fixtures;
+mod http_layer;
 mod hub;
 mod isolation;
+mod limits;
+mod machines;
 mod openapi;
 mod paging;
 mod routes;
@@ -51,7 +54,11 @@ macro_rules! on_both_backends {
 
 on_both_backends!(
     stock_documents::undated_document_retried_is_the_same_document,
+    limits::values_past_the_maxima_are_422_naming_the_field,
+    limits::decimals_outside_the_grammar_are_refused_naming_the_field,
     agents::agent_list_shows_the_measured_clock_offset,
+    agents::disabled_agents_and_revoked_tokens_stop_authenticating,
+    machines::equipment_timeline_downtime_and_parts,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
     crud::routing_round_trips,
@@ -75,4 +82,12 @@ on_both_backends!(
     isolation::references_never_reach_another_tenant,
     openapi::document_parses_and_every_ref_resolves,
     openapi::every_documented_route_answers_through_the_router,
+    openapi::responses_match_the_documented_schemas,
+    openapi::every_schema_is_valid_json_schema,
+    http_layer::bodies_are_not_read_before_the_token_is_checked,
+    http_layer::json_routes_take_json_only,
+    http_layer::keys_named_twice_are_refused,
+    http_layer::gzip_data_after_the_member_is_refused,
+    http_layer::ingest_over_the_memory_budget_is_503_with_retry_after,
+    http_layer::what_ifs_are_bounded_in_size_and_per_tenant,
 );

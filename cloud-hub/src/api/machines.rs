@@ -1,0 +1,206 @@
+//! `GET /api/v1/equipment/{code}/timeline`, `…/downtime` and `…/parts`: an
+//! equipment's states, stops with reasons and part counts over a period
+//! (`from`, `to`: RFC 3339; default the last 24 hours by the hub's clock).
+
+use super::book::{Operation, RouteBook};
+use super::params::{bad_query, only};
+use super::{ApiFailure, HubState, tenant_of};
+use crate::machines::load::machine_events;
+use crate::machines::timeline::{self, PartsBucket, StateInterval};
+use axum::extract::{Path, Query, State};
+use axum::http::HeaderMap;
+use axum::response::Json;
+use axum::routing::get;
+use mes_protocols::Timestamp;
+use serde::Serialize;
+use serde_json::json;
+use std::collections::HashMap;
+
+const DAY_MS: i64 = 86_400_000;
+
+/// Longest period one question may cover.
+const MAX_DAYS: i64 = 400;
+
+/// A period read from `from` and `to`.
+struct Period {
+    from: i64,
+    to: i64,
+}
+
+fn instant(raw: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ApiFailure> {
+    raw.get(name)
+        .map(|v| {
+            Timestamp::parse(v)
+                .map(Timestamp::unix_millis)
+                .map_err(|reason| bad_query(name, format!("must be an RFC 3339 instant: {reason}")))
+        })
+        .transpose()
+}
+
+fn period(state: &HubState, raw: &HashMap<String, String>) -> Result<Period, ApiFailure> {
+    let now = (state.clock)();
+    let to = instant(raw, "to")?.unwrap_or(now).min(now);
+    let from = instant(raw, "from")?.unwrap_or(to - DAY_MS);
+    if from >= to {
+        return Err(bad_query("from", "must be before `to` (and before now)"));
+    }
+    if to - from > MAX_DAYS * DAY_MS {
+        return Err(bad_query(
+            "from",
+            format!("the period may cover at most {MAX_DAYS} days"),
+        ));
+    }
+    Ok(Period { from, to })
+}
+
+/// An equipment's intervals over a period.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Intervals {
+    equipment: String,
+    site: String,
+    from: i64,
+    to: i64,
+    /// Duration of the listed intervals together, ms.
+    total_ms: i64,
+    items: Vec<StateInterval>,
+}
+
+/// An equipment's part counts over a period.
+#[derive(Serialize, schemars::JsonSchema)]
+struct Parts {
+    equipment: String,
+    site: String,
+    from: i64,
+    to: i64,
+    /// `hour` or `day` (local days of the site).
+    bucket: String,
+    good: u64,
+    scrap: u64,
+    items: Vec<PartsBucket>,
+}
+
+async fn intervals_of(
+    state: &HubState,
+    headers: &HeaderMap,
+    code: &str,
+    raw: &HashMap<String, String>,
+    down_only: bool,
+) -> Result<Json<Intervals>, ApiFailure> {
+    let tenant = tenant_of(state, headers).await?;
+    only(raw, &["from", "to"])?;
+    let p = period(state, raw)?;
+    let events = machine_events(&state.store, &tenant, code).await?;
+    let mut items = timeline::intervals(&events.changes, &events.assigned, p.from, p.to);
+    if down_only {
+        items = timeline::downtime(&items);
+    }
+    Ok(Json(Intervals {
+        equipment: code.to_string(),
+        site: events.site,
+        from: p.from,
+        to: p.to,
+        total_ms: items.iter().map(|i| i.duration_ms).sum(),
+        items,
+    }))
+}
+
+async fn states(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<Intervals>, ApiFailure> {
+    intervals_of(&state, &headers, &code, &raw, false).await
+}
+
+async fn downtime(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<Intervals>, ApiFailure> {
+    intervals_of(&state, &headers, &code, &raw, true).await
+}
+
+async fn parts(
+    State(state): State<HubState>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<Parts>, ApiFailure> {
+    let tenant = tenant_of(&state, &headers).await?;
+    only(&raw, &["from", "to", "bucket"])?;
+    let p = period(&state, &raw)?;
+    let bucket = raw.get("bucket").map_or("hour", String::as_str);
+    let bucket_ms = match bucket {
+        "hour" => 3_600_000,
+        "day" => DAY_MS,
+        _ => return Err(bad_query("bucket", "must be `hour` or `day`")),
+    };
+    let events = machine_events(&state.store, &tenant, &code).await?;
+    let items = timeline::parts(&events.parts, p.from, p.to, bucket_ms, events.utc_offset_ms);
+    Ok(Json(Parts {
+        equipment: code,
+        site: events.site,
+        from: p.from,
+        to: p.to,
+        bucket: bucket.to_string(),
+        good: items.iter().map(|b| b.good).fold(0, u64::saturating_add),
+        scrap: items.iter().map(|b| b.scrap).fold(0, u64::saturating_add),
+        items,
+    }))
+}
+
+/// Adds the machine-data routes.
+pub(crate) fn add_routes(book: &mut RouteBook) {
+    let tag = "Machines";
+    let intervals = book.schema::<Intervals>();
+    let counted = book.schema::<Parts>();
+    let period = |op: Operation| {
+        op.query_typed(
+            "from",
+            "start, an RFC 3339 instant (default: 24 hours before `to`)",
+            json!({"type": "string", "format": "date-time"}),
+        )
+        .query_typed(
+            "to",
+            "end, an RFC 3339 instant (default and at most: now)",
+            json!({"type": "string", "format": "date-time"}),
+        )
+    };
+    book.add(
+        period(Operation::new(
+            "get",
+            "/api/v1/equipment/{code}/timeline",
+            tag,
+            "An equipment's states over a period: each interval with its reason",
+        ))
+        .response(intervals.clone()),
+        get(states),
+    );
+    book.add(
+        period(Operation::new(
+            "get",
+            "/api/v1/equipment/{code}/downtime",
+            tag,
+            "An equipment's stops (state down) over a period, with the machine's and the operator's reasons",
+        ))
+        .response(intervals),
+        get(downtime),
+    );
+    book.add(
+        period(Operation::new(
+            "get",
+            "/api/v1/equipment/{code}/parts",
+            tag,
+            "Good and scrap parts an equipment counted, per hour or local day",
+        ))
+        .query_typed(
+            "bucket",
+            "hour (default) or day",
+            json!({"type": "string", "enum": ["hour", "day"]}),
+        )
+        .response(counted),
+        get(parts),
+    );
+}

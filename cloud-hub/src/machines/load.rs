@@ -1,0 +1,128 @@
+//! Reads one equipment's state, downtime and part events from the log for
+//! [`super::timeline`]: its site's events of those kinds, in hub time.
+
+use super::timeline::{AssignedReason, StateChange};
+use crate::masterdata::records::{Equipment, SiteSettings};
+use crate::masterdata::service::{self, ServiceError};
+use crate::store::Store;
+use mes_protocols::event::EquipmentState;
+use serde::Deserialize;
+
+/// The kinds read.
+const KINDS: &[&str] = &[
+    "equipment_state_changed",
+    "downtime_reason_assigned",
+    "parts_counted",
+];
+
+/// Events read per query.
+const PAGE: usize = 5000;
+
+/// What the log says of one equipment.
+#[derive(Debug, Default)]
+pub struct MachineEvents {
+    /// Its site.
+    pub site: String,
+    /// The site's offset from UTC, ms (local days).
+    pub utc_offset_ms: i64,
+    /// State changes in time order.
+    pub changes: Vec<StateChange>,
+    /// Operators' reasons for stops.
+    pub assigned: Vec<AssignedReason>,
+    /// Parts counted: (at, good, scrap).
+    pub parts: Vec<(i64, u64, u64)>,
+}
+
+/// The fields of the three kinds this reads (others are ignored).
+#[derive(Deserialize)]
+struct Data {
+    equipment: String,
+    #[serde(default)]
+    state: Option<EquipmentState>,
+    #[serde(default)]
+    reason: Option<String>,
+    #[serde(default)]
+    down_since: Option<String>,
+    #[serde(default)]
+    good: Option<u64>,
+    #[serde(default)]
+    scrap: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct Raw {
+    occurred_at: String,
+    data: Data,
+}
+
+/// The events of `equipment` of `tenant` (404 for an unknown equipment).
+pub async fn machine_events(
+    store: &Store,
+    tenant: &str,
+    equipment: &str,
+) -> Result<MachineEvents, ServiceError> {
+    let record = service::get::<Equipment>(store, tenant, equipment).await?.record;
+    let site = record.site.to_string();
+    let utc_offset_ms = match service::get::<SiteSettings>(store, tenant, &site).await {
+        Ok(s) => i64::from(s.record.utc_offset_minutes) * 60_000,
+        Err(ServiceError::NotFound { .. }) => 0,
+        Err(e) => return Err(e),
+    };
+    let mut out = MachineEvents {
+        site: site.clone(),
+        utc_offset_ms,
+        ..MachineEvents::default()
+    };
+    let mut after = 0;
+    loop {
+        let page = store
+            .site_events_after(tenant.to_string(), site.clone(), after, KINDS, PAGE)
+            .await
+            .map_err(ServiceError::Store)?;
+        for e in &page {
+            // Events that cannot be read are the projection's to report.
+            let Ok(Raw { occurred_at, data }) = serde_json::from_str::<Raw>(&e.raw) else {
+                continue;
+            };
+            // The hub's clock correction of this event (the log's instant
+            // minus the agent's stamp), for instants inside its data.
+            let correction = mes_protocols::Timestamp::parse(&occurred_at)
+                .map_or(0, |stamp| e.occurred_at - stamp.unix_millis());
+            if data.equipment != equipment {
+                continue;
+            }
+            match e.kind.as_str() {
+                "equipment_state_changed" => {
+                    if let Some(state) = data.state {
+                        out.changes.push(StateChange {
+                            at: e.occurred_at,
+                            state,
+                            reason: data.reason,
+                        });
+                    }
+                }
+                "downtime_reason_assigned" => {
+                    let since = data
+                        .down_since
+                        .and_then(|s| mes_protocols::Timestamp::parse(&s).ok());
+                    if let (Some(since), Some(reason)) = (since, data.reason) {
+                        out.assigned.push(AssignedReason {
+                            down_since: since.unix_millis().saturating_add(correction),
+                            reason,
+                        });
+                    }
+                }
+                _ => out
+                    .parts
+                    .push((e.occurred_at, data.good.unwrap_or(0), data.scrap.unwrap_or(0))),
+            }
+        }
+        match page.last() {
+            Some(last) if page.len() == PAGE => after = last.id,
+            _ => break,
+        }
+    }
+    // Log order is arrival order; a late event lands where it happened.
+    out.changes.sort_by_key(|c| c.at);
+    Ok(out)
+}

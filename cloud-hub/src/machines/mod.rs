@@ -1,0 +1,8 @@
+//! Machine data on the hub: an equipment's state timeline, its downtime
+//! with reasons and its part counts over a period, from the events agents
+//! sent (issue 13). `timeline.rs` is the pure core, `load.rs` reads the log;
+//! `api/machines.rs` serves them. Derived on read, so late events count as
+//! soon as they are stored.
+
+pub mod load;
+pub mod timeline;
