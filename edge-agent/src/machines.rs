@@ -9,7 +9,6 @@ use crate::equipment::{self, EquipmentBoard, EquipmentModel, parse_equipment};
 use crate::sources::modbus::{self, ModbusStats, SerialBuses, parse_devices};
 use crate::sources::{Envelope, ObservationSink};
 use anyhow::Context;
-use mes_protocols::Code;
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -55,18 +54,12 @@ pub fn start(
         .context("reading saved counter state")?
         .into_iter()
         .collect();
-    let mut by_device: HashMap<Code, Vec<usize>> = HashMap::new();
     let models: Vec<EquipmentModel> = specs
         .into_iter()
-        .enumerate()
-        .map(|(i, spec)| {
-            by_device.entry(spec.device.clone()).or_default().push(i);
-            EquipmentModel::new(spec, &saved)
-        })
+        .map(|spec| EquipmentModel::new(spec, &saved))
         .collect();
     tasks.spawn(equipment::run(
-        models,
-        by_device,
+        equipment::Models::new(models, sink.stats().clone()),
         buffer.clone(),
         observations,
         views.board.clone(),

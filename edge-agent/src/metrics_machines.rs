@@ -55,15 +55,17 @@ pub fn encode(
             late,
         )?;
     }
-    let bad = inputs.bad_inputs();
+    let bad = inputs.by_reason();
     let mut family = enc.encode_descriptor(
         "source_bad_inputs",
-        "Bad payloads, undecodable registers and refused reads, per device",
+        "Bad input per device (or topic, when no device name could be made) and reason: \
+         topic, payload, field, register, count, state, value, no_equipment",
         None,
         prometheus_client::metrics::MetricType::Counter,
     )?;
-    for (device, n) in &bad {
-        ConstCounter::new(*n).encode(family.encode_family(&[("device", device.as_str())])?)?;
+    for ((device, reason), n) in &bad {
+        let labels = [("device", device.as_str()), ("reason", reason.as_str())];
+        ConstCounter::new(*n).encode(family.encode_family(&labels)?)?;
     }
     let board = machines.board.snapshot();
     let mut family = enc.encode_descriptor(

@@ -30,8 +30,11 @@ pub struct EquipmentConfig {
     pub name: String,
     /// The device (Modbus device name or MQTT device) whose tags describe it.
     pub device: String,
-    /// No observation from the device for this long marks the equipment
-    /// offline; 0 turns the check off.
+    /// Silence from the device for this long marks the equipment offline; 0
+    /// turns the check off. Silence means no answer, never no change: every
+    /// answered Modbus poll and every MQTT message on the device's topics
+    /// counts as hearing from it, whether or not a value changed. (A broken
+    /// Modbus link makes it offline at once.)
     #[serde(default = "default_offline_after")]
     pub offline_after_secs: u64,
     /// State rules, tried in order; the first that holds gives the state.
@@ -70,6 +73,10 @@ pub enum Op {
     Lt,
     /// Less than or equal to `value`.
     Le,
+    /// A text no other rule on this tag names (the explicit "anything
+    /// else" of a text state tag). Without such a rule, a text no rule
+    /// names is bad input.
+    Other,
 }
 
 /// "When tag `tag` `op` `value`, the equipment is `state`."
@@ -110,8 +117,10 @@ pub enum CounterMode {
     /// A PLC counter: a running number that rolls over at its width.
     #[default]
     Register,
-    /// One message per part (or per batch: the value is the count; a
-    /// boolean or empty value counts one).
+    /// One message per part or batch: the value is the count, a
+    /// non-negative integer up to `max_per_message`; anything else (text,
+    /// booleans, negative or fractional numbers) is bad input and counts
+    /// nothing.
     PerMessage,
 }
 
@@ -127,10 +136,18 @@ pub struct CounterConfig {
     /// Bits of the PLC counter (16, 32 or 64), where it rolls over.
     #[serde(default = "default_width")]
     pub width: u8,
+    /// With `per_message`: the most parts one message may count (a sanity
+    /// limit; a larger count is bad input). Default 10000.
+    #[serde(default = "default_max_per_message")]
+    pub max_per_message: u64,
 }
 
 fn default_width() -> u8 {
     32
+}
+
+fn default_max_per_message() -> u64 {
+    10_000
 }
 
 /// A parsed state rule.
@@ -161,6 +178,8 @@ pub struct CounterSpec {
     pub mode: CounterMode,
     /// Width in bits.
     pub width: u8,
+    /// Most parts one message may count (`per_message`).
+    pub max_per_message: u64,
 }
 
 /// A parsed equipment.
@@ -213,10 +232,18 @@ pub fn parse_equipment(file: &str, list: &[EquipmentConfig]) -> Result<Vec<Equip
                     format!("equipment {name}: width {} must be 16, 32 or 64", c.width),
                 ));
             }
+            if c.max_per_message == 0 {
+                return Err(ConfigError::new(
+                    file,
+                    format!("{key}.counters.{k}.max_per_message"),
+                    format!("equipment {name}: must be at least 1"),
+                ));
+            }
             Ok(Some(CounterSpec {
                 tag: code(&format!("counters.{k}.tag"), &c.tag)?,
                 mode: c.mode,
                 width: c.width,
+                max_per_message: c.max_per_message,
             }))
         };
         out.push(EquipmentSpec {
@@ -264,8 +291,11 @@ fn parse_rule(
         (Some(_), _) => return Err(err("text", "`text` works with op eq or ne".into())),
         (None, _) => None,
     };
+    if rule.op == Op::Other && (rule.value.is_some() || rule.text.is_some()) {
+        return Err(err("op", "`other` takes neither `value` nor `text`".into()));
+    }
     let value = match (rule.op, rule.value) {
-        (Op::True | Op::False, None) => 0.0,
+        (Op::True | Op::False | Op::Other, None) => 0.0,
         (_, None) if text.is_some() => 0.0,
         (Op::True | Op::False, Some(_)) => {
             return Err(err("value", "`true`/`false` rules take no value".into()));

@@ -1,20 +1,30 @@
 //! The equipment model: one machine's tags in, MES events out. Pure logic
 //! (no I/O, time passed in) so every rule is unit-tested.
 //!
+//! - Snapshots: a source hands over the tag values it read together (one
+//!   Modbus poll group, one MQTT message). A snapshot is checked against
+//!   the type each tag is used as (a count, a state, a process value) and
+//!   refused whole when any value is bad input; otherwise it is applied
+//!   whole and the state rules are evaluated once, so a state and its
+//!   reason always come from the same read, never from half of one.
 //! - State: the first rule that holds gives the state, none gives idle; no
-//!   state is announced until every tag the rules read has a value. Only
-//!   changes become events.
+//!   state is announced until every tag the rules test has a value. Only
+//!   changes of (state, reason) become events: a new reason while the state
+//!   stays is an `equipment_state_changed` with the same state and the new
+//!   reason (it ends the interval of the old reason).
 //! - Counters: PLC counters become deltas with running totals (rollover and
 //!   resets handled by `counter.rs`); the last raw value and the totals are
 //!   saved with the event (`StateUpdate`), so a restart neither loses nor
-//!   doubles parts.
+//!   doubles parts. A per-message count is a non-negative integer up to
+//!   the counter's `max_per_message`.
 //! - Process values: reported as they come (the source applied the deadband).
-//! - Offline: communication down, or silence longer than `offline_after`.
+//! - Offline: communication down, or silence (no snapshot at all, changed
+//!   or not) longer than `offline_after`.
 
 use super::config::{CounterMode, CounterSpec, EquipmentSpec, Op, StateRule};
 use super::counter::step;
 use crate::buffer::StateUpdate;
-use crate::sources::TagValue;
+use crate::sources::{BadInputKind, TagValue};
 use mes_protocols::event::{EquipmentState, EquipmentStateChanged, PartsCounted, ProcessValueSampled};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use std::collections::HashMap;
@@ -99,38 +109,85 @@ impl EquipmentModel {
         &self.spec.name
     }
 
-    /// A tag value observed at `at`.
-    pub fn observe_tag(&mut self, tag: &Code, value: &TagValue, at: Timestamp, out: &mut ModelOutput) {
-        self.last_seen = Some(at);
-        if self.spec.good.as_ref().is_some_and(|c| &c.tag == tag)
-            || self.spec.scrap.as_ref().is_some_and(|c| &c.tag == tag)
-        {
-            self.count(tag, value, at, out);
-        }
-        if self.spec.values.contains(tag)
-            && let Some(v) = value.as_f64().filter(|v| v.is_finite())
-        {
-            let body = EventBody::ProcessValueSampled(ProcessValueSampled {
-                equipment: self.spec.name.clone(),
-                tag: tag.clone(),
-                value: v,
-                unit: None,
-            });
-            out.events.push(self.event(at, body));
-        }
-        self.values.insert(tag.clone(), value.clone());
-        if self.state == Some((EquipmentState::Offline, None)) || self.reads(tag) {
-            self.evaluate(at, out);
-        }
+    /// The device whose tags describe it.
+    pub fn device(&self) -> &Code {
+        &self.spec.device
     }
 
-    /// The device stopped answering: the equipment is offline.
+    /// A snapshot of tag values read together at `at`: checked, applied
+    /// whole, then the state rules evaluated once. A snapshot with bad
+    /// input changes nothing (but still proves the device is alive) and
+    /// returns every problem found.
+    pub fn observe(
+        &mut self,
+        values: &[(Code, TagValue)],
+        at: Timestamp,
+        out: &mut ModelOutput,
+    ) -> Result<(), Vec<Rejected>> {
+        self.last_seen = Some(at);
+        let problems: Vec<Rejected> = values
+            .iter()
+            .filter_map(|(tag, value)| self.check(tag, value).err())
+            .collect();
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        for (tag, value) in values {
+            if self.spec.good.as_ref().is_some_and(|c| &c.tag == tag)
+                || self.spec.scrap.as_ref().is_some_and(|c| &c.tag == tag)
+            {
+                self.count(tag, value, at, out);
+            }
+            if self.spec.values.contains(tag)
+                && let Some(v) = value.as_f64().filter(|v| v.is_finite())
+            {
+                let body = EventBody::ProcessValueSampled(ProcessValueSampled {
+                    equipment: self.spec.name.clone(),
+                    tag: tag.clone(),
+                    value: v,
+                    unit: None,
+                });
+                out.events.push(self.event(at, body));
+            }
+        }
+        for (tag, value) in values {
+            self.values.insert(tag.clone(), value.clone());
+        }
+        self.evaluate(at, out);
+        Ok(())
+    }
+
+    /// Whether `value` has the type `tag` is used as here.
+    fn check(&self, tag: &Code, value: &TagValue) -> Result<(), Rejected> {
+        for counter in [&self.spec.good, &self.spec.scrap].into_iter().flatten() {
+            if &counter.tag == tag {
+                check_count(counter, value)?;
+            }
+        }
+        let rules: Vec<&StateRule> = self.spec.states.iter().filter(|r| &r.tag == tag).collect();
+        if !rules.is_empty() {
+            check_state(&rules, value)?;
+        }
+        if self.spec.values.contains(tag) && matches!(value, TagValue::Text(_)) {
+            return Err(Rejected::new(
+                BadInputKind::Value,
+                format!("process value {tag} = {value} is not a number"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The device stopped answering: the equipment is offline, and what it
+    /// last said is forgotten (the source reports every tag again after
+    /// reconnecting).
     pub fn set_offline(&mut self, at: Timestamp, out: &mut ModelOutput) {
         self.values.clear();
         self.change_state(EquipmentState::Offline, None, at, out);
     }
 
-    /// Marks the equipment offline when nothing was heard for too long.
+    /// Marks the equipment offline when nothing at all was heard for too
+    /// long. The last values are kept: the next snapshot brings the state
+    /// back even when nothing in it changed.
     pub fn check_silence(&mut self, now: Timestamp, out: &mut ModelOutput) {
         let (Some(limit), Some(seen)) = (self.spec.offline_after, self.last_seen) else {
             return;
@@ -138,7 +195,7 @@ impl EquipmentModel {
         if now.millis_since(seen) > limit.as_millis() as i64
             && self.state.as_ref().map(|s| s.0) != Some(EquipmentState::Offline)
         {
-            self.set_offline(now, out);
+            self.change_state(EquipmentState::Offline, None, now, out);
         }
     }
 
@@ -157,18 +214,12 @@ impl EquipmentModel {
         }
     }
 
-    fn reads(&self, tag: &Code) -> bool {
-        self.spec
-            .states
-            .iter()
-            .any(|r| &r.tag == tag || r.reason_tag.as_ref() == Some(tag))
-    }
-
     fn evaluate(&mut self, at: Timestamp, out: &mut ModelOutput) {
         if self.spec.states.is_empty() || !self.spec.states.iter().all(|r| self.values.contains_key(&r.tag)) {
             return;
         }
-        let (state, reason) = match self.spec.states.iter().find(|r| holds(r, &self.values)) {
+        let rules = &self.spec.states;
+        let (state, reason) = match rules.iter().find(|r| holds(r, rules, &self.values)) {
             Some(rule) => (rule.state, self.reason_of(rule)),
             None => (EquipmentState::Idle, None),
         };
@@ -224,16 +275,10 @@ impl EquipmentModel {
                 Some(raw) => (step(counter.last_raw, raw, spec.width).parts(), Some(raw)),
                 None => return,
             },
-            CounterMode::PerMessage => match value {
-                TagValue::Bool(false) => return,
-                TagValue::Bool(true) | TagValue::Text(_) => (
-                    value.as_i64().and_then(|v| u64::try_from(v).ok()).unwrap_or(1),
-                    None,
-                ),
-                other => (
-                    other.as_i64().and_then(|v| u64::try_from(v).ok()).unwrap_or(0),
-                    None,
-                ),
+            // Checked before: a non-negative integer within the limit.
+            CounterMode::PerMessage => match value.as_i64().and_then(|v| u64::try_from(v).ok()) {
+                Some(parts) => (parts, None),
+                None => return,
             },
         };
         let updated = Counter {
@@ -272,13 +317,19 @@ impl EquipmentModel {
     }
 }
 
-fn holds(rule: &StateRule, values: &HashMap<Code, TagValue>) -> bool {
+fn holds(rule: &StateRule, rules: &[StateRule], values: &HashMap<Code, TagValue>) -> bool {
     let Some(value) = values.get(&rule.tag) else {
         return false;
     };
+    if rule.op == Op::Other {
+        return match value {
+            TagValue::Text(t) => !names_text(rules, &rule.tag, &normalize(t)),
+            _ => false,
+        };
+    }
     if let Some(text) = &rule.text {
         let actual = match value {
-            TagValue::Text(t) => t.trim().to_lowercase(),
+            TagValue::Text(t) => normalize(t),
             other => other.to_string().to_lowercase(),
         };
         return (actual == *text) == (rule.op == Op::Eq);
@@ -295,9 +346,106 @@ fn holds(rule: &StateRule, values: &HashMap<Code, TagValue>) -> bool {
                 Op::Ge => x >= rule.value,
                 Op::Lt => x < rule.value,
                 Op::Le => x <= rule.value,
-                Op::True | Op::False => false,
+                Op::True | Op::False | Op::Other => false,
             }
         }
+    }
+}
+
+/// A state text as rules compare it.
+fn normalize(text: &str) -> String {
+    text.trim().to_lowercase()
+}
+
+/// Whether a rule on `tag` names `text` (already normalized).
+fn names_text(rules: &[StateRule], tag: &Code, text: &str) -> bool {
+    rules
+        .iter()
+        .any(|r| &r.tag == tag && r.text.as_deref() == Some(text))
+}
+
+/// Why one equipment refused a snapshot: a value of the wrong type for its
+/// use. Counted as bad input of the device, by `kind`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejected {
+    /// The metric label.
+    pub kind: BadInputKind,
+    /// What is wrong, naming the tag and the value.
+    pub reason: String,
+}
+
+impl Rejected {
+    fn new(kind: BadInputKind, reason: String) -> Self {
+        Self { kind, reason }
+    }
+}
+
+/// A counter value: a PLC register is a non-negative integer; a
+/// per-message count one up to the counter's limit.
+fn check_count(counter: &CounterSpec, value: &TagValue) -> Result<(), Rejected> {
+    let tag = &counter.tag;
+    let bad = |why: String| {
+        Err(Rejected::new(
+            BadInputKind::Count,
+            format!("count {tag} = {value}: {why}"),
+        ))
+    };
+    let n = match value {
+        TagValue::Int(n) => *n,
+        TagValue::Float(f) if counter.mode == CounterMode::PerMessage => {
+            return bad(if f.fract() == 0.0 && *f > counter.max_per_message as f64 {
+                format!("over max_per_message ({})", counter.max_per_message)
+            } else {
+                "not an integer".into()
+            });
+        }
+        TagValue::Float(f) if f.fract() == 0.0 && f.is_finite() && *f >= 0.0 => return Ok(()),
+        TagValue::Float(_) => return bad("not an integer".into()),
+        TagValue::Bool(_) => return bad("a boolean, not a number".into()),
+        TagValue::Text(_) => return bad("text, not a number".into()),
+    };
+    if n < 0 {
+        return bad("negative".into());
+    }
+    if counter.mode == CounterMode::PerMessage && n as u64 > counter.max_per_message {
+        return bad(format!("over max_per_message ({})", counter.max_per_message));
+    }
+    Ok(())
+}
+
+/// A state tag's value: text known to the rules when they compare texts
+/// (or any text with an `other` rule); a number or boolean otherwise.
+fn check_state(rules: &[&StateRule], value: &TagValue) -> Result<(), Rejected> {
+    let tag = &rules[0].tag;
+    let bad = |why: String| {
+        Err(Rejected::new(
+            BadInputKind::State,
+            format!("state {tag} = {value}: {why}"),
+        ))
+    };
+    let texts = rules.iter().any(|r| r.text.is_some() || r.op == Op::Other);
+    match value {
+        TagValue::Text(t) if texts => {
+            let t = normalize(t);
+            let known = rules
+                .iter()
+                .any(|r| r.op == Op::Other || r.text.as_deref() == Some(t.as_str()));
+            if known {
+                Ok(())
+            } else {
+                bad("a text no rule names (add a rule, or one with op = \"other\")".into())
+            }
+        }
+        _ if texts => bad("not a text, expected one of the rules' texts".into()),
+        TagValue::Text(_) if rules.iter().all(|r| matches!(r.op, Op::True | Op::False)) => {
+            match value.as_bool() {
+                Some(_) => Ok(()),
+                None => bad("text, expected a boolean".into()),
+            }
+        }
+        TagValue::Text(_) => bad("text, expected a number".into()),
+        TagValue::Float(f) if !f.is_finite() => bad("not a finite number".into()),
+        TagValue::Bool(_) | TagValue::Int(_) | TagValue::Float(_) => Ok(()),
     }
 }
 

@@ -2,17 +2,21 @@
 //! through the equipment models and commits the resulting events (with the
 //! counter state they came from) to the buffer in batches.
 //!
+//! Bad input the models find (a value of the wrong type for its use) and
+//! messages for a device no equipment uses are counted in [`SourceStats`]
+//! and logged with where they came from (topic and payload excerpt).
+//!
 //! If the buffer refuses a commit (disk failure), the task retries the same
 //! batch with backoff instead of dropping it; the bounded observation channel
 //! then makes the sources wait.
 
 use super::model::{EquipmentModel, EquipmentStatus, ModelOutput};
 use crate::buffer::{Buffer, PreparedEvent};
-use crate::sources::{Envelope, Observation, ObservationKind};
+use crate::sources::{BadInputKind, Envelope, Observation, ObservationKind, Origin, SourceStats};
 use crate::uplink::Backoff;
 use mes_protocols::event::{DeviceCommunicationChanged, LinkState};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -41,16 +45,40 @@ impl EquipmentBoard {
     }
 }
 
+/// The equipment models and what routes observations to them.
+pub struct Models {
+    models: Vec<EquipmentModel>,
+    devices: HashMap<Code, Vec<usize>>,
+    stats: Arc<SourceStats>,
+    /// Devices without equipment already logged (once each; counted always).
+    unknown_logged: HashSet<Code>,
+}
+
+impl Models {
+    /// The models, routed by their device; bad input counted in `stats`.
+    pub fn new(models: Vec<EquipmentModel>, stats: Arc<SourceStats>) -> Self {
+        let mut devices: HashMap<Code, Vec<usize>> = HashMap::new();
+        for (i, m) in models.iter().enumerate() {
+            devices.entry(m.device().clone()).or_default().push(i);
+        }
+        Self {
+            models,
+            devices,
+            stats,
+            unknown_logged: HashSet::new(),
+        }
+    }
+}
+
 /// Runs the models until `shutdown`, then commits what is still queued.
 pub async fn run(
-    mut models: Vec<EquipmentModel>,
-    devices: HashMap<Code, Vec<usize>>,
+    mut models: Models,
     buffer: Buffer,
     mut rx: mpsc::Receiver<Envelope>,
     board: Arc<EquipmentBoard>,
     shutdown: CancellationToken,
 ) {
-    board.update(&models);
+    board.update(&models.models);
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut batch = Vec::with_capacity(MAX_BATCH);
@@ -63,26 +91,26 @@ pub async fn run(
                     break;
                 }
                 for envelope in batch.drain(..) {
-                    apply(&mut models, &devices, &envelope.observation, &mut out);
+                    models.apply(&envelope.observation, &mut out);
                     receipts.extend(envelope.committed);
                 }
             }
             _ = tick.tick() => {
                 let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
-                for m in &mut models {
+                for m in &mut models.models {
                     m.check_silence(now, &mut out);
                 }
             }
             _ = shutdown.cancelled() => {
                 rx.close();
                 while let Some(envelope) = rx.recv().await {
-                    apply(&mut models, &devices, &envelope.observation, &mut out);
+                    models.apply(&envelope.observation, &mut out);
                     receipts.extend(envelope.committed);
                 }
                 if commit(&buffer, out, &shutdown).await {
                     fire(&mut receipts);
                 }
-                board.update(&models);
+                board.update(&models.models);
                 break;
             }
         }
@@ -90,36 +118,54 @@ pub async fn run(
             fire(&mut receipts);
         }
         receipts.clear();
-        board.update(&models);
+        board.update(&models.models);
     }
 }
 
-fn apply(
-    models: &mut [EquipmentModel],
-    devices: &HashMap<Code, Vec<usize>>,
-    obs: &Observation,
-    out: &mut ModelOutput,
-) {
-    let indices = devices.get(&obs.device).map(Vec::as_slice).unwrap_or(&[]);
-    match &obs.kind {
-        ObservationKind::Tag { tag, value } => {
-            for &i in indices {
-                models[i].observe_tag(tag, value, obs.at, out);
-            }
-        }
-        ObservationKind::Link { state, detail } => {
-            let body = EventBody::DeviceCommunicationChanged(DeviceCommunicationChanged {
-                device: obs.device.clone(),
-                state: *state,
-                detail: detail.clone(),
-            });
-            out.events
-                .push(EventDraft::new(obs.at, Source::Device(obs.device.clone()), body));
-            if *state == LinkState::Down {
-                for &i in indices {
-                    models[i].set_offline(obs.at, out);
+impl Models {
+    fn apply(&mut self, obs: &Observation, out: &mut ModelOutput) {
+        let indices = self.devices.get(&obs.device).cloned().unwrap_or_default();
+        match &obs.kind {
+            ObservationKind::Snapshot { values, origin } => {
+                if indices.is_empty() {
+                    self.no_equipment(obs, origin);
+                }
+                for &i in &indices {
+                    if let Err(problems) = self.models[i].observe(values, obs.at, out) {
+                        for p in problems {
+                            self.stats.count(obs.device.as_str(), p.kind);
+                            tracing::warn!(device = %obs.device, equipment = %self.models[i].name(), source = %origin, reason = %p.reason, kind = p.kind.as_str(), "bad input counted; the snapshot made no event");
+                        }
+                    }
                 }
             }
+            ObservationKind::Link { state, detail } => {
+                let body = EventBody::DeviceCommunicationChanged(DeviceCommunicationChanged {
+                    device: obs.device.clone(),
+                    state: *state,
+                    detail: detail.clone(),
+                });
+                out.events
+                    .push(EventDraft::new(obs.at, Source::Device(obs.device.clone()), body));
+                if *state == LinkState::Down {
+                    for &i in &indices {
+                        self.models[i].set_offline(obs.at, out);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A message for a device no equipment uses: counted every time, logged
+    /// the first time per device. (A Modbus device without equipment is a
+    /// configuration choice, e.g. while commissioning, and is not counted.)
+    fn no_equipment(&mut self, obs: &Observation, origin: &Origin) {
+        if !matches!(origin, Origin::Message { .. }) {
+            return;
+        }
+        self.stats.count(obs.device.as_str(), BadInputKind::NoEquipment);
+        if self.unknown_logged.insert(obs.device.clone()) {
+            tracing::warn!(device = %obs.device, source = %origin, "message for a device no equipment uses; counted and skipped (logged once per device)");
         }
     }
 }

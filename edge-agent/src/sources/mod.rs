@@ -11,7 +11,7 @@ pub mod mqtt;
 mod sink;
 mod value;
 
-pub use sink::{Envelope, ObservationSink, SourceStats, observation_channel};
+pub use sink::{BadInputKind, Envelope, ObservationSink, SourceStats, observation_channel};
 pub use value::TagValue;
 
 use mes_protocols::event::LinkState;
@@ -31,12 +31,17 @@ pub struct Observation {
 /// What a source observed.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ObservationKind {
-    /// A tag's value (scaled, after deadband).
-    Tag {
-        /// The tag's configured name.
-        tag: Code,
-        /// Its value.
-        value: TagValue,
+    /// Tag values read together, in one consistent snapshot: all tags of
+    /// one Modbus poll group read, or all fields of one MQTT message. The
+    /// equipment model applies a snapshot whole and evaluates its rules
+    /// once, so a state never reflects half of a read. It also proves the
+    /// device answered: a snapshot may be empty (a Modbus poll where no
+    /// value changed) and still keeps the equipment online.
+    Snapshot {
+        /// Tag values (scaled, after deadband: unchanged values are left out).
+        values: Vec<(Code, TagValue)>,
+        /// Where the values came from, for the log of bad input.
+        origin: Origin,
     },
     /// The device's communication link went up or down.
     Link {
@@ -45,4 +50,42 @@ pub enum ObservationKind {
         /// What failed, for `down` (timeout, refused, exception).
         detail: Option<String>,
     },
+}
+
+/// Where a snapshot came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Origin {
+    /// One read of a Modbus poll group.
+    Poll {
+        /// The poll group's name.
+        group: String,
+    },
+    /// One MQTT message.
+    Message {
+        /// Its topic.
+        topic: String,
+        /// The start of its payload, as text (for the log).
+        excerpt: String,
+    },
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Poll { group } => write!(f, "poll group {group}"),
+            Origin::Message { topic, excerpt } => write!(f, "topic {topic}, payload {excerpt:?}"),
+        }
+    }
+}
+
+/// The first bytes of a payload as text, for logs (at most 120 bytes, lossy
+/// UTF-8, cut on a character boundary).
+pub fn excerpt(payload: &[u8]) -> String {
+    const MAX: usize = 120;
+    let text = String::from_utf8_lossy(&payload[..payload.len().min(MAX)]);
+    if payload.len() > MAX {
+        format!("{text}…")
+    } else {
+        text.into_owned()
+    }
 }

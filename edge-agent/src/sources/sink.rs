@@ -14,16 +14,74 @@ use tokio::sync::{mpsc, oneshot};
 /// Observations waiting for the equipment model, at most.
 const CHANNEL_CAPACITY: usize = 10_000;
 
-/// Counts of bad input per device, for metrics and the status page.
+/// Why input was bad, as a metric label (few values, so the metric stays
+/// small); the log line says the details.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum BadInputKind {
+    /// A topic no subscription matches, or a device name the topic cannot make.
+    Topic,
+    /// A payload that is not UTF-8, empty, not JSON, too large, or with an
+    /// unreadable timestamp.
+    Payload,
+    /// A configured field missing or of a JSON type that is no tag value.
+    Field,
+    /// A Modbus register that cannot be read or decoded.
+    Register,
+    /// A count that is not a non-negative integer, or over the sanity maximum.
+    Count,
+    /// A state value of the wrong type, or a state text no rule knows.
+    State,
+    /// A process value that is not a number.
+    Value,
+    /// A message for a device no equipment uses.
+    NoEquipment,
+}
+
+impl BadInputKind {
+    /// The metric label.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadInputKind::Topic => "topic",
+            BadInputKind::Payload => "payload",
+            BadInputKind::Field => "field",
+            BadInputKind::Register => "register",
+            BadInputKind::Count => "count",
+            BadInputKind::State => "state",
+            BadInputKind::Value => "value",
+            BadInputKind::NoEquipment => "no_equipment",
+        }
+    }
+}
+
+/// Counts of bad input per device and reason, for metrics and the status page.
 #[derive(Debug, Default)]
 pub struct SourceStats {
-    bad: Mutex<BTreeMap<String, u64>>,
+    bad: Mutex<BTreeMap<(String, BadInputKind), u64>>,
 }
 
 impl SourceStats {
-    /// Bad inputs per device name.
+    /// Bad inputs per device name (all reasons).
     pub fn bad_inputs(&self) -> BTreeMap<String, u64> {
+        let mut out = BTreeMap::new();
+        for ((device, _), n) in self.by_reason() {
+            *out.entry(device).or_insert(0) += n;
+        }
+        out
+    }
+
+    /// Bad inputs per device name and reason.
+    pub fn by_reason(&self) -> BTreeMap<(String, BadInputKind), u64> {
         self.bad.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// Counts one bad input (without logging).
+    pub fn count(&self, device: &str, kind: BadInputKind) {
+        *self
+            .bad
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .entry((device.to_string(), kind))
+            .or_insert(0) += 1;
     }
 }
 
@@ -83,27 +141,21 @@ impl ObservationSink {
 
     /// Counts and logs bad input from `device` (`source` names where:
     /// a topic, a register), never failing.
-    pub fn bad_input(&self, device: &str, source: &str, reason: &str) {
-        *self
-            .stats
-            .bad
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(device.to_string())
-            .or_insert(0) += 1;
-        tracing::warn!(device, source, reason, "bad input counted and skipped");
+    pub fn bad_input(&self, device: &str, kind: BadInputKind, source: &str, reason: &str) {
+        self.stats.count(device, kind);
+        tracing::warn!(
+            device,
+            source,
+            reason,
+            kind = kind.as_str(),
+            "bad input counted and skipped"
+        );
     }
 
     /// Counts bad input from `device` without logging (for a problem that
     /// repeats every poll and was already logged when it began).
-    pub fn count_bad(&self, device: &str) {
-        *self
-            .stats
-            .bad
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry(device.to_string())
-            .or_insert(0) += 1;
+    pub fn count_bad(&self, device: &str, kind: BadInputKind) {
+        self.stats.count(device, kind);
     }
 
     /// The shared counters.

@@ -39,12 +39,24 @@ fn at(ms: i64) -> Timestamp {
     Timestamp::from_unix_millis(1_764_000_000_000 + ms)
 }
 
+/// Feeds one snapshot; bad input panics (see `refused`).
 fn feed(m: &mut EquipmentModel, tags: &[(&str, TagValue)], ms: i64) -> ModelOutput {
     let mut out = ModelOutput::default();
-    for (tag, value) in tags {
-        m.observe_tag(&code(tag), value, at(ms), &mut out);
-    }
+    let values: Vec<(Code, TagValue)> = tags.iter().map(|(t, v)| (code(t), v.clone())).collect();
+    m.observe(&values, at(ms), &mut out).expect("good input");
     out
+}
+
+/// Feeds one snapshot that must be refused; returns the problems' kinds.
+fn refused(m: &mut EquipmentModel, tags: &[(&str, TagValue)], ms: i64) -> Vec<BadInputKind> {
+    let mut out = ModelOutput::default();
+    let values: Vec<(Code, TagValue)> = tags.iter().map(|(t, v)| (code(t), v.clone())).collect();
+    let problems = m.observe(&values, at(ms), &mut out).expect_err("bad input");
+    assert!(
+        out.events.is_empty() && out.state.is_empty(),
+        "bad input makes nothing"
+    );
+    problems.into_iter().map(|p| p.kind).collect()
 }
 
 fn states(out: &ModelOutput) -> Vec<(EquipmentState, Option<String>)> {
@@ -110,7 +122,8 @@ fn first_matching_rule_wins_and_only_changes_are_events() {
     );
     assert_eq!(
         states(&out),
-        vec![(EquipmentState::Running, None), (EquipmentState::Idle, None)]
+        vec![(EquipmentState::Idle, None)],
+        "one snapshot, one evaluation: no passing through running"
     );
 }
 
@@ -135,12 +148,60 @@ fn register_counters_count_deltas_through_rollover() {
 #[test]
 fn per_message_counters_count_each_message() {
     let mut m = model(&HashMap::new());
-    let out = feed(
-        &mut m,
-        &[("scrap", TagValue::Bool(true)), ("scrap", TagValue::Int(2))],
-        0,
+    let out = feed(&mut m, &[("scrap", TagValue::Int(1))], 0);
+    assert_eq!(counts(&out), vec![(0, 1, 0, 1)]);
+    let out = feed(&mut m, &[("scrap", TagValue::Int(2))], 1);
+    assert_eq!(counts(&out), vec![(0, 2, 0, 3)]);
+    let out = feed(&mut m, &[("scrap", TagValue::Int(0))], 2);
+    assert!(counts(&out).is_empty(), "zero parts is no event");
+}
+
+#[test]
+fn per_message_counts_of_the_wrong_type_are_bad_input_and_count_nothing() {
+    let mut m = model(&HashMap::new());
+    for bad in [
+        TagValue::Text("three".into()),
+        TagValue::Text("-4".into()),
+        TagValue::Text("3".into()),
+        TagValue::Text(String::new()),
+        TagValue::Bool(true),
+        TagValue::Int(-2),
+        TagValue::Float(2.5),
+        TagValue::Float(1e12),
+        TagValue::Int(10_001),
+    ] {
+        assert_eq!(
+            refused(&mut m, &[("scrap", bad.clone())], 0),
+            vec![BadInputKind::Count],
+            "{bad:?}"
+        );
+    }
+    let out = feed(&mut m, &[("scrap", TagValue::Int(10_000))], 1);
+    assert_eq!(
+        counts(&out),
+        vec![(0, 10_000, 0, 10_000)],
+        "the limit itself is fine"
     );
-    assert_eq!(counts(&out), vec![(0, 1, 0, 1), (0, 2, 0, 3)]);
+}
+
+#[test]
+fn a_snapshot_with_bad_input_changes_nothing_at_all() {
+    let mut m = model(&HashMap::new());
+    feed(&mut m, &all_rule_tags(true, false, 0), 0);
+    let kinds = refused(
+        &mut m,
+        &[
+            ("fault_code", TagValue::Int(9)),
+            ("scrap", TagValue::Text("x".into())),
+        ],
+        1,
+    );
+    assert_eq!(kinds, vec![BadInputKind::Count]);
+    assert_eq!(
+        m.status().state,
+        Some(EquipmentState::Running),
+        "fault 9 not applied"
+    );
 }
 
 #[test]
@@ -226,10 +287,195 @@ states = [
         1,
     );
     assert_eq!(states(&out), vec![(EquipmentState::Down, Some("7".into()))]);
-    let out = feed(&mut m, &[("state", TagValue::Text("idle".into()))], 2);
+    for bad in [
+        TagValue::Text("runing".into()),
+        TagValue::Text("idle".into()),
+        TagValue::Int(5),
+        TagValue::Bool(true),
+    ] {
+        assert_eq!(
+            refused(&mut m, &[("state", bad.clone())], 2),
+            vec![BadInputKind::State],
+            "{bad:?} is no state the rules know"
+        );
+    }
+    assert_eq!(m.status().state, Some(EquipmentState::Down));
+}
+
+#[test]
+fn an_other_rule_takes_every_text_no_rule_names() {
+    let text = r#"
+[[equipment]]
+name = "m1"
+device = "m1"
+states = [
+  { state = "running", tag = "state", op = "eq", text = "running" },
+  { state = "setup", tag = "state", op = "other" },
+]
+"#;
+    let doc: Doc = parse_toml("agent.toml", text).expect("parses");
+    let spec = parse_equipment("agent.toml", &doc.equipment)
+        .expect("valid")
+        .remove(0);
+    let mut m = EquipmentModel::new(spec, &HashMap::new());
+    let out = feed(&mut m, &[("state", TagValue::Text("changeover".into()))], 0);
+    assert_eq!(states(&out), vec![(EquipmentState::Setup, None)]);
+    let out = feed(&mut m, &[("state", TagValue::Text("Running".into()))], 1);
+    assert_eq!(states(&out), vec![(EquipmentState::Running, None)]);
     assert_eq!(
-        states(&out),
-        vec![(EquipmentState::Idle, None)],
-        "no rule holds: idle"
+        refused(&mut m, &[("state", TagValue::Int(5))], 2),
+        vec![BadInputKind::State]
     );
+}
+
+/// A status word, a fault code and a run bit, as a PLC serves them.
+const STATUS_WORD: &str = r#"
+[[equipment]]
+name = "plc-m"
+device = "plc-m"
+states = [
+  { state = "down", tag = "status", op = "eq", value = 3, reason_tag = "fault_code" },
+  { state = "down", tag = "fault_code", op = "ne", value = 0, reason_tag = "fault_code" },
+  { state = "setup", tag = "status", op = "eq", value = 2 },
+  { state = "running", tag = "run", op = "true" },
+]
+"#;
+
+fn status_word_model() -> EquipmentModel {
+    let doc: Doc = parse_toml("agent.toml", STATUS_WORD).expect("parses");
+    let spec = parse_equipment("agent.toml", &doc.equipment)
+        .expect("valid")
+        .remove(0);
+    EquipmentModel::new(spec, &HashMap::new())
+}
+
+/// The rule function on a whole snapshot, written out independently.
+fn expected_state(status: i64, fault: i64, run: bool) -> (EquipmentState, Option<String>) {
+    if status == 3 || fault != 0 {
+        (EquipmentState::Down, Some(fault.to_string()))
+    } else if status == 2 {
+        (EquipmentState::Setup, None)
+    } else if run {
+        (EquipmentState::Running, None)
+    } else {
+        (EquipmentState::Idle, None)
+    }
+}
+
+#[test]
+fn a_fault_read_in_one_poll_is_one_down_event_with_its_reason_in_either_tag_order() {
+    for order in [["status", "fault_code"], ["fault_code", "status"]] {
+        let mut m = status_word_model();
+        let snapshot = |status: i64, fault: i64| -> Vec<(&str, TagValue)> {
+            order
+                .iter()
+                .map(|t| (*t, TagValue::Int(if *t == "status" { status } else { fault })))
+                .chain([("run", TagValue::Bool(status == 1))])
+                .collect()
+        };
+        let mut seen = Vec::new();
+        // Start into a faulted machine, run, fault again, run.
+        for (ms, (status, fault)) in [(3, 205), (1, 0), (3, 206), (1, 0)].into_iter().enumerate() {
+            seen.extend(states(&feed(&mut m, &snapshot(status, fault), ms as i64)));
+        }
+        assert_eq!(
+            seen,
+            vec![
+                (EquipmentState::Down, Some("205".into())),
+                (EquipmentState::Running, None),
+                (EquipmentState::Down, Some("206".into())),
+                (EquipmentState::Running, None),
+            ],
+            "tag order {order:?}"
+        );
+    }
+}
+
+#[test]
+fn a_new_reason_in_the_same_state_is_one_event_with_the_same_state() {
+    let mut m = status_word_model();
+    let tags = |fault: i64| {
+        vec![
+            ("status", TagValue::Int(3)),
+            ("fault_code", TagValue::Int(fault)),
+            ("run", TagValue::Bool(false)),
+        ]
+    };
+    feed(&mut m, &tags(205), 0);
+    let out = feed(&mut m, &tags(17), 1);
+    assert_eq!(states(&out), vec![(EquipmentState::Down, Some("17".into()))]);
+}
+
+#[test]
+fn an_answering_device_with_unchanged_values_stays_online() {
+    let mut m = model(&HashMap::new());
+    feed(&mut m, &all_rule_tags(false, false, 7), 0);
+    let mut out = ModelOutput::default();
+    for s in 1..=60 {
+        // Each poll answers; nothing changed, so the snapshot is empty.
+        feed(&mut m, &[], s * 1000);
+        m.check_silence(at(s * 1000 + 500), &mut out);
+    }
+    assert!(
+        states(&out).is_empty(),
+        "a minute of unchanged answers is no silence"
+    );
+    assert_eq!(m.status().state, Some(EquipmentState::Down));
+}
+
+#[test]
+fn after_silence_the_next_answer_brings_the_state_back_without_new_values() {
+    let mut m = model(&HashMap::new());
+    feed(&mut m, &all_rule_tags(true, false, 0), 0);
+    let mut out = ModelOutput::default();
+    m.check_silence(at(10_001), &mut out);
+    assert_eq!(states(&out), vec![(EquipmentState::Offline, None)]);
+    let out = feed(&mut m, &[], 11_000);
+    assert_eq!(states(&out), vec![(EquipmentState::Running, None)]);
+}
+
+mod property {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn snapshots() -> impl Strategy<Value = Vec<(i64, i64, bool, Vec<usize>)>> {
+        prop::collection::vec(
+            (
+                0i64..4,
+                0i64..3,
+                any::<bool>(),
+                Just(vec![0usize, 1, 2]).prop_shuffle(),
+            ),
+            1..40,
+        )
+    }
+
+    proptest! {
+        /// Whatever the order the tags of a poll arrive in, and with only
+        /// changed values reported (as the poller does), the state events
+        /// are exactly the changes of the rule function on whole snapshots.
+        #[test]
+        fn state_events_are_the_changes_of_the_rules_on_whole_snapshots(polls in snapshots()) {
+            let mut m = status_word_model();
+            let mut events = Vec::new();
+            let mut expected: Vec<(EquipmentState, Option<String>)> = Vec::new();
+            let mut last: Option<[TagValue; 3]> = None;
+            for (ms, (status, fault, run, order)) in polls.into_iter().enumerate() {
+                let now = [TagValue::Int(status), TagValue::Int(fault), TagValue::Bool(run)];
+                let names = ["status", "fault_code", "run"];
+                let changed: Vec<(&str, TagValue)> = order
+                    .iter()
+                    .filter(|&&i| last.as_ref().is_none_or(|l| l[i] != now[i]))
+                    .map(|&i| (names[i], now[i].clone()))
+                    .collect();
+                events.extend(states(&feed(&mut m, &changed, ms as i64)));
+                let want = expected_state(status, fault, run);
+                if expected.last() != Some(&want) {
+                    expected.push(want);
+                }
+                last = Some(now);
+            }
+            prop_assert_eq!(events, expected);
+        }
+    }
 }

@@ -14,7 +14,7 @@ use super::config::{DeviceSpec, GroupSpec, TagSpec};
 use super::connection::{BlockData, Link, ReadError, describe};
 use super::report::{should_report, to_tag_value};
 use super::stats::ModbusStats;
-use crate::sources::{Observation, ObservationKind, ObservationSink, TagValue};
+use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, Origin, TagValue};
 use crate::uplink::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
@@ -171,6 +171,7 @@ async fn poll_group(
         }
     }
     let at = now();
+    let mut values = Vec::new();
     for (t, tag) in group.tags.iter().enumerate() {
         let placement = group.plan.placements[t];
         let raw = match data.get(placement.block).and_then(Option::as_ref) {
@@ -185,21 +186,27 @@ async fn poll_group(
                 }
                 if should_report(tag, state.last_reported.get(&(g, t)), &value) {
                     state.last_reported.insert((g, t), value.clone());
-                    let kind = ObservationKind::Tag {
-                        tag: tag.name.clone(),
-                        value,
-                    };
-                    sink.send(Observation {
-                        device: spec.name.clone(),
-                        at,
-                        kind,
-                    })
-                    .await;
+                    values.push((tag.name.clone(), value));
                 }
             }
             Err(why) => tag_failed(spec, tag, sink, state, (g, t), why),
         }
     }
+    // One snapshot per poll, even with nothing changed: the equipment
+    // evaluates its rules once over the whole read, and an answering device
+    // stays online however long its registers stand still.
+    let kind = ObservationKind::Snapshot {
+        values,
+        origin: Origin::Poll {
+            group: group.name.to_string(),
+        },
+    };
+    sink.send(Observation {
+        device: spec.name.clone(),
+        at,
+        kind,
+    })
+    .await;
     Ok(())
 }
 
@@ -258,9 +265,14 @@ fn tag_failed(
 ) {
     let message = format!("device {}, tag {}: {why}", spec.name, tag.name);
     if state.tag_errors.get(&key) == Some(&message) {
-        sink.count_bad(spec.name.as_str());
+        sink.count_bad(spec.name.as_str(), BadInputKind::Register);
     } else {
-        sink.bad_input(spec.name.as_str(), &tag.point.at().to_string(), &message);
+        sink.bad_input(
+            spec.name.as_str(),
+            BadInputKind::Register,
+            &tag.point.at().to_string(),
+            &message,
+        );
         state.tag_errors.insert(key, message);
     }
 }

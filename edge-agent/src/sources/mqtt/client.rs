@@ -8,8 +8,7 @@
 //!   is PUBACKed (a QoS 2 message PUBRECed) only after the commit receipt of
 //!   its last observation fired, i.e. the equipment task committed the
 //!   resulting events to the SQLite buffer (`ObservationSink::send_with_receipt`;
-//!   the task commits in arrival order, so the last receipt covers the
-//!   message's earlier observations). Bad input is counted, then acknowledged
+//!   a message is one snapshot observation). Bad input is counted, then acknowledged
 //!   (redelivery would not make it good). If the agent stops or crashes (even
 //!   kill -9), or the connection drops, before the commit, the broker still
 //!   holds the message and redelivers it on reconnection, provided the
@@ -35,7 +34,7 @@
 //!   messages are then redelivered after reconnection.
 
 use super::config::MqttSettings;
-use crate::sources::{Observation, ObservationKind, ObservationSink};
+use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, excerpt};
 use crate::uplink::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
@@ -174,7 +173,8 @@ impl Connection {
                 publish.payload.len(),
                 self.settings.max_payload
             );
-            self.sink.bad_input(&publish.topic, &publish.topic, &reason);
+            self.sink
+                .bad_input(&publish.topic, BadInputKind::Payload, &publish.topic, &reason);
             // Acknowledged: redelivery would not make it smaller.
             self.acks.push_back((publish, None));
             self.queue_requests();
@@ -186,20 +186,14 @@ impl Connection {
             .router
             .map(&publish.topic, &publish.payload, received);
         for bad in &mapped.bad {
-            self.sink.bad_input(&bad.device, &publish.topic, &bad.reason);
+            let source = format!("topic {}, payload {:?}", publish.topic, excerpt(&publish.payload));
+            self.sink.bad_input(&bad.device, bad.kind, &source, &bad.reason);
         }
-        let count = mapped.observations.len();
+        // The message is one snapshot: its receipt covers all its values.
         let mut receipt = None;
-        for (i, observation) in mapped.observations.into_iter().enumerate() {
-            // The last observation's commit covers the ones before it: the
-            // equipment task commits in arrival order.
-            let sent = if i + 1 == count {
-                receipt = self.send_with_receipt(observation).await;
-                receipt.is_some()
-            } else {
-                self.send(observation).await
-            };
-            if !sent {
+        if let Some(snapshot) = mapped.snapshot {
+            receipt = self.send_with_receipt(snapshot).await;
+            if receipt.is_none() {
                 // Not acked: the broker redelivers it to the next session.
                 return false;
             }

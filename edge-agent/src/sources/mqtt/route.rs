@@ -1,5 +1,6 @@
 //! Routing a received message: find its subscription, name its device, map
-//! its payload to tag observations, and say what could not be mapped.
+//! its payload to one snapshot of tag values, and say what could not be
+//! mapped.
 //!
 //! The first subscription (in configuration order) whose filter matches the
 //! topic handles the message. A topic matching none still arrives when a
@@ -8,7 +9,7 @@
 
 use super::payload::{JsonPath, PayloadError, parse_json, plain_value};
 use super::topic::{Captures, Template, TopicFilter};
-use crate::sources::{Observation, ObservationKind};
+use crate::sources::{BadInputKind, Observation, ObservationKind, Origin, TagValue, excerpt};
 use mes_protocols::{Code, Timestamp};
 use rumqttc::QoS;
 
@@ -80,6 +81,8 @@ pub struct Subscription {
 pub struct BadInput {
     /// The device name, or the topic.
     pub device: String,
+    /// What kind of problem (the metric label).
+    pub kind: BadInputKind,
     /// What is wrong.
     pub reason: String,
 }
@@ -87,8 +90,10 @@ pub struct BadInput {
 /// What one message turned into.
 #[derive(Debug, Default, PartialEq)]
 pub struct Mapped {
-    /// One per mapped tag.
-    pub observations: Vec<Observation>,
+    /// The message's tag values as one snapshot of its device, whenever a
+    /// device name could be made (empty when nothing mapped: the device
+    /// still spoke, which keeps it online).
+    pub snapshot: Option<Observation>,
     /// One per field or message that could not be mapped.
     pub bad: Vec<BadInput>,
 }
@@ -122,59 +127,69 @@ impl Router {
             .iter()
             .find_map(|s| s.filter.matches(topic).map(|c| (s, c)))
         else {
-            out.bad(topic, "the topic matches no configured subscription".into());
+            let why = "the topic matches no configured subscription".into();
+            out.bad(topic, BadInputKind::Topic, why);
             return out;
         };
         let device = match sub.device.resolve(&captures) {
             Ok(device) => device,
             Err(why) => {
-                out.bad(topic, format!("device {why}"));
+                out.bad(topic, BadInputKind::Topic, format!("device {why}"));
                 return out;
             }
         };
+        let mut values = Vec::new();
+        let mut at = received;
         match &sub.mapping {
             Mapping::Value { tag } => {
                 let value = plain_value(payload).map(Some);
-                out.tag(&device, tag, &captures, received, value);
+                out.tag(&mut values, &device, tag, &captures, value);
             }
-            Mapping::Json { fields, timestamp } => {
-                let doc = match parse_json(payload) {
-                    Ok(doc) => doc,
-                    Err(e) => return out.bad(device.as_str(), e.to_string()).done(),
-                };
-                let at = match timestamp.as_ref().map(|p| p.timestamp(&doc)).transpose() {
-                    Ok(at) => at.flatten().unwrap_or(received),
-                    Err(e) => return out.bad(device.as_str(), e.to_string()).done(),
-                };
-                for (tag, path) in fields {
-                    out.tag(&device, tag, &captures, at, path.value(&doc));
+            Mapping::Json { fields, timestamp } => match parse_json(payload).and_then(|doc| {
+                let stamp = timestamp.as_ref().map(|p| p.timestamp(&doc)).transpose()?;
+                Ok((doc, stamp.flatten()))
+            }) {
+                Ok((doc, stamp)) => {
+                    at = stamp.unwrap_or(received);
+                    for (tag, path) in fields {
+                        out.tag(&mut values, &device, tag, &captures, path.value(&doc));
+                    }
                 }
-            }
+                // Rejected whole: its values would be misplaced in time.
+                Err(e) => out.bad(device.as_str(), BadInputKind::Payload, e.to_string()),
+            },
         }
+        out.snapshot = Some(Observation {
+            device,
+            at,
+            kind: ObservationKind::Snapshot {
+                values,
+                origin: Origin::Message {
+                    topic: topic.to_string(),
+                    excerpt: excerpt(payload),
+                },
+            },
+        });
         out
     }
 }
 
 impl Mapped {
-    fn bad(&mut self, device: &str, reason: String) -> &mut Self {
+    fn bad(&mut self, device: &str, kind: BadInputKind, reason: String) {
         self.bad.push(BadInput {
             device: device.to_string(),
+            kind,
             reason,
         });
-        self
-    }
-
-    fn done(&mut self) -> Mapped {
-        std::mem::take(self)
     }
 
     fn tag(
         &mut self,
+        values: &mut Vec<(Code, TagValue)>,
         device: &Code,
         tag: &Name,
         captures: &Captures<'_>,
-        at: Timestamp,
-        value: Result<Option<crate::sources::TagValue>, PayloadError>,
+        value: Result<Option<TagValue>, PayloadError>,
     ) {
         if let Ok(None) = value {
             return; // an optional field the document does not have
@@ -182,19 +197,19 @@ impl Mapped {
         let tag = match tag.resolve(captures) {
             Ok(tag) => tag,
             Err(why) => {
-                self.bad(device.as_str(), format!("tag {why}"));
+                self.bad(device.as_str(), BadInputKind::Field, format!("tag {why}"));
                 return;
             }
         };
         match value {
             Ok(None) => {}
-            Ok(Some(value)) => self.observations.push(Observation {
-                device: device.clone(),
-                at,
-                kind: ObservationKind::Tag { tag, value },
-            }),
+            Ok(Some(value)) => values.push((tag, value)),
             Err(e) => {
-                self.bad(device.as_str(), format!("tag {tag}: {e}"));
+                let kind = match e {
+                    PayloadError::NotUtf8 | PayloadError::Empty => BadInputKind::Payload,
+                    _ => BadInputKind::Field,
+                };
+                self.bad(device.as_str(), kind, format!("tag {tag}: {e}"));
             }
         }
     }
@@ -247,19 +262,23 @@ mod tests {
     }
 
     fn tags(mapped: &Mapped) -> Vec<(String, String, TagValue, i64)> {
-        mapped
-            .observations
-            .iter()
-            .map(|o| match &o.kind {
-                ObservationKind::Tag { tag, value } => (
-                    o.device.to_string(),
-                    tag.to_string(),
-                    value.clone(),
-                    o.at.unix_millis(),
-                ),
-                ObservationKind::Link { .. } => panic!("a tag observation"),
-            })
-            .collect()
+        let Some(o) = &mapped.snapshot else {
+            return Vec::new();
+        };
+        match &o.kind {
+            ObservationKind::Snapshot { values, .. } => values
+                .iter()
+                .map(|(tag, value)| {
+                    (
+                        o.device.to_string(),
+                        tag.to_string(),
+                        value.clone(),
+                        o.at.unix_millis(),
+                    )
+                })
+                .collect(),
+            ObservationKind::Link { .. } => panic!("a snapshot"),
+        }
     }
 
     #[test]
@@ -338,7 +357,7 @@ mod tests {
         ];
         for (topic, payload, device, reason) in cases {
             let m = r.map(topic, payload, now());
-            assert!(m.observations.is_empty(), "{topic}");
+            assert!(tags(&m).is_empty(), "{topic}");
             assert_eq!(m.bad.len(), 1, "{topic}");
             assert_eq!(m.bad[0].device, device);
             assert!(m.bad[0].reason.contains(reason), "{topic}: {}", m.bad[0].reason);

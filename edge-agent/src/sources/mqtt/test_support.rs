@@ -119,9 +119,13 @@ impl Agent {
 pub fn values(seen: &[Observation], device: &str, tag: &str) -> Vec<String> {
     seen.iter()
         .filter(|o| o.device.as_str() == device)
-        .filter_map(|o| match &o.kind {
-            ObservationKind::Tag { tag: t, value } if t.as_str() == tag => Some(value.to_string()),
-            _ => None,
+        .flat_map(|o| match &o.kind {
+            ObservationKind::Snapshot { values, .. } => values
+                .iter()
+                .filter(|(t, _)| t.as_str() == tag)
+                .map(|(_, value)| value.to_string())
+                .collect(),
+            ObservationKind::Link { .. } => Vec::new(),
         })
         .collect()
 }
@@ -135,7 +139,7 @@ pub fn links(seen: &[Observation], device: &str) -> Vec<&'static str> {
                 mes_protocols::event::LinkState::Up => "up",
                 mes_protocols::event::LinkState::Down => "down",
             }),
-            ObservationKind::Tag { .. } => None,
+            ObservationKind::Snapshot { .. } => None,
         })
         .collect()
 }
