@@ -23,7 +23,11 @@ async fn post_document(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let tenant = tenant_of(&state, &headers).await?;
-    let doc: StockDocument = parse_body(&body)?;
+    let doc: StockDocument = parse_body(&body).map_err(|e| {
+        documents::decimal_field_error(&body).map_or(e, |f| {
+            ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", f.reason).field(f.field)
+        })
+    })?;
     let posted = documents::post(&state.store, &tenant, doc).await?;
     let status = if posted.rows_booked > 0 {
         StatusCode::CREATED

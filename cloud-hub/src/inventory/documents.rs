@@ -10,7 +10,7 @@ use crate::stock::{Movement, MovementId, MovementKind, StockKey};
 use crate::store::ledger::{LedgerOutcome, LedgerRow, LedgerWrite};
 use crate::store::{Expect, Store};
 use mes_protocols::limits::{PRICE, QUANTITY};
-use mes_protocols::{Code, Timestamp};
+use mes_protocols::{Code, FieldError, Timestamp};
 use rust_decimal::{Decimal, RoundingStrategy};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -123,6 +123,36 @@ pub enum StockDocument {
         #[serde(default)]
         occurred_at: Option<Timestamp>,
     },
+}
+
+/// The decimal fields of a stock document, read alone: a document is an
+/// internally tagged enum with a flattened line, through which serde
+/// cannot tell which field failed, so a decimal outside the grammar
+/// (`mes_protocols::decimal`) is found again here to name it.
+#[derive(Deserialize)]
+struct DecimalFields {
+    #[serde(
+        default,
+        deserialize_with = "mes_protocols::decimal::text::option::deserialize"
+    )]
+    #[allow(dead_code)]
+    quantity: Option<Decimal>,
+    #[serde(
+        default,
+        deserialize_with = "mes_protocols::decimal::text::option::deserialize"
+    )]
+    #[allow(dead_code)]
+    unit_price: Option<Decimal>,
+}
+
+/// The decimal field of document JSON `body` that is not in the decimal
+/// grammar, with why; `None` when they all are (or the body is no object).
+pub fn decimal_field_error(body: &[u8]) -> Option<FieldError> {
+    let mut de = serde_json::Deserializer::from_slice(body);
+    serde_path_to_error::deserialize::<_, DecimalFields>(&mut de)
+        .err()
+        .map(|e| FieldError::from_json(e.path().to_string(), e.inner()))
+        .filter(|f| !f.field.is_empty())
 }
 
 /// What posting a document did.
