@@ -171,6 +171,14 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    if cli.config.is_none() {
+        // Never silently: an admin command without -c works on whatever
+        // database the defaults name, which may not be the one meant.
+        eprintln!(
+            "note: no configuration file (-c); using the defaults, database {}",
+            config.database.redacted_url()
+        );
+    }
     match run(cli.command, config) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

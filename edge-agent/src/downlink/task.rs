@@ -118,6 +118,7 @@ impl DownlinkTask {
             data
         };
         let records = data.len();
+        let before = (self.meta.cursor, self.data.snapshot().len());
         self.data.replace(data);
         self.meta = after;
         let now = Timestamp::from_datetime(time::OffsetDateTime::now_utc());
@@ -128,7 +129,11 @@ impl DownlinkTask {
             s.last_error = None;
             s.pages_applied += 1;
         });
-        if !page.upserts.is_empty() || !page.removals.is_empty() || page.reset {
+        // An empty snapshot at the same cursor (a hub with no master data
+        // for this site yet) changes nothing and is not worth a line per pull.
+        let changed =
+            !page.upserts.is_empty() || !page.removals.is_empty() || (after.cursor, records) != before;
+        if changed {
             tracing::info!(
                 cursor = after.cursor,
                 upserts = page.upserts.len(),
