@@ -92,9 +92,11 @@ pub fn parse_body(body: &[u8], gzipped: bool, max_inflated: usize) -> Result<Ing
     let json = if gzipped {
         let stated = stated_size(body, max_inflated)?;
         inflated = gunzip_limited(body, stated).map_err(|e| match e {
-            DecompressError::TooLarge { .. } => {
-                BodyError::BadGzip("the body inflates past the size its gzip trailer states".into())
-            }
+            DecompressError::TooLarge { .. } => BodyError::BadGzip(
+                "the body does not inflate to the size its gzip trailer states: send one gzip member \
+                     with nothing after it"
+                    .into(),
+            ),
             DecompressError::Corrupt(e) => BodyError::BadGzip(e.to_string()),
             DecompressError::TrailingData { bytes } => {
                 BodyError::BadGzip(format!("{bytes} bytes follow the gzip member; send one member"))

@@ -81,6 +81,8 @@ impl schemars::JsonSchema for Code {
             "type": "string",
             "minLength": 1,
             "maxLength": MAX_CODE_LEN,
+            // No control characters (Unicode Cc), no whitespace at either end.
+            "pattern": "^[^\\x00-\\x1f\\x7f-\\x9f\\s]([^\\x00-\\x1f\\x7f-\\x9f]*[^\\x00-\\x1f\\x7f-\\x9f\\s])?$",
             "description": "An identifier: 1-64 characters, no control characters, no surrounding spaces."
         })
     }

@@ -101,9 +101,10 @@ impl Operation {
         self
     }
 
-    /// Adds a query parameter (a string).
+    /// Adds a query parameter whose schema follows from its name (see
+    /// [`query_schema`]).
     pub fn query(self, name: &str, description: &str) -> Self {
-        self.query_typed(name, description, json!({"type": "string"}))
+        self.query_typed(name, description, query_schema(name))
     }
 
     /// Adds a query parameter with its schema (the range or form the
@@ -224,7 +225,7 @@ impl RouteBook {
 
     /// The OpenAPI 3.1 document of the book.
     pub fn openapi(&mut self) -> Value {
-        let (schemas, response_names) = self.components();
+        let (mut schemas, response_names) = self.components();
         let mut paths = Map::new();
         for (op, _) in &self.routes {
             let entry = paths
@@ -232,6 +233,20 @@ impl RouteBook {
                 .or_insert_with(|| Value::Object(Map::new()));
             entry[op.method] = operation_doc(op, &response_names);
         }
+        // Only what the operations use (a request-only type has no use
+        // for its response twin).
+        let mut used = BTreeSet::new();
+        let mut pending = vec![Value::Object(paths.clone())];
+        while let Some(value) = pending.pop() {
+            for name in referenced(&value) {
+                if used.insert(name.clone())
+                    && let Some(schema) = schemas.get(&name)
+                {
+                    pending.push(schema.clone());
+                }
+            }
+        }
+        schemas.retain(|name, _| used.contains(name));
         json!({
             "openapi": "3.1.0",
             "info": {"title": "Shop-floor MES hub API", "version": env!("CARGO_PKG_VERSION"),
@@ -375,6 +390,25 @@ fn operation_id(op: &Operation) -> String {
     id
 }
 
+/// The schema of a query parameter by its name: one name means one thing
+/// and one form on every route, as the handlers parse it.
+fn query_schema(name: &str) -> Value {
+    match name {
+        "limit" => json!({"type": "integer", "minimum": 1, "maximum": super::params::MAX_LIMIT}),
+        "archived" | "zero" => json!({"type": "boolean"}),
+        "at" => json!({"type": "string", "format": "date-time"}),
+        "on" | "from" | "to" => json!({"type": "string", "format": "date"}),
+        "period" => json!({"type": "string", "enum": ["day", "week", "month", "year"]}),
+        "format" => json!({"type": "string", "enum": ["json", "csv"]}),
+        "quantity" | "lot_size" => {
+            json!({"type": "string", "pattern": "^(?!0+(\\.0+)?$)[0-9]{1,12}(\\.[0-9]{1,6})?$",
+            "description": "a decimal above zero"})
+        }
+        "after" | "sheet" => json!({"type": "string"}),
+        _ => json!({"$ref": format!("{SCHEMAS}Code")}),
+    }
+}
+
 /// The schema of a path parameter: a line number, else a code.
 fn path_param_schema(name: &str) -> Value {
     if name == "line" {
@@ -420,6 +454,29 @@ fn api_error_schema() -> Value {
                 "description": "sync errors: the highest sequence number stored"},
             "rows": {"type": "array", "description": "import errors: every bad row",
                 "items": {"type": "object"}}}}}})
+}
+
+/// The names of the component schemas `value` refers to.
+fn referenced(value: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            Value::Object(map) => {
+                if let Some(name) = map
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix(SCHEMAS))
+                {
+                    out.push(name.to_string());
+                }
+                stack.extend(map.values());
+            }
+            Value::Array(items) => stack.extend(items),
+            _ => {}
+        }
+    }
+    out
 }
 
 /// `value` with every `$ref` to a renamed schema pointing at its new name.

@@ -19,6 +19,8 @@ use tower::ServiceExt;
 pub struct Hub {
     router: Router,
     store: Store,
+    /// The router's state (its budgets and gates, for tests that fill them).
+    pub state: HubState,
 }
 
 /// A provisioned tenant: one site, one API token, one agent. Every code of
@@ -55,19 +57,24 @@ impl Hub {
 
     /// [`Hub::new`] whose "now" is `clock`.
     pub fn with_clock(store: &Store, clock: cloud_hub::clock::Clock) -> Hub {
-        let state = HubState::new(
-            store.clone(),
-            Arc::new(HubMetrics::default()),
+        Hub::with(
+            store,
             IngestLimits {
                 max_body_bytes: 4 << 20,
                 max_inflated_bytes: 32 << 20,
                 ..IngestLimits::default()
             },
             clock,
-        );
+        )
+    }
+
+    /// The router on `store` with ingest `limits`.
+    pub fn with(store: &Store, limits: IngestLimits, clock: cloud_hub::clock::Clock) -> Hub {
+        let state = HubState::new(store.clone(), Arc::new(HubMetrics::default()), limits, clock);
         Hub {
-            router: router(state),
+            router: router(state.clone()),
             store: store.clone(),
+            state,
         }
     }
 
@@ -112,6 +119,8 @@ impl Hub {
             token: None,
             body: None,
             if_match: None,
+            headers: Vec::new(),
+            stream: None,
         }
     }
 
@@ -134,6 +143,8 @@ pub struct Call<'h> {
     token: Option<String>,
     body: Option<Vec<u8>>,
     if_match: Option<String>,
+    headers: Vec<(String, String)>,
+    stream: Option<Body>,
 }
 
 impl Call<'_> {
@@ -155,6 +166,19 @@ impl Call<'_> {
         self
     }
 
+    /// Sends header `name: value` (a `Content-Type` given here replaces
+    /// the JSON one).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// Sends `body` as it is, with no Content-Type unless one is given.
+    pub fn stream(mut self, body: Body) -> Self {
+        self.stream = Some(body);
+        self
+    }
+
     /// Sends `If-Match: <value>`.
     pub fn if_match(mut self, value: impl ToString) -> Self {
         self.if_match = Some(value.to_string());
@@ -171,12 +195,22 @@ impl Call<'_> {
         if let Some(version) = &self.if_match {
             request = request.header(header::IF_MATCH, version);
         }
-        let body = match self.body {
-            Some(bytes) => {
-                request = request.header(header::CONTENT_TYPE, "application/json");
+        let typed = self
+            .headers
+            .iter()
+            .any(|(name, _)| name.eq_ignore_ascii_case("content-type"));
+        for (name, value) in &self.headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let body = match (self.stream, self.body) {
+            (Some(body), _) => body,
+            (None, Some(bytes)) => {
+                if !typed {
+                    request = request.header(header::CONTENT_TYPE, "application/json");
+                }
                 Body::from(bytes)
             }
-            None => Body::empty(),
+            (None, None) => Body::empty(),
         };
         let request = request.body(body).expect("the test builds a valid request");
         let response = self
@@ -187,6 +221,7 @@ impl Call<'_> {
             .await
             .expect("the router's error type is Infallible");
         let status = response.status();
+        let headers = response.headers().clone();
         let etag = response
             .headers()
             .get(header::ETAG)
@@ -203,6 +238,7 @@ impl Call<'_> {
         Reply {
             what,
             status,
+            headers,
             etag,
             body,
             text,
@@ -217,6 +253,8 @@ pub struct Reply {
     pub what: String,
     /// The status.
     pub status: StatusCode,
+    /// Every header of the answer.
+    pub headers: axum::http::HeaderMap,
     /// The `ETag` header, if any.
     pub etag: Option<String>,
     /// The body as JSON (`Null` when it is not JSON).

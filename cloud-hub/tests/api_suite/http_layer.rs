@@ -1,0 +1,300 @@
+//! The HTTP layer's rules, on every route they cover: a body is never read
+//! before the token is checked, JSON routes take JSON only, a key named
+//! twice is refused, gzip must be one member, and what the hub takes on at
+//! once is bounded (the ingest memory budget, planning per tenant, the size
+//! of a what-if).
+
+use crate::harness::TestDb;
+use crate::hub::{Hub, Reply};
+use crate::routes::{Caller, routes};
+use axum::body::{Body, Bytes};
+use axum::http::Method;
+use cloud_hub::api::IngestLimits;
+use serde_json::{Value, json};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
+
+/// A body that records whether anyone read from it.
+struct Tripwire {
+    read: Arc<AtomicBool>,
+}
+
+impl http_body::Body for Tripwire {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, Self::Error>>> {
+        self.read.store(true, Ordering::SeqCst);
+        Poll::Ready(Some(Ok(http_body::Frame::data(Bytes::from_static(b"{}")))))
+    }
+}
+
+fn assert_retry_after(reply: &Reply) {
+    assert!(
+        reply
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .is_some(),
+        "{} says when to retry: {:?}",
+        reply.what,
+        reply.headers
+    );
+}
+
+/// Without a valid token, no route with a body reads a byte of it: the
+/// answer is 401 and the body is untouched (before, four action routes
+/// read the whole body before checking the token).
+pub async fn bodies_are_not_read_before_the_token_is_checked(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let doc = cloud_hub::api::openapi_document();
+    let mut checked = 0;
+    for route in routes(&doc).iter().filter(|r| r.caller != Caller::Public) {
+        if route.method != Method::POST && route.method != Method::PUT {
+            continue;
+        }
+        let path = route.fill(|_| "x".to_string());
+        for token in [None, Some("mest_not_a_token"), Some(t.agent_token.as_str())] {
+            let token = if route.caller == Caller::Agent && token == Some(t.agent_token.as_str()) {
+                Some(t.token.as_str())
+            } else {
+                token
+            };
+            let read = Arc::new(AtomicBool::new(false));
+            let mut call = hub
+                .req(route.method.clone(), &path)
+                .header("content-type", "application/json")
+                .stream(Body::new(Tripwire { read: read.clone() }));
+            if let Some(token) = token {
+                call = call.token(token);
+            }
+            call.send().await.expect_error(401, "unauthorized", None);
+            assert!(
+                !read.load(Ordering::SeqCst),
+                "{} read the body of a request with token {token:?}",
+                route.name()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 100, "{checked} route and token pairs");
+}
+
+/// A JSON route refuses a body that is not labelled JSON (415, naming the
+/// header); an empty body of an action with defaults needs no label.
+pub async fn json_routes_take_json_only(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let unit = json!({"code": t.code("kg"), "name": "Kilogram"});
+    for content_type in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/jsonx",
+    ] {
+        hub.req(Method::POST, "/api/v1/units")
+            .token(&t.token)
+            .header("content-type", content_type)
+            .raw(unit.to_string().as_bytes())
+            .send()
+            .await
+            .expect_error(415, "unsupported_media_type", Some("Content-Type"));
+    }
+    hub.req(Method::POST, "/api/v1/units")
+        .token(&t.token)
+        .stream(Body::from(unit.to_string()))
+        .send()
+        .await
+        .expect_error(415, "unsupported_media_type", Some("Content-Type"));
+    hub.req(Method::POST, "/api/v1/units")
+        .token(&t.token)
+        .header("content-type", "application/json; charset=utf-8")
+        .raw(unit.to_string().as_bytes())
+        .send()
+        .await
+        .expect(201);
+    // Nothing was stored by the refused ones.
+    let list = hub.get("/api/v1/units", &t.token).await.expect(200);
+    assert_eq!(list.codes(), vec![t.code("kg")]);
+    let reply = hub
+        .req(Method::POST, &format!("/api/v1/schedules/{}/run", t.site))
+        .token(&t.token)
+        .send()
+        .await;
+    assert_ne!(
+        reply.status.as_u16(),
+        415,
+        "an empty body needs no type: {}",
+        reply.text
+    );
+}
+
+/// An object naming a key twice is 400 naming the key (before, the last
+/// value won without a word).
+pub async fn keys_named_twice_are_refused(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let body = format!(
+        r#"{{"code": "{0}", "name": "Kilogram", "code": "{0}-2"}}"#,
+        t.code("kg")
+    );
+    hub.req(Method::POST, "/api/v1/units")
+        .token(&t.token)
+        .raw(body.as_bytes())
+        .send()
+        .await
+        .expect_error(400, "duplicate_key", Some("code"));
+    let nested = format!(
+        r#"{{"code": "{0}", "name": "Kilogram", "alternatives": [{{"unit": "g", "unit": "t"}}]}}"#,
+        t.code("kg")
+    );
+    hub.req(Method::POST, "/api/v1/units")
+        .token(&t.token)
+        .raw(nested.as_bytes())
+        .send()
+        .await
+        .expect_error(400, "duplicate_key", Some("alternatives[0].unit"));
+    let list = hub.get("/api/v1/units", &t.token).await.expect(200);
+    assert!(list.codes().is_empty(), "nothing stored: {}", list.text);
+}
+
+fn batch(agent_id: &str, first: u64, n: u64) -> Value {
+    let events: Vec<Value> = (first..first + n)
+        .map(|seq| {
+            json!({"seq": seq, "id": uuid::Uuid::now_v7(), "occurred_at": "2026-01-10T07:59:59.000Z",
+                   "source": {"type": "device", "id": "press-1"}, "kind": "api_suite_probe", "data": {}})
+        })
+        .collect();
+    json!({"schema_version": 1, "agent_id": agent_id, "incarnation": "01a21495-81bd-765a-bf8c-615d889778d7",
+           "first_seq": first, "last_seq": first + n - 1,
+           "buffer": {"depth": n, "dropped_total": 0, "refused_total": 0},
+           "sent_at": "2026-01-10T08:00:00.000Z", "events": events})
+}
+
+async fn ingest_gzip(hub: &Hub, token: &str, body: Vec<u8>) -> Reply {
+    hub.req(Method::POST, "/api/v1/ingest")
+        .token(token)
+        .header("content-type", "application/json")
+        .header("content-encoding", "gzip")
+        .raw(&body)
+        .send()
+        .await
+}
+
+/// A gzip body is one member with nothing after it; data after a valid
+/// member is refused, not ignored (before, it was dropped unread and the
+/// batch acknowledged).
+pub async fn gzip_data_after_the_member_is_refused(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let json = batch(&t.agent_id, 1, 3).to_string();
+    let mut body = mes_protocols::wire::gzip(json.as_bytes());
+    body.extend(mes_protocols::wire::gzip(b"{\"more\": true}"));
+    let reply = ingest_gzip(&hub, &t.agent_token, body)
+        .await
+        .expect_error(400, "malformed_body", None);
+    assert!(reply.text.contains("member"), "{}", reply.text);
+    // Garbage after the member: its last bytes are no size either, so it
+    // is refused as too large or as malformed, never stored.
+    let mut body = mes_protocols::wire::gzip(json.as_bytes());
+    body.extend(b"trailing garbage");
+    let reply = ingest_gzip(&hub, &t.agent_token, body).await;
+    assert!(
+        matches!(reply.status.as_u16(), 400 | 413) && reply.body["error"]["code"].is_string(),
+        "{} {}",
+        reply.status,
+        reply.text
+    );
+    let reply = ingest_gzip(&hub, &t.agent_token, mes_protocols::wire::gzip(json.as_bytes()))
+        .await
+        .expect(200);
+    assert_eq!(reply.body["acked_seq"], 3, "{}", reply.text);
+}
+
+/// When ingest bodies in memory fill the budget, a batch waits briefly,
+/// then gets 503 with Retry-After, and is stored when sent again after
+/// the budget has room.
+pub async fn ingest_over_the_memory_budget_is_503_with_retry_after(db: &TestDb) {
+    let limits = IngestLimits {
+        max_body_bytes: 64 << 10,
+        max_inflated_bytes: 256 << 10,
+        max_inflight_bytes: 1 << 20,
+    };
+    let hub = Hub::with(&db.store, limits, cloud_hub::clock::system_clock());
+    let t = hub.tenant("alpha").await;
+    let budget = hub.state.ingest_budget.clone();
+    let mut held = budget.empty();
+    budget
+        .reserve_total(&mut held, budget.total())
+        .await
+        .expect("an idle hub's budget is free");
+    let body = mes_protocols::wire::gzip(batch(&t.agent_id, 1, 5).to_string().as_bytes());
+    let reply = ingest_gzip(&hub, &t.agent_token, body.clone())
+        .await
+        .expect_error(503, "busy", None);
+    assert_retry_after(&reply);
+    drop(held);
+    let reply = ingest_gzip(&hub, &t.agent_token, body).await.expect(200);
+    assert_eq!(reply.body["acked_seq"], 5, "{}", reply.text);
+    assert_eq!(
+        budget.available(),
+        budget.total(),
+        "every reservation is given back"
+    );
+}
+
+/// A what-if is bounded in size (orders added, machines down) and a
+/// tenant runs at most two schedules or what-ifs at once (429 with
+/// Retry-After); other tenants are not held up.
+pub async fn what_ifs_are_bounded_in_size_and_per_tenant(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let other = hub.tenant("bravo").await;
+    let path = format!("/api/v1/schedules/{}/what-if", t.site);
+    let orders: Vec<Value> = (0..201)
+        .map(|i| json!({"code": format!("wi-{i}"), "material": t.code("bolt"), "quantity": "1"}))
+        .collect();
+    hub.post(&path, &t.token, &json!({"add_orders": orders}))
+        .await
+        .expect_error(400, "invalid_body", Some("add_orders"));
+    let down: Vec<Value> = (0..201)
+        .map(|_| json!({"equipment": t.code("press-1"), "from": "2026-01-10T08:00:00Z", "to": "2026-01-10T09:00:00Z"}))
+        .collect();
+    hub.post(&path, &t.token, &json!({"machines_down": down}))
+        .await
+        .expect_error(400, "invalid_body", Some("machines_down"));
+    let tenant = db
+        .store
+        .tenant_by_api_token(&t.token)
+        .await
+        .expect("the store answers")
+        .expect("the token is valid");
+    let gate = &hub.state.planning_gate;
+    let _first = gate.try_enter(&tenant).expect("a first place");
+    let _second = gate.try_enter(&tenant).expect("a second place");
+    for route in ["what-if", "run"] {
+        let reply = hub
+            .post(
+                &format!("/api/v1/schedules/{}/{route}", t.site),
+                &t.token,
+                &json!({}),
+            )
+            .await
+            .expect_error(429, "too_many_requests", None);
+        assert_retry_after(&reply);
+    }
+    let reply = hub
+        .post(
+            &format!("/api/v1/schedules/{}/what-if", other.site),
+            &other.token,
+            &json!({}),
+        )
+        .await;
+    assert_ne!(reply.status.as_u16(), 429, "{}", reply.text);
+}
