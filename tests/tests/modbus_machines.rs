@@ -191,7 +191,7 @@ async fn a_register_the_device_lacks_fails_its_tag_while_others_flow() {
         .expect("text");
     let bad = metrics
         .lines()
-        .find(|l| l.starts_with("mes_agent_source_bad_inputs_total{device=\"sim-01\"}"))
+        .find(|l| l.starts_with("mes_agent_source_bad_inputs_total{device=\"sim-01\",reason=\"register\"}"))
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse::<f64>().ok())
         .unwrap_or(0.0);

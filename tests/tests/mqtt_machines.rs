@@ -48,6 +48,7 @@ states = [
   {{ state = "down", tag = "state", op = "eq", text = "down", reason_tag = "fault_code" }},
   {{ state = "setup", tag = "state", op = "eq", text = "setup" }},
   {{ state = "running", tag = "state", op = "eq", text = "running" }},
+  {{ state = "idle", tag = "state", op = "eq", text = "idle" }},
 ]
 counters = {{ good = {{ tag = "good", mode = "per_message" }}, scrap = {{ tag = "scrap", mode = "per_message" }} }}
 "#
@@ -82,7 +83,7 @@ async fn wait_until_subscribed(broker: &str, prefix: &str, agent_url: &str) {
                     .await
                     .ok()?;
                 metrics
-                    .contains("mes_agent_source_bad_inputs_total{device=\"probe\"}")
+                    .contains("mes_agent_source_bad_inputs_total{device=\"probe\",reason=\"payload\"}")
                     .then_some(())
             }
         },
@@ -166,7 +167,7 @@ async fn published_machine_messages_become_events_and_malformed_ones_are_counted
         .expect("text");
     let bad: f64 = metrics
         .lines()
-        .filter(|l| l.starts_with("mes_agent_source_bad_inputs_total{device=\"sim-01\"}"))
+        .filter(|l| l.starts_with("mes_agent_source_bad_inputs_total{device=\"sim-01\","))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum();
     assert!(
