@@ -49,11 +49,16 @@ pub fn start(
         ));
     }
     let specs = parse_equipment("configuration", &config.equipment)?;
-    let saved: HashMap<String, String> = buffer
+    let mut saved: HashMap<String, String> = buffer
         .load_state("counter/")
         .context("reading saved counter state")?
         .into_iter()
         .collect();
+    saved.extend(
+        buffer
+            .load_state("equipment/")
+            .context("reading saved equipment states")?,
+    );
     let models: Vec<EquipmentModel> = specs
         .into_iter()
         .map(|spec| EquipmentModel::new(spec, &saved))

@@ -12,5 +12,5 @@ pub use config::{
     parse_equipment,
 };
 pub use counter::{CounterStep, step};
-pub use model::{EquipmentModel, EquipmentStatus, ModelOutput, Rejected, counter_key};
+pub use model::{EquipmentModel, EquipmentStatus, ModelOutput, Rejected, counter_key, state_key};
 pub use task::{EquipmentBoard, Models, run};

@@ -18,6 +18,8 @@
 //!   doubles parts. A per-message count is a non-negative integer up to
 //!   the counter's `max_per_message`.
 //! - Process values: reported as they come (the source applied the deadband).
+//! - Restart: the last state, reason and since are saved with their event
+//!   (`state_key`), so a restart does not announce an unchanged state again.
 //! - Offline: communication down, or silence (no snapshot at all, changed
 //!   or not) longer than `offline_after`.
 
@@ -77,6 +79,20 @@ pub fn counter_key(equipment: &Code, which: &str) -> String {
     format!("counter/{equipment}/{which}")
 }
 
+/// Key under which the last state event (state, reason, since) is saved.
+pub fn state_key(equipment: &Code) -> String {
+    format!("equipment/{equipment}/state")
+}
+
+/// The last state announced, saved with its event so a restart does not
+/// announce it again.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct SavedState {
+    state: EquipmentState,
+    reason: Option<Code>,
+    since_ms: i64,
+}
+
 impl EquipmentModel {
     /// A model, restoring counters from `saved` (key → "raw,total").
     pub fn new(spec: EquipmentSpec, saved: &HashMap<String, String>) -> Self {
@@ -93,11 +109,16 @@ impl EquipmentModel {
                 .unwrap_or_default()
         };
         let (good, scrap) = (restore("good"), restore("scrap"));
+        // An unreadable saved state is as if none was saved: the first
+        // snapshot then announces the state again, which is harmless.
+        let last: Option<SavedState> = saved
+            .get(&state_key(&spec.name))
+            .and_then(|v| serde_json::from_str(v).ok());
         Self {
             spec,
             values: HashMap::new(),
-            state: None,
-            since: None,
+            state: last.as_ref().map(|l| (l.state, l.reason.clone())),
+            since: last.map(|l| Timestamp::from_unix_millis(l.since_ms)),
             good,
             scrap,
             last_seen: None,
@@ -251,6 +272,15 @@ impl EquipmentModel {
         }
         self.state = Some((state, reason.clone()));
         self.since = Some(at);
+        let saved = SavedState {
+            state,
+            reason: reason.clone(),
+            since_ms: at.unix_millis(),
+        };
+        out.state.push(StateUpdate {
+            key: state_key(&self.spec.name),
+            value: serde_json::to_string(&saved).ok(),
+        });
         let body = EventBody::EquipmentStateChanged(EquipmentStateChanged {
             equipment: self.spec.name.clone(),
             state,

@@ -479,3 +479,38 @@ mod property {
         }
     }
 }
+
+#[test]
+fn a_restart_does_not_announce_the_saved_state_again() {
+    let mut m = status_word_model();
+    let tags = |status: i64, fault: i64| {
+        vec![
+            ("status", TagValue::Int(status)),
+            ("fault_code", TagValue::Int(fault)),
+            ("run", TagValue::Bool(false)),
+        ]
+    };
+    let out = feed(&mut m, &tags(3, 205), 0);
+    let saved: HashMap<String, String> = out
+        .state
+        .iter()
+        .filter_map(|u| Some((u.key.clone(), u.value.clone()?)))
+        .collect();
+    assert!(saved.contains_key(&state_key(&code("plc-m"))));
+
+    let doc: Doc = parse_toml("agent.toml", STATUS_WORD).expect("parses");
+    let spec = parse_equipment("agent.toml", &doc.equipment)
+        .expect("valid")
+        .remove(0);
+    let mut restarted = EquipmentModel::new(spec, &saved);
+    assert_eq!(restarted.status().state, Some(EquipmentState::Down));
+    assert_eq!(restarted.status().since_ms, Some(at(0).unix_millis()));
+    assert!(
+        states(&feed(&mut restarted, &tags(3, 205), 5_000)).is_empty(),
+        "unchanged: no event"
+    );
+    assert_eq!(
+        states(&feed(&mut restarted, &tags(3, 17), 6_000)),
+        vec![(EquipmentState::Down, Some("17".into()))]
+    );
+}
