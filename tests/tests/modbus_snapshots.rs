@@ -197,3 +197,43 @@ async fn a_restarted_agent_does_not_announce_the_unchanged_state_again() {
     wait_last_state(&db, "sim-01", "running:").await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn f32_process_values_arrive_as_their_shortest_decimal() {
+    let sim = simulator().await;
+    let addr = sim.local_addr().to_string();
+    let temperature =
+        r#"{ name = "temperature", area = "holding_register", address = 4, type = "f32", order = "cdab" },"#;
+    let config = device(&addr, 1, "sim-01", ["state", "fault_code"], 0)
+        .replacen("tags = [\n", &format!("tags = [\n  {temperature}\n"), 1)
+        .replace(
+            "offline_after_secs = 0\n",
+            "offline_after_secs = 0\nvalues = [\"temperature\"]\n",
+        );
+    // A running machine warms up to temperatures an f32 cannot hold exactly.
+    sim.release("sim-01").expect("run");
+    sim.step(37);
+    let rig = rig(&config).await;
+    let db = rig.hub.db_path();
+    let value = eventually("a temperature at the hub", Duration::from_secs(30), || {
+        let v = hub_events(&db).iter().find_map(|(k, d)| {
+            (k == "process_value_sampled" && d["tag"] == "temperature").then(|| d["value"].clone())
+        });
+        async move { v }
+    })
+    .await;
+    let stored = value.as_f64().expect("a number");
+    let register = stored as f32;
+    assert_ne!(
+        f64::from(register).to_string(),
+        register.to_string(),
+        "a value f32 cannot hold exactly"
+    );
+    assert_eq!(
+        stored.to_string(),
+        register.to_string(),
+        "stored as the f32's shortest decimal, not its f64 widening ({})",
+        f64::from(register)
+    );
+    sim.shutdown().await;
+}

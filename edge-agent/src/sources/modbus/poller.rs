@@ -1,10 +1,11 @@
 //! One task per Modbus device: connect, poll each group on its schedule,
 //! decode, report each group's read as one snapshot (the values that
 //! changed, sent even when none did: an answer is what keeps the equipment
-//! online, and the rules see a whole read at once); on a broken link announce communication-down, back off
-//! and reconnect; announce communication-up on the first good poll. RTU
-//! devices on one serial port share its bus (`bus.rs`) but keep their own
-//! schedule and link state: one silent device goes down alone.
+//! online, and the rules see a whole read at once); on a broken link
+//! announce communication-down, back off and reconnect; announce
+//! communication-up on the first good poll. RTU devices on one serial port
+//! share its bus (`bus.rs`) but keep their own schedule and link state: one
+//! silent device goes down alone.
 //!
 //! A block that answers with an exception (typically 0x02 Illegal Data
 //! Address because one of its tags names a register the device lacks) is

@@ -1,5 +1,6 @@
 //! From a decoded raw value to what is reported: engineering units, counters
-//! kept exact, and the report-on-change / deadband filter.
+//! kept exact, f32 values kept at their own precision, and the
+//! report-on-change / deadband filter.
 
 use super::config::{ReportMode, TagSpec};
 use crate::sources::TagValue;
@@ -15,9 +16,9 @@ pub fn to_tag_value(tag: &TagSpec, raw: RawValue) -> Result<TagValue, String> {
             .map(TagValue::Int)
             .map_err(|_| format!("{u} does not fit a signed 64-bit value")),
         RawValue::Signed(i) if identity => Ok(TagValue::Int(i)),
-        raw @ RawValue::Float(_) if matches!(tag.point.data_type(), DataType::F32 | DataType::F64) => raw
+        raw @ RawValue::Float(_) if tag.point.data_type() == DataType::F32 => raw
             .to_process_value(tag.scaling)
-            .map(TagValue::Float)
+            .map(|x| TagValue::Float(f32_precision(x)))
             .map_err(|e| e.to_string()),
         raw => raw
             .to_process_value(tag.scaling)
@@ -37,5 +38,36 @@ pub fn should_report(tag: &TagSpec, last: Option<&TagValue>, value: &TagValue) -
             band.should_report(Some(prev), new)
         }
         _ => last != value,
+    }
+}
+
+/// An f32 register's value (after scaling) as the f64 nearest to the
+/// shortest decimal that round-trips the f32: 61.4, not the widened
+/// 61.400001525878906, which is noise the PLC never had. A value outside
+/// the f32 range (a large scale) is kept as it is.
+fn f32_precision(x: f64) -> f64 {
+    let narrow = x as f32;
+    if !narrow.is_finite() {
+        return x;
+    }
+    narrow.to_string().parse().unwrap_or(x)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::f32_precision;
+
+    #[test]
+    fn f32_values_keep_the_shortest_decimal_that_round_trips() {
+        let widened = f64::from(61.4f32);
+        assert_eq!(widened.to_string(), "61.400001525878906");
+        assert_eq!(f32_precision(widened).to_string(), "61.4");
+        assert_eq!(f32_precision(f64::from(0.1f32) * 10.0).to_string(), "1");
+        assert_eq!(f32_precision(-273.15f32 as f64).to_string(), "-273.15");
+        assert_eq!(f32_precision(1e300), 1e300, "outside the f32 range: kept");
+        for bits in [0x3f80_0001u32, 0x4b7f_ffff, 0x0000_0001, 0x7f7f_ffff] {
+            let f = f32::from_bits(bits);
+            assert_eq!(f32_precision(f64::from(f)) as f32, f, "the same f32 comes back");
+        }
     }
 }
