@@ -23,6 +23,7 @@ use super::money::{self, money};
 use super::settings::Overhead;
 use super::time::{self, Run, RunTime, TimedFact};
 use super::valuation::{Flow, SitedMovement, Valuation, ValuedRow, value_rows};
+use crate::arith::{self, OutOfRange};
 use crate::stock::MovementId;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
@@ -198,24 +199,24 @@ fn conversion(
     runs: &BTreeMap<String, Run>,
     times: &BTreeMap<String, RunTime>,
     rates: &Rates,
-) -> BTreeMap<Code, Conversion> {
+) -> Result<BTreeMap<Code, Conversion>, OutOfRange> {
     let mut out: BTreeMap<Code, Conversion> = BTreeMap::new();
     for (id, run) in runs {
         let Some(order) = &run.order else { continue };
         let t = times.get(id).cloned().unwrap_or_default();
-        let labour: Decimal = t
-            .labour_ms
-            .iter()
-            .map(|(w, ms)| money::time_cost(*ms, rates.workers.get(w).copied().unwrap_or_default()))
-            .sum();
+        let labour = arith::sum(
+            t.labour_ms
+                .iter()
+                .map(|(w, ms)| money::time_cost(*ms, rates.workers.get(w).copied().unwrap_or_default())),
+        )?;
         let machine = run.equipment.as_ref().map_or(Decimal::ZERO, |e| {
             money::time_cost(t.machine_ms, rates.equipment.get(e).copied().unwrap_or_default())
         });
         let c = out.entry(order.clone()).or_default();
-        c.labour += labour;
-        c.machine += machine;
-        c.machine_ms += t.machine_ms;
-        c.scrap += run.scrap;
+        arith::add_to(&mut c.labour, labour)?;
+        arith::add_to(&mut c.machine, machine)?;
+        arith::add_to(&mut c.machine_ms, t.machine_ms)?;
+        arith::add_to(&mut c.scrap, run.scrap)?;
         let operation = run
             .operation
             .as_ref()
@@ -223,23 +224,32 @@ fn conversion(
         let (op, op_labour, op_machine) = c.operations.entry(operation.clone()).or_default();
         op.operation = operation;
         op.runs += usize::from(run.operation.is_some());
-        op.active_minutes += t.active_ms;
-        op.labour_minutes += t.labour_ms.values().copied().sum::<Decimal>();
-        op.machine_minutes += t.machine_ms;
-        op.good += run.good;
-        op.scrap += run.scrap;
-        *op_labour += labour;
-        *op_machine += machine;
+        arith::add_to(&mut op.active_minutes, t.active_ms)?;
+        arith::add_to(&mut op.labour_minutes, arith::sum(t.labour_ms.values().copied())?)?;
+        arith::add_to(&mut op.machine_minutes, t.machine_ms)?;
+        arith::add_to(&mut op.good, run.good)?;
+        arith::add_to(&mut op.scrap, run.scrap)?;
+        arith::add_to(op_labour, labour)?;
+        arith::add_to(op_machine, machine)?;
     }
-    out
+    Ok(out)
 }
 
-fn overhead(rule: Option<&Overhead>, labour: Decimal, machine: Decimal, machine_ms: Decimal) -> Decimal {
-    match rule {
+fn overhead(
+    rule: Option<&Overhead>,
+    labour: Decimal,
+    machine: Decimal,
+    machine_ms: Decimal,
+) -> Result<Decimal, OutOfRange> {
+    Ok(match rule {
         None => Decimal::ZERO,
         Some(Overhead::PerMachineHour(rate)) => money(money::time_cost(machine_ms, *rate)),
-        Some(Overhead::PercentOfConversion(pct)) => money((labour + machine) * *pct / Decimal::ONE_HUNDRED),
-    }
+        Some(Overhead::PercentOfConversion(pct)) => money(
+            arith::add(labour, machine)
+                .and_then(|v| arith::mul(v, *pct))
+                .and_then(|v| arith::div(v, Decimal::ONE_HUNDRED))?,
+        ),
+    })
 }
 
 /// (material, lot) of an order's input.
@@ -249,7 +259,7 @@ fn order_costs(
     valuation: &Valuation,
     conversions: &BTreeMap<Code, Conversion>,
     input: &CostingInput,
-) -> BTreeMap<Code, OrderCost> {
+) -> Result<BTreeMap<Code, OrderCost>, OutOfRange> {
     let mut costs: BTreeMap<Code, OrderCost> = BTreeMap::new();
     let mut inputs: BTreeMap<Code, BTreeMap<InputKey, (Decimal, Decimal)>> = BTreeMap::new();
     for row in &valuation.rows {
@@ -264,10 +274,10 @@ fn order_costs(
                     .or_default()
                     .entry((row.key.material.to_string(), lot))
                     .or_default();
-                line.0 -= row.quantity;
-                line.1 -= row.value;
+                line.0 = arith::sub(line.0, row.quantity)?;
+                line.1 = arith::sub(line.1, row.value)?;
             }
-            Flow::Output if row.quantity > Decimal::ZERO => cost.good += row.quantity,
+            Flow::Output if row.quantity > Decimal::ZERO => arith::add_to(&mut cost.good, row.quantity)?,
             _ => {}
         }
     }
@@ -292,15 +302,19 @@ fn order_costs(
                 value,
             })
             .collect();
-        cost.materials = cost.inputs.iter().map(|i| i.value).sum();
+        cost.materials = arith::sum(cost.inputs.iter().map(|i| i.value))?;
         let conv = conversions.get(code).cloned().unwrap_or_default();
         cost.labour = money(conv.labour);
         cost.machine = money(conv.machine);
         let rule = cost.site.as_ref().and_then(|s| input.overhead.get(s));
-        cost.overhead = overhead(rule, cost.labour, cost.machine, conv.machine_ms);
+        cost.overhead = overhead(rule, cost.labour, cost.machine, conv.machine_ms)?;
         cost.scrap = conv.scrap;
-        cost.total = cost.materials + cost.labour + cost.machine + cost.overhead;
-        cost.unit_cost = (cost.good > Decimal::ZERO).then(|| money::unit_cost(cost.total / cost.good));
+        cost.total = arith::sum([cost.materials, cost.labour, cost.machine, cost.overhead])?;
+        cost.unit_cost = if cost.good > Decimal::ZERO {
+            Some(money::unit_cost(arith::div(cost.total, cost.good)?))
+        } else {
+            None
+        };
         cost.operations = conv
             .operations
             .into_values()
@@ -314,11 +328,14 @@ fn order_costs(
             })
             .collect();
     }
-    costs
+    Ok(costs)
 }
 
 /// The value of every output receipt from its order's total.
-fn allocate(rows: &[ValuedRow], orders: &BTreeMap<Code, OrderCost>) -> BTreeMap<MovementId, Decimal> {
+fn allocate(
+    rows: &[ValuedRow],
+    orders: &BTreeMap<Code, OrderCost>,
+) -> Result<BTreeMap<MovementId, Decimal>, OutOfRange> {
     let mut by_order: BTreeMap<&Code, Vec<&ValuedRow>> = BTreeMap::new();
     for row in rows {
         if row.flow == Flow::Output
@@ -335,35 +352,45 @@ fn allocate(rows: &[ValuedRow], orders: &BTreeMap<Code, OrderCost>) -> BTreeMap<
         let mut cumulative = Decimal::ZERO;
         let mut allocated = Decimal::ZERO;
         for row in list {
-            cumulative += row.quantity;
-            let upto = money(cost.total * cumulative / cost.good);
-            out.insert(row.id.clone(), upto - allocated);
+            arith::add_to(&mut cumulative, row.quantity)?;
+            let upto = money(prorate(cost.total, cumulative, cost.good)?);
+            out.insert(row.id.clone(), arith::sub(upto, allocated)?);
             allocated = upto;
         }
     }
-    out
+    Ok(out)
 }
 
-/// Costs everything in `input` (see the module doc).
-pub fn cost(input: &CostingInput) -> Costing {
+/// `value × part / whole`, dividing first when the product would not fit.
+fn prorate(value: Decimal, part: Decimal, whole: Decimal) -> Result<Decimal, OutOfRange> {
+    match value.checked_mul(part) {
+        Some(product) => arith::div(product, whole),
+        None => arith::div(value, whole).and_then(|v| arith::mul(v, part)),
+    }
+}
+
+/// Costs everything in `input` (see the module doc). Out of range when a
+/// value leaves the range of a decimal (data stored before entry was
+/// bounded); nothing panics.
+pub fn cost(input: &CostingInput) -> Result<Costing, OutOfRange> {
     let runs = time::runs(&input.facts, input.as_of);
     let times = time::run_times(&runs, &input.facts, input.as_of);
-    let conversions = conversion(&runs, &times, &input.rates);
+    let conversions = conversion(&runs, &times, &input.rates)?;
     let mut outputs = BTreeMap::new();
     let mut passes = 0;
     loop {
         passes += 1;
-        let valuation = value_rows(&input.movements, &input.standard, &outputs);
-        let orders = order_costs(&valuation, &conversions, input);
-        let next = allocate(&valuation.rows, &orders);
+        let valuation = value_rows(&input.movements, &input.standard, &outputs)?;
+        let orders = order_costs(&valuation, &conversions, input)?;
+        let next = allocate(&valuation.rows, &orders)?;
         let converged = next == outputs;
         if converged || passes >= MAX_PASSES {
-            return Costing {
+            return Ok(Costing {
                 valuation,
                 orders,
                 passes,
                 converged,
-            };
+            });
         }
         outputs = next;
     }

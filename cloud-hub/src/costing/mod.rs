@@ -63,5 +63,10 @@ pub async fn cost_tenant_with(
             ServiceError::Store(crate::store::StoreError::Task(format!(
                 "costing task failed: {e}"
             )))
+        })?
+        .map_err(|e| ServiceError::InvalidState {
+            kind: "costing",
+            code: tenant.to_string(),
+            reason: format!("a stock value or order cost: {e}; check stored quantities and prices"),
         })
 }

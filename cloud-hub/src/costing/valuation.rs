@@ -29,6 +29,7 @@
 //! receipts + gains − issues − scrap − losses − settlements.
 
 use super::money::money;
+use crate::arith::{self, OutOfRange};
 use crate::stock::{Amount, Movement, MovementId, MovementKind, StockKey};
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
@@ -122,11 +123,12 @@ pub struct Valuation {
     pub pools: BTreeMap<(Code, String), PoolState>,
 }
 
-/// `value × part / whole` without overflowing on large products.
-fn prorate(value: Decimal, part: Decimal, whole: Decimal) -> Decimal {
+/// `value × part / whole` without overflowing on large products; out of
+/// range only if the result itself is.
+fn prorate(value: Decimal, part: Decimal, whole: Decimal) -> Result<Decimal, OutOfRange> {
     match value.checked_mul(part) {
-        Some(product) => product / whole,
-        None => value / whole * part,
+        Some(product) => arith::div(product, whole),
+        None => arith::div(value, whole).and_then(|v| arith::mul(v, part)),
     }
 }
 
@@ -138,62 +140,63 @@ struct Pool {
 }
 
 impl Pool {
-    fn average(&self, standard: Decimal) -> Decimal {
+    fn average(&self, standard: Decimal) -> Result<Decimal, OutOfRange> {
         if self.quantity.is_zero() {
-            self.last_average.unwrap_or(standard)
+            Ok(self.last_average.unwrap_or(standard))
         } else {
-            self.value / self.quantity
+            arith::div(self.value, self.quantity)
         }
     }
 
-    fn remember(&mut self) {
+    fn remember(&mut self) -> Result<(), OutOfRange> {
         if !self.quantity.is_zero() {
-            self.last_average = Some(self.value / self.quantity);
+            self.last_average = Some(arith::div(self.value, self.quantity)?);
         }
+        Ok(())
     }
 
     /// Takes `q` (> 0) out at the average; returns the value taken.
-    fn take(&mut self, q: Decimal, standard: Decimal) -> Decimal {
+    fn take(&mut self, q: Decimal, standard: Decimal) -> Result<Decimal, OutOfRange> {
         let taken = if self.quantity > Decimal::ZERO && q == self.quantity {
             self.value
         } else if self.quantity > Decimal::ZERO {
-            money(prorate(self.value, q, self.quantity))
+            money(prorate(self.value, q, self.quantity)?)
         } else {
-            money(q * self.average(standard))
+            money(arith::mul(q, self.average(standard)?)?)
         };
-        self.quantity -= q;
-        self.value -= taken;
-        self.remember();
-        taken
+        self.quantity = arith::sub(self.quantity, q)?;
+        self.value = arith::sub(self.value, taken)?;
+        self.remember()?;
+        Ok(taken)
     }
 
     /// Puts `q` (> 0) worth `value` in; returns the settlement.
-    fn put(&mut self, q: Decimal, value: Decimal) -> Decimal {
+    fn put(&mut self, q: Decimal, value: Decimal) -> Result<Decimal, OutOfRange> {
         if self.quantity >= Decimal::ZERO {
-            self.quantity += q;
-            self.value += value;
-            self.remember();
-            return Decimal::ZERO;
+            self.quantity = arith::add(self.quantity, q)?;
+            self.value = arith::add(self.value, value)?;
+            self.remember()?;
+            return Ok(Decimal::ZERO);
         }
-        let quantity = self.quantity + q;
+        let quantity = arith::add(self.quantity, q)?;
         let remaining = if quantity < Decimal::ZERO {
-            money(prorate(self.value, quantity, self.quantity))
+            money(prorate(self.value, quantity, self.quantity)?)
         } else if quantity.is_zero() {
             Decimal::ZERO
         } else {
-            money(prorate(value, quantity, q))
+            money(prorate(value, quantity, q)?)
         };
-        let settlement = self.value + value - remaining;
+        let settlement = arith::add(self.value, value).and_then(|v| arith::sub(v, remaining))?;
         self.quantity = quantity;
         self.value = remaining;
-        self.remember();
-        settlement
+        self.remember()?;
+        Ok(settlement)
     }
 }
 
 /// Each row with its effective quantity change (a stocktake's derived from
 /// its key's balance just before it).
-fn effective_deltas(rows: &[SitedMovement]) -> Vec<(Decimal, &SitedMovement)> {
+fn effective_deltas(rows: &[SitedMovement]) -> Result<Vec<(Decimal, &SitedMovement)>, OutOfRange> {
     let mut by_key: BTreeMap<&StockKey, Vec<&SitedMovement>> = BTreeMap::new();
     for row in rows {
         by_key.entry(&row.movement.key).or_default().push(row);
@@ -205,25 +208,27 @@ fn effective_deltas(rows: &[SitedMovement]) -> Vec<(Decimal, &SitedMovement)> {
         for row in list.iter() {
             let delta = match row.movement.amount {
                 Amount::Delta(d) => d,
-                Amount::Counted(c) => c - balance,
+                Amount::Counted(c) => arith::sub(c, balance)?,
             };
-            balance += delta;
+            arith::add_to(&mut balance, delta)?;
             out.push((delta, *row));
         }
     }
-    out
+    Ok(out)
 }
 
 /// Values `rows`. `standard` gives each material's standard cost (the
 /// average of last resort); `outputs` the value of each output receipt
 /// (its order's cost share); an output receipt missing there is valued at
 /// standard cost (only while the engine has not costed its order yet).
+/// Out of range when a value or quantity leaves the range of a decimal
+/// (rows stored before entry was bounded).
 pub fn value_rows(
     rows: &[SitedMovement],
     standard: &BTreeMap<Code, Decimal>,
     outputs: &BTreeMap<MovementId, Decimal>,
-) -> Valuation {
-    let mut entries = effective_deltas(rows);
+) -> Result<Valuation, OutOfRange> {
+    let mut entries = effective_deltas(rows)?;
     entries.sort_by_cached_key(|(_, r)| {
         (
             r.movement.key.material.clone(),
@@ -243,24 +248,25 @@ pub fn value_rows(
         let flow = Flow::of(m.kind);
         let mut settlement = Decimal::ZERO;
         let value = if flow == Flow::Transfer {
-            let carried = money(delta.abs() * pool.average(std_cost));
+            let carried = money(arith::mul(delta.abs(), pool.average(std_cost)?)?);
             if delta < Decimal::ZERO { -carried } else { carried }
         } else if delta > Decimal::ZERO {
             let own = match flow {
                 Flow::Purchase => m.value,
-                Flow::Output => Some(
-                    outputs
-                        .get(&m.id)
-                        .copied()
-                        .unwrap_or_else(|| money(delta * std_cost)),
-                ),
+                Flow::Output => Some(match outputs.get(&m.id) {
+                    Some(value) => *value,
+                    None => money(arith::mul(delta, std_cost)?),
+                }),
                 _ => None,
             };
-            let value = own.unwrap_or_else(|| money(delta * pool.average(std_cost)));
-            settlement = pool.put(delta, value);
+            let value = match own {
+                Some(value) => value,
+                None => money(arith::mul(delta, pool.average(std_cost)?)?),
+            };
+            settlement = pool.put(delta, value)?;
             value
         } else if delta < Decimal::ZERO {
-            -pool.take(-delta, std_cost)
+            -pool.take(-delta, std_cost)?
         } else {
             Decimal::ZERO
         };
@@ -278,7 +284,7 @@ pub fn value_rows(
             pool_value: pool.value,
         });
     }
-    Valuation {
+    Ok(Valuation {
         rows: valued,
         pools: pools
             .into_iter()
@@ -292,7 +298,7 @@ pub fn value_rows(
                 )
             })
             .collect(),
-    }
+    })
 }
 
 #[cfg(test)]
@@ -324,7 +330,7 @@ mod tests {
             row("R2", MovementKind::PurchaseReceipt, "100", 2, Some("130")),
             row("I2", MovementKind::Issue, "-20", 3, None),
         ];
-        let v = value_rows(&rows, &standard(), &BTreeMap::new());
+        let v = value_rows(&rows, &standard(), &BTreeMap::new()).expect("in range");
         let values: Vec<Decimal> = v.rows.iter().map(|r| r.value).collect();
         assert_eq!(values, vec![dec("100"), dec("-25"), dec("130"), dec("-23.43")]);
         let pool = v.pools[&(code("STEEL"), "plant-1".to_string())];
@@ -342,13 +348,13 @@ mod tests {
             row("I1", MovementKind::Issue, "-10", 0, None),
             row("R1", MovementKind::PurchaseReceipt, "30", 1, Some("60")),
         ];
-        let v = value_rows(&rows, &standard(), &BTreeMap::new());
+        let v = value_rows(&rows, &standard(), &BTreeMap::new()).expect("in range");
         assert_eq!(v.rows[0].value, dec("-15"));
         assert_eq!(v.rows[1].settlement, dec("5"));
         let pool = v.pools[&(code("STEEL"), "plant-1".to_string())];
         assert_eq!((pool.quantity, pool.value), (dec("20"), dec("40")));
         rows.reverse();
-        assert_eq!(value_rows(&rows, &standard(), &BTreeMap::new()), v);
+        assert_eq!(value_rows(&rows, &standard(), &BTreeMap::new()).ok(), Some(v));
     }
 
     /// Emptying the pool takes its whole value (no cent left behind), and
@@ -361,7 +367,7 @@ mod tests {
             row("I2", MovementKind::Issue, "-2", 2, None),
             row("I3", MovementKind::Issue, "-3", 3, None),
         ];
-        let v = value_rows(&rows, &standard(), &BTreeMap::new());
+        let v = value_rows(&rows, &standard(), &BTreeMap::new()).expect("in range");
         let values: Vec<Decimal> = v.rows.iter().map(|r| r.value).collect();
         // 10 × 1/3 = 3.333… → 3.33; then the whole rest, 6.67; then at the
         // last average (6.67 / 2 = 3.335): 3 × 3.335 = 10.005 → 10.01.

@@ -9,6 +9,7 @@
 //! Facts are read in the order things happened, so late events give the
 //! same figures as punctual ones.
 
+use crate::arith::{self, OutOfRange};
 use crate::masterdata::records::ProductionOrder;
 use crate::masterdata::service::{self, ServiceError};
 use crate::stock::{Amount, MovementKind};
@@ -109,6 +110,13 @@ pub async fn actuals_at(
     now: i64,
 ) -> Result<OrderActuals, ServiceError> {
     let order: ProductionOrder = service::get::<ProductionOrder>(store, tenant, code).await?.record;
+    // Figures out of the range of a decimal (data stored before entry was
+    // bounded) are an error naming the order, never a panic.
+    let out_of_range = |_: OutOfRange| ServiceError::InvalidState {
+        kind: "production order",
+        code: code.to_string(),
+        reason: "a planned or actual quantity of the order is out of the range of a decimal".into(),
+    };
     let facts = store
         .operation_facts(tenant.to_string(), code.to_string())
         .await
@@ -119,23 +127,26 @@ pub async fn actuals_at(
         .map_err(ServiceError::Store)?;
     let mut ops: BTreeMap<String, OperationActuals> = BTreeMap::new();
     for op in &order.operations {
+        let planned_minutes = arith::mul(op.run_minutes_per_unit, order.quantity)
+            .and_then(|run| arith::add(op.setup_minutes, run))
+            .map_err(out_of_range)?;
+        let mut materials = Vec::with_capacity(op.inputs.len());
+        for i in &op.inputs {
+            materials.push(MaterialUse {
+                material: i.material.to_string(),
+                planned: arith::mul(i.quantity_per_unit, order.quantity).map_err(out_of_range)?,
+                planned_unit: i.unit.to_string(),
+                consumed: BTreeMap::new(),
+                stock: None,
+            });
+        }
         ops.insert(
             op.operation.to_string(),
             OperationActuals {
                 operation: op.operation.to_string(),
                 name: op.name.clone(),
-                planned_minutes: op.setup_minutes + op.run_minutes_per_unit * order.quantity,
-                materials: op
-                    .inputs
-                    .iter()
-                    .map(|i| MaterialUse {
-                        material: i.material.to_string(),
-                        planned: i.quantity_per_unit * order.quantity,
-                        planned_unit: i.unit.to_string(),
-                        consumed: BTreeMap::new(),
-                        stock: None,
-                    })
-                    .collect(),
+                planned_minutes,
+                materials,
                 ..OperationActuals::default()
             },
         );
@@ -157,12 +168,12 @@ pub async fn actuals_at(
             "operation_paused" => run.3 = Some(fact.occurred_at),
             "operation_resumed" => {
                 if let Some(p) = run.3.take() {
-                    run.4 += fact.occurred_at - p;
+                    run.4 = run.4.saturating_add(fact.occurred_at.saturating_sub(p));
                 }
             }
             "operation_finished" => {
                 if let Some(p) = run.3.take() {
-                    run.4 += fact.occurred_at - p;
+                    run.4 = run.4.saturating_add(fact.occurred_at.saturating_sub(p));
                 }
                 run.2 = Some(fact.occurred_at);
             }
@@ -184,18 +195,19 @@ pub async fn actuals_at(
                         &mut op.materials[last]
                     }
                 };
-                *entry.consumed.entry(unit).or_default() += value;
+                arith::add_to(entry.consumed.entry(unit).or_default(), value).map_err(out_of_range)?;
             }
             "output_reported" => {
                 let dec = |v: &serde_json::Value| -> Decimal {
                     v.as_str().and_then(|s| s.parse().ok()).unwrap_or_default()
                 };
-                op.good += dec(&data["good"]);
+                arith::add_to(&mut op.good, dec(&data["good"])).map_err(out_of_range)?;
                 let scrap = dec(&data["scrap"]);
-                op.scrap += scrap;
+                arith::add_to(&mut op.scrap, scrap).map_err(out_of_range)?;
                 if scrap > Decimal::ZERO {
                     let reason = data["scrap_reason"].as_str().unwrap_or("unknown").to_string();
-                    *op.scrap_reasons.entry(reason).or_default() += scrap;
+                    arith::add_to(op.scrap_reasons.entry(reason).or_default(), scrap)
+                        .map_err(out_of_range)?;
                 }
             }
             _ => {}
@@ -209,7 +221,12 @@ pub async fn actuals_at(
         op.runs += 1;
         let end = finish.unwrap_or(now);
         let open_pause = pause.map_or(0, |p| end - p);
-        op.actual_minutes += minutes((end - start - paused - open_pause).max(0));
+        let active = end
+            .saturating_sub(start)
+            .saturating_sub(paused)
+            .saturating_sub(open_pause)
+            .max(0);
+        arith::add_to(&mut op.actual_minutes, minutes(active)).map_err(out_of_range)?;
         op.running |= finish.is_none();
         let start = Timestamp::from_unix_millis(start);
         op.started_at = Some(op.started_at.map_or(start, |s| s.min(start)));
@@ -223,8 +240,13 @@ pub async fn actuals_at(
     for m in &movements {
         let Amount::Delta(d) = m.amount else { continue };
         match m.kind {
-            MovementKind::Issue => *issued.entry(m.key.material.to_string()).or_default() -= d,
-            MovementKind::OutputReceipt if m.key.material == order.material => received += d,
+            MovementKind::Issue => {
+                let total = issued.entry(m.key.material.to_string()).or_default();
+                *total = arith::sub(*total, d).map_err(out_of_range)?;
+            }
+            MovementKind::OutputReceipt if m.key.material == order.material => {
+                arith::add_to(&mut received, d).map_err(out_of_range)?;
+            }
             _ => {}
         }
     }
