@@ -1,5 +1,7 @@
-//! The channel from sources to the equipment model, and the per-device count
-//! of bad input (malformed payloads, undecodable registers, exceptions).
+//! The channel from sources to the equipment model, and the count of bad
+//! input per device and reason (malformed payloads, undecodable registers,
+//! exceptions, values of the wrong type for their use, messages for a
+//! device without equipment).
 //!
 //! Backpressure: the channel is bounded. A source whose observations are not
 //! taken blocks on `send`, which for a poller means the next poll starts late
