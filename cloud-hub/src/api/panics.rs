@@ -28,3 +28,43 @@ pub fn layer(
         .into_response()
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::Router;
+    use axum::body::Body;
+    use axum::http::Request;
+    use axum::routing::get;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    #[tokio::test]
+    async fn a_panicking_handler_is_a_counted_500_in_the_error_shape() {
+        let metrics = Arc::new(HubMetrics::default());
+        let app: Router = Router::new()
+            .route(
+                "/boom",
+                get(|| async {
+                    let huge = rust_decimal::Decimal::MAX;
+                    // What an unchecked product of stored data used to do.
+                    let product = std::hint::black_box(huge) * std::hint::black_box(huge);
+                    product.to_string()
+                }),
+            )
+            .layer(layer(metrics.clone()));
+        let request = Request::get("/boom")
+            .body(Body::empty())
+            .expect("a valid request");
+        let response = app.oneshot(request).await.expect("the router answers");
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = response.into_body().collect().await.expect("a body").to_bytes();
+        let json: serde_json::Value = serde_json::from_slice(&body).expect("a JSON body");
+        assert_eq!(json["error"]["code"], "internal");
+        assert!(
+            metrics.render().contains("mes_hub_http_panics_total 1"),
+            "{}",
+            metrics.render()
+        );
+    }
+}

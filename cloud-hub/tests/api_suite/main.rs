@@ -14,6 +14,7 @@ mod harness;
 mod agents;
 mod crud;
 mod fixtures;
+mod health;
 mod http_layer;
 mod hub;
 mod isolation;
@@ -56,6 +57,7 @@ on_both_backends!(
     stock_documents::undated_document_retried_is_the_same_document,
     limits::values_past_the_maxima_are_422_naming_the_field,
     limits::decimals_outside_the_grammar_are_refused_naming_the_field,
+    health::a_lagging_projection_makes_the_hub_degraded_naming_the_tenant,
     agents::agent_list_shows_the_measured_clock_offset,
     agents::disabled_agents_and_revoked_tokens_stop_authenticating,
     machines::equipment_timeline_downtime_and_parts,
