@@ -72,6 +72,9 @@ pub struct EquipmentModel {
     good: Counter,
     scrap: Counter,
     last_seen: Option<Timestamp>,
+    /// First silence check without anything heard since start: a restored
+    /// state goes offline when the device stays silent from then on.
+    watched_from: Option<Timestamp>,
 }
 
 /// Key under which a counter's raw value and total are saved.
@@ -122,6 +125,7 @@ impl EquipmentModel {
             good,
             scrap,
             last_seen: None,
+            watched_from: None,
         }
     }
 
@@ -210,8 +214,14 @@ impl EquipmentModel {
     /// long. The last values are kept: the next snapshot brings the state
     /// back even when nothing in it changed.
     pub fn check_silence(&mut self, now: Timestamp, out: &mut ModelOutput) {
-        let (Some(limit), Some(seen)) = (self.spec.offline_after, self.last_seen) else {
+        let Some(limit) = self.spec.offline_after else {
             return;
+        };
+        let seen = match self.last_seen {
+            Some(seen) => seen,
+            // A state restored at start, and nothing heard since.
+            None if self.state.is_some() => *self.watched_from.get_or_insert(now),
+            None => return,
         };
         if now.millis_since(seen) > limit.as_millis() as i64
             && self.state.as_ref().map(|s| s.0) != Some(EquipmentState::Offline)

@@ -514,3 +514,21 @@ fn a_restart_does_not_announce_the_saved_state_again() {
         vec![(EquipmentState::Down, Some("17".into()))]
     );
 }
+
+#[test]
+fn a_restored_state_goes_offline_when_the_device_stays_silent_after_a_restart() {
+    let mut m = model(&HashMap::new());
+    let out = feed(&mut m, &all_rule_tags(true, false, 0), 0);
+    let saved: HashMap<String, String> = out
+        .state
+        .iter()
+        .filter_map(|u| Some((u.key.clone(), u.value.clone()?)))
+        .collect();
+    let mut restarted = model(&saved);
+    let mut out = ModelOutput::default();
+    restarted.check_silence(at(60_000), &mut out);
+    restarted.check_silence(at(65_000), &mut out);
+    assert!(states(&out).is_empty(), "silence counts from the restart");
+    restarted.check_silence(at(70_001), &mut out);
+    assert_eq!(states(&out), vec![(EquipmentState::Offline, None)]);
+}
