@@ -149,6 +149,11 @@ impl HubProcess {
         terminate(self.child.take());
     }
 
+    /// The running hub's process id (for `/proc/PID/…`).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
+    }
+
     /// Kills the hub with SIGKILL.
     pub fn kill(&mut self) {
         if let Some(mut c) = self.child.take() {

@@ -19,10 +19,10 @@ const UNIT: usize = 1024;
 
 /// A budget of bytes shared by every request that holds a body in memory.
 ///
-/// A request reserves before it reads (its `Content-Length`, or the most
-/// it may send) and grows its reservation once it knows what the body will
-/// cost decoded (the inflated size the gzip trailer states, times the
-/// copies decoding makes). A reservation larger than the whole budget is
+/// A request reserves before it reads what it may cost (its
+/// `Content-Length` and a guess at the inflated size), then sets its
+/// reservation to what it will cost once the gzip trailer states the
+/// inflated size, giving back or waiting for the difference. A reservation larger than the whole budget is
 /// cut to the budget: such a request runs alone rather than never.
 #[derive(Debug, Clone)]
 pub struct MemoryBudget {
@@ -76,16 +76,25 @@ impl MemoryBudget {
         }
     }
 
-    /// Grows `reservation` to hold `bytes` in all (never shrinks it),
-    /// waiting at most the budget's wait for room.
+    /// Sets `reservation` to hold `bytes` in all: gives back what it holds
+    /// beyond that at once, or waits at most the budget's wait for room to
+    /// grow.
     pub async fn reserve_total(&self, reservation: &mut Reservation, bytes: usize) -> Result<(), OverBudget> {
         let wanted_units = u32::try_from(bytes.div_ceil(UNIT))
             .unwrap_or(u32::MAX)
             .min(self.total_units);
-        let more = wanted_units.saturating_sub(reservation.units);
-        if more == 0 {
+        if wanted_units <= reservation.units {
+            let spare = reservation.units - wanted_units;
+            if spare > 0
+                && let Some(held) = &mut reservation.permit
+            {
+                // Dropping the split-off part returns it to the budget.
+                drop(held.split(spare as usize));
+                reservation.units = wanted_units;
+            }
             return Ok(());
         }
+        let more = wanted_units - reservation.units;
         let over = OverBudget {
             wanted: bytes,
             total: self.total(),
@@ -172,9 +181,11 @@ mod tests {
             .await
             .expect("room for 6 of 10");
         budget
-            .reserve_total(&mut a, 4 * UNIT)
+            .reserve_total(&mut a, 8 * UNIT)
             .await
-            .expect("never shrinks");
+            .expect("grows within the budget");
+        budget.reserve_total(&mut a, 6 * UNIT).await.expect("shrinks");
+        assert_eq!(budget.available(), 4 * UNIT, "what it gave back is free");
         let mut b = budget.empty();
         assert_eq!(
             budget.reserve_total(&mut b, 5 * UNIT).await,

@@ -32,6 +32,10 @@ pub(super) async fn ingest(
 /// RSS benchmark, `tests/src/bin/bench_hub_memory.rs`).
 const COPIES_PER_INFLATED_BYTE: usize = 3;
 
+/// How many times its gzip size a batch is guessed to inflate to before
+/// its trailer is read.
+const GZIP_RATIO_GUESS: usize = 8;
+
 fn busy(over: OverBudget) -> ApiFailure {
     ApiFailure::busy(
         StatusCode::SERVICE_UNAVAILABLE,
@@ -73,17 +77,30 @@ async fn handle(
         .and_then(|v| v.parse::<usize>().ok())
         .unwrap_or(limits.max_body_bytes)
         .min(limits.max_body_bytes);
+    // Reserve for the body and a guess at what it inflates to (JSON
+    // batches gzip 5-10 fold) before reading it, so bodies read never
+    // starve the decoding of bodies read before them.
+    let guess = if gzipped {
+        declared
+            .saturating_mul(GZIP_RATIO_GUESS)
+            .min(limits.max_inflated_bytes)
+    } else {
+        declared
+    };
     let mut reservation = state.ingest_budget.empty();
     state
         .ingest_budget
-        .reserve_total(&mut reservation, declared)
+        .reserve_total(
+            &mut reservation,
+            declared + guess.saturating_mul(COPIES_PER_INFLATED_BYTE),
+        )
         .await
         .map_err(busy)?;
     let bytes = to_bytes(body, limits.max_body_bytes)
         .await
         .map_err(|_| guard::too_large(limits.max_body_bytes))?;
-    // Then room for what decoding makes of it, known before inflating
-    // from the size the gzip trailer states.
+    // Then exactly what decoding makes of it, known before inflating from
+    // the size the gzip trailer states.
     let inflated = if gzipped {
         crate::ingest::stated_size(&bytes, limits.max_inflated_bytes)?
     } else {
