@@ -351,12 +351,12 @@ fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyho
 
 /// The id of the tenant with short name `slug`.
 async fn tenant_id_of(store: &crate::store::Store, slug: &str) -> anyhow::Result<String> {
-    Ok(chosen_tenants(store, Some(slug))
+    chosen_tenants(store, Some(slug))
         .await?
         .into_iter()
         .map(|(id, _)| id)
         .next()
-        .ok_or_else(|| anyhow::anyhow!("tenant {slug} not found"))?)
+        .ok_or_else(|| anyhow::anyhow!("tenant {slug} not found"))
 }
 
 /// `agent disable` / `agent enable`.

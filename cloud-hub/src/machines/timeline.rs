@@ -107,8 +107,7 @@ pub fn intervals(
         if interval.state == EquipmentState::Down {
             interval.assigned_reason = assigned
                 .iter()
-                .filter(|a| down_start(changes, a.down_since) == down_start(changes, interval.from))
-                .next_back()
+                .rfind(|a| down_start(changes, a.down_since) == down_start(changes, interval.from))
                 .map(|a| a.reason.clone());
         }
     }
