@@ -16,10 +16,33 @@
 //! set-aside event.
 
 use super::context::ProjectionContext;
-use super::step::{StepOutcome, project_step, raw_event_id};
+use super::step::{StepOutcome, plain_text, project_step, raw_event_id};
 use crate::masterdata::service::ServiceError;
 use crate::store::Store;
 use crate::store::ledger::{LedgerWrite, ProjectionIssue, ProjectionStep};
+use std::future::Future;
+use std::pin::Pin;
+
+/// One projection step as the guard runs it: owning its inputs, so it can
+/// run in a task of its own, and giving the context back. The real one is
+/// [`project_step`]; tests put a failing one in its place.
+type StepFn = fn(Store, String, Option<ProjectionContext>, usize) -> StepFuture;
+
+/// What a [`StepFn`] returns: the step's result and the context back.
+type StepFuture =
+    Pin<Box<dyn Future<Output = (Result<StepOutcome, ServiceError>, Option<ProjectionContext>)> + Send>>;
+
+fn real_step(
+    store: Store,
+    tenant: String,
+    mut context: Option<ProjectionContext>,
+    limit: usize,
+) -> StepFuture {
+    Box::pin(async move {
+        let result = project_step(&store, &tenant, &mut context, limit).await;
+        (result, context)
+    })
+}
 
 /// Attempts of a single event before it is set aside.
 const SINGLE_EVENT_ATTEMPTS: usize = 3;
@@ -57,8 +80,19 @@ pub async fn guarded_step(
     context: &mut Option<ProjectionContext>,
     limit: usize,
 ) -> Result<StepOutcome, ServiceError> {
+    guarded_with(store, tenant, context, limit, real_step).await
+}
+
+/// [`guarded_step`] with `step` for the step.
+async fn guarded_with(
+    store: &Store,
+    tenant: &str,
+    context: &mut Option<ProjectionContext>,
+    limit: usize,
+    step: StepFn,
+) -> Result<StepOutcome, ServiceError> {
     let limit = limit.max(1);
-    let first = match attempt(store, tenant, context, limit).await {
+    let first = match attempt(store, tenant, context, limit, step).await {
         Ok(step) => return Ok(step),
         Err(failure) => failure,
     };
@@ -77,7 +111,7 @@ pub async fn guarded_step(
             .projection_cursor(tenant.to_string())
             .await
             .map_err(ServiceError::Store)?;
-        match attempt(store, tenant, context, size).await {
+        match attempt(store, tenant, context, size, step).await {
             Ok(step) if step.events == 0 => return Ok(total),
             Ok(step) => {
                 total.events += step.events;
@@ -114,12 +148,9 @@ async fn attempt(
     tenant: &str,
     context: &mut Option<ProjectionContext>,
     limit: usize,
+    step: StepFn,
 ) -> Result<StepOutcome, Failure> {
-    let (store_, tenant_, mut context_) = (store.clone(), tenant.to_string(), context.take());
-    let task = tokio::spawn(async move {
-        let result = project_step(&store_, &tenant_, &mut context_, limit).await;
-        (result, context_)
-    });
+    let task = tokio::spawn(step(store.clone(), tenant.to_string(), context.take(), limit));
     match task.await {
         Ok((result, back)) => {
             *context = back;
@@ -168,7 +199,9 @@ async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<boo
         event_row: event.row,
         event_id: raw_event_id(&event.raw),
         kind: event.kind.clone(),
-        reason: format!("the projection failed on this event and set it aside: {failure}"),
+        reason: plain_text(&format!(
+            "the projection failed on this event and set it aside: {failure}"
+        )),
     };
     tracing::error!(tenant, event_id = %issue.event_id, event_row = issue.event_row, kind = %issue.kind,
         reason = %issue.reason, "projection: event set aside; fix the master data and run `cloud-hub rebuild` to book it");
@@ -189,4 +222,116 @@ async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<boo
         .await
         .map_err(ServiceError::Store)?;
     Ok(true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::{IngestBatch, IngestEvent};
+    use mes_protocols::event::PartsCounted;
+    use mes_protocols::wire::BufferReport;
+    use mes_protocols::{Code, EventBody, EventDraft, Incarnation, Seq, Source, Timestamp};
+
+    /// The event row the failing step panics on.
+    const POISON_ROW: i64 = 4;
+
+    /// The real step, except that it panics whenever the events it would
+    /// read include [`POISON_ROW`]: a bug no rule foresaw.
+    fn panics_on_poison(
+        store: Store,
+        tenant: String,
+        mut context: Option<ProjectionContext>,
+        limit: usize,
+    ) -> StepFuture {
+        Box::pin(async move {
+            let cursor = store.projection_cursor(tenant.clone()).await.unwrap_or_default();
+            let next = store
+                .events_after(tenant.clone(), cursor, limit)
+                .await
+                .unwrap_or_default();
+            assert!(
+                !next.iter().any(|e| e.row == POISON_ROW),
+                "a bug that fires on this event"
+            );
+            let result = project_step(&store, &tenant, &mut context, limit).await;
+            (result, context)
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_step_that_panics_on_one_event_sets_it_aside_and_books_the_rest() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = Store::open_sqlite(&dir.path().join("hub.db")).expect("the store opens");
+        let tenant = store.create_tenant("guarded").expect("a tenant");
+        store.create_site("guarded", "plant-1").expect("a site");
+        let agent = store.create_agent("guarded", "plant-1", "gw").expect("an agent");
+        let auth = store
+            .agent_by_token(&agent.token)
+            .await
+            .expect("the store answers")
+            .expect("the agent's token");
+        let code = |s: &str| Code::parse(s).expect("a valid code");
+        let events: Vec<IngestEvent> = (1..=9u64)
+            .map(|seq| {
+                let draft = EventDraft::new(
+                    Timestamp::from_unix_millis(1_790_000_000_000 + seq as i64),
+                    Source::Device(code("press-1")),
+                    EventBody::PartsCounted(PartsCounted {
+                        equipment: code("press-1"),
+                        good: 1,
+                        scrap: 0,
+                        good_total: seq,
+                        scrap_total: 0,
+                    }),
+                );
+                let record = draft.to_record_json();
+                IngestEvent {
+                    seq: Seq(seq),
+                    event_id: *draft.id.0.as_bytes(),
+                    kind: "parts_counted".into(),
+                    known: true,
+                    occurred_at: draft.occurred_at.unix_millis(),
+                    raw: format!("{{\"seq\":{seq},{}", &record[1..]),
+                }
+            })
+            .collect();
+        let batch = IngestBatch {
+            agent_id: auth.agent_id,
+            incarnation: Incarnation::new_v7(),
+            first_seq: Seq(1),
+            last_seq: Seq(9),
+            dropped: Vec::new(),
+            buffer: BufferReport::default(),
+            events,
+            sent_at: Timestamp::from_unix_millis(0),
+            clock_offset_ms: None,
+        };
+        store
+            .ingest(auth, batch)
+            .await
+            .expect("the store answers")
+            .expect("the batch is stored");
+        let mut context = None;
+        let mut read = 0;
+        for _ in 0..20 {
+            let step = guarded_with(&store, &tenant, &mut context, 100, panics_on_poison)
+                .await
+                .expect("the guard never fails on an event");
+            if step.events == 0 {
+                break;
+            }
+            read += step.events;
+        }
+        assert_eq!(read, 9, "every event was read, the poisoned one set aside");
+        assert_eq!(store.projection_cursor(tenant.clone()).await.ok(), Some(9));
+        let issues = store.projection_issues(tenant, 10).await.expect("issues read");
+        assert_eq!(issues.len(), 1, "{issues:?}");
+        assert_eq!(issues[0].event_row, POISON_ROW);
+        assert!(!issues[0].event_id.is_empty());
+        assert!(
+            issues[0].reason.contains("a bug that fires on this event"),
+            "{}",
+            issues[0].reason
+        );
+    }
 }

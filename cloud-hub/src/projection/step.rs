@@ -66,9 +66,16 @@ pub(super) fn raw_event_id(raw: &str) -> String {
     match serde_json::from_str::<IdOnly>(raw) {
         Ok(IdOnly {
             id: Some(serde_json::Value::String(id)),
-        }) => id,
+        }) => plain_text(&id),
         _ => String::new(),
     }
+}
+
+/// `text` as an issue may store it: PostgreSQL's text cannot hold a NUL
+/// character (an unreadable event's error message can quote one), so NUL
+/// is written `\0`.
+pub(super) fn plain_text(text: &str) -> String {
+    text.replace('\0', "\\0")
 }
 
 /// `event` dated as the log dates it: in hub time, the agent's stamp plus
@@ -226,6 +233,9 @@ async fn write_step(
     mut rows: Vec<LedgerRow>,
     mut step: ProjectionStep,
 ) -> Result<(LedgerOutcome, ProjectionStep), ServiceError> {
+    for issue in &mut step.issues {
+        issue.reason = plain_text(&issue.reason);
+    }
     loop {
         let outcome = store
             .write_ledger(

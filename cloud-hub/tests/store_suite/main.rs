@@ -73,4 +73,5 @@ on_both_backends!(
     poison::events_past_the_decimal_range_never_wedge_the_tenant,
     poison::deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_their_id,
     poison::extreme_events_are_booked_or_set_aside_and_never_wedge,
+    poison::an_event_the_store_refuses_is_set_aside_and_the_rest_booked,
 );

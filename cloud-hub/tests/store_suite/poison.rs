@@ -366,3 +366,46 @@ pub async fn extreme_events_are_booked_or_set_aside_and_never_wedge(db: &crate::
         panic!("{e}");
     }
 }
+
+/// An event whose error text PostgreSQL cannot store (a NUL character; it
+/// wedged the tenant on PostgreSQL before the projection wrote NUL as
+/// `\0`, and the guard set it aside after) is set aside, and the events
+/// after it are booked.
+pub async fn an_event_the_store_refuses_is_set_aside_and_the_rest_booked(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let mut floor = factory(store, "poison-nul").await;
+    let tenant = floor.tenant.clone();
+    let (good_before, before_id) = consumption(&floor, 1, "2", None);
+    ingest(store, &mut floor, &[good_before])
+        .await
+        .expect("an ordinary event is accepted");
+    // Stored unchecked by an older hub: a source no hub knows, with a NUL.
+    let (json, nul_id) = consumption(&floor, 2, "1", None);
+    let mut value: serde_json::Value = serde_json::from_str(&json).expect("JSON");
+    value["source"] = serde_json::json!({"type": "st\u{0}ation", "id": "ST1"});
+    store_unchecked(
+        store,
+        &mut floor,
+        &[(value.to_string(), nul_id.clone(), "material_consumed")],
+    )
+    .await;
+    let (good_after, after_id) = consumption(&floor, 3, "3", None);
+    ingest(store, &mut floor, &[good_after])
+        .await
+        .expect("an ordinary event is accepted");
+    let mut context = None;
+    let mut caught_up = false;
+    for _ in 0..100 {
+        let step = guarded_step(store, &tenant, &mut context, 10)
+            .await
+            .expect("the guarded projection never fails on an event");
+        if step.events == 0 {
+            caught_up = true;
+            break;
+        }
+    }
+    assert!(caught_up, "the projection caught up");
+    let booked = booked(store, &tenant).await;
+    assert!(booked.contains(&before_id) && booked.contains(&after_id));
+    assert!(set_aside(store, &tenant).await.contains(&nul_id));
+}
