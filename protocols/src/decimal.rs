@@ -130,8 +130,9 @@ mod tests {
                 "{text}"
             );
         }
-        let max = "9".repeat(MAX_DIGITS);
-        assert!(parse(&max).is_ok());
+        assert!(parse(&"9".repeat(MAX_DIGITS - 1)).is_ok());
+        assert!(parse("79228162514264337593543950335").is_ok(), "the largest decimal");
+        assert!(parse("79228162514264337593543950336").is_err(), "past the largest");
     }
 
     #[test]

@@ -10,6 +10,11 @@ use rust_decimal::Decimal;
 /// Longest free text (scanned code, reason, detail) an event may carry.
 pub const MAX_TEXT_LEN: usize = 1024;
 
+/// Most workers an `operation_started` may name. With the text limit this
+/// keeps every event the agent makes far below the hub's
+/// `wire::MAX_EVENT_BYTES`, so the hub never refuses what the agent stored.
+pub const MAX_WORKERS: usize = 100;
+
 impl EventBody {
     /// Checks this body's cross-field rules.
     pub fn validate(&self) -> Result<(), FieldError> {
@@ -77,6 +82,12 @@ fn output_reported(b: &OutputReported) -> Result<(), FieldError> {
 }
 
 fn no_duplicate_workers(workers: &[crate::Code]) -> Result<(), FieldError> {
+    if workers.len() > MAX_WORKERS {
+        return Err(FieldError::new(
+            "workers",
+            format!("{} workers, at most {MAX_WORKERS}", workers.len()),
+        ));
+    }
     for (i, w) in workers.iter().enumerate() {
         if workers[..i].contains(w) {
             return Err(FieldError::new(
