@@ -131,8 +131,14 @@ mod tests {
             );
         }
         assert!(parse(&"9".repeat(MAX_DIGITS - 1)).is_ok());
-        assert!(parse("79228162514264337593543950335").is_ok(), "the largest decimal");
-        assert!(parse("79228162514264337593543950336").is_err(), "past the largest");
+        assert!(
+            parse("79228162514264337593543950335").is_ok(),
+            "the largest decimal"
+        );
+        assert!(
+            parse("79228162514264337593543950336").is_err(),
+            "past the largest"
+        );
     }
 
     #[test]
