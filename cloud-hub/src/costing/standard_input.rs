@@ -135,7 +135,12 @@ impl StandardSource {
         for (material, quantity, unit) in lines {
             let quantity_per_unit = self.to_base(material, quantity, unit)?;
             match components.iter_mut().find(|c| &c.material == material) {
-                Some(c) => c.quantity_per_unit += quantity_per_unit,
+                Some(c) => {
+                    c.quantity_per_unit = c
+                        .quantity_per_unit
+                        .checked_add(quantity_per_unit)
+                        .ok_or_else(|| format!("component {material}: its quantity is out of range"))?;
+                }
                 None => components.push(ComponentLine {
                     material: material.clone(),
                     quantity_per_unit,
@@ -153,15 +158,15 @@ impl StandardSource {
             .materials
             .get(material)
             .ok_or_else(|| format!("component {material} is not in master data"))?;
-        record
-            .base_units_per(unit)
-            .map(|factor| quantity * factor)
-            .ok_or_else(|| {
-                format!(
-                    "component {material} is counted in {unit}, which is neither its base unit {} nor one of its alternative units",
-                    record.base_unit
-                )
-            })
+        let factor = record.base_units_per(unit).ok_or_else(|| {
+            format!(
+                "component {material} is counted in {unit}, which is neither its base unit {} nor one of its alternative units",
+                record.base_unit
+            )
+        })?;
+        quantity.checked_mul(factor).ok_or_else(|| {
+            format!("component {material}: {quantity} {unit} is out of range in its base unit")
+        })
     }
 
     /// What production order `order` makes one unit from (see the module
@@ -206,7 +211,9 @@ pub fn machine_rates(equipment: &[Equipment], site: Option<&str>) -> BTreeMap<Co
         for e in equipment {
             if !at_site || site.is_some_and(|s| e.site.as_str() == s) {
                 let entry = sums.entry(e.equipment_type.clone()).or_default();
-                entry.0 += e.hourly_rate;
+                // Saturates rather than panics on rates stored before they
+                // were bounded; the roll-up then refuses the huge figure.
+                entry.0 = entry.0.saturating_add(e.hourly_rate);
                 entry.1 += 1;
             }
         }

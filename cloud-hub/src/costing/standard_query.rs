@@ -88,7 +88,8 @@ pub fn order_standard(
         let price = standard_cost(&input, &code, lot).map_err(|e| e.to_string())?;
         price_of.insert(i.material.clone(), price.unit_cost);
     }
-    let variances = variances(actual, &standard, &price_of);
+    let variances = variances(actual, &standard, &price_of)
+        .map_err(|e| format!("the variances of order {}: {e}", order.code))?;
     Ok(OrderStandard {
         standard: standard.reported(),
         variances,

@@ -26,6 +26,7 @@
 use super::engine::OrderCost;
 use super::money::{self, money};
 use super::standard::StandardCost;
+use crate::arith::{self, OutOfRange};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -90,25 +91,26 @@ pub struct Variances {
 /// The variances of `actual` against `standard` (the order's standard,
 /// lot = order quantity). `price_of` gives the standard price of an input
 /// that is not a component of the standard; an input it has no price for
-/// is priced at zero (its whole value is then price variance).
+/// is priced at zero (its whole value is then price variance). Out of
+/// range when a figure leaves the range of a decimal.
 pub fn variances(
     actual: &OrderCost,
     standard: &StandardCost,
     price_of: &BTreeMap<String, Decimal>,
-) -> Variances {
-    let made = actual.good + actual.scrap;
+) -> Result<Variances, OutOfRange> {
+    let made = arith::add(actual.good, actual.scrap)?;
     // (actual qty, actual value, std qty per unit, std price) per material.
     let mut lines: BTreeMap<String, (Decimal, Decimal, Decimal, Decimal)> = BTreeMap::new();
     for c in &standard.components {
         let line = lines.entry(c.standard.material.clone()).or_default();
-        line.2 += c.quantity_per_unit;
+        arith::add_to(&mut line.2, c.quantity_per_unit)?;
         line.3 = c.standard.unit_cost;
     }
     for input in &actual.inputs {
         let known = lines.contains_key(&input.material);
         let line = lines.entry(input.material.clone()).or_default();
-        line.0 += input.quantity;
-        line.1 += input.value;
+        arith::add_to(&mut line.0, input.quantity)?;
+        arith::add_to(&mut line.1, input.value)?;
         if !known {
             line.3 = price_of.get(&input.material).copied().unwrap_or_default();
         }
@@ -116,34 +118,45 @@ pub fn variances(
     let inputs: Vec<InputVariance> = lines
         .into_iter()
         .map(|(material, (qty, value, per_unit, price))| {
-            let standard_quantity = per_unit * made;
-            InputVariance {
+            let standard_quantity = arith::mul(per_unit, made)?;
+            Ok(InputVariance {
                 material,
                 actual_quantity: qty,
                 actual_value: value,
                 standard_quantity,
                 standard_price: money::unit_cost(price),
-                price: money(value - qty * price),
-                usage: money((qty - standard_quantity) * price),
-            }
+                price: money(arith::mul(qty, price).and_then(|v| arith::sub(value, v))?),
+                usage: money(arith::sub(qty, standard_quantity).and_then(|q| arith::mul(q, price))?),
+            })
         })
-        .collect();
+        .collect::<Result<_, OutOfRange>>()?;
+    // actual − standard per unit × made.
+    let against =
+        |actual: Decimal, per_unit: Decimal| arith::mul(per_unit, made).and_then(|s| arith::sub(actual, s));
     let unit = &standard.unit;
     let mut elements = [
         (
             "material_price",
-            inputs.iter().map(|i| i.price).sum(),
+            arith::sum(inputs.iter().map(|i| i.price))?,
             Decimal::ZERO,
         ),
         (
             "material_usage",
-            inputs.iter().map(|i| i.usage).sum(),
+            arith::sum(inputs.iter().map(|i| i.usage))?,
             Decimal::ZERO,
         ),
-        ("labour", Decimal::ZERO, actual.labour - unit.labour * made),
-        ("machine", Decimal::ZERO, actual.machine - unit.machine * made),
-        ("overhead", Decimal::ZERO, actual.overhead - unit.overhead * made),
-        ("scrap", Decimal::ZERO, actual.scrap * standard.unit_cost),
+        ("labour", Decimal::ZERO, against(actual.labour, unit.labour)?),
+        ("machine", Decimal::ZERO, against(actual.machine, unit.machine)?),
+        (
+            "overhead",
+            Decimal::ZERO,
+            against(actual.overhead, unit.overhead)?,
+        ),
+        (
+            "scrap",
+            Decimal::ZERO,
+            arith::mul(actual.scrap, standard.unit_cost)?,
+        ),
     ];
     for e in &mut elements[2..] {
         e.1 = money(e.2);
@@ -152,9 +165,9 @@ pub fn variances(
     for e in &mut elements[..2] {
         e.2 = e.1;
     }
-    let standard_cost_of_good = money(standard.unit_cost * actual.good);
-    let total = actual.total - standard_cost_of_good;
-    let residual = total - elements.iter().map(|e| e.1).sum::<Decimal>();
+    let standard_cost_of_good = money(arith::mul(standard.unit_cost, actual.good)?);
+    let total = arith::sub(actual.total, standard_cost_of_good)?;
+    let residual = arith::sub(total, arith::sum(elements.iter().map(|e| e.1))?)?;
     let mut residual_to = None;
     if !residual.is_zero() {
         let mut largest = 0;
@@ -163,10 +176,10 @@ pub fn variances(
                 largest = i;
             }
         }
-        elements[largest].1 += residual;
+        arith::add_to(&mut elements[largest].1, residual)?;
         residual_to = Some(elements[largest].0.to_string());
     }
-    Variances {
+    Ok(Variances {
         good_quantity: actual.good,
         scrap_quantity: actual.scrap,
         made_quantity: made,
@@ -183,7 +196,7 @@ pub fn variances(
         rounding_residual: residual,
         residual_to,
         inputs,
-    }
+    })
 }
 
 #[cfg(test)]

@@ -93,7 +93,7 @@ fn worked_example_mo_a_after_the_late_event() {
         d("18"),
         d("2"),
     );
-    let v = variances(&a, &std, &BTreeMap::new());
+    let v = variances(&a, &std, &BTreeMap::new()).expect("in range");
     assert_eq!(
         [
             v.material_price,
@@ -128,7 +128,7 @@ fn an_input_outside_the_standard_is_all_usage_and_a_missing_one_negative_usage()
         d("10"),
         Decimal::ZERO,
     );
-    let v = variances(&a, &std, &BTreeMap::from([("BOLT".to_string(), d("0.05"))]));
+    let v = variances(&a, &std, &BTreeMap::from([("BOLT".to_string(), d("0.05"))])).expect("in range");
     let by: BTreeMap<&str, (Decimal, Decimal)> = v
         .inputs
         .iter()
@@ -151,7 +151,7 @@ fn a_rounding_residual_goes_to_the_largest_element() {
         Decimal::ZERO,
         Decimal::ZERO,
     );
-    let v = variances(&a, &std, &BTreeMap::new());
+    let v = variances(&a, &std, &BTreeMap::new()).expect("in range");
     assert_eq!(
         (v.material_price, v.material_usage, v.total),
         (d("0.00"), d("0.01"), d("0.01"))
@@ -190,7 +190,7 @@ proptest! {
         }
         let a = actual(&inputs, conv, good, scrap);
         let prices = BTreeMap::from([("BOLT".to_string(), d("0.0537"))]);
-        let v = variances(&a, &std, &prices);
+        let v = variances(&a, &std, &prices).expect("in range");
         let sum = v.material_price + v.material_usage + v.labour + v.machine + v.overhead + v.scrap;
         prop_assert_eq!(sum, v.total);
         prop_assert_eq!(v.total, a.total - money(std.unit_cost * good));
