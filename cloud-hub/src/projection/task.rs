@@ -69,7 +69,9 @@ pub async fn run_projection(
                     match guarded_step(&store, &tenant, &mut progress.context, batch).await {
                         Ok(step) => {
                             busy |= step.events > 0;
-                            if step.events < batch {
+                            // Caught up when a step finds nothing (a busy
+                            // tick steps again at once until it does).
+                            if step.events == 0 {
                                 progress.behind_since = None;
                             } else {
                                 progress.behind_since.get_or_insert_with(Instant::now);
