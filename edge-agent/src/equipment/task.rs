@@ -215,3 +215,80 @@ async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken)
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::equipment::{EquipmentConfig, parse_equipment};
+    use crate::sources::TagValue;
+    use mes_protocols::config_text::parse_toml;
+
+    #[derive(serde::Deserialize)]
+    struct Doc {
+        equipment: Vec<EquipmentConfig>,
+    }
+
+    fn models(stats: &Arc<SourceStats>) -> Models {
+        let text = r#"
+[[equipment]]
+name = "m1"
+device = "m1"
+counters = { good = { tag = "parts", mode = "per_message" } }
+"#;
+        let doc: Doc = parse_toml("agent.toml", text).expect("parses");
+        let specs = parse_equipment("agent.toml", &doc.equipment).expect("valid");
+        let models = specs
+            .into_iter()
+            .map(|s| EquipmentModel::new(s, &HashMap::new()))
+            .collect();
+        Models::new(models, stats.clone())
+    }
+
+    fn snapshot(device: &str, parts: TagValue, origin: Origin) -> Observation {
+        Observation {
+            device: Code::parse(device).expect("code"),
+            at: Timestamp::from_unix_millis(1_000),
+            kind: ObservationKind::Snapshot {
+                values: vec![(Code::parse("parts").expect("code"), parts)],
+                origin,
+            },
+        }
+    }
+
+    fn message() -> Origin {
+        Origin::Message {
+            topic: "t/x/count".into(),
+            excerpt: "{}".into(),
+        }
+    }
+
+    #[test]
+    fn bad_input_and_messages_without_equipment_are_counted_by_device_and_reason() {
+        let stats = Arc::new(SourceStats::default());
+        let mut m = models(&stats);
+        let mut out = ModelOutput::default();
+        m.apply(
+            &snapshot("m1", TagValue::Text("three".into()), message()),
+            &mut out,
+        );
+        m.apply(&snapshot("m1", TagValue::Int(2), message()), &mut out);
+        m.apply(&snapshot("ghost", TagValue::Int(1), message()), &mut out);
+        m.apply(&snapshot("ghost", TagValue::Int(1), message()), &mut out);
+        let poll = Origin::Poll { group: "fast".into() };
+        m.apply(
+            &snapshot("plc-without-equipment", TagValue::Int(1), poll),
+            &mut out,
+        );
+        assert_eq!(out.events.len(), 1, "only the good count is an event");
+        let counted: Vec<(String, &str, u64)> = stats
+            .by_reason()
+            .into_iter()
+            .map(|((d, k), n)| (d, k.as_str(), n))
+            .collect();
+        assert_eq!(
+            counted,
+            [("ghost".into(), "no_equipment", 2), ("m1".into(), "count", 1)],
+            "a polled device without equipment is a configuration choice, not bad input"
+        );
+    }
+}

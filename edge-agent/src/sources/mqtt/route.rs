@@ -365,6 +365,27 @@ mod tests {
     }
 
     #[test]
+    fn a_message_is_one_snapshot_of_its_device_even_when_nothing_maps() {
+        let m = router().map("plant/l1/press-1/telemetry", b"{not json", now());
+        let snapshot = m.snapshot.expect("the device spoke");
+        assert_eq!(snapshot.device.as_str(), "l1-press-1");
+        match snapshot.kind {
+            ObservationKind::Snapshot { values, origin } => {
+                assert!(values.is_empty());
+                assert_eq!(
+                    origin.to_string(),
+                    "topic plant/l1/press-1/telemetry, payload \"{not json\""
+                );
+            }
+            ObservationKind::Link { .. } => panic!("a snapshot"),
+        }
+        assert_eq!(m.bad[0].kind, BadInputKind::Payload);
+        let m = router().map("other/topic", b"1", now());
+        assert!(m.snapshot.is_none(), "no device, no snapshot");
+        assert_eq!(m.bad[0].kind, BadInputKind::Topic);
+    }
+
+    #[test]
     fn a_bad_field_does_not_hide_the_good_ones() {
         let m = router().map(
             "plant/l1/m/telemetry",
