@@ -123,6 +123,9 @@ struct RawEvent<'a> {
     data: &'a RawValue,
 }
 
+/// The largest sequence number: what a signed 64-bit integer holds.
+pub const MAX_SEQ: u64 = i64::MAX as u64;
+
 /// Parses and checks a batch body (already decompressed).
 pub fn decode_batch(body: &[u8]) -> Result<DecodedBatch<'_>, BatchError> {
     check_version(body)?;
@@ -221,6 +224,18 @@ fn check_range(header: &BatchHeader) -> Result<(), BatchError> {
             BatchErrorCode::InvalidRange,
             "first_seq",
             "sequence numbers start at 1",
+        ));
+    }
+    if header.last_seq.0 > MAX_SEQ {
+        // Stores keep sequence numbers as signed 64-bit integers, and the
+        // checks below count one past the last number.
+        return Err(BatchError::new(
+            BatchErrorCode::InvalidRange,
+            "last_seq",
+            format!(
+                "{} is past the largest sequence number, {MAX_SEQ}",
+                header.last_seq
+            ),
         ));
     }
     if header.last_seq < header.first_seq {

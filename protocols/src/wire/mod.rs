@@ -14,7 +14,7 @@ mod shape;
 mod tests;
 
 pub use compress::{DecompressError, gunzip_limited, gzip};
-pub use decode::{BatchError, BatchErrorCode, DecodedBatch, DecodedEvent, decode_batch};
+pub use decode::{BatchError, BatchErrorCode, DecodedBatch, DecodedEvent, MAX_SEQ, decode_batch};
 pub use encode::encode_batch;
 pub use shape::{MAX_EVENT_BYTES, MAX_EVENT_DEPTH, check_event_shape};
 

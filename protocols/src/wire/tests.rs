@@ -152,6 +152,16 @@ fn zero_first_seq_is_out_of_range() {
     assert_eq!(e.detail.field, "first_seq");
 }
 
+#[test]
+fn sequence_numbers_past_the_largest_are_out_of_range_not_an_overflow() {
+    let record = draft(1).to_record_json();
+    let one_at = |seq: u64| encode_batch(&header(seq, seq), [(Seq(seq), record.as_str())]);
+    let e = error_of(&one_at(u64::MAX));
+    assert_eq!(e.code, BatchErrorCode::InvalidRange);
+    assert_eq!(e.detail.field, "last_seq");
+    assert!(decode_batch(&one_at(MAX_SEQ)).is_ok());
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;
