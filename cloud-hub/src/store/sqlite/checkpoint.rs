@@ -11,10 +11,20 @@
 //! backstop of its own ([`WRITER_BACKSTOP_PAGES`]) should this thread
 //! ever fall far behind, and `journal_size_limit` trims the WAL file
 //! once it has been copied back.
+//!
+//! The same thread gives memory back after a burst: when no commit came
+//! for [`IDLE_RELEASE`] after some did, it asks each connection to free its
+//! page cache (`PRAGMA shrink_memory`, skipping a connection that is busy),
+//! so the writer's 64 MiB cache is held while work flows, not for good.
 
 use rusqlite::Connection;
-use std::sync::mpsc::{Receiver, SyncSender, TrySendError, sync_channel};
+use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender, TrySendError, sync_channel};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+/// Quiet time after the last commit before the connections' caches are
+/// freed.
+pub(super) const IDLE_RELEASE: Duration = Duration::from_secs(5);
 
 /// The least time between two checkpoints.
 pub(super) const PAUSE: Duration = Duration::from_millis(200);
@@ -43,22 +53,49 @@ impl CheckpointSignal {
 
 /// Starts the checkpoint thread on `conn` (a connection of its own to the
 /// database).
-pub(super) fn start(conn: Connection) -> std::io::Result<CheckpointSignal> {
+pub(super) fn start(
+    conn: Connection,
+    caches: Vec<Arc<Mutex<Connection>>>,
+) -> std::io::Result<CheckpointSignal> {
     let (tx, rx) = sync_channel(1);
     std::thread::Builder::new()
         .name("sqlite-checkpoint".into())
-        .spawn(move || run(&conn, &rx))?;
+        .spawn(move || run(&conn, &rx, &caches))?;
     Ok(CheckpointSignal(tx))
 }
 
-fn run(conn: &Connection, commits: &Receiver<()>) {
-    // Blocks until a commit; ends when the store is gone (closing the
-    // last connection checkpoints what is left).
-    while commits.recv().is_ok() {
-        checkpoint(conn);
-        // Commits during the pause leave one pending signal, so the next
-        // checkpoint catches them.
-        std::thread::sleep(PAUSE);
+fn run(conn: &Connection, commits: &Receiver<()>, caches: &[Arc<Mutex<Connection>>]) {
+    let mut since_release = false;
+    loop {
+        match commits.recv_timeout(IDLE_RELEASE) {
+            Ok(()) => {
+                checkpoint(conn);
+                since_release = true;
+                std::thread::sleep(PAUSE);
+            }
+            Err(RecvTimeoutError::Timeout) if since_release => {
+                release_caches(conn, caches);
+                since_release = false;
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
+}
+
+/// Frees the page caches of idle connections.
+fn release_caches(conn: &Connection, caches: &[Arc<Mutex<Connection>>]) {
+    let shrink = |c: &Connection| {
+        if let Err(e) = c.execute_batch("PRAGMA shrink_memory") {
+            tracing::debug!(error = %e, "freeing a connection's page cache failed");
+        }
+    };
+    shrink(conn);
+    for cache in caches {
+        // A connection in use is not idle; the next quiet moment frees it.
+        if let Ok(c) = cache.try_lock() {
+            shrink(&c);
+        }
     }
 }
 

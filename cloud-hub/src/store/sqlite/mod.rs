@@ -67,12 +67,13 @@ impl SqliteStore {
             path: path.to_path_buf(),
             source,
         })?;
-        let reader = open(path)?;
-        let checkpoints = checkpoint::start(open(path)?)
+        let writer = Arc::new(Mutex::new(writer));
+        let reader = Arc::new(Mutex::new(open(path)?));
+        let checkpoints = checkpoint::start(open(path)?, vec![writer.clone(), reader.clone()])
             .map_err(|e| StoreError::Task(format!("cannot start the WAL checkpoint thread: {e}")))?;
         Ok(SqliteStore {
-            writer: Arc::new(Mutex::new(writer)),
-            reader: Arc::new(Mutex::new(reader)),
+            writer,
+            reader,
             checkpoints,
         })
     }
