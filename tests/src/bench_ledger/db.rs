@@ -92,6 +92,24 @@ impl BenchDb {
         })
     }
 
+    /// A store as one more hub on the same database would have it: on
+    /// PostgreSQL a store with a pool of its own (4 connections, as the
+    /// store suite's second hubs); on SQLite the run's store itself, since
+    /// one file has one hub (its single writer).
+    pub async fn hub_store(&self) -> anyhow::Result<Store> {
+        match &self.place {
+            Place::Sqlite { .. } => Ok(self.store.clone()),
+            Place::Postgres { url, .. } => {
+                let url = url.clone();
+                // Opening connects and checks the migrations, blocking.
+                tokio::task::spawn_blocking(move || Store::open_postgres(&url, 4))
+                    .await
+                    .context("opening a second PostgreSQL store")?
+                    .context("opening a second PostgreSQL store")
+            }
+        }
+    }
+
     /// A raw connection to the same database.
     pub async fn raw(&self) -> anyhow::Result<Raw> {
         match &self.place {

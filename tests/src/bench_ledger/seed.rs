@@ -14,6 +14,7 @@
 //! production order come from one run. Every event makes one ledger row.
 
 use anyhow::Context;
+use cloud_hub::ingest::IngestBatch;
 use cloud_hub::masterdata::import::{AltUnit, MaterialKind};
 use cloud_hub::masterdata::records::{Location, Material, SiteSettings, Station, Unit, Warehouse};
 use cloud_hub::masterdata::service::{self, PendingWrite};
@@ -48,11 +49,11 @@ pub struct Shape {
     pub batch: usize,
 }
 
-/// The provisioned tenant and its agent.
+/// A provisioned tenant and its first agent.
 pub struct Tenant {
     /// The tenant id.
     pub id: String,
-    /// The agent, as the store authenticates it.
+    /// The first agent, as the store authenticates it.
     pub agent: AgentAuth,
 }
 
@@ -77,18 +78,25 @@ fn station_code(i: usize) -> String {
     format!("ST-{i:03}")
 }
 
-/// Creates the tenant, its site and agent.
-pub async fn provision(store: &Store) -> anyhow::Result<Tenant> {
-    let id = store.create_tenant("bench").context("creating the tenant")?;
-    store.create_site("bench", SITE).context("creating the site")?;
+/// Creates the tenant `slug`, its site and a first agent.
+pub async fn provision(store: &Store, slug: &str) -> anyhow::Result<Tenant> {
+    let id = store
+        .create_tenant(slug)
+        .with_context(|| format!("creating the tenant {slug}"))?;
+    store.create_site(slug, SITE).context("creating the site")?;
+    let agent = add_agent(store, slug, "gateway-1").await?;
+    Ok(Tenant { id, agent })
+}
+
+/// Creates one more agent `name` at the site of tenant `slug`.
+pub async fn add_agent(store: &Store, slug: &str, name: &str) -> anyhow::Result<AgentAuth> {
     let agent = store
-        .create_agent("bench", SITE, "gateway-1")
-        .context("creating the agent")?;
-    let agent = store
+        .create_agent(slug, SITE, name)
+        .with_context(|| format!("creating the agent {name}"))?;
+    store
         .agent_by_token(&agent.token)
         .await?
-        .context("the new agent's token finds it")?;
-    Ok(Tenant { id, agent })
+        .context("the new agent's token finds it")
 }
 
 fn pending<T: cloud_hub::masterdata::MasterKind>(record: &T) -> anyhow::Result<PendingWrite> {
@@ -267,29 +275,45 @@ impl Events {
     }
 }
 
-/// Ingests every event of `events` through `Store::ingest` in batches of
-/// `shape.batch`; returns how long the store took (generation excluded).
-pub async fn ingest(store: &Store, tenant: &Tenant, mut events: Events) -> anyhow::Result<Duration> {
-    let incarnation = Incarnation::new_v7();
-    let mut in_store = Duration::ZERO;
-    let mut seq = 1u64;
-    loop {
-        let mut records = Vec::with_capacity(events.shape.batch);
-        while records.len() < events.shape.batch {
-            match events.draft()? {
+/// One agent's events as the batches it sends: numbered from 1 in one
+/// incarnation, `shape.batch` events each, encoded with the agent's wire
+/// encoder and decoded as the hub's ingest route decodes them.
+pub struct Batches {
+    events: Events,
+    agent: AgentAuth,
+    incarnation: Incarnation,
+    next_seq: u64,
+}
+
+impl Batches {
+    /// The batches of `agent` carrying `events`.
+    pub fn new(agent: AgentAuth, events: Events) -> Self {
+        Self {
+            events,
+            agent,
+            incarnation: Incarnation::new_v7(),
+            next_seq: 1,
+        }
+    }
+
+    /// The next batch, or `None` after the last event.
+    pub fn next_batch(&mut self) -> anyhow::Result<Option<IngestBatch>> {
+        let mut records = Vec::with_capacity(self.events.shape.batch);
+        while records.len() < self.events.shape.batch {
+            match self.events.draft()? {
                 Some(d) => records.push(d.to_record_json()),
                 None => break,
             }
         }
         if records.is_empty() {
-            return Ok(in_store);
+            return Ok(None);
         }
-        let first = seq;
-        let last = seq + records.len() as u64 - 1;
+        let first = self.next_seq;
+        let last = first + records.len() as u64 - 1;
         let header = BatchHeader {
             schema_version: SCHEMA_VERSION,
-            agent_id: tenant.agent.agent_id,
-            incarnation,
+            agent_id: self.agent.agent_id,
+            incarnation: self.incarnation,
             first_seq: Seq(first),
             last_seq: Seq(last),
             dropped: Vec::new(),
@@ -301,12 +325,34 @@ pub async fn ingest(store: &Store, tenant: &Tenant, mut events: Events) -> anyho
             (first..=last).map(Seq).zip(records.iter().map(String::as_str)),
         );
         let batch = cloud_hub::ingest::parse_body(&body, false, usize::MAX).context("decoding a batch")?;
-        let started = Instant::now();
-        store
-            .ingest(tenant.agent.clone(), batch)
-            .await?
-            .map_err(|r| anyhow::anyhow!("batch {first}..={last} rejected: {r:?}"))?;
-        in_store += started.elapsed();
-        seq = last + 1;
+        self.next_seq = last + 1;
+        Ok(Some(batch))
     }
+}
+
+/// Stores `batch` of `agent` through `Store::ingest`; returns how many of
+/// its events were stored now. A rejected batch is an error.
+pub async fn send(store: &Store, agent: &AgentAuth, batch: IngestBatch) -> anyhow::Result<u64> {
+    let (first, last) = (batch.first_seq.0, batch.last_seq.0);
+    let outcome = store.ingest(agent.clone(), batch).await?.map_err(|r| {
+        anyhow::anyhow!(
+            "batch {first}..={last} of agent {} rejected: {r:?}",
+            agent.agent_id
+        )
+    })?;
+    Ok(outcome.stored)
+}
+
+/// Ingests every event of `events` as `agent` through `Store::ingest` in
+/// batches of `shape.batch`; returns how long the store took (generation
+/// excluded).
+pub async fn ingest(store: &Store, agent: &AgentAuth, events: Events) -> anyhow::Result<Duration> {
+    let mut batches = Batches::new(agent.clone(), events);
+    let mut in_store = Duration::ZERO;
+    while let Some(batch) = batches.next_batch()? {
+        let started = Instant::now();
+        send(store, agent, batch).await?;
+        in_store += started.elapsed();
+    }
+    Ok(in_store)
 }

@@ -1,12 +1,14 @@
 //! The stock-ledger benchmark: how fast the hub projects shop-floor events
 //! into the stock ledger, and how long a material's on hand and a stock
 //! list page take with the ledger at 1 million rows, on SQLite and on
-//! PostgreSQL; each figure printed next to a reference measured on the
-//! same database in the same run.
+//! PostgreSQL; what ingest and the projection do when several agents of
+//! one tenant send at once; each figure printed next to a reference
+//! measured on the same database in the same run.
 //!
 //! ```text
 //! cargo run --release -p mes-tests --bin bench-ledger              # 1,000,000 rows per store
 //! cargo run --release -p mes-tests --bin bench-ledger -- --quick   # 100,000 rows
+//! cargo run --release -p mes-tests --bin bench-ledger -- --agents 0  # without the concurrent-agents section
 //! cargo run --release -p mes-tests --bin bench-ledger -- --help
 //! ```
 //!
@@ -31,11 +33,24 @@
 //!    (`Store::movements_of`, what `position` replays; no target).
 //!    Reference: a primary-key lookup of one balance and a plain read of a
 //!    material's row bodies on a raw connection.
+//! 5. Concurrent agents (`--agents`, default 8; 0 leaves it out), each
+//!    run on a fresh database of its own: `--agent-events` events
+//!    (default 100,000) sent by that many agents of one tenant at once,
+//!    each through `Store::ingest` (on PostgreSQL through a store and pool
+//!    of its own, as several hubs on one database), while the projection
+//!    steps as the hub's task does. Reference: one agent sending as many
+//!    events the same way in the same run. Figures: ingest events/s, a
+//!    batch's latency, projection events/s while ingesting, its lag when
+//!    the last batch committed; then `check_books` and the ledger rows:
+//!    every event booked exactly once, else the benchmark fails (non-zero
+//!    exit) after printing.
+//!    See `bench_ledger/concurrent.rs`.
 
 #[path = "../bench_ledger/mod.rs"]
 mod bench_ledger;
 
 use anyhow::Context;
+use bench_ledger::concurrent;
 use bench_ledger::db::BenchDb;
 use bench_ledger::measure::{self, percentiles};
 use bench_ledger::reference;
@@ -81,6 +96,16 @@ struct Args {
     /// Seed of the generated events.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Agents of one tenant ingesting at once while the projection runs
+    /// (the concurrent-agents section, after the ledger figures), next to
+    /// one agent sending as many events in the same run; fails if any
+    /// event is not booked exactly once. 0 leaves the section out.
+    #[arg(long, default_value_t = 8)]
+    agents: usize,
+    /// Events sent in each run of the concurrent-agents section (split
+    /// evenly between the agents).
+    #[arg(long, default_value_t = 100_000)]
+    agent_events: usize,
 }
 
 /// A store backend.
@@ -108,7 +133,7 @@ fn ms((p50, p99, _): (f64, f64, f64)) -> String {
 async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec<String>>, Vec<String>)> {
     let store = &db.store;
     let started = Instant::now();
-    let tenant = seed::provision(store).await?;
+    let tenant = seed::provision(store, "bench").await?;
     seed::master_data(store, &tenant.id, &shape).await?;
     let master = started.elapsed();
     eprintln!(
@@ -116,7 +141,7 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
         master.as_secs_f64(),
         thousands(shape.events as f64)
     );
-    let ingest = seed::ingest(store, &tenant, Events::new(shape, args.seed)).await?;
+    let ingest = seed::ingest(store, &tenant.agent, Events::new(shape, args.seed)).await?;
     eprintln!("  ingested in {:.1} s; projecting", ingest.as_secs_f64());
     let projected = measure::project_all(store, &tenant.id, args.step.max(1), shape.events).await?;
     anyhow::ensure!(
@@ -258,6 +283,93 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
     Ok((rows, notes))
 }
 
+/// One run of the concurrent-agents section on a fresh database of its
+/// own (fresh as the ledger section's was when it projected, whatever an
+/// earlier run left in the planner's statistics), removed after.
+async fn run_fresh(
+    backend: Backend,
+    agents: usize,
+    shape: Shape,
+    step: usize,
+    seed: u64,
+) -> anyhow::Result<concurrent::Run> {
+    let db = open(backend).await?.map_err(anyhow::Error::msg)?;
+    let result = concurrent::run(&db, agents, shape, step, seed).await;
+    db.remove().await.context("removing the benchmark database")?;
+    result
+}
+
+/// The concurrent-agents section: one agent, then `args.agents` at once;
+/// returns the table rows, notes, and what is wrong with the books
+/// (empty: nothing).
+async fn run_agents(
+    backend: Backend,
+    args: &Args,
+    shape: Shape,
+) -> anyhow::Result<(Vec<Vec<String>>, Vec<String>, Vec<String>)> {
+    let shape = Shape {
+        events: args.agent_events.max(1),
+        ..shape
+    };
+    let step = args.step.max(1);
+    let n = args.agents.max(1);
+    eprintln!(
+        "  concurrent agents: 1 agent, {} events",
+        thousands(shape.events as f64)
+    );
+    let one = run_fresh(backend, 1, shape, step, args.seed + 100).await?;
+    eprintln!(
+        "  concurrent agents: {n} agents, {} events",
+        thousands(shape.events as f64)
+    );
+    let many = run_fresh(backend, n, shape, step, args.seed + 200).await?;
+    let rows = concurrent::table_rows(&many, &one, shape.batch, step);
+    let through = if backend == Backend::Sqlite {
+        "every agent and the projection through the one store (its writer thread commits each batch and step in turn)"
+    } else {
+        "each agent through a store with a pool of its own (4 connections), the projection through the benchmark's; \
+         a tenant's batches commit one at a time (ingest holds the tenant's event-log lock from insert to commit)"
+    };
+    let notes = vec![
+        format!(
+            "each run: {} events on a fresh database of its own, generated before the clock \
+             starts; {n} agents send {} each, one batch after the other per agent; the reference is 1 agent sending all \
+             of them, run first",
+            thousands(shape.events as f64),
+            thousands((shape.events / n) as f64),
+        ),
+        through.to_string(),
+        format!(
+            "projection: project_step back to back while it finds events, {} ms idle when caught up (the hub's task); \
+             lag = events stored and not yet projected when the last batch committed",
+            cloud_hub::projection::ProjectionConfig::default().interval_ms
+        ),
+    ];
+    let problems = [(&one, "1 agent".to_string()), (&many, format!("{n} agents"))]
+        .into_iter()
+        .flat_map(|(run, label)| run.problems().into_iter().map(move |p| format!("{label}: {p}")))
+        .collect();
+    Ok((rows, notes, problems))
+}
+
+/// Prints a section's table and notes.
+fn print_section(title: &str, columns: &[(&str, bool)], rows: &[Vec<String>], notes: &[String]) {
+    println!("\n{title}\n");
+    print!("{}", table(columns, rows));
+    for note in notes {
+        println!("  {note}");
+    }
+}
+
+/// A fresh database on `backend`, or why there is none (PostgreSQL
+/// unreachable).
+async fn open(backend: Backend) -> anyhow::Result<Result<BenchDb, String>> {
+    Ok(match backend {
+        Backend::Sqlite => Ok(BenchDb::sqlite()?),
+        Backend::Postgres => BenchDb::postgres().await,
+    })
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -270,46 +382,66 @@ async fn main() -> anyhow::Result<()> {
         events,
         batch: args.batch.max(1),
     };
+    let mut failures = Vec::new();
     for backend in &args.stores {
         let name = match backend {
             Backend::Sqlite => "SQLite",
             Backend::Postgres => "PostgreSQL",
         };
         eprintln!("{name}: {} ledger rows", thousands(events as f64));
-        let db = match backend {
-            Backend::Sqlite => BenchDb::sqlite()?,
-            Backend::Postgres => match BenchDb::postgres().await {
-                Ok(db) => db,
-                Err(reason) => {
-                    println!("\n{name}: SKIPPED: {reason}");
-                    continue;
-                }
-            },
+        let db = match open(*backend).await? {
+            Ok(db) => db,
+            Err(reason) => {
+                println!("\n{name}: SKIPPED: {reason}");
+                continue;
+            }
         };
         let result = run(&db, &args, shape).await;
         db.remove().await.context("removing the benchmark database")?;
         let (rows, notes) = result.with_context(|| format!("{name} run"))?;
-        println!(
-            "\n{name} store, {} ledger rows ({} calls per latency after 20 warm-up calls)\n",
-            thousands(events as f64),
-            args.calls
+        print_section(
+            &format!(
+                "{name} store, {} ledger rows ({} calls per latency after 20 warm-up calls)",
+                thousands(events as f64),
+                args.calls
+            ),
+            &[
+                ("figure", false),
+                ("measured", true),
+                ("reference, same run", false),
+                ("target", false),
+                ("result", false),
+            ],
+            &rows,
+            &notes,
         );
-        print!(
-            "{}",
-            table(
-                &[
-                    ("figure", false),
-                    ("measured", true),
-                    ("reference, same run", false),
-                    ("target", false),
-                    ("result", false)
-                ],
-                &rows
-            )
-        );
-        for note in notes {
-            println!("  {note}");
+        if args.agents == 0 {
+            continue;
         }
+        let (rows, notes, problems) = run_agents(*backend, &args, shape)
+            .await
+            .with_context(|| format!("{name} concurrent agents"))?;
+        let agents = format!("{} agents", args.agents);
+        print_section(
+            &format!(
+                "{name} store, {} agents of one tenant ingesting at once while the projection runs",
+                args.agents
+            ),
+            &[
+                ("figure", false),
+                (&agents, true),
+                ("reference: 1 agent, same run", true),
+                ("ratio / result", false),
+            ],
+            &rows,
+            &notes,
+        );
+        failures.extend(problems.into_iter().map(|p| format!("{name}: {p}")));
     }
+    anyhow::ensure!(
+        failures.is_empty(),
+        "events not booked exactly once:\n  {}",
+        failures.join("\n  ")
+    );
     Ok(())
 }
