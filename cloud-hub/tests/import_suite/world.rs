@@ -163,6 +163,7 @@ impl Files {
             .await
             .expect("the router's error type is Infallible");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get(header::CONTENT_TYPE)
@@ -182,6 +183,7 @@ impl Files {
             etag: content_type,
             body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
             text,
+            headers,
         }
     }
 
