@@ -123,7 +123,7 @@ pub async fn json_routes_take_json_only(db: &TestDb) {
     let list = hub.get("/api/v1/units", &t.token).await.expect(200);
     assert_eq!(list.codes(), vec![t.code("kg")]);
     let reply = hub
-        .req(Method::POST, &format!("/api/v1/schedules/{}/run", t.site))
+        .req(Method::POST, format!("/api/v1/schedules/{}/run", t.site))
         .token(&t.token)
         .send()
         .await;
