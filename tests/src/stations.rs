@@ -25,13 +25,13 @@ pub fn station_toml(scanner_port: Option<u16>) -> String {
     )
 }
 
-/// The site's master data, in dependency order: a press station, worker
+/// The site's master data, in dependency order (the site's settings record
+/// exists already: `cloud-hub site add` makes it): a press station, worker
 /// Ana (badge 0001, operator), steel counted in kg or sheets (2.5 kg),
 /// bolts, lots (good, a second good one, expired, a bolt lot), reasons,
 /// a routing for brackets, order PO-1 released and PO-2 left in draft.
 pub fn master_data() -> Vec<(&'static str, Value)> {
     vec![
-        ("sites", json!({"code": "plant-1", "name": "Plant 1"})),
         ("units", json!({"code": "kg", "name": "kilogram", "decimals": 3})),
         ("units", json!({"code": "sheet", "name": "sheet"})),
         ("units", json!({"code": "pcs", "name": "pieces"})),

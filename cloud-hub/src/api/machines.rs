@@ -62,6 +62,9 @@ struct Intervals {
     to: i64,
     /// Duration of the listed intervals together, ms.
     total_ms: i64,
+    /// Down only: the stops (intervals of one stop share `stop_since`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    stops: Option<usize>,
     items: Vec<StateInterval>,
 }
 
@@ -100,6 +103,11 @@ async fn intervals_of(
         from: p.from,
         to: p.to,
         total_ms: items.iter().map(|i| i.duration_ms).sum(),
+        stops: down_only.then(|| {
+            let mut starts: Vec<_> = items.iter().filter_map(|i| i.stop_since).collect();
+            starts.dedup();
+            starts.len()
+        }),
         items,
     }))
 }

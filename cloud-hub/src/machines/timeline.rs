@@ -52,6 +52,10 @@ pub struct StateInterval {
     /// The reason an operator gave for this stop, if any (down only).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assigned_reason: Option<String>,
+    /// Down only: when the stop began. A reason change during a stop
+    /// splits it into intervals that share this (one stop, not two).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stop_since: Option<i64>,
     /// Start, unix ms (clipped to the period).
     pub from: i64,
     /// End, unix ms (clipped to the period).
@@ -97,6 +101,7 @@ pub fn intervals(
             state: change.state,
             reason: change.reason.clone(),
             assigned_reason: None,
+            stop_since: None,
             from: start,
             to: end,
             duration_ms: 0,
@@ -105,6 +110,7 @@ pub fn intervals(
     for interval in &mut out {
         interval.duration_ms = interval.to - interval.from;
         if interval.state == EquipmentState::Down {
+            interval.stop_since = down_start(changes, interval.from);
             interval.assigned_reason = assigned
                 .iter()
                 .rfind(|a| down_start(changes, a.down_since) == down_start(changes, interval.from))
@@ -231,6 +237,12 @@ mod tests {
         let down = downtime(&intervals(&changes, &assigned, 0, 40 * MIN));
         let reasons: Vec<_> = down.iter().map(|d| d.assigned_reason.as_deref()).collect();
         assert_eq!(reasons, [Some("JAM"), Some("JAM"), Some("NO_MATERIAL")]);
+        let stops: Vec<_> = down.iter().map(|d| d.stop_since.map(|at| at / MIN)).collect();
+        assert_eq!(
+            stops,
+            [Some(10), Some(10), Some(30)],
+            "two stops, the first in two intervals"
+        );
     }
 
     #[test]

@@ -111,6 +111,7 @@ pub async fn equipment_timeline_downtime_and_parts(db: &TestDb) {
         .await
         .expect(200);
     assert_eq!(down.body["total_ms"], 30 * MIN, "{}", down.text);
+    assert_eq!(down.body["stops"], 1, "{}", down.text);
     assert_eq!(down.body["items"][0]["assigned_reason"], "JAM", "{}", down.text);
     let parts = hub
         .get(format!("{base}/parts?from={}&bucket=hour", at(8, 0)), &t.token)
