@@ -137,7 +137,10 @@ pub async fn equipment_timeline_downtime_and_parts(db: &TestDb) {
         &t.token,
     )
     .await
-    .expect_error(400, "invalid_query", Some("from"));
+    .expect_error(422, "invalid", Some("from"));
+    hub.get(format!("{base}/timeline?from=2000-01-01T00:00:00Z"), &t.token)
+        .await
+        .expect_error(422, "invalid", Some("from"));
     hub.get(format!("/api/v1/equipment/{}/timeline", t.code("nope")), &t.token)
         .await
         .expect_error(404, "not_found", None);
