@@ -28,6 +28,12 @@ fn shipped_example_configs_are_valid() {
     assert!(ok, "{err}");
 }
 
+/// A Modbus device with two tags, `run` and `count`.
+const PLC: &str = "[[modbus]]\nname = \"plc\"\naddress = \"127.0.0.1:5020\"\n\
+[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 500\ntags = [\n\
+{ name = \"run\", area = \"coil\", address = 0, type = \"bool\" },\n\
+{ name = \"count\", area = \"holding_register\", address = 2, type = \"u16\" },\n]\n";
+
 #[test]
 fn bad_agent_config_names_file_key_and_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -61,6 +67,23 @@ fn bad_agent_config_names_file_key_and_reason() {
             "[generator]\nequipment = [\"\"]\n",
             "key generator.equipment[0]",
             "must not be empty",
+        ),
+        // Cross-references: an equipment naming a tag its Modbus device
+        // does not read, and a per-message counter on a register.
+        (
+            &*format!("{PLC}[[equipment]]\nname = \"m1\"\ndevice = \"plc\"\nstates = [{{ state = \"running\", tag = \"runn\", op = \"true\" }}]\n").leak(),
+            "key equipment[0].states[0].tag",
+            "has no tag `runn` (its tags: count, run)",
+        ),
+        (
+            &*format!("{PLC}[[equipment]]\nname = \"m1\"\ndevice = \"plc\"\nvalues = [\"temp\"]\n").leak(),
+            "key equipment[0].values[0]",
+            "has no tag `temp`",
+        ),
+        (
+            &*format!("{PLC}[[equipment]]\nname = \"m1\"\ndevice = \"plc\"\ncounters.good = {{ tag = \"count\", mode = \"per_message\" }}\n").leak(),
+            "key equipment[0].counters.good.mode",
+            "use `register`",
         ),
     ];
     for (i, (text, key, reason)) in cases.iter().enumerate() {

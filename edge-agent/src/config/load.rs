@@ -96,6 +96,7 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
     }
     let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
     let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
+    super::cross_check::check_modbus_equipment(file, &equipment, &devices)?;
     if let Some(mqtt) = &config.mqtt {
         mqtt.validate(file)?;
     }

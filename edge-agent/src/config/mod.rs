@@ -2,6 +2,7 @@
 //! `config/edge-agent.toml`. Defaults let the agent run with no file at all
 //! (buffering locally, uplink off until an agent id and token are given).
 
+mod cross_check;
 mod load;
 
 pub use load::{ENV_AGENT_ID, ENV_AGENT_TOKEN, ENV_HUB_URL, load, load_from_str};
