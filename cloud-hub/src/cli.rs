@@ -297,11 +297,11 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
         }
         Command::Rebuild { tenant } => {
             let store = open_store(&config)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            runtime.block_on(async {
+            block_on(async {
                 for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
                     let started = std::time::Instant::now();
-                    let done = crate::projection::rebuild(&store, &id, config.projection.batch.max(1)).await?;
+                    let done =
+                        crate::projection::rebuild(&store, &id, config.projection.batch.max(1)).await?;
                     println!(
                         "tenant {slug}: {} events projected, {} ledger rows, {} events not bookable, in {:.1} s",
                         done.events,
@@ -315,8 +315,7 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
         }
         Command::CheckBooks { tenant } => {
             let store = open_store(&config)?;
-            let runtime = tokio::runtime::Runtime::new()?;
-            let unbooked = runtime.block_on(async {
+            let unbooked = block_on(async {
                 let mut unbooked = 0;
                 for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
                     let report = crate::projection::check_books(&store, &id).await?;

@@ -5,6 +5,7 @@
 //! failing test leaves nothing running.
 
 mod events;
+pub mod mqtt;
 mod probe;
 mod process;
 mod producers;

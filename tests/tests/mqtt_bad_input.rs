@@ -4,24 +4,16 @@
 //! device and reason. Skipped, with the reason printed, when no broker
 //! answers.
 
+use mes_tests::mqtt::{agent_mqtt_section, broker};
 use mes_tests::{binaries, eventually, hub_events, service_reachable, start_rig};
 use rumqttc::{AsyncClient, MqttOptions, QoS};
 use std::path::Path;
 use std::time::Duration;
 
-fn broker() -> String {
-    std::env::var("MES_TEST_MQTT").unwrap_or_else(|_| "127.0.0.1:1883".into())
-}
-
 fn agent_config(broker: &str, prefix: &str) -> String {
+    let mqtt = agent_mqtt_section(broker, prefix);
     format!(
-        r#"
-[mqtt]
-broker = "mqtt://{broker}"
-client_id = "agent-{prefix}"
-clean_session = true
-reconnect_initial_ms = 100
-reconnect_max_secs = 1
+        r#"{mqtt}
 [[mqtt.subscriptions]]
 topic = "{prefix}/+machine/state"
 device = "{{machine}}"

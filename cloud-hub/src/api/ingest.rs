@@ -114,9 +114,10 @@ async fn handle(
         )
         .await
         .map_err(busy)?;
-    let batch = tokio::task::spawn_blocking(move || parse_body(&bytes, gzipped, limits.max_inflated_bytes))
-        .await
-        .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
+    let mut batch =
+        tokio::task::spawn_blocking(move || parse_body(&bytes, gzipped, limits.max_inflated_bytes))
+            .await
+            .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
     if batch.agent_id != auth.agent_id {
         return Err(ApiFailure::new(
             StatusCode::FORBIDDEN,
@@ -129,7 +130,6 @@ async fn handle(
         .field("agent_id"));
     }
     let received = (state.clock)();
-    let mut batch = batch;
     let offset = received.saturating_sub(batch.sent_at.unix_millis());
     batch.clock_offset_ms = Some(offset);
     state.metrics.set_clock_offset(&auth.agent_id.to_string(), offset);

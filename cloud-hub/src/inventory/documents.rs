@@ -310,27 +310,46 @@ impl StockDocument {
     }
 }
 
-/// The date of a document posted without `occurred_at`: the date it was
-/// booked with when this number was posted before (so a retry is the same
-/// document and answers 200 with nothing booked, not 409), else now.
-async fn undated(store: &Store, tenant: &str, doc: &StockDocument) -> Result<Timestamp, ServiceError> {
+/// When document `doc`'s number was booked before (its first row), if it was.
+async fn booked_at(
+    store: &Store,
+    tenant: &str,
+    doc: &StockDocument,
+) -> Result<Option<Timestamp>, ServiceError> {
     let first_row = MovementId::document(doc.number().clone(), 0);
     let booked = store
         .movements_of(tenant.to_string(), doc.line().material.to_string(), None, None)
         .await
         .map_err(ServiceError::Store)?;
-    Ok(booked
-        .iter()
-        .find(|m| m.id == first_row)
-        .map_or_else(now, |m| m.occurred_at))
+    Ok(booked.iter().find(|m| m.id == first_row).map(|m| m.occurred_at))
 }
 
-/// Checks and books `doc`.
+/// Checks and books `doc`. A document without `occurred_at` is dated now;
+/// when that meets its own number booked before at another instant (a
+/// client retrying after a lost answer), it is dated as it was booked, so
+/// the retry is the same document (200, nothing booked), not a 409. Only
+/// that case reads the material's rows.
 pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Posted, ServiceError> {
-    let at = match doc.occurred_at() {
-        Some(at) => at,
-        None => undated(store, tenant, &doc).await?,
-    };
+    if let Some(at) = doc.occurred_at() {
+        return post_at(store, tenant, doc, at).await;
+    }
+    let first = post_at(store, tenant, doc.clone(), now()).await;
+    if !matches!(first, Err(ServiceError::Exists { .. })) {
+        return first;
+    }
+    match booked_at(store, tenant, &doc).await? {
+        Some(at) => post_at(store, tenant, doc, at).await,
+        None => first,
+    }
+}
+
+/// Checks and books `doc` dated `at`.
+async fn post_at(
+    store: &Store,
+    tenant: &str,
+    doc: StockDocument,
+    at: Timestamp,
+) -> Result<Posted, ServiceError> {
     let (document, rows, site) = match doc {
         StockDocument::Receipt {
             document,

@@ -46,18 +46,13 @@ impl SqliteStore {
         disabled: bool,
     ) -> Result<bool, StoreError> {
         self.write(move |conn| {
-            let found: bool = conn
-                .prepare_cached("SELECT COUNT(*) FROM agents WHERE tenant_id = ?1 AND id = ?2")?
-                .query_row(params![tenant_id, agent_id], |r| r.get::<_, i64>(0))?
-                > 0;
-            if found {
-                conn.execute(
-                    "UPDATE agents SET disabled_at = CASE WHEN ?3 THEN COALESCE(disabled_at, ?4) END
-                     WHERE tenant_id = ?1 AND id = ?2",
-                    params![tenant_id, agent_id, disabled, now_ms()],
-                )?;
-            }
-            Ok(found)
+            // SQLite counts every row the WHERE matched, changed or not.
+            let matched = conn.execute(
+                "UPDATE agents SET disabled_at = CASE WHEN ?3 THEN COALESCE(disabled_at, ?4) END
+                 WHERE tenant_id = ?1 AND id = ?2",
+                params![tenant_id, agent_id, disabled, now_ms()],
+            )?;
+            Ok(matched > 0)
         })
         .await
     }
