@@ -231,7 +231,7 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             let id = store.create_site(&tenant, &slug)?;
             block_on(async {
                 let tenant_id = tenant_id_of(&store, &tenant).await?;
-                crate::admin::add_site_settings(&store, &tenant_id, &slug).await
+                crate::admin::add_site_settings(&store, tenant_id, &slug).await
             })?;
             println!("site {slug} of tenant {tenant} created (id {id})");
             Ok(())
@@ -300,8 +300,7 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             block_on(async {
                 for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
                     let started = std::time::Instant::now();
-                    let done =
-                        crate::projection::rebuild(&store, &id, config.projection.batch.max(1)).await?;
+                    let done = crate::projection::rebuild(&store, id, config.projection.batch.max(1)).await?;
                     println!(
                         "tenant {slug}: {} events projected, {} ledger rows, {} events not bookable, in {:.1} s",
                         done.events,
@@ -318,7 +317,7 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             let unbooked = block_on(async {
                 let mut unbooked = 0;
                 for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
-                    let report = crate::projection::check_books(&store, &id).await?;
+                    let report = crate::projection::check_books(&store, id).await?;
                     println!(
                         "tenant {slug}: {} stock-moving events checked through event row {}, {} unbooked",
                         report.events_checked,
@@ -349,7 +348,7 @@ fn block_on<T>(f: impl std::future::Future<Output = anyhow::Result<T>>) -> anyho
 }
 
 /// The id of the tenant with short name `slug`.
-async fn tenant_id_of(store: &crate::store::Store, slug: &str) -> anyhow::Result<String> {
+async fn tenant_id_of(store: &crate::store::Store, slug: &str) -> anyhow::Result<crate::store::TenantId> {
     chosen_tenants(store, Some(slug))
         .await?
         .into_iter()
@@ -384,7 +383,7 @@ fn set_agent_disabled(
 async fn chosen_tenants(
     store: &crate::store::Store,
     wanted: Option<&str>,
-) -> anyhow::Result<Vec<(String, String)>> {
+) -> anyhow::Result<Vec<(crate::store::TenantId, String)>> {
     let tenants = store.tenants().await?;
     if let Some(wanted) = wanted
         && !tenants.iter().any(|(_, slug)| slug == wanted)

@@ -10,11 +10,13 @@
 //! pages (harmless when the agent never held them: a record moved away
 //! from the agent's site must leave its cache).
 
+use crate::error::HubError;
 use crate::masterdata::MasterKind;
 use crate::masterdata::records::{
     Equipment, Lot, Material, ProductionOrder, ProductionStatus, Reason, ReasonKind, Station, Worker,
 };
-use crate::masterdata::service::{ServiceError, decode};
+use crate::masterdata::service::decode;
+use crate::store::TenantId;
 use crate::store::{RecordRow, Store};
 use mes_protocols::Code;
 use mes_protocols::downlink::{
@@ -50,27 +52,19 @@ fn key(kind: RecordKind, code: &Code) -> RecordKey {
 /// The downlink page for `site` of `tenant` after cursor `since`.
 pub async fn page(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     since: u64,
     limit: usize,
-) -> Result<DownlinkPage, ServiceError> {
-    let current = store
-        .tenant_version(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+) -> Result<DownlinkPage, HubError> {
+    let current = store.tenant_version(tenant).await.map_err(HubError::Store)?;
     let current = u64::try_from(current).unwrap_or(0);
     let reset = since == 0 || since > current;
     let from = if reset { 0 } else { since };
     let rows = store
-        .records_changed_since(
-            tenant.to_string(),
-            KINDS,
-            i64::try_from(from).unwrap_or(i64::MAX),
-            limit + 1,
-        )
+        .records_changed_since(tenant, KINDS, i64::try_from(from).unwrap_or(i64::MAX), limit + 1)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let more = rows.len() > limit;
     let rows = &rows[..rows.len().min(limit)];
     let cursor = match rows.last() {
@@ -99,12 +93,12 @@ pub async fn page(
 /// Base units of materials, read once per page.
 struct MaterialUnits<'a> {
     store: &'a Store,
-    tenant: &'a str,
+    tenant: TenantId,
     known: HashMap<String, Option<Code>>,
 }
 
 impl<'a> MaterialUnits<'a> {
-    fn new(store: &'a Store, tenant: &'a str) -> Self {
+    fn new(store: &'a Store, tenant: TenantId) -> Self {
         Self {
             store,
             tenant,
@@ -112,15 +106,15 @@ impl<'a> MaterialUnits<'a> {
         }
     }
 
-    async fn base_unit(&mut self, material: &Code) -> Result<Option<Code>, ServiceError> {
+    async fn base_unit(&mut self, material: &Code) -> Result<Option<Code>, HubError> {
         if let Some(unit) = self.known.get(material.as_str()) {
             return Ok(unit.clone());
         }
         let unit = match self
             .store
-            .get_record(self.tenant.to_string(), Material::KIND, material.to_string())
+            .get_record(self.tenant, Material::KIND, material.to_string())
             .await
-            .map_err(ServiceError::Store)?
+            .map_err(HubError::Store)?
         {
             Some(row) => Some(decode::<Material>(row)?.record.base_unit),
             None => None,
@@ -134,7 +128,7 @@ async fn change(
     row: &RecordRow,
     site: &str,
     units: &mut MaterialUnits<'_>,
-) -> Result<Option<Change>, ServiceError> {
+) -> Result<Option<Change>, HubError> {
     let here = |s: Option<&Code>| s.is_some_and(|s| s.as_str() == site);
     let change = match row.kind.as_str() {
         Station::KIND => {

@@ -51,8 +51,8 @@ fn median(mut d: Vec<Duration>) -> Duration {
 
 async fn seed(store: &Store) -> costing::Shop {
     let mut shop = costing::shop(store, "bench").await;
-    let t = shop.floor.tenant.clone();
-    let operations = service::get::<ProductionOrder>(store, &t, "MO-A")
+    let t = shop.floor.tenant;
+    let operations = service::get::<ProductionOrder>(store, t, "MO-A")
         .await
         .expect("MO-A is there")
         .record
@@ -79,7 +79,7 @@ async fn seed(store: &Store) -> costing::Shop {
             .iter()
             .map(|o| PendingWrite::new(o, false, Expect::Any).expect("bench orders are valid"))
             .collect();
-        service::write_all(store, &t, writes)
+        service::write_all(store, t, writes)
             .await
             .expect("orders are written");
     }
@@ -90,11 +90,11 @@ async fn seed(store: &Store) -> costing::Shop {
                    "lot": "S1", "quantity": "18000", "unit": "kg", "unit_price": "1.10", "occurred_at": shop.at(0)}),
         )
         .await;
-    costing::create::<Supplier>(store, &t, json!({"code": "ACME", "name": "Acme"})).await;
+    costing::create::<Supplier>(store, t, json!({"code": "ACME", "name": "Acme"})).await;
     for p in 0..20 {
         costing::create::<cloud_hub::masterdata::records::PurchaseOrder>(
             store,
-            &t,
+            t,
             json!({"code": format!("PO-{p:02}"), "supplier": "ACME", "site": "plant-1",
                    "lines": [{"line": 1, "material": "STEEL", "quantity": "150", "unit": "kg",
                               "price": "1.2", "expected_on": format!("2026-12-{:02}", p + 1)}]}),
@@ -174,7 +174,7 @@ async fn bench(db: &harness::TestDb) {
     let store = &db.store;
     let started = Instant::now();
     let shop = seed(store).await;
-    let t = shop.floor.tenant.as_str();
+    let t = shop.floor.tenant;
     let as_of = shop.t0 + (10 * ORDERS as i64 + 60) * MIN;
     let seeded = started.elapsed();
     let mut cost_times = Vec::new();

@@ -3,28 +3,28 @@
 //! `POST /api/v1/agents/{agent}/disable` and `…/enable`. A revoked token or
 //! a disabled agent stops authenticating at once; rows are kept.
 
-use super::{ApiFailure, HubState, tenant_of};
+use super::guard::TenantCaller;
+use super::{ApiFailure, HubState};
 use crate::store::TokenSummary;
+use axum::Extension;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Json;
 use serde_json::{Value, json};
 
 pub(super) async fn list_tokens(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
 ) -> Result<Json<Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     let tokens: Vec<TokenSummary> = state.store.list_api_tokens(tenant).await?;
     Ok(Json(json!({ "items": tokens })))
 }
 
 pub(super) async fn revoke_token(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(name): Path<String>,
 ) -> Result<Json<Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     let revoked = state.store.revoke_api_tokens(tenant, name.clone()).await?;
     if revoked == 0 {
         return Err(ApiFailure::new(
@@ -38,27 +38,26 @@ pub(super) async fn revoke_token(
 
 pub(super) async fn disable_agent(
     state: State<HubState>,
-    headers: HeaderMap,
+    caller: Extension<TenantCaller>,
     agent: Path<String>,
 ) -> Result<Json<Value>, ApiFailure> {
-    set_disabled(state, headers, agent, true).await
+    set_disabled(state, caller, agent, true).await
 }
 
 pub(super) async fn enable_agent(
     state: State<HubState>,
-    headers: HeaderMap,
+    caller: Extension<TenantCaller>,
     agent: Path<String>,
 ) -> Result<Json<Value>, ApiFailure> {
-    set_disabled(state, headers, agent, false).await
+    set_disabled(state, caller, agent, false).await
 }
 
 async fn set_disabled(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(agent): Path<String>,
     disabled: bool,
 ) -> Result<Json<Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     if !state
         .store
         .set_agent_disabled(tenant, agent.clone(), disabled)

@@ -8,6 +8,7 @@
 //! events), planning 429. Size limits per request are elsewhere (the route
 //! book's body limits); these bound the sum over requests.
 
+use crate::store::TenantId;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -116,15 +117,15 @@ impl MemoryBudget {
 /// Limits how many computations of one kind a tenant runs at once.
 #[derive(Debug, Clone)]
 pub struct TenantGate {
-    running: Arc<Mutex<HashMap<String, usize>>>,
+    running: Arc<Mutex<HashMap<TenantId, usize>>>,
     per_tenant: usize,
 }
 
 /// A place in a [`TenantGate`], given back when dropped.
 #[derive(Debug)]
 pub struct GatePass {
-    running: Arc<Mutex<HashMap<String, usize>>>,
-    tenant: String,
+    running: Arc<Mutex<HashMap<TenantId, usize>>>,
+    tenant: TenantId,
 }
 
 impl TenantGate {
@@ -142,16 +143,16 @@ impl TenantGate {
     }
 
     /// A place for `tenant`, or `None` when it runs as many as allowed.
-    pub fn try_enter(&self, tenant: &str) -> Option<GatePass> {
+    pub fn try_enter(&self, tenant: TenantId) -> Option<GatePass> {
         let mut running = self.running.lock().unwrap_or_else(|p| p.into_inner());
-        let count = running.entry(tenant.to_string()).or_insert(0);
+        let count = running.entry(tenant).or_insert(0);
         if *count >= self.per_tenant {
             return None;
         }
         *count += 1;
         Some(GatePass {
             running: self.running.clone(),
-            tenant: tenant.to_string(),
+            tenant,
         })
     }
 }
@@ -209,12 +210,17 @@ mod tests {
 
     #[test]
     fn a_tenant_runs_at_most_its_share() {
+        // Tenant ids come only from the store: two real ones.
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let store = crate::store::Store::open_sqlite(&dir.path().join("hub.db")).expect("a store");
+        let a = store.create_tenant("a").expect("tenant a");
+        let b = store.create_tenant("b").expect("tenant b");
         let gate = TenantGate::new(2);
-        let first = gate.try_enter("a").expect("first");
-        let _second = gate.try_enter("a").expect("second");
-        assert!(gate.try_enter("a").is_none(), "third refused");
-        assert!(gate.try_enter("b").is_some(), "other tenants are not held up");
+        let first = gate.try_enter(a).expect("first");
+        let _second = gate.try_enter(a).expect("second");
+        assert!(gate.try_enter(a).is_none(), "third refused");
+        assert!(gate.try_enter(b).is_some(), "other tenants are not held up");
         drop(first);
-        assert!(gate.try_enter("a").is_some(), "a place comes back");
+        assert!(gate.try_enter(a).is_some(), "a place comes back");
     }
 }

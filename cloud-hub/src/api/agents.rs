@@ -1,16 +1,16 @@
 //! `GET /api/v1/agents`: the tenant's agents and their sync state.
 
-use super::{ApiFailure, HubState, tenant_of};
+use super::guard::TenantCaller;
+use super::{ApiFailure, HubState};
 use crate::store::AgentSummary;
+use axum::Extension;
 use axum::extract::State;
-use axum::http::HeaderMap;
 use axum::response::Json;
 
 pub(super) async fn list(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
 ) -> Result<Json<serde_json::Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     let agents: Vec<AgentSummary> = state.store.list_agents(tenant).await?;
     Ok(Json(serde_json::json!({ "items": agents })))
 }

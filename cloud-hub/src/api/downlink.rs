@@ -46,7 +46,7 @@ pub(super) async fn downlink(
     };
     let page = crate::downlink::page(
         &state.store,
-        &auth.tenant_id,
+        auth.tenant_id,
         &auth.site,
         since,
         usize::try_from(limit).unwrap_or(usize::MAX),

@@ -162,9 +162,9 @@ impl From<IngestRejection> for ApiFailure {
     }
 }
 
-impl From<crate::masterdata::service::ServiceError> for ApiFailure {
-    fn from(e: crate::masterdata::service::ServiceError) -> Self {
-        use crate::masterdata::service::ServiceError as E;
+impl From<crate::error::HubError> for ApiFailure {
+    fn from(e: crate::error::HubError) -> Self {
+        use crate::error::HubError as E;
         match e {
             E::Invalid(field) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", field.reason).field(field.field)

@@ -30,6 +30,12 @@ pub(crate) struct Rule {
 /// The agent a request authenticated as (agent routes), for handlers.
 pub(crate) type AgentCaller = crate::store::AgentAuth;
 
+/// The tenant a request's API token authenticated (tenant routes), for
+/// handlers: the guard looks the token up once and hands the tenant on, so
+/// a handler never sees the token and never looks it up again.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct TenantCaller(pub crate::store::TenantId);
+
 /// Runs [`Rule`] for a route, then the route.
 pub(crate) async fn check(
     State((state, rule)): State<(HubState, Rule)>,
@@ -42,7 +48,9 @@ pub(crate) async fn check(
         Caller::Tenant => match token {
             None => return ApiFailure::unauthorized().into_response(),
             Some(token) => match state.store.tenant_by_api_token(token).await {
-                Ok(Some(_)) => {}
+                Ok(Some(tenant)) => {
+                    request.extensions_mut().insert(TenantCaller(tenant));
+                }
                 Ok(None) => return ApiFailure::unauthorized().into_response(),
                 Err(e) => return ApiFailure::from(e).into_response(),
             },

@@ -3,12 +3,14 @@
 //! (`from`, `to`: RFC 3339; default the last 24 hours by the hub's clock).
 
 use super::book::{Operation, RouteBook};
+use super::guard::TenantCaller;
 use super::params::{bad_query, only};
-use super::{ApiFailure, HubState, tenant_of};
+use super::{ApiFailure, HubState};
 use crate::machines::load::machine_events;
 use crate::machines::timeline::{self, PartsBucket, StateInterval};
+use crate::store::TenantId;
+use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::http::HeaderMap;
 use axum::response::Json;
 use axum::routing::get;
 use mes_protocols::Timestamp;
@@ -87,15 +89,14 @@ struct Parts {
 
 async fn intervals_of(
     state: &HubState,
-    headers: &HeaderMap,
+    tenant: TenantId,
     code: &str,
     raw: &HashMap<String, String>,
     down_only: bool,
 ) -> Result<Json<Intervals>, ApiFailure> {
-    let tenant = tenant_of(state, headers).await?;
     only(raw, &["from", "to"])?;
     let p = period(state, raw)?;
-    let events = machine_events(&state.store, &tenant, code).await?;
+    let events = machine_events(&state.store, tenant, code).await?;
     let mut items = timeline::intervals(&events.changes, &events.assigned, p.from, p.to);
     if down_only {
         items = timeline::downtime(&items);
@@ -117,29 +118,28 @@ async fn intervals_of(
 
 async fn states(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Intervals>, ApiFailure> {
-    intervals_of(&state, &headers, &code, &raw, false).await
+    intervals_of(&state, tenant, &code, &raw, false).await
 }
 
 async fn downtime(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Intervals>, ApiFailure> {
-    intervals_of(&state, &headers, &code, &raw, true).await
+    intervals_of(&state, tenant, &code, &raw, true).await
 }
 
 async fn parts(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Parts>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     only(&raw, &["from", "to", "bucket"])?;
     let p = period(&state, &raw)?;
     let bucket = raw.get("bucket").map_or("hour", String::as_str);
@@ -148,7 +148,7 @@ async fn parts(
         "day" => DAY_MS,
         _ => return Err(bad_query("bucket", "must be `hour` or `day`")),
     };
-    let events = machine_events(&state.store, &tenant, &code).await?;
+    let events = machine_events(&state.store, tenant, &code).await?;
     let items = timeline::parts(&events.parts, p.from, p.to, bucket_ms, events.utc_offset_ms);
     Ok(Json(Parts {
         equipment: code,

@@ -9,16 +9,18 @@ mod downlink;
 mod duplicate_keys;
 mod error;
 mod guard;
-mod imports;
 mod ingest;
+mod inventory;
 mod machines;
+mod masterdata;
+mod masterdata_files;
 mod panics;
 mod params;
 mod planning;
 mod production;
-mod records;
+mod projection;
 mod rejections;
-mod stock;
+mod reports;
 
 pub use error::ApiFailure;
 
@@ -155,34 +157,36 @@ pub(crate) fn route_book() -> book::RouteBook {
         ),
         get(downlink::downlink),
     );
-    records::add_kind::<r::Unit>(&mut b);
-    records::add_kind::<r::Material>(&mut b);
-    records::add_kind::<r::Lot>(&mut b);
-    records::add_kind::<r::Bom>(&mut b);
-    records::add_kind::<r::Routing>(&mut b);
-    records::add_kind::<r::EquipmentType>(&mut b);
-    records::add_kind::<r::Equipment>(&mut b);
-    records::add_kind::<r::WorkerType>(&mut b);
-    records::add_kind::<r::Worker>(&mut b);
-    records::add_kind::<r::Station>(&mut b);
-    records::add_kind::<r::Reason>(&mut b);
-    records::add_kind::<r::SiteSettings>(&mut b);
-    records::add_kind::<r::Warehouse>(&mut b);
-    records::add_kind::<r::Location>(&mut b);
-    records::add_kind::<r::Supplier>(&mut b);
-    records::add_kind::<r::Customer>(&mut b);
-    records::add_kind::<r::PurchaseOrder>(&mut b);
-    records::add_kind::<r::SalesOrder>(&mut b);
-    records::add_kind::<r::ProductionOrder>(&mut b);
-    records::add_kind::<r::Calendar>(&mut b);
-    imports::add_routes(&mut b);
+    masterdata::add_kind::<r::Unit>(&mut b);
+    masterdata::add_kind::<r::Material>(&mut b);
+    masterdata::add_kind::<r::Lot>(&mut b);
+    masterdata::add_kind::<r::Bom>(&mut b);
+    masterdata::add_kind::<r::Routing>(&mut b);
+    masterdata::add_kind::<r::EquipmentType>(&mut b);
+    masterdata::add_kind::<r::Equipment>(&mut b);
+    masterdata::add_kind::<r::WorkerType>(&mut b);
+    masterdata::add_kind::<r::Worker>(&mut b);
+    masterdata::add_kind::<r::Station>(&mut b);
+    masterdata::add_kind::<r::Reason>(&mut b);
+    masterdata::add_kind::<r::SiteSettings>(&mut b);
+    masterdata::add_kind::<r::Warehouse>(&mut b);
+    masterdata::add_kind::<r::Location>(&mut b);
+    masterdata::add_kind::<r::Supplier>(&mut b);
+    masterdata::add_kind::<r::Customer>(&mut b);
+    masterdata::add_kind::<r::PurchaseOrder>(&mut b);
+    masterdata::add_kind::<r::SalesOrder>(&mut b);
+    masterdata::add_kind::<r::ProductionOrder>(&mut b);
+    masterdata::add_kind::<r::Calendar>(&mut b);
+    masterdata_files::add_routes(&mut b);
     planning::add_routes(&mut b);
     production::add_routes(&mut b);
-    stock::add_routes(&mut b);
+    inventory::add_routes(&mut b);
+    projection::add_routes(&mut b);
     machines::add_routes(&mut b);
     access::add_routes(&mut b);
     costing::add_routes(&mut b);
-    records::add_kind::<crate::costing::CostingSettings>(&mut b);
+    reports::add_routes(&mut b);
+    masterdata::add_kind::<crate::costing::CostingSettings>(&mut b);
     b.add(
         Operation::new("get", "/api/v1/openapi.json", "Meta", "This document").caller(Caller::Public),
         get(openapi),
@@ -231,20 +235,6 @@ pub fn openapi_document() -> serde_json::Value {
 async fn openapi() -> Json<serde_json::Value> {
     static DOCUMENT: std::sync::OnceLock<serde_json::Value> = std::sync::OnceLock::new();
     Json(DOCUMENT.get_or_init(openapi_document).clone())
-}
-
-/// The tenant of the request's API token, or 401.
-pub(crate) async fn tenant_of(
-    state: &HubState,
-    headers: &axum::http::HeaderMap,
-) -> Result<String, ApiFailure> {
-    let token =
-        crate::auth::bearer(headers.get(header::AUTHORIZATION)).ok_or_else(ApiFailure::unauthorized)?;
-    state
-        .store
-        .tenant_by_api_token(token)
-        .await?
-        .ok_or_else(ApiFailure::unauthorized)
 }
 
 async fn health(State(state): State<HubState>) -> Response {

@@ -143,3 +143,13 @@ impl ListParams {
         params
     }
 }
+
+/// Reads the date query parameter `name` (YYYY-MM-DD), if given.
+pub(crate) fn date_param(
+    raw: &HashMap<String, String>,
+    name: &str,
+) -> Result<Option<time::Date>, ApiFailure> {
+    raw.get(name)
+        .map(|v| mes_protocols::downlink::parse_date(v).map_err(|reason| bad_query(name, reason)))
+        .transpose()
+}

@@ -5,15 +5,18 @@
 
 use super::admission::GatePass;
 use super::book::{Operation, RouteBook};
-use super::records::parse_body;
-use super::{ApiFailure, HubState, tenant_of};
+use super::guard::TenantCaller;
+use super::masterdata::parse_body;
+use super::{ApiFailure, HubState};
 use crate::planning::build::DownWindow;
 use crate::planning::report::{MachinePlan, OrderPlan, OrderState, PlanReport, moved_operations, report};
 use crate::planning::service::{self, Planned, WhatIf};
 use crate::planning::{PlanningError, RunOptions, settings};
+use crate::store::TenantId;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Json;
 use axum::routing::{get, post};
 use mes_protocols::{Code, FieldError, Timestamp};
@@ -151,7 +154,7 @@ impl From<PlanningError> for ApiFailure {
 }
 
 /// A place for one more planning computation of `tenant`, or 429.
-fn planning_pass(state: &HubState, tenant: &str) -> Result<GatePass, ApiFailure> {
+fn planning_pass(state: &HubState, tenant: TenantId) -> Result<GatePass, ApiFailure> {
     state.planning_gate.try_enter(tenant).ok_or_else(|| {
         ApiFailure::busy(
             StatusCode::TOO_MANY_REQUESTS,
@@ -181,12 +184,11 @@ fn show(site: &str, p: &Planned) -> PlanReport {
 
 async fn run(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Result<(StatusCode, Json<PlanReport>), ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
-    let _pass = planning_pass(&state, &tenant)?;
+    let _pass = planning_pass(&state, tenant)?;
     let request: RunRequest = if body.is_empty() {
         RunRequest::default()
     } else {
@@ -205,17 +207,16 @@ async fn run(
         time_limit,
         seed: request.seed.unwrap_or(0),
     };
-    let planned = service::run(&state.store, &tenant, &site, &settings, options, (state.clock)()).await?;
+    let planned = service::run(&state.store, tenant, &site, &settings, options, (state.clock)()).await?;
     Ok((StatusCode::CREATED, Json(show(&site, &planned))))
 }
 
 async fn live_plan(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(site): Path<String>,
 ) -> Result<Json<PlanReport>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
-    match service::live(&state.store, &tenant, &site).await {
+    match service::live(&state.store, tenant, &site).await {
         Ok(planned) => Ok(Json(show(&site, &planned))),
         // A planned-for site without a plan yet reads as an empty one.
         Err(PlanningError::NoPlan(_)) => Ok(Json(PlanReport::none(&site))),
@@ -225,26 +226,26 @@ async fn live_plan(
 
 async fn machines(
     state: State<HubState>,
-    headers: HeaderMap,
+    caller: Extension<TenantCaller>,
     site: Path<String>,
 ) -> Result<Json<Vec<MachinePlan>>, ApiFailure> {
-    Ok(Json(live_plan(state, headers, site).await?.0.machines))
+    Ok(Json(live_plan(state, caller, site).await?.0.machines))
 }
 
 async fn orders(
     state: State<HubState>,
-    headers: HeaderMap,
+    caller: Extension<TenantCaller>,
     site: Path<String>,
 ) -> Result<Json<Vec<OrderPlan>>, ApiFailure> {
-    Ok(Json(live_plan(state, headers, site).await?.0.orders))
+    Ok(Json(live_plan(state, caller, site).await?.0.orders))
 }
 
 async fn critical(
     state: State<HubState>,
-    headers: HeaderMap,
+    caller: Extension<TenantCaller>,
     site: Path<String>,
 ) -> Result<Json<Vec<OrderPlan>>, ApiFailure> {
-    let mut orders: Vec<OrderPlan> = live_plan(state, headers, site)
+    let mut orders: Vec<OrderPlan> = live_plan(state, caller, site)
         .await?
         .0
         .orders
@@ -310,18 +311,17 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
 
 async fn what_if(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(site): Path<String>,
     body: Bytes,
 ) -> Result<Json<WhatIfReport>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
-    let _pass = planning_pass(&state, &tenant)?;
+    let _pass = planning_pass(&state, tenant)?;
     let request: WhatIfRequest = parse_body(&body)?;
     let changes = what_if_changes(&site, request)?;
     let settings = settings();
-    let planned = service::what_if(&state.store, &tenant, &site, &settings, changes, (state.clock)()).await?;
+    let planned = service::what_if(&state.store, tenant, &site, &settings, changes, (state.clock)()).await?;
     let plan = show(&site, &planned);
-    let live = match service::live(&state.store, &tenant, &site).await {
+    let live = match service::live(&state.store, tenant, &site).await {
         Ok(live) => Some(live),
         Err(PlanningError::NoPlan(_)) => None,
         Err(e) => return Err(e.into()),
@@ -362,12 +362,11 @@ async fn what_if(
 
 async fn validation(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(site): Path<String>,
 ) -> Result<Json<ValidationReport>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     let (revision, violations, now) =
-        match service::validation(&state.store, &tenant, &site, &settings(), (state.clock)()).await {
+        match service::validation(&state.store, tenant, &site, &settings(), (state.clock)()).await {
             Err(PlanningError::NoPlan(_)) => (0, Vec::new(), Vec::new()),
             other => other?,
         };

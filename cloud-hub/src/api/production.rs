@@ -2,13 +2,15 @@
 //! create from a sales order line.
 
 use super::book::{Operation, RouteBook};
-use super::records::{item, parse_body};
-use super::{ApiFailure, HubState, tenant_of};
+use super::guard::TenantCaller;
+use super::masterdata::{item, parse_body};
+use super::{ApiFailure, HubState};
 use crate::masterdata::records::ProductionOrder;
 use crate::production::lifecycle;
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::post;
 use mes_protocols::Code;
@@ -44,39 +46,36 @@ fn today(state: &HubState) -> time::Date {
 
 async fn release(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Json<serde_json::Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     // 404 for an unknown (or another tenant's) order before reading the body.
-    crate::masterdata::service::get::<ProductionOrder>(&state.store, &tenant, &code).await?;
+    crate::masterdata::service::get::<ProductionOrder>(&state.store, tenant, &code).await?;
     let request: ReleaseRequest = if body.is_empty() {
         ReleaseRequest::default()
     } else {
         parse_body(&body)?
     };
-    let stored = lifecycle::release(&state.store, &tenant, &code, request.site, today(&state)).await?;
+    let stored = lifecycle::release(&state.store, tenant, &code, request.site, today(&state)).await?;
     Ok(Json(item(&stored)))
 }
 
 async fn close(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
 ) -> Result<Json<serde_json::Value>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
-    let stored = lifecycle::close(&state.store, &tenant, &code).await?;
+    let stored = lifecycle::close(&state.store, tenant, &code).await?;
     Ok(Json(item(&stored)))
 }
 
 async fn from_sales_order(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path((order, line)): Path<(String, String)>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     let line: u32 = line.parse().map_err(|_| {
         ApiFailure::new(
             StatusCode::NOT_FOUND,
@@ -84,34 +83,32 @@ async fn from_sales_order(
             format!("sales order line `{line}` not found"),
         )
     })?;
-    crate::masterdata::service::get::<crate::masterdata::records::SalesOrder>(&state.store, &tenant, &order)
+    crate::masterdata::service::get::<crate::masterdata::records::SalesOrder>(&state.store, tenant, &order)
         .await?;
     let request: FromSalesOrderRequest = parse_body(&body)?;
     let stored =
-        lifecycle::from_sales_order(&state.store, &tenant, request.code, &order, line, request.site).await?;
+        lifecycle::from_sales_order(&state.store, tenant, request.code, &order, line, request.site).await?;
     Ok((StatusCode::CREATED, Json(item(&stored))).into_response())
 }
 
 async fn actuals(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
 ) -> Result<Json<crate::production::actuals::OrderActuals>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     Ok(Json(
-        crate::production::actuals::actuals(&state.store, &tenant, &code).await?,
+        crate::production::actuals::actuals(&state.store, tenant, &code).await?,
     ))
 }
 
 async fn changeover(
     State(state): State<HubState>,
-    headers: HeaderMap,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(code): Path<String>,
     axum::extract::Query(raw): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<crate::production::bom_inputs::ChangeoverPreview>, ApiFailure> {
-    let tenant = tenant_of(&state, &headers).await?;
     // 404 for an unknown (or another tenant's) BOM before reading the query.
-    crate::masterdata::service::get::<crate::masterdata::records::Bom>(&state.store, &tenant, &code).await?;
+    crate::masterdata::service::get::<crate::masterdata::records::Bom>(&state.store, tenant, &code).await?;
     let bad = |field: &str, message: &str| {
         ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_query", message).field(field)
     };
@@ -131,7 +128,7 @@ async fn changeover(
         Some(d) => mes_protocols::downlink::parse_date(d).map_err(|reason| bad("on", &reason))?,
     };
     Ok(Json(
-        crate::production::bom_inputs::preview(&state.store, &tenant, &code, quantity, day).await?,
+        crate::production::bom_inputs::preview(&state.store, tenant, &code, quantity, day).await?,
     ))
 }
 

@@ -8,8 +8,9 @@ use super::engine::{CostingInput, OrderInfo, Rates};
 use super::master::CostingMaster;
 use super::time::{FloorFact, TimedFact};
 use super::valuation::SitedMovement;
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::event::EquipmentState;
 use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
 use rust_decimal::Decimal;
@@ -76,11 +77,11 @@ fn floor_fact(event: &Event) -> Option<FloorFact> {
 
 /// The floor facts of every site of `tenant`, sorted by (at, row). Events
 /// that cannot be read are left out (the projection reports them).
-pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, ServiceError> {
+pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFact>, HubError> {
     let sites: BTreeSet<String> = store
-        .list_agents(tenant.to_string())
+        .list_agents(tenant)
         .await
-        .map_err(ServiceError::Store)?
+        .map_err(HubError::Store)?
         .into_iter()
         .map(|a| a.site)
         .collect();
@@ -89,9 +90,9 @@ pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, 
         let mut after = 0;
         loop {
             let page = store
-                .site_events_after(tenant.to_string(), site.clone(), after, COSTING_EVENT_KINDS, PAGE)
+                .site_events_after(tenant, site.clone(), after, COSTING_EVENT_KINDS, PAGE)
                 .await
-                .map_err(ServiceError::Store)?;
+                .map_err(HubError::Store)?;
             for e in &page {
                 let Ok(logged) = serde_json::from_str::<Logged>(&e.raw) else {
                     continue;
@@ -117,7 +118,7 @@ pub async fn floor_facts(store: &Store, tenant: &str) -> Result<Vec<TimedFact>, 
 }
 
 /// Everything the engine needs for `tenant`, costed as of `as_of` (unix ms).
-pub async fn load(store: &Store, tenant: &str, as_of: i64) -> Result<CostingInput, ServiceError> {
+pub async fn load(store: &Store, tenant: TenantId, as_of: i64) -> Result<CostingInput, HubError> {
     let master = CostingMaster::load(store, tenant).await?;
     load_with(store, tenant, &master, as_of).await
 }
@@ -125,10 +126,73 @@ pub async fn load(store: &Store, tenant: &str, as_of: i64) -> Result<CostingInpu
 /// [`load`] with the master data already read.
 pub async fn load_with(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     master: &CostingMaster,
     as_of: i64,
-) -> Result<CostingInput, ServiceError> {
+) -> Result<CostingInput, HubError> {
+    let movements = store.all_movements(tenant).await.map_err(HubError::Store)?;
+    assemble(store, tenant, master, movements, as_of).await
+}
+
+/// What the engine needs to cost order `order` of `tenant` exactly as the
+/// whole tenant's costing would, reading only the ledger rows the order's
+/// cost can depend on: its own rows, and every row of each material it
+/// consumed, then of each material the orders that produced those consumed,
+/// and so on up the chain (a material's moving average depends on all of
+/// its rows; an output receipt's value on its order's cost). Floor facts
+/// stay whole: a worker's time is shared between the runs they clock.
+pub async fn load_for_order(
+    store: &Store,
+    tenant: TenantId,
+    master: &CostingMaster,
+    order: &Code,
+    as_of: i64,
+) -> Result<CostingInput, HubError> {
+    let mut rows: BTreeMap<mes_stock::MovementId, mes_stock::Movement> = BTreeMap::new();
+    let mut orders_seen: BTreeSet<Code> = BTreeSet::from([order.clone()]);
+    let mut materials_seen: BTreeSet<Code> = BTreeSet::new();
+    let mut queue = vec![order.clone()];
+    while let Some(current) = queue.pop() {
+        let own = store
+            .movements_of_order(tenant, current.to_string())
+            .await
+            .map_err(HubError::Store)?;
+        let consumed: Vec<Code> = own
+            .iter()
+            .filter(|m| m.kind == mes_stock::MovementKind::Issue)
+            .map(|m| m.key.material.clone())
+            .collect();
+        rows.extend(own.into_iter().map(|m| (m.id.clone(), m)));
+        for material in consumed {
+            if !materials_seen.insert(material.clone()) {
+                continue;
+            }
+            let of_material = store
+                .movements_of(tenant, material.to_string(), None, None)
+                .await
+                .map_err(HubError::Store)?;
+            for m in of_material {
+                if m.kind == mes_stock::MovementKind::OutputReceipt
+                    && let Some(producer) = &m.order
+                    && orders_seen.insert(producer.clone())
+                {
+                    queue.push(producer.clone());
+                }
+                rows.insert(m.id.clone(), m);
+            }
+        }
+    }
+    assemble(store, tenant, master, rows.into_values().collect(), as_of).await
+}
+
+/// The engine's input from `movements` and the master data.
+async fn assemble(
+    store: &Store,
+    tenant: TenantId,
+    master: &CostingMaster,
+    movements: Vec<mes_stock::Movement>,
+    as_of: i64,
+) -> Result<CostingInput, HubError> {
     let standard: BTreeMap<Code, Decimal> = master
         .materials
         .iter()
@@ -139,10 +203,7 @@ pub async fn load_with(
         .iter()
         .map(|l| (&l.code, l.site.to_string()))
         .collect();
-    let movements = store
-        .all_movements(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?
+    let movements = movements
         .into_iter()
         .map(|movement| SitedMovement {
             site: sites.get(&movement.key.location).cloned().unwrap_or_default(),

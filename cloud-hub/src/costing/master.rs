@@ -3,10 +3,12 @@
 //! both, and reads them together.
 
 use super::settings::{CostingSettings, Overhead};
+use crate::error::HubError;
 use crate::masterdata::records::{
     Bom, Equipment, Location, Material, ProductionOrder, Routing, Worker, WorkerType,
 };
-use crate::masterdata::service::{self, ServiceError, Stored, all_records};
+use crate::masterdata::service::{self, Stored, all_records};
+use crate::store::TenantId;
 use crate::store::{RecordQuery, Store};
 use std::collections::BTreeMap;
 
@@ -36,7 +38,7 @@ pub struct CostingMaster {
 
 impl CostingMaster {
     /// Reads `tenant`'s master data.
-    pub async fn load(store: &Store, tenant: &str) -> Result<Self, ServiceError> {
+    pub async fn load(store: &Store, tenant: TenantId) -> Result<Self, HubError> {
         let every = RecordQuery {
             include_archived: true,
             ..RecordQuery::default()

@@ -40,11 +40,12 @@ pub use money::money;
 pub use settings::{CostingSettings, Overhead};
 pub use valuation::{SitedMovement, Valuation, ValuedRow};
 
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
 use crate::store::Store;
+use crate::store::TenantId;
 
 /// Costs everything of `tenant` as of `as_of` (unix ms).
-pub async fn cost_tenant(store: &Store, tenant: &str, as_of: i64) -> Result<Costing, ServiceError> {
+pub async fn cost_tenant(store: &Store, tenant: TenantId, as_of: i64) -> Result<Costing, HubError> {
     let master = master::CostingMaster::load(store, tenant).await?;
     cost_tenant_with(store, tenant, &master, as_of).await
 }
@@ -52,19 +53,40 @@ pub async fn cost_tenant(store: &Store, tenant: &str, as_of: i64) -> Result<Cost
 /// [`cost_tenant`] with the master data already read.
 pub async fn cost_tenant_with(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     master: &master::CostingMaster,
     as_of: i64,
-) -> Result<Costing, ServiceError> {
+) -> Result<Costing, HubError> {
     let input = load::load_with(store, tenant, master, as_of).await?;
+    run(input, tenant).await
+}
+
+/// Costs production order `order` of `tenant` as of `as_of`, reading only
+/// the ledger rows its cost depends on ([`load::load_for_order`]); its
+/// figures equal those of [`cost_tenant`]. Other orders in the answer are
+/// those up its supply chain (and any whose runs share its floor facts);
+/// only `order`'s figures are meant to be read.
+pub async fn cost_order_with(
+    store: &Store,
+    tenant: TenantId,
+    master: &master::CostingMaster,
+    order: &mes_protocols::Code,
+    as_of: i64,
+) -> Result<Costing, HubError> {
+    let input = load::load_for_order(store, tenant, master, order, as_of).await?;
+    run(input, tenant).await
+}
+
+/// Runs the engine on the blocking pool.
+async fn run(input: CostingInput, tenant: TenantId) -> Result<Costing, HubError> {
     tokio::task::spawn_blocking(move || cost(&input))
         .await
         .map_err(|e| {
-            ServiceError::Store(crate::store::StoreError::Task(format!(
+            HubError::Store(crate::store::StoreError::Task(format!(
                 "costing task failed: {e}"
             )))
         })?
-        .map_err(|e| ServiceError::InvalidState {
+        .map_err(|e| HubError::InvalidState {
             kind: "costing",
             code: tenant.to_string(),
             reason: format!("a stock value or order cost: {e}; check stored quantities and prices"),

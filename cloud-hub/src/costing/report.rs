@@ -13,9 +13,11 @@ use super::standard::StandardCost;
 use super::standard_input::StandardSource;
 use super::standard_query::order_standard;
 use super::variance::Variances;
+use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::Code;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -48,17 +50,18 @@ pub struct OrderCostReport {
     pub cost: OrderCost,
 }
 
-/// Costs `tenant` as of `now` and reports order `code` (`NotFound` for an
+/// Costs order `code` as of `now` (reading only what its cost depends on,
+/// see [`super::cost_order_with`]) and reports it (`NotFound` for an
 /// unknown order), recording the figures shown.
 pub async fn order_report(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     now: i64,
-) -> Result<OrderCostReport, ServiceError> {
+) -> Result<OrderCostReport, HubError> {
     let order = service::get::<ProductionOrder>(store, tenant, code).await?.record;
     let master = CostingMaster::load(store, tenant).await?;
-    let costing = super::cost_tenant_with(store, tenant, &master, now).await?;
+    let costing = super::cost_order_with(store, tenant, &master, &order.code, now).await?;
     let cost = costing
         .orders
         .get(&order.code)
@@ -70,11 +73,11 @@ pub async fn order_report(
             ..OrderCost::default()
         });
     let figures = serde_json::to_string(&cost)
-        .map_err(|e| ServiceError::Store(crate::store::StoreError::Task(format!("cost figures: {e}"))))?;
+        .map_err(|e| HubError::Store(crate::store::StoreError::Task(format!("cost figures: {e}"))))?;
     let snapshot = store
-        .record_order_cost(tenant.to_string(), order.code.to_string(), figures, now)
+        .record_order_cost(tenant, order.code.to_string(), figures, now)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let source = StandardSource::from_master(&master);
     let today = mes_protocols::Timestamp::from_unix_millis(now)
         .to_datetime()

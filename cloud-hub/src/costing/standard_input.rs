@@ -22,11 +22,12 @@
 use super::master::CostingMaster;
 use super::settings::Overhead;
 use super::standard::{ComponentLine, Make, Recipe, StandardInput, StdOperation};
+use crate::error::HubError;
 use crate::masterdata::records::{
     Bom, BomVersion, Equipment, Material, ProductionOrder, Routing, RoutingOperation,
 };
-use crate::masterdata::service::ServiceError;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -51,7 +52,7 @@ pub struct StandardSource {
 
 impl StandardSource {
     /// Reads the tenant's master data.
-    pub async fn load(store: &Store, tenant: &str) -> Result<Self, ServiceError> {
+    pub async fn load(store: &Store, tenant: TenantId) -> Result<Self, HubError> {
         Ok(Self::from_master(&CostingMaster::load(store, tenant).await?))
     }
 

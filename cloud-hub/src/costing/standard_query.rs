@@ -6,9 +6,11 @@ use super::engine::OrderCost;
 use super::standard::{StandardCost, StandardError, standard_cost, standard_cost_of_recipe};
 use super::standard_input::{StandardSource, order_day};
 use super::variance::{Variances, variances};
+use crate::error::HubError;
 use crate::masterdata::records::{Material, ProductionOrder};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -19,12 +21,12 @@ use time::Date;
 /// a caller who cares names the lot they plan).
 pub const DEFAULT_LOT_SIZE: Decimal = Decimal::ONE;
 
-fn invalid(e: &StandardError) -> ServiceError {
+fn invalid(e: &StandardError) -> HubError {
     let field = match e {
         StandardError::LotSize(_) => "lot_size",
         _ => "material",
     };
-    ServiceError::Invalid(FieldError::new(field, e.to_string()))
+    HubError::Invalid(FieldError::new(field, e.to_string()))
 }
 
 /// The standard cost of `material` in lots of `lot_size`, with the versions
@@ -33,12 +35,12 @@ fn invalid(e: &StandardError) -> ServiceError {
 /// or a missing rate is `Invalid` naming `material` (or `lot_size`).
 pub async fn material_standard(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     material: &str,
     lot_size: Decimal,
     day: Date,
     site: Option<&str>,
-) -> Result<StandardCost, ServiceError> {
+) -> Result<StandardCost, HubError> {
     let record = service::get::<Material>(store, tenant, material).await?.record;
     let source = StandardSource::load(store, tenant).await?;
     let input = source.input(day, site);

@@ -4,9 +4,11 @@
 //! different content is refused.
 
 use super::invalid;
+use crate::error::HubError;
 use crate::masterdata::records::{Location, Lot, Material, Unit};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::stock::{Movement, MovementId, MovementKind, StockKey};
+use crate::store::TenantId;
 use crate::store::ledger::{LedgerOutcome, LedgerRow, LedgerWrite};
 use crate::store::{Expect, Store};
 use mes_protocols::limits::{PRICE, QUANTITY};
@@ -165,7 +167,7 @@ pub struct Posted {
 }
 
 /// Why a posting was refused beyond plain validation.
-fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
+fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<HubError> {
     if let Some(overflow) = &outcome.overflow {
         return Some(invalid(
             "quantity",
@@ -176,7 +178,7 @@ fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
         ));
     }
     if !outcome.conflicts.is_empty() {
-        return Some(ServiceError::Exists {
+        return Some(HubError::Exists {
             kind: "stock document",
             code: document.to_string(),
         });
@@ -184,7 +186,7 @@ fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
     outcome
         .negative
         .first()
-        .map(|(key, balance)| ServiceError::InvalidState {
+        .map(|(key, balance)| HubError::InvalidState {
             kind: "stock document",
             code: document.to_string(),
             reason: format!("would take {key} to {balance}; this site does not allow negative stock"),
@@ -194,16 +196,16 @@ fn refused(outcome: &LedgerOutcome, document: &Code) -> Option<ServiceError> {
 /// The base-unit quantity of `line`, checked (field paths relative to the document).
 async fn base_quantity(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     line: &StockLine,
-) -> Result<(Material, Decimal), ServiceError> {
+) -> Result<(Material, Decimal), HubError> {
     QUANTITY
         .check("quantity", line.quantity)
-        .map_err(ServiceError::Invalid)?;
+        .map_err(HubError::Invalid)?;
     let material = service::get::<Material>(store, tenant, line.material.as_str())
         .await
         .map_err(|e| match e {
-            ServiceError::NotFound { .. } => {
+            HubError::NotFound { .. } => {
                 invalid("material", format!("material `{}` not found", line.material))
             }
             other => other,
@@ -260,10 +262,10 @@ async fn base_quantity(
 }
 
 /// The site of `location` (which must exist and be active).
-async fn site_of(store: &Store, tenant: &str, location: &Code, field: &str) -> Result<String, ServiceError> {
+async fn site_of(store: &Store, tenant: TenantId, location: &Code, field: &str) -> Result<String, HubError> {
     match service::get::<Location>(store, tenant, location.as_str()).await {
         Ok(l) if !l.archived => Ok(l.record.site.to_string()),
-        Ok(_) | Err(ServiceError::NotFound { .. }) => Err(invalid(
+        Ok(_) | Err(HubError::NotFound { .. }) => Err(invalid(
             field,
             format!("location `{location}` does not exist (or is archived)"),
         )),
@@ -313,14 +315,14 @@ impl StockDocument {
 /// When document `doc`'s number was booked before (its first row), if it was.
 async fn booked_at(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     doc: &StockDocument,
-) -> Result<Option<Timestamp>, ServiceError> {
+) -> Result<Option<Timestamp>, HubError> {
     let first_row = MovementId::document(doc.number().clone(), 0);
     let booked = store
-        .movements_of(tenant.to_string(), doc.line().material.to_string(), None, None)
+        .movements_of(tenant, doc.line().material.to_string(), None, None)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     Ok(booked.iter().find(|m| m.id == first_row).map(|m| m.occurred_at))
 }
 
@@ -329,12 +331,12 @@ async fn booked_at(
 /// client retrying after a lost answer), it is dated as it was booked, so
 /// the retry is the same document (200, nothing booked), not a 409. Only
 /// that case reads the material's rows.
-pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Posted, ServiceError> {
+pub async fn post(store: &Store, tenant: TenantId, doc: StockDocument) -> Result<Posted, HubError> {
     if let Some(at) = doc.occurred_at() {
         return post_at(store, tenant, doc, at).await;
     }
     let first = post_at(store, tenant, doc.clone(), now()).await;
-    if !matches!(first, Err(ServiceError::Exists { .. })) {
+    if !matches!(first, Err(HubError::Exists { .. })) {
         return first;
     }
     match booked_at(store, tenant, &doc).await? {
@@ -346,10 +348,10 @@ pub async fn post(store: &Store, tenant: &str, doc: StockDocument) -> Result<Pos
 /// Checks and books `doc` dated `at`.
 async fn post_at(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     doc: StockDocument,
     at: Timestamp,
-) -> Result<Posted, ServiceError> {
+) -> Result<Posted, HubError> {
     let (document, rows, site) = match doc {
         StockDocument::Receipt {
             document,
@@ -367,7 +369,7 @@ async fn post_at(
                 return Err(invalid("unit_price", "a price cannot be below zero"));
             }
             if let Some(price) = unit_price {
-                PRICE.check("unit_price", price).map_err(ServiceError::Invalid)?;
+                PRICE.check("unit_price", price).map_err(HubError::Invalid)?;
             }
             let site = site_of(store, tenant, &location, "location").await?;
             let (material, quantity) = base_quantity(store, tenant, &line).await?;
@@ -496,7 +498,7 @@ async fn post_at(
     let refuse_negative = super::position::site_refuses_negative(store, tenant, &site).await?;
     let outcome = store
         .write_ledger(
-            tenant.to_string(),
+            tenant,
             LedgerWrite {
                 rows: rows
                     .into_iter()
@@ -511,7 +513,7 @@ async fn post_at(
             },
         )
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     if let Some(e) = refused(&outcome, &document) {
         return Err(e);
     }
@@ -549,11 +551,11 @@ fn po_line_value(
 /// number that belongs to another material.
 async fn ensure_lot(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     lot: &Code,
     material: &Code,
     expires_on: Option<&str>,
-) -> Result<(), ServiceError> {
+) -> Result<(), HubError> {
     match service::get::<Lot>(store, tenant, lot.as_str()).await {
         Ok(existing) if existing.record.material == *material => Ok(()),
         Ok(existing) => Err(invalid(
@@ -563,7 +565,7 @@ async fn ensure_lot(
                 existing.record.material
             ),
         )),
-        Err(ServiceError::NotFound { .. }) => {
+        Err(HubError::NotFound { .. }) => {
             let expires_on = expires_on
                 .map(|raw| {
                     mes_protocols::downlink::parse_date(raw).map_err(|reason| invalid("expires_on", reason))

@@ -10,9 +10,9 @@
 pub mod documents;
 pub mod position;
 
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
 use mes_protocols::FieldError;
 
-fn invalid(field: impl Into<String>, reason: impl Into<String>) -> ServiceError {
-    ServiceError::Invalid(FieldError::new(field, reason))
+fn invalid(field: impl Into<String>, reason: impl Into<String>) -> HubError {
+    HubError::Invalid(FieldError::new(field, reason))
 }

@@ -10,10 +10,12 @@
 //! completed or closed, less what was issued to it by then.
 
 use super::invalid;
+use crate::error::HubError;
 use crate::masterdata::records::{Material, NegativeStock, ProductionOrder, SiteSettings};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::stock::{Ledger, NegativeStockPolicy, Reservation, StockKey};
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -122,7 +124,7 @@ fn kind_name(kind: crate::stock::MovementKind) -> String {
         .unwrap_or_default()
 }
 
-async fn material(store: &Store, tenant: &str, code: &str) -> Result<Material, ServiceError> {
+async fn material(store: &Store, tenant: TenantId, code: &str) -> Result<Material, HubError> {
     service::get::<Material>(store, tenant, code)
         .await
         .map(|m| m.record)
@@ -131,19 +133,19 @@ async fn material(store: &Store, tenant: &str, code: &str) -> Result<Material, S
 /// Replays the material's rows into a pure ledger.
 async fn ledger(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     material: &Material,
     policy: NegativeStockPolicy,
-) -> Result<Ledger, ServiceError> {
+) -> Result<Ledger, HubError> {
     let rows = store
-        .movements_of(tenant.to_string(), material.code.to_string(), None, None)
+        .movements_of(tenant, material.code.to_string(), None, None)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let mut ledger = Ledger::new(policy);
     for row in rows {
         ledger
             .apply(row)
-            .map_err(|e| ServiceError::Store(crate::store::StoreError::Task(e.to_string())))?;
+            .map_err(|e| HubError::Store(crate::store::StoreError::Task(e.to_string())))?;
     }
     Ok(ledger)
 }
@@ -178,10 +180,10 @@ fn reservations(orders: &[ProductionOrder], material: &Material) -> Vec<Reservat
 /// `material`'s position at `at` (now when none).
 pub async fn position(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     at: Option<Timestamp>,
-) -> Result<MaterialPosition, ServiceError> {
+) -> Result<MaterialPosition, HubError> {
     let orders = service::all_records::<ProductionOrder>(store, tenant).await?;
     position_among(store, tenant, code, at, &orders).await
 }
@@ -190,11 +192,11 @@ pub async fn position(
 /// caller asking about several materials).
 pub async fn position_among(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     at: Option<Timestamp>,
     orders: &[ProductionOrder],
-) -> Result<MaterialPosition, ServiceError> {
+) -> Result<MaterialPosition, HubError> {
     let material = material(store, tenant, code).await?;
     let at = at.unwrap_or_else(|| Timestamp::from_unix_millis(crate::store::now_ms()));
     let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Allowed).await?;
@@ -240,10 +242,10 @@ pub async fn position_among(
 /// `material`'s movements up to `at`, per key in time order, with balances.
 pub async fn statement(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     at: Option<Timestamp>,
-) -> Result<Vec<StatementEntry>, ServiceError> {
+) -> Result<Vec<StatementEntry>, HubError> {
     let material = material(store, tenant, code).await?;
     let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Allowed).await?;
     let keys: Vec<StockKey> = ledger.keys().cloned().collect();
@@ -271,10 +273,10 @@ pub async fn statement(
 /// negative stock still wants to see what went below zero and what fixed it.
 pub async fn shortages(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     at: Option<Timestamp>,
-) -> Result<Vec<ShortageEntry>, ServiceError> {
+) -> Result<Vec<ShortageEntry>, HubError> {
     let material = material(store, tenant, code).await?;
     let ledger = ledger(store, tenant, &material, NegativeStockPolicy::Disallowed).await?;
     Ok(ledger
@@ -302,16 +304,16 @@ pub async fn shortages(
 }
 
 /// Whether `site` refuses negative stock for documents.
-pub async fn site_refuses_negative(store: &Store, tenant: &str, site: &str) -> Result<bool, ServiceError> {
+pub async fn site_refuses_negative(store: &Store, tenant: TenantId, site: &str) -> Result<bool, HubError> {
     match service::get::<SiteSettings>(store, tenant, site).await {
         Ok(s) => Ok(s.record.negative_stock == NegativeStock::Refuse),
-        Err(ServiceError::NotFound { .. }) => Ok(false),
+        Err(HubError::NotFound { .. }) => Ok(false),
         Err(e) => Err(e),
     }
 }
 
 /// Reads an `at` query value.
-pub fn parse_at(raw: Option<&String>) -> Result<Option<Timestamp>, ServiceError> {
+pub fn parse_at(raw: Option<&String>) -> Result<Option<Timestamp>, HubError> {
     raw.map(|r| Timestamp::parse(r).map_err(|reason| invalid("at", reason)))
         .transpose()
 }

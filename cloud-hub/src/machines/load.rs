@@ -2,9 +2,11 @@
 //! [`super::timeline`]: its site's events of those kinds, in hub time.
 
 use super::timeline::{AssignedReason, StateChange};
+use crate::error::HubError;
 use crate::masterdata::records::{Equipment, SiteSettings};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::event::EquipmentState;
 use serde::Deserialize;
 
@@ -58,14 +60,14 @@ struct Raw {
 /// The events of `equipment` of `tenant` (404 for an unknown equipment).
 pub async fn machine_events(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     equipment: &str,
-) -> Result<MachineEvents, ServiceError> {
+) -> Result<MachineEvents, HubError> {
     let record = service::get::<Equipment>(store, tenant, equipment).await?.record;
     let site = record.site.to_string();
     let utc_offset_ms = match service::get::<SiteSettings>(store, tenant, &site).await {
         Ok(s) => i64::from(s.record.utc_offset_minutes) * 60_000,
-        Err(ServiceError::NotFound { .. }) => 0,
+        Err(HubError::NotFound { .. }) => 0,
         Err(e) => return Err(e),
     };
     let mut out = MachineEvents {
@@ -76,9 +78,9 @@ pub async fn machine_events(
     let mut after = 0;
     loop {
         let page = store
-            .site_events_after(tenant.to_string(), site.clone(), after, KINDS, PAGE)
+            .site_events_after(tenant, site.clone(), after, KINDS, PAGE)
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         for e in &page {
             // Events that cannot be read are the projection's to report.
             let Ok(Raw { occurred_at, data }) = serde_json::from_str::<Raw>(&e.raw) else {

@@ -17,7 +17,9 @@ use super::convert;
 use super::import::{self, ImportErrors, Lookup, MasterData, Source};
 use super::kind::MasterKind;
 use super::records::{Bom, EquipmentType, Material, Routing, Unit, WorkerType};
-use super::service::{self, PendingWrite, ServiceError, Stored};
+use super::service::{self, PendingWrite, Stored};
+use crate::error::HubError;
+use crate::store::TenantId;
 use crate::store::{Expect, RecordQuery, Store};
 use mes_protocols::Code;
 use std::collections::{HashMap, HashSet};
@@ -87,11 +89,11 @@ pub enum FileImportError {
         /// Its code.
         code: String,
         /// The check that failed, naming the field.
-        error: Box<ServiceError>,
+        error: Box<HubError>,
     },
     /// Reading the hub's records or writing failed.
     #[error(transparent)]
-    Service(#[from] ServiceError),
+    Service(#[from] HubError),
     /// The parsing task did not finish (a bug: it panicked).
     #[error("the file could not be processed: {0}")]
     Internal(String),
@@ -100,7 +102,7 @@ pub enum FileImportError {
 /// Imports one file of `kind`: nothing is written unless every row is good.
 pub async fn import_file(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     kind: FileKind,
     bytes: Vec<u8>,
     format: Format,
@@ -130,7 +132,7 @@ pub async fn import_file(
 /// (each optional); BOMs and routings may use the workbook's materials.
 pub async fn import_workbook(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     bytes: Vec<u8>,
 ) -> Result<ImportSummary, FileImportError> {
     let lookup = HubLookup::load(store, tenant).await?;
@@ -139,7 +141,7 @@ pub async fn import_workbook(
 }
 
 /// The tenant's active records of `kind` as CSV, in code order.
-pub async fn export(store: &Store, tenant: &str, kind: FileKind) -> Result<String, ServiceError> {
+pub async fn export(store: &Store, tenant: TenantId, kind: FileKind) -> Result<String, HubError> {
     Ok(match kind {
         FileKind::Materials => {
             let materials: Vec<Material> = records(list_all(store, tenant, false).await?);
@@ -168,7 +170,7 @@ async fn parse_off_runtime(
 
 /// Writes the records of `data` in one transaction, replacing records of
 /// the same codes.
-async fn write(store: &Store, tenant: &str, data: MasterData) -> Result<ImportSummary, FileImportError> {
+async fn write(store: &Store, tenant: TenantId, data: MasterData) -> Result<ImportSummary, FileImportError> {
     let mut summary = ImportSummary::default();
     let mut writes = Vec::new();
     if !data.materials.is_empty() {
@@ -226,9 +228,9 @@ const PAGE: usize = 1000;
 /// Every record of kind `T` (archived ones too when asked).
 async fn list_all<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     include_archived: bool,
-) -> Result<Vec<Stored<T>>, ServiceError> {
+) -> Result<Vec<Stored<T>>, HubError> {
     let query = RecordQuery {
         include_archived,
         ..RecordQuery::default()
@@ -239,9 +241,9 @@ async fn list_all<T: MasterKind>(
 /// The codes of every active record of `kind`, without decoding them.
 async fn active_codes(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     kind: &'static str,
-) -> Result<HashSet<Code>, ServiceError> {
+) -> Result<HashSet<Code>, HubError> {
     let mut codes = HashSet::new();
     let mut after = None;
     loop {
@@ -251,9 +253,9 @@ async fn active_codes(
             ..RecordQuery::default()
         };
         let page = store
-            .list_records(tenant.to_string(), kind, query)
+            .list_records(tenant, kind, query)
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         after = page.last().map(|row| row.code.clone());
         let full = page.len() == PAGE;
         // Stored codes were parsed when written; one that no longer parses
@@ -286,7 +288,7 @@ struct HubLookup {
 }
 
 impl HubLookup {
-    async fn load(store: &Store, tenant: &str) -> Result<Self, ServiceError> {
+    async fn load(store: &Store, tenant: TenantId) -> Result<Self, HubError> {
         let materials = list_all::<Material>(store, tenant, false)
             .await?
             .into_iter()

@@ -8,68 +8,11 @@
 //! possible and harmless (archived records stay readable).
 
 use super::kind::{MasterKind, Reference, SITE};
+use crate::error::HubError;
+use crate::store::TenantId;
 use crate::store::{Expect, RecordQuery, RecordRow, RecordWrite, Store, StoreError};
 use mes_protocols::FieldError;
 use std::collections::HashSet;
-
-/// Why a master-data operation failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ServiceError {
-    /// The record is not valid; names the field.
-    #[error("{0}")]
-    Invalid(FieldError),
-    /// No such record in the tenant.
-    #[error("{kind} `{code}` not found")]
-    NotFound {
-        /// The kind.
-        kind: &'static str,
-        /// The code.
-        code: String,
-    },
-    /// A record with this code exists already (perhaps archived).
-    #[error("{kind} `{code}` exists already")]
-    Exists {
-        /// The kind.
-        kind: &'static str,
-        /// The code.
-        code: String,
-    },
-    /// The record changed since the version the caller read.
-    #[error("{kind} `{code}` is at version {found}, not {expected}")]
-    VersionConflict {
-        /// The kind.
-        kind: &'static str,
-        /// The code.
-        code: String,
-        /// The version the caller named.
-        expected: i64,
-        /// The stored version.
-        found: i64,
-    },
-    /// The action does not apply to the record in its current state.
-    #[error("{kind} `{code}`: {reason}")]
-    InvalidState {
-        /// The kind.
-        kind: &'static str,
-        /// The code.
-        code: String,
-        /// Why, in the user's words.
-        reason: String,
-    },
-    /// A stored document no longer reads as its kind.
-    #[error("stored {kind} `{code}` cannot be read: {reason}")]
-    Unreadable {
-        /// The kind.
-        kind: &'static str,
-        /// The code.
-        code: String,
-        /// Why.
-        reason: String,
-    },
-    /// The store failed.
-    #[error(transparent)]
-    Store(StoreError),
-}
 
 /// A record as stored, with its bookkeeping.
 #[derive(Debug, Clone, PartialEq)]
@@ -87,8 +30,8 @@ pub struct Stored<T> {
 }
 
 /// Reads a stored row as `T`.
-pub fn decode<T: MasterKind>(row: RecordRow) -> Result<Stored<T>, ServiceError> {
-    let record = serde_json::from_value(row.body).map_err(|e| ServiceError::Unreadable {
+pub fn decode<T: MasterKind>(row: RecordRow) -> Result<Stored<T>, HubError> {
+    let record = serde_json::from_value(row.body).map_err(|e| HubError::Unreadable {
         kind: T::KIND,
         code: row.code.clone(),
         reason: e.to_string(),
@@ -102,23 +45,23 @@ pub fn decode<T: MasterKind>(row: RecordRow) -> Result<Stored<T>, ServiceError> 
     })
 }
 
-fn store_error(kind: &'static str, code: &str, e: StoreError) -> ServiceError {
+fn store_error(kind: &'static str, code: &str, e: StoreError) -> HubError {
     match e {
-        StoreError::Exists { .. } => ServiceError::Exists {
+        StoreError::Exists { .. } => HubError::Exists {
             kind,
             code: code.into(),
         },
-        StoreError::NotFound { .. } => ServiceError::NotFound {
+        StoreError::NotFound { .. } => HubError::NotFound {
             kind,
             code: code.into(),
         },
-        StoreError::VersionConflict { expected, found, .. } => ServiceError::VersionConflict {
+        StoreError::VersionConflict { expected, found, .. } => HubError::VersionConflict {
             kind,
             code: code.into(),
             expected,
             found,
         },
-        other => ServiceError::Store(other),
+        other => HubError::Store(other),
     }
 }
 
@@ -132,9 +75,9 @@ pub struct PendingWrite {
 
 impl PendingWrite {
     /// Checks `record` on its own and prepares its write.
-    pub fn new<T: MasterKind>(record: &T, archived: bool, expect: Expect) -> Result<Self, ServiceError> {
-        record.check().map_err(ServiceError::Invalid)?;
-        let body = serde_json::to_value(record).map_err(|e| ServiceError::Unreadable {
+    pub fn new<T: MasterKind>(record: &T, archived: bool, expect: Expect) -> Result<Self, HubError> {
+        record.check().map_err(HubError::Invalid)?;
+        let body = serde_json::to_value(record).map_err(|e| HubError::Unreadable {
             kind: T::KIND,
             code: record.code().to_string(),
             reason: e.to_string(),
@@ -158,9 +101,9 @@ impl PendingWrite {
 /// or among `writes`), then stores them all in one transaction.
 pub async fn write_all(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     writes: Vec<PendingWrite>,
-) -> Result<Vec<RecordRow>, ServiceError> {
+) -> Result<Vec<RecordRow>, HubError> {
     let written: HashSet<(&str, &str)> = writes.iter().map(|w| (w.kind, w.write.code.as_str())).collect();
     let mut known: HashSet<(&'static str, String)> = HashSet::new();
     for w in &writes {
@@ -170,18 +113,18 @@ pub async fn write_all(
             }
             let exists = if r.kind == SITE {
                 store
-                    .site_exists(tenant.to_string(), r.code.to_string())
+                    .site_exists(tenant, r.code.to_string())
                     .await
-                    .map_err(ServiceError::Store)?
+                    .map_err(HubError::Store)?
             } else {
                 store
-                    .get_record(tenant.to_string(), r.kind, r.code.to_string())
+                    .get_record(tenant, r.kind, r.code.to_string())
                     .await
-                    .map_err(ServiceError::Store)?
+                    .map_err(HubError::Store)?
                     .is_some_and(|row| !row.archived)
             };
             if !exists {
-                return Err(ServiceError::Invalid(FieldError::new(
+                return Err(HubError::Invalid(FieldError::new(
                     r.field.clone(),
                     format!(
                         "{} `{}` does not exist (or is archived)",
@@ -195,7 +138,7 @@ pub async fn write_all(
     }
     let kinds: Vec<&'static str> = writes.iter().map(|w| w.kind).collect();
     store
-        .write_records(tenant.to_string(), writes.into_iter().map(|w| w.write).collect())
+        .write_records(tenant, writes.into_iter().map(|w| w.write).collect())
         .await
         .map_err(|e| {
             // Store errors name the record as "<kind> <code>".
@@ -205,11 +148,11 @@ pub async fn write_all(
                 _ => None,
             };
             let Some((kind, code)) = named.as_deref().and_then(|n| n.split_once(' ')) else {
-                return ServiceError::Store(e);
+                return HubError::Store(e);
             };
             match kinds.iter().find(|k| **k == kind) {
                 Some(kind) => store_error(kind, code, e),
-                None => ServiceError::Store(e),
+                None => HubError::Store(e),
             }
         })
 }
@@ -217,22 +160,22 @@ pub async fn write_all(
 /// Creates `record`.
 pub async fn create<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     record: T,
-) -> Result<Stored<T>, ServiceError> {
-    record.check_create().map_err(ServiceError::Invalid)?;
+) -> Result<Stored<T>, HubError> {
+    record.check_create().map_err(HubError::Invalid)?;
     let write = PendingWrite::new(&record, false, Expect::Absent)?;
     let row = write_all(store, tenant, vec![write]).await?.remove(0);
     decode(row)
 }
 
 /// Reads record `code`, archived or not.
-pub async fn get<T: MasterKind>(store: &Store, tenant: &str, code: &str) -> Result<Stored<T>, ServiceError> {
+pub async fn get<T: MasterKind>(store: &Store, tenant: TenantId, code: &str) -> Result<Stored<T>, HubError> {
     let row = store
-        .get_record(tenant.to_string(), T::KIND, code.to_string())
+        .get_record(tenant, T::KIND, code.to_string())
         .await
-        .map_err(ServiceError::Store)?
-        .ok_or_else(|| ServiceError::NotFound {
+        .map_err(HubError::Store)?
+        .ok_or_else(|| HubError::NotFound {
             kind: T::KIND,
             code: code.into(),
         })?;
@@ -242,13 +185,13 @@ pub async fn get<T: MasterKind>(store: &Store, tenant: &str, code: &str) -> Resu
 /// Lists records by `query`.
 pub async fn list<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     query: RecordQuery,
-) -> Result<Vec<Stored<T>>, ServiceError> {
+) -> Result<Vec<Stored<T>>, HubError> {
     store
-        .list_records(tenant.to_string(), T::KIND, query)
+        .list_records(tenant, T::KIND, query)
         .await
-        .map_err(ServiceError::Store)?
+        .map_err(HubError::Store)?
         .into_iter()
         .map(decode)
         .collect()
@@ -261,9 +204,9 @@ const ALL_PAGE: usize = 1000;
 /// `after` and `limit` are the paging's own and are ignored).
 pub async fn list_all<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     query: RecordQuery,
-) -> Result<Vec<Stored<T>>, ServiceError> {
+) -> Result<Vec<Stored<T>>, HubError> {
     let mut all: Vec<Stored<T>> = Vec::new();
     loop {
         let page = list::<T>(
@@ -286,7 +229,7 @@ pub async fn list_all<T: MasterKind>(
 
 /// Every record of kind `T`, archived ones too (old events and rows still
 /// name them).
-pub async fn all_records<T: MasterKind>(store: &Store, tenant: &str) -> Result<Vec<T>, ServiceError> {
+pub async fn all_records<T: MasterKind>(store: &Store, tenant: TenantId) -> Result<Vec<T>, HubError> {
     let query = RecordQuery {
         include_archived: true,
         ..RecordQuery::default()
@@ -302,13 +245,13 @@ pub async fn all_records<T: MasterKind>(store: &Store, tenant: &str) -> Result<V
 /// `if_version` when given.
 pub async fn update<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     record: T,
     if_version: Option<i64>,
-) -> Result<Stored<T>, ServiceError> {
+) -> Result<Stored<T>, HubError> {
     if record.code().as_str() != code {
-        return Err(ServiceError::Invalid(FieldError::new(
+        return Err(HubError::Invalid(FieldError::new(
             "code",
             format!(
                 "is `{}` but the URL names `{code}`; a code cannot be changed",
@@ -317,7 +260,7 @@ pub async fn update<T: MasterKind>(
         )));
     }
     let old = get::<T>(store, tenant, code).await?;
-    record.check_update(&old.record).map_err(ServiceError::Invalid)?;
+    record.check_update(&old.record).map_err(HubError::Invalid)?;
     let expect = Expect::Present(Some(if_version.unwrap_or(old.version)));
     let write = PendingWrite::new(&record, old.archived, expect)?;
     let row = write_all(store, tenant, vec![write]).await?.remove(0);
@@ -328,10 +271,10 @@ pub async fn update<T: MasterKind>(
 /// [`update`] refuses), if still at `version`.
 pub async fn replace_checked<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     record: T,
     version: i64,
-) -> Result<Stored<T>, ServiceError> {
+) -> Result<Stored<T>, HubError> {
     let write = PendingWrite::new(&record, false, Expect::Present(Some(version)))?;
     let row = write_all(store, tenant, vec![write]).await?.remove(0);
     decode(row)
@@ -340,10 +283,10 @@ pub async fn replace_checked<T: MasterKind>(
 /// Archives (or restores) record `code`.
 pub async fn set_archived<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     archived: bool,
-) -> Result<Stored<T>, ServiceError> {
+) -> Result<Stored<T>, HubError> {
     let old = get::<T>(store, tenant, code).await?;
     let write = PendingWrite::new(&old.record, archived, Expect::Present(Some(old.version)))?;
     // Archiving never adds a reference; restoring checks them again.

@@ -4,12 +4,14 @@
 //! material availability). Read through the typed master-data service,
 //! so every read is scoped to the tenant.
 
+use crate::error::HubError;
 use crate::masterdata::records::{
     Calendar, Equipment, OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder, Routing,
     RoutingOperation, SiteSettings,
 };
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::masterdata::{MasterKind, kind};
+use crate::store::TenantId;
 use crate::store::{RecordQuery, Store};
 use std::collections::HashMap;
 
@@ -66,9 +68,9 @@ impl SiteData {
 /// Every record matching `query`, the records only.
 async fn list_all<T: MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     query: RecordQuery,
-) -> Result<Vec<T>, ServiceError> {
+) -> Result<Vec<T>, HubError> {
     Ok(service::list_all::<T>(store, tenant, query)
         .await?
         .into_iter()
@@ -87,9 +89,9 @@ fn of_site(site: &str, equals: Vec<(&'static str, String)>) -> RecordQuery {
 /// The operations `order` runs: those copied at release, else its routing's.
 pub(crate) async fn operations_of(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     order: ProductionOrder,
-) -> Result<PlannedOrder, ServiceError> {
+) -> Result<PlannedOrder, HubError> {
     if !order.operations.is_empty() {
         let operations = order.operations.clone();
         return Ok(PlannedOrder {
@@ -100,7 +102,7 @@ pub(crate) async fn operations_of(
     }
     let routing = match service::get::<Routing>(store, tenant, order.material.as_str()).await {
         Ok(r) => Some(r.record),
-        Err(ServiceError::NotFound { .. }) => None,
+        Err(HubError::NotFound { .. }) => None,
         Err(e) => return Err(e),
     };
     let found = routing
@@ -124,14 +126,11 @@ pub(crate) async fn operations_of(
 }
 
 /// Reads site `site` of `tenant`. The caller has checked that the site exists.
-pub async fn load_site(store: &Store, tenant: &str, site: &str) -> Result<SiteData, ServiceError> {
-    let records_version = store
-        .tenant_version(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+pub async fn load_site(store: &Store, tenant: TenantId, site: &str) -> Result<SiteData, HubError> {
+    let records_version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
     let settings = match service::get::<SiteSettings>(store, tenant, site).await {
         Ok(s) => Some(s.record),
-        Err(ServiceError::NotFound { .. }) => None,
+        Err(HubError::NotFound { .. }) => None,
         Err(e) => return Err(e),
     };
     let mut orders = Vec::new();

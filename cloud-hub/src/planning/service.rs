@@ -7,7 +7,8 @@ use super::build::{Built, DownWindow, Frame, Problem, build};
 use super::facts::{FloorChange, FloorFacts, PLANNING_EVENT_KINDS};
 use super::input::{SiteData, load_site};
 use super::stored::{PlanMeta, StoredPlan};
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
+use crate::store::TenantId;
 use crate::store::plans::{LivePlanRow, NewLivePlan};
 use crate::store::{Store, StoreError};
 use mes_protocols::FieldError;
@@ -57,7 +58,7 @@ pub enum PlanningError {
     },
     /// Reading master data failed.
     #[error(transparent)]
-    Records(#[from] ServiceError),
+    Records(#[from] HubError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -104,8 +105,8 @@ struct Picture {
     live: Option<(LivePlanRow, StoredPlan)>,
 }
 
-async fn require_site(store: &Store, tenant: &str, site: &str) -> Result<(), PlanningError> {
-    if store.site_exists(tenant.to_string(), site.to_string()).await? {
+async fn require_site(store: &Store, tenant: TenantId, site: &str) -> Result<(), PlanningError> {
+    if store.site_exists(tenant, site.to_string()).await? {
         Ok(())
     } else {
         Err(PlanningError::SiteNotFound(site.to_string()))
@@ -122,10 +123,10 @@ fn parse_stored(row: &LivePlanRow) -> Result<StoredPlan, PlanningError> {
 /// The site's live plan as stored, if any.
 pub async fn live_row(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
 ) -> Result<Option<(LivePlanRow, StoredPlan)>, PlanningError> {
-    match store.live_plan(tenant.to_string(), site.to_string()).await? {
+    match store.live_plan(tenant, site.to_string()).await? {
         Some(row) => {
             let stored = parse_stored(&row)?;
             Ok(Some((row, stored)))
@@ -138,7 +139,7 @@ pub async fn live_row(
 /// cursor and what changed.
 pub async fn catch_up(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     facts: &mut FloorFacts,
     mut cursor: i64,
@@ -146,13 +147,7 @@ pub async fn catch_up(
     let mut changes = Vec::new();
     loop {
         let page = store
-            .site_events_after(
-                tenant.to_string(),
-                site.to_string(),
-                cursor,
-                PLANNING_EVENT_KINDS,
-                EVENT_PAGE,
-            )
+            .site_events_after(tenant, site.to_string(), cursor, PLANNING_EVENT_KINDS, EVENT_PAGE)
             .await?;
         for ev in &page {
             match facts.apply(&ev.kind, ev.occurred_at, &ev.raw) {
@@ -171,7 +166,7 @@ pub async fn catch_up(
     }
 }
 
-async fn picture(store: &Store, tenant: &str, site: &str) -> Result<Picture, PlanningError> {
+async fn picture(store: &Store, tenant: TenantId, site: &str) -> Result<Picture, PlanningError> {
     require_site(store, tenant, site).await?;
     let live = live_row(store, tenant, site).await?;
     let (mut facts, cursor) = live.as_ref().map_or((FloorFacts::default(), 0), |(row, s)| {
@@ -259,7 +254,7 @@ async fn plan_model(
 
 async fn store_live(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     pic: &Picture,
     planned: (Model, Plan, Vec<Problem>),
     meta: PlanMeta,
@@ -279,7 +274,7 @@ async fn store_live(
         body,
         if_revision,
     };
-    let revision = match store.save_live_plan(tenant.to_string(), new).await {
+    let revision = match store.save_live_plan(tenant, new).await {
         Ok(r) => r,
         Err(StoreError::VersionConflict { .. }) => {
             return Err(PlanningError::Conflict {
@@ -317,7 +312,7 @@ fn meta(
 /// Schedules site `site` afresh and makes the result its live plan.
 pub async fn run(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     settings: &PlanningSettings,
     options: RunOptions,
@@ -336,7 +331,7 @@ pub async fn run(
 /// replaced meanwhile ([`PlanningError::Conflict`]).
 pub async fn replan(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     settings: &PlanningSettings,
     now_ms: i64,
@@ -354,7 +349,7 @@ pub async fn replan(
 }
 
 /// The live plan of site `site`.
-pub async fn live(store: &Store, tenant: &str, site: &str) -> Result<Planned, PlanningError> {
+pub async fn live(store: &Store, tenant: TenantId, site: &str) -> Result<Planned, PlanningError> {
     require_site(store, tenant, site).await?;
     let (row, stored) = live_row(store, tenant, site)
         .await?
@@ -371,7 +366,7 @@ pub async fn live(store: &Store, tenant: &str, site: &str) -> Result<Planned, Pl
 /// there is one (so it compares with it), else solved; never stored.
 pub async fn what_if(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     settings: &PlanningSettings,
     changes: WhatIf,
@@ -422,7 +417,7 @@ pub async fn what_if(
 /// now, if anything.
 pub async fn validation(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     site: &str,
     settings: &PlanningSettings,
     now_ms: i64,

@@ -25,6 +25,7 @@ use super::input::{PLAN_INPUT_KINDS, concerns_site};
 use super::service::{self, PlanningError, catch_up, live_row};
 use super::stored::StoredPlan;
 use crate::store::Store;
+use crate::store::TenantId;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
@@ -50,7 +51,7 @@ pub use crate::clock::Clock;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Replanned {
     /// The tenant.
-    pub tenant: String,
+    pub tenant: TenantId,
     /// The site.
     pub site: String,
     /// The new live plan's revision.
@@ -78,7 +79,7 @@ pub struct Watcher {
     store: Store,
     settings: WatchSettings,
     clock: Clock,
-    sites: HashMap<(String, String), SiteWatch>,
+    sites: HashMap<(TenantId, String), SiteWatch>,
 }
 
 impl Watcher {
@@ -113,16 +114,13 @@ impl Watcher {
     /// One poll over every planned site; returns the re-plans made.
     pub async fn tick(&mut self) -> Result<Vec<Replanned>, PlanningError> {
         let watched = self.store.watched_sites().await?;
-        let keep: BTreeSet<(String, String)> = watched
-            .iter()
-            .map(|w| (w.tenant.clone(), w.site.clone()))
-            .collect();
+        let keep: BTreeSet<(TenantId, String)> = watched.iter().map(|w| (w.tenant, w.site.clone())).collect();
         self.sites.retain(|k, _| keep.contains(k));
         let mut done = Vec::new();
         for w in watched {
-            let key = (w.tenant.clone(), w.site.clone());
+            let key = (w.tenant, w.site.clone());
             let mut state = self.sites.remove(&key).unwrap_or_default();
-            let result = self.poll_site(&w.tenant, &w.site, w.revision, &mut state).await;
+            let result = self.poll_site(w.tenant, &w.site, w.revision, &mut state).await;
             self.sites.insert(key, state);
             match result {
                 Ok(Some(r)) => done.push(r),
@@ -138,7 +136,7 @@ impl Watcher {
 
     async fn poll_site(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         site: &str,
         revision: i64,
         state: &mut SiteWatch,
@@ -181,7 +179,7 @@ impl Watcher {
             service::replan(&self.store, tenant, site, &self.settings.planning, now, &trigger).await?;
         state.pending = None;
         Ok(Some(Replanned {
-            tenant: tenant.to_string(),
+            tenant,
             site: site.to_string(),
             revision: planned.revision.unwrap_or(0),
             trigger,
@@ -192,18 +190,13 @@ impl Watcher {
     /// concern the site.
     async fn record_changes(
         &self,
-        tenant: &str,
+        tenant: TenantId,
         site: &str,
         state: &mut SiteWatch,
     ) -> Result<Vec<String>, PlanningError> {
         let rows = self
             .store
-            .records_changed_since(
-                tenant.to_string(),
-                PLAN_INPUT_KINDS,
-                state.seen_version,
-                CHANGE_PAGE,
-            )
+            .records_changed_since(tenant, PLAN_INPUT_KINDS, state.seen_version, CHANGE_PAGE)
             .await?;
         let mut reasons = Vec::new();
         for row in rows {

@@ -10,10 +10,12 @@
 //! same figures as punctual ones.
 
 use crate::arith::{self, OutOfRange};
+use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::stock::{Amount, MovementKind};
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::Timestamp;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -97,7 +99,7 @@ fn minutes(ms: i64) -> Decimal {
 }
 
 /// The planned-against-actual report of order `code` now.
-pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderActuals, ServiceError> {
+pub async fn actuals(store: &Store, tenant: TenantId, code: &str) -> Result<OrderActuals, HubError> {
     actuals_at(store, tenant, code, crate::store::now_ms()).await
 }
 
@@ -105,26 +107,26 @@ pub async fn actuals(store: &Store, tenant: &str, code: &str) -> Result<OrderAct
 /// stock and costs are taken there.
 pub async fn actuals_at(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     now: i64,
-) -> Result<OrderActuals, ServiceError> {
+) -> Result<OrderActuals, HubError> {
     let order: ProductionOrder = service::get::<ProductionOrder>(store, tenant, code).await?.record;
     // Figures out of the range of a decimal (data stored before entry was
     // bounded) are an error naming the order, never a panic.
-    let out_of_range = |_: OutOfRange| ServiceError::InvalidState {
+    let out_of_range = |_: OutOfRange| HubError::InvalidState {
         kind: "production order",
         code: code.to_string(),
         reason: "a planned or actual quantity of the order is out of the range of a decimal".into(),
     };
     let facts = store
-        .operation_facts(tenant.to_string(), code.to_string())
+        .operation_facts(tenant, code.to_string())
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let movements = store
-        .movements_of_order(tenant.to_string(), code.to_string())
+        .movements_of_order(tenant, code.to_string())
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let mut ops: BTreeMap<String, OperationActuals> = BTreeMap::new();
     for op in &order.operations {
         let planned_minutes = arith::mul(op.run_minutes_per_unit, order.quantity)

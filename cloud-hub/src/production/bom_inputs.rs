@@ -6,10 +6,12 @@
 //! its replacement), else to the first operation. Orders of materials
 //! without a BOM keep the routing's inputs.
 
+use crate::error::HubError;
 use crate::masterdata::engineering_change::{Changeover, plan_consumption, previous_version};
 use crate::masterdata::records::{Bom, BomVersion, Material, ProductionOrder, RoutingInput};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -17,13 +19,13 @@ use std::collections::HashMap;
 /// Available stock of `material` in `unit` now (0 when unknown).
 async fn available(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     material: &Code,
     unit: &Code,
-) -> Result<Decimal, ServiceError> {
+) -> Result<Decimal, HubError> {
     let record = match service::get::<Material>(store, tenant, material.as_str()).await {
         Ok(m) => m.record,
-        Err(ServiceError::NotFound { .. }) => return Ok(Decimal::ZERO),
+        Err(HubError::NotFound { .. }) => return Ok(Decimal::ZERO),
         Err(e) => return Err(e),
     };
     let Some(factor) = record.base_units_per(unit) else {
@@ -60,14 +62,14 @@ pub struct ComponentTotal {
 /// Previews an order of `quantity` units of `material` made on `day`.
 pub async fn preview(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     material: &str,
     quantity: Decimal,
     day: time::Date,
-) -> Result<ChangeoverPreview, ServiceError> {
+) -> Result<ChangeoverPreview, HubError> {
     let bom = service::get::<Bom>(store, tenant, material).await?.record;
     let version = bom.version_on(day).ok_or_else(|| {
-        ServiceError::Invalid(mes_protocols::FieldError::new(
+        HubError::Invalid(mes_protocols::FieldError::new(
             "on",
             format!("no version of the BOM applies on {day}"),
         ))
@@ -109,11 +111,11 @@ pub async fn preview(
 /// Replaces `order`'s operation inputs by what BOM `version` says.
 pub(super) async fn apply(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     bom: &Bom,
     version: &BomVersion,
     order: &mut ProductionOrder,
-) -> Result<Vec<Changeover>, ServiceError> {
+) -> Result<Vec<Changeover>, HubError> {
     if order.operations.is_empty() || order.quantity <= Decimal::ZERO {
         return Ok(Vec::new());
     }

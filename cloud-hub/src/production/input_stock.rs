@@ -11,10 +11,12 @@
 //! it is completed or closed); short when still needed exceeds what the
 //! other orders leave: on hand − (reserved − still needed).
 
+use crate::error::HubError;
 use crate::inventory::position::position_among;
 use crate::masterdata::records::{Location, ProductionOrder};
-use crate::masterdata::service::{self, ServiceError};
+use crate::masterdata::service;
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::{Code, Timestamp};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -44,11 +46,11 @@ pub struct InputStock {
 /// not in master data are left out.
 pub async fn input_stock(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     order: &ProductionOrder,
     materials: &BTreeSet<String>,
     at: Timestamp,
-) -> Result<BTreeMap<String, InputStock>, ServiceError> {
+) -> Result<BTreeMap<String, InputStock>, HubError> {
     let site = order.site.as_ref();
     let at_site: BTreeSet<Code> = service::all_records::<Location>(store, tenant)
         .await?
@@ -63,7 +65,7 @@ pub async fn input_stock(
     for material in materials {
         let p = match position_among(store, tenant, material, Some(at), &orders).await {
             Ok(p) => p,
-            Err(ServiceError::NotFound { .. }) => continue,
+            Err(HubError::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
         let on_hand: Decimal = p

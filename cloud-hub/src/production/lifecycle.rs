@@ -3,25 +3,27 @@
 //! on the floor) → completed (last operation finished) → closed; a draft or
 //! an order on the floor can be closed by the office at any time.
 
+use crate::error::HubError;
 use crate::masterdata::MasterKind;
 use crate::masterdata::records::{
     Bom, Material, ProductionOrder, ProductionStatus, Routing, SalesOrder, SalesOrderRef,
 };
-use crate::masterdata::service::{self, ServiceError, Stored};
+use crate::masterdata::service::{self, Stored};
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::{Code, FieldError};
 use time::Date;
 
-fn invalid_state(code: &Code, reason: impl Into<String>) -> ServiceError {
-    ServiceError::InvalidState {
+fn invalid_state(code: &Code, reason: impl Into<String>) -> HubError {
+    HubError::InvalidState {
         kind: ProductionOrder::KIND,
         code: code.to_string(),
         reason: reason.into(),
     }
 }
 
-fn invalid(field: &str, reason: impl Into<String>) -> ServiceError {
-    ServiceError::Invalid(FieldError::new(field, reason))
+fn invalid(field: &str, reason: impl Into<String>) -> HubError {
+    HubError::Invalid(FieldError::new(field, reason))
 }
 
 /// Releases draft order `code` to `site` (or the site it names): copies
@@ -29,11 +31,11 @@ fn invalid(field: &str, reason: impl Into<String>) -> ServiceError {
 /// valid on `today` when none is named.
 pub async fn release(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     site: Option<Code>,
     today: Date,
-) -> Result<Stored<ProductionOrder>, ServiceError> {
+) -> Result<Stored<ProductionOrder>, HubError> {
     let stored = service::get::<ProductionOrder>(store, tenant, code).await?;
     let mut order = stored.record;
     if stored.archived {
@@ -54,7 +56,7 @@ pub async fn release(
     let routing = service::get::<Routing>(store, tenant, order.material.as_str())
         .await
         .map_err(|e| match e {
-            ServiceError::NotFound { .. } => {
+            HubError::NotFound { .. } => {
                 invalid("material", format!("material {} has no routing", order.material))
             }
             other => other,
@@ -67,7 +69,7 @@ pub async fn release(
     order.operations = version.operations.clone();
     let bom = match service::get::<Bom>(store, tenant, order.material.as_str()).await {
         Ok(bom) => Some(bom.record),
-        Err(ServiceError::NotFound { .. }) => None,
+        Err(HubError::NotFound { .. }) => None,
         Err(other) => return Err(other),
     };
     if let Some(bom) = &bom {
@@ -90,7 +92,7 @@ pub async fn release(
 }
 
 /// Closes order `code`: no more bookings are expected.
-pub async fn close(store: &Store, tenant: &str, code: &str) -> Result<Stored<ProductionOrder>, ServiceError> {
+pub async fn close(store: &Store, tenant: TenantId, code: &str) -> Result<Stored<ProductionOrder>, HubError> {
     let stored = service::get::<ProductionOrder>(store, tenant, code).await?;
     let mut order = stored.record;
     if order.status == ProductionStatus::Closed {
@@ -108,14 +110,14 @@ pub async fn close(store: &Store, tenant: &str, code: &str) -> Result<Stored<Pro
 /// there or past it already, or closed.
 pub async fn advance_from_floor(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: &str,
     status: ProductionStatus,
     at: mes_protocols::Timestamp,
-) -> Result<(), ServiceError> {
+) -> Result<(), HubError> {
     let stored = match service::get::<ProductionOrder>(store, tenant, code).await {
         Ok(stored) => stored,
-        Err(ServiceError::NotFound { .. }) => return Ok(()),
+        Err(HubError::NotFound { .. }) => return Ok(()),
         Err(e) => return Err(e),
     };
     let rank = |s: ProductionStatus| match s {
@@ -142,16 +144,16 @@ pub async fn advance_from_floor(
 /// its material, its quantity in the material's base unit, its due date.
 pub async fn from_sales_order(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     code: Code,
     sales_order: &str,
     line: u32,
     site: Option<Code>,
-) -> Result<Stored<ProductionOrder>, ServiceError> {
+) -> Result<Stored<ProductionOrder>, HubError> {
     let so = service::get::<SalesOrder>(store, tenant, sales_order)
         .await
         .map_err(|e| match e {
-            ServiceError::NotFound { .. } => {
+            HubError::NotFound { .. } => {
                 invalid("sales_order", format!("sales order `{sales_order}` not found"))
             }
             other => other,

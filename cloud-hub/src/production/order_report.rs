@@ -7,9 +7,10 @@
 use super::actuals::OrderActuals;
 use super::input_stock::input_stock;
 use crate::costing::{CostFigures, OrderCost};
+use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
-use crate::masterdata::service::ServiceError;
 use crate::store::Store;
+use crate::store::TenantId;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -55,11 +56,11 @@ fn by_element(cost: &OrderCost) -> CostByElement {
 /// of `now`, unix ms).
 pub(super) async fn complete(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     order: &ProductionOrder,
     report: &mut OrderActuals,
     now: i64,
-) -> Result<(), ServiceError> {
+) -> Result<(), HubError> {
     let materials: BTreeSet<String> = report
         .operations
         .iter()

@@ -13,9 +13,10 @@
 
 use super::context::ProjectionContext;
 use super::step::{in_hub_time, parse};
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
 use crate::stock::{MovementId, MovementSource, Projector};
 use crate::store::Store;
+use crate::store::TenantId;
 use serde::Serialize;
 use std::collections::HashSet;
 
@@ -52,20 +53,17 @@ pub struct BooksReport {
 
 /// Checks `tenant`'s ledger against its event log up to the projection's
 /// cursor.
-pub async fn check_books(store: &Store, tenant: &str) -> Result<BooksReport, ServiceError> {
-    let cursor = store
-        .projection_cursor(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+pub async fn check_books(store: &Store, tenant: TenantId) -> Result<BooksReport, HubError> {
+    let cursor = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
     let context = ProjectionContext::load(store, tenant).await?;
     // Read the booked rows and issues before the log: an event booked in
     // between is then at worst reported once and found at the next check,
     // never the other way round (rows are never deleted, the cursor only
     // moves forward).
     let booked: HashSet<MovementId> = store
-        .all_movements(tenant.to_string())
+        .all_movements(tenant)
         .await
-        .map_err(ServiceError::Store)?
+        .map_err(HubError::Store)?
         .into_iter()
         .map(|m| m.id)
         .collect();
@@ -77,9 +75,9 @@ pub async fn check_books(store: &Store, tenant: &str) -> Result<BooksReport, Ser
         })
         .collect();
     let with_issue: HashSet<i64> = store
-        .projection_issues(tenant.to_string(), MAX_ISSUES)
+        .projection_issues(tenant, MAX_ISSUES)
         .await
-        .map_err(ServiceError::Store)?
+        .map_err(HubError::Store)?
         .into_iter()
         .map(|i| i.event_row)
         .collect();
@@ -90,9 +88,9 @@ pub async fn check_books(store: &Store, tenant: &str) -> Result<BooksReport, Ser
     let mut after = 0;
     while after < cursor {
         let events = store
-            .events_after(tenant.to_string(), after, PAGE)
+            .events_after(tenant, after, PAGE)
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         let Some(last) = events.last() else { break };
         after = last.row;
         for logged in events.iter().filter(|e| e.known && e.row <= cursor) {

@@ -2,10 +2,11 @@
 //! every material (archived ones too: old events still name them) and
 //! where each station books stock. Reloaded when the master data changes.
 
+use crate::error::HubError;
 use crate::masterdata::records::{Material, SiteSettings, Station, Unit};
-use crate::masterdata::service::ServiceError;
 use crate::stock::{MaterialUnits, UnitCatalog};
 use crate::store::Store;
+use crate::store::TenantId;
 use mes_protocols::Code;
 use std::collections::HashMap;
 
@@ -23,11 +24,8 @@ use crate::masterdata::service::all_records as all;
 
 impl ProjectionContext {
     /// Reads the context of `tenant`.
-    pub async fn load(store: &Store, tenant: &str) -> Result<Self, ServiceError> {
-        let version = store
-            .tenant_version(tenant.to_string())
-            .await
-            .map_err(ServiceError::Store)?;
+    pub async fn load(store: &Store, tenant: TenantId) -> Result<Self, HubError> {
+        let version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
         let decimals: HashMap<Code, u32> = all::<Unit>(store, tenant)
             .await?
             .into_iter()

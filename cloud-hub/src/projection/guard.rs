@@ -17,8 +17,9 @@
 
 use super::context::ProjectionContext;
 use super::step::{StepOutcome, plain_text, project_step, raw_event_id};
-use crate::masterdata::service::ServiceError;
+use crate::error::HubError;
 use crate::store::Store;
+use crate::store::TenantId;
 use crate::store::ledger::{LedgerWrite, ProjectionIssue, ProjectionStep};
 use std::future::Future;
 use std::pin::Pin;
@@ -26,20 +27,20 @@ use std::pin::Pin;
 /// One projection step as the guard runs it: owning its inputs, so it can
 /// run in a task of its own, and giving the context back. The real one is
 /// [`project_step`]; tests put a failing one in its place.
-type StepFn = fn(Store, String, Option<ProjectionContext>, usize) -> StepFuture;
+type StepFn = fn(Store, TenantId, Option<ProjectionContext>, usize) -> StepFuture;
 
 /// What a [`StepFn`] returns: the step's result and the context back.
 type StepFuture =
-    Pin<Box<dyn Future<Output = (Result<StepOutcome, ServiceError>, Option<ProjectionContext>)> + Send>>;
+    Pin<Box<dyn Future<Output = (Result<StepOutcome, HubError>, Option<ProjectionContext>)> + Send>>;
 
 fn real_step(
     store: Store,
-    tenant: String,
+    tenant: TenantId,
     mut context: Option<ProjectionContext>,
     limit: usize,
 ) -> StepFuture {
     Box::pin(async move {
-        let result = project_step(&store, &tenant, &mut context, limit).await;
+        let result = project_step(&store, tenant, &mut context, limit).await;
         (result, context)
     })
 }
@@ -55,7 +56,7 @@ const MAX_ATTEMPTS: usize = 64;
 #[derive(Debug)]
 enum Failure {
     /// The step returned an error.
-    Error(ServiceError),
+    Error(HubError),
     /// The step panicked.
     Panic(String),
 }
@@ -76,21 +77,21 @@ impl std::fmt::Display for Failure {
 /// or the master data failed); the caller retries later.
 pub async fn guarded_step(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     context: &mut Option<ProjectionContext>,
     limit: usize,
-) -> Result<StepOutcome, ServiceError> {
+) -> Result<StepOutcome, HubError> {
     guarded_with(store, tenant, context, limit, real_step).await
 }
 
 /// [`guarded_step`] with `step` for the step.
 async fn guarded_with(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     context: &mut Option<ProjectionContext>,
     limit: usize,
     step: StepFn,
-) -> Result<StepOutcome, ServiceError> {
+) -> Result<StepOutcome, HubError> {
     let limit = limit.max(1);
     let first = match attempt(store, tenant, context, limit, step).await {
         Ok(step) => return Ok(step),
@@ -107,10 +108,7 @@ async fn guarded_with(
             total.issues += usize::from(issue);
             return Ok(total);
         }
-        let cursor = store
-            .projection_cursor(tenant.to_string())
-            .await
-            .map_err(ServiceError::Store)?;
+        let cursor = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
         match attempt(store, tenant, context, size, step).await {
             Ok(step) if step.events == 0 => return Ok(total),
             Ok(step) => {
@@ -119,14 +117,11 @@ async fn guarded_with(
                 total.issues += step.issues;
             }
             Err(failure) => {
-                let after = store
-                    .projection_cursor(tenant.to_string())
-                    .await
-                    .map_err(ServiceError::Store)?;
+                let after = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
                 if after != cursor {
                     // The step was written; what failed came after it
                     // (moving an order along): nothing to set aside.
-                    tracing::warn!(tenant, error = %failure, "projection: a step was booked but its follow-up failed");
+                    tracing::warn!(tenant = %tenant, error = %failure, "projection: a step was booked but its follow-up failed");
                     return Ok(total);
                 }
                 if size == 1 {
@@ -145,12 +140,12 @@ async fn guarded_with(
 /// [`Failure`]; the context is dropped after a panic (reloaded next time).
 async fn attempt(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     context: &mut Option<ProjectionContext>,
     limit: usize,
     step: StepFn,
 ) -> Result<StepOutcome, Failure> {
-    let task = tokio::spawn(step(store.clone(), tenant.to_string(), context.take(), limit));
+    let task = tokio::spawn(step(store.clone(), tenant, context.take(), limit));
     match task.await {
         Ok((result, back)) => {
             *context = back;
@@ -181,17 +176,14 @@ pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
 /// its reason, and moves the cursor past it; only once the database
 /// answers and the master data loads. Returns whether an event was set
 /// aside.
-async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<bool, ServiceError> {
-    store.health().await.map_err(ServiceError::Store)?;
+async fn set_aside(store: &Store, tenant: TenantId, failure: &Failure) -> Result<bool, HubError> {
+    store.health().await.map_err(HubError::Store)?;
     ProjectionContext::load(store, tenant).await?;
-    let cursor = store
-        .projection_cursor(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+    let cursor = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
     let next = store
-        .events_after(tenant.to_string(), cursor, 1)
+        .events_after(tenant, cursor, 1)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let Some(event) = next.first() else {
         return Ok(false);
     };
@@ -203,11 +195,11 @@ async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<boo
             "the projection failed on this event and set it aside: {failure}"
         )),
     };
-    tracing::error!(tenant, event_id = %issue.event_id, event_row = issue.event_row, kind = %issue.kind,
+    tracing::error!(tenant = %tenant, event_id = %issue.event_id, event_row = issue.event_row, kind = %issue.kind,
         reason = %issue.reason, "projection: event set aside; fix the master data and run `cloud-hub rebuild` to book it");
     store
         .write_ledger(
-            tenant.to_string(),
+            tenant,
             LedgerWrite {
                 rows: Vec::new(),
                 refuse_negative: false,
@@ -220,7 +212,7 @@ async fn set_aside(store: &Store, tenant: &str, failure: &Failure) -> Result<boo
             },
         )
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     Ok(true)
 }
 
@@ -239,21 +231,21 @@ mod tests {
     /// read include [`POISON_ROW`]: a bug no rule foresaw.
     fn panics_on_poison(
         store: Store,
-        tenant: String,
+        tenant: TenantId,
         mut context: Option<ProjectionContext>,
         limit: usize,
     ) -> StepFuture {
         Box::pin(async move {
-            let cursor = store.projection_cursor(tenant.clone()).await.unwrap_or_default();
+            let cursor = store.projection_cursor(tenant).await.unwrap_or_default();
             let next = store
-                .events_after(tenant.clone(), cursor, limit)
+                .events_after(tenant, cursor, limit)
                 .await
                 .unwrap_or_default();
             assert!(
                 !next.iter().any(|e| e.row == POISON_ROW),
                 "a bug that fires on this event"
             );
-            let result = project_step(&store, &tenant, &mut context, limit).await;
+            let result = project_step(&store, tenant, &mut context, limit).await;
             (result, context)
         })
     }
@@ -314,7 +306,7 @@ mod tests {
         let mut context = None;
         let mut read = 0;
         for _ in 0..20 {
-            let step = guarded_with(&store, &tenant, &mut context, 100, panics_on_poison)
+            let step = guarded_with(&store, tenant, &mut context, 100, panics_on_poison)
                 .await
                 .expect("the guard never fails on an event");
             if step.events == 0 {
@@ -323,7 +315,7 @@ mod tests {
             read += step.events;
         }
         assert_eq!(read, 9, "every event was read, the poisoned one set aside");
-        assert_eq!(store.projection_cursor(tenant.clone()).await.ok(), Some(9));
+        assert_eq!(store.projection_cursor(tenant).await.ok(), Some(9));
         let issues = store.projection_issues(tenant, 10).await.expect("issues read");
         assert_eq!(issues.len(), 1, "{issues:?}");
         assert_eq!(issues[0].event_row, POISON_ROW);

@@ -10,12 +10,13 @@
 //! `guard.rs`. Fixing the master data and rebuilding books them.
 
 use super::context::ProjectionContext;
+use crate::error::HubError;
 use crate::masterdata::records::ProductionStatus;
-use crate::masterdata::service::ServiceError;
 use crate::production::lifecycle;
 use crate::stock::MovementSource;
 use crate::stock::Projector;
 use crate::stock::ledger::check_amount;
+use crate::store::TenantId;
 use crate::store::ledger::{
     LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact, ProjectionIssue, ProjectionStep,
 };
@@ -116,25 +117,19 @@ fn fact(row: i64, event: &Event) -> Option<OperationFact> {
 /// caught up).
 pub async fn project_step(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     context: &mut Option<ProjectionContext>,
     limit: usize,
-) -> Result<StepOutcome, ServiceError> {
-    let cursor = store
-        .projection_cursor(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+) -> Result<StepOutcome, HubError> {
+    let cursor = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
     let events: Vec<LoggedEvent> = store
-        .events_after(tenant.to_string(), cursor, limit)
+        .events_after(tenant, cursor, limit)
         .await
-        .map_err(ServiceError::Store)?;
+        .map_err(HubError::Store)?;
     let Some(last) = events.last() else {
         return Ok(StepOutcome::default());
     };
-    let version = store
-        .tenant_version(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+    let version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
     if context.as_ref().is_none_or(|c| c.version != version) {
         *context = Some(ProjectionContext::load(store, tenant).await?);
     }
@@ -228,18 +223,18 @@ pub async fn project_step(
 /// event set aside as an issue (at most once per event of the step).
 async fn write_step(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     events: &HashMap<EventId, &LoggedEvent>,
     mut rows: Vec<LedgerRow>,
     mut step: ProjectionStep,
-) -> Result<(LedgerOutcome, ProjectionStep), ServiceError> {
+) -> Result<(LedgerOutcome, ProjectionStep), HubError> {
     for issue in &mut step.issues {
         issue.reason = plain_text(&issue.reason);
     }
     loop {
         let outcome = store
             .write_ledger(
-                tenant.to_string(),
+                tenant,
                 LedgerWrite {
                     rows: rows.clone(),
                     refuse_negative: false,
@@ -248,18 +243,18 @@ async fn write_step(
                 },
             )
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         let Some(overflow) = outcome.overflow.clone() else {
             return Ok((outcome, step));
         };
         let MovementSource::Event(event_id) = overflow.id.source.clone() else {
             // Only event rows are written here.
-            return Err(ServiceError::Store(StoreError::Task(overflow.to_string())));
+            return Err(HubError::Store(StoreError::Task(overflow.to_string())));
         };
         let before = rows.len();
         rows.retain(|r| r.movement.id.source != overflow.id.source);
         if rows.len() == before {
-            return Err(ServiceError::Store(StoreError::Task(overflow.to_string())));
+            return Err(HubError::Store(StoreError::Task(overflow.to_string())));
         }
         let logged = events.get(&event_id);
         step.issues.push(ProjectionIssue {
@@ -275,11 +270,11 @@ async fn write_step(
 /// last operation finished → completed.
 async fn advance(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     order: &Code,
     started: Option<Timestamp>,
     finished: &[(Code, Timestamp)],
-) -> Result<(), ServiceError> {
+) -> Result<(), HubError> {
     if let Some(at) = started {
         lifecycle::advance_from_floor(store, tenant, order.as_str(), ProductionStatus::InProgress, at)
             .await?;
@@ -295,7 +290,7 @@ async fn advance(
     .await
     {
         Ok(stored) => stored,
-        Err(ServiceError::NotFound { .. }) => return Ok(()),
+        Err(HubError::NotFound { .. }) => return Ok(()),
         Err(e) => return Err(e),
     };
     let last = stored.record.operations.iter().map(|op| op.operation).max();
@@ -316,17 +311,14 @@ async fn advance(
 /// the rewritten tables. Returns the totals. Steps are guarded like the
 /// background projection's (`guard.rs`): an event that makes a step fail
 /// is set aside as an issue and the rebuild goes on.
-pub async fn rebuild(store: &Store, tenant: &str, batch: usize) -> Result<StepOutcome, ServiceError> {
-    store
-        .reset_projection(tenant.to_string())
-        .await
-        .map_err(ServiceError::Store)?;
+pub async fn rebuild(store: &Store, tenant: TenantId, batch: usize) -> Result<StepOutcome, HubError> {
+    store.reset_projection(tenant).await.map_err(HubError::Store)?;
     let mut context = None;
     let mut total = StepOutcome::default();
     loop {
         let step = super::guard::guarded_step(store, tenant, &mut context, batch).await?;
         if step.events == 0 {
-            store.refresh_statistics().await.map_err(ServiceError::Store)?;
+            store.refresh_statistics().await.map_err(HubError::Store)?;
             return Ok(total);
         }
         total.events += step.events;

@@ -4,6 +4,7 @@ use super::context::ProjectionContext;
 use super::guard::guarded_step;
 use crate::metrics::HubMetrics;
 use crate::store::Store;
+use crate::store::TenantId;
 use serde::Deserialize;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -57,7 +58,7 @@ pub async fn run_projection(
     metrics: Arc<HubMetrics>,
     shutdown: CancellationToken,
 ) {
-    let mut tenants_state: HashMap<String, TenantProgress> = HashMap::new();
+    let mut tenants_state: HashMap<TenantId, TenantProgress> = HashMap::new();
     let interval = Duration::from_millis(config.interval_ms.max(10));
     let batch = config.batch.max(1);
     loop {
@@ -65,8 +66,8 @@ pub async fn run_projection(
         match store.tenants().await {
             Ok(tenants) => {
                 for (tenant, slug) in tenants {
-                    let progress = tenants_state.entry(tenant.clone()).or_default();
-                    match guarded_step(&store, &tenant, &mut progress.context, batch).await {
+                    let progress = tenants_state.entry(tenant).or_default();
+                    match guarded_step(&store, tenant, &mut progress.context, batch).await {
                         Ok(step) => {
                             busy |= step.events > 0;
                             // Caught up when a step finds nothing (a busy
@@ -154,7 +155,7 @@ pub async fn run_books_check(
             }
         };
         for (id, slug) in tenants {
-            match super::books::check_books(&store, &id).await {
+            match super::books::check_books(&store, id).await {
                 Ok(report) => {
                     metrics.set_unbooked(&slug, report.unbooked.len());
                     for e in report.unbooked.iter().take(20) {

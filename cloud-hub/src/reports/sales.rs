@@ -10,8 +10,8 @@
 
 use crate::arith;
 use crate::costing::money;
+use crate::error::HubError;
 use crate::masterdata::records::{Material, OrderStatus, SalesOrder};
-use crate::masterdata::service::ServiceError;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -108,7 +108,7 @@ pub fn sales_statistics(
     period: Period,
     from: Option<Date>,
     to: Option<Date>,
-) -> Result<SalesReport, ServiceError> {
+) -> Result<SalesReport, HubError> {
     let mut groups: BTreeMap<(String, String, String, String), SalesRow> = BTreeMap::new();
     let mut report = SalesReport::default();
     for order in orders {
@@ -120,7 +120,7 @@ pub fn sales_statistics(
         }
         let label = period.label(order.ordered_on);
         for line in &order.lines {
-            let out_of_range = |_| ServiceError::InvalidState {
+            let out_of_range = |_| HubError::InvalidState {
                 kind: "sales order",
                 code: order.code.to_string(),
                 reason: format!(
@@ -295,7 +295,7 @@ mod tests {
         )];
         let refused = sales_statistics(&orders, &materials(), Period::Month, None, None);
         assert!(
-            matches!(&refused, Err(ServiceError::InvalidState { code, .. }) if code == "SO-9"),
+            matches!(&refused, Err(HubError::InvalidState { code, .. }) if code == "SO-9"),
             "{refused:?}"
         );
     }

@@ -2,17 +2,18 @@
 
 use super::shortage::{Need, ShortageReport, Supply, shortages};
 use crate::costing::load::all;
+use crate::error::HubError;
 use crate::masterdata::records::{Material, OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder};
-use crate::masterdata::service::ServiceError;
 use crate::stock::{Amount, MovementKind};
 use crate::store::Store;
+use crate::store::TenantId;
 use crate::store::ledger::BalanceQuery;
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The shortage report of `tenant` now.
-pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageReport, ServiceError> {
+pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<ShortageReport, HubError> {
     let materials: BTreeMap<Code, Material> = all::<Material>(store, tenant)
         .await?
         .into_iter()
@@ -64,7 +65,7 @@ pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageRepo
     for material in &needed {
         let balances = store
             .balances(
-                tenant.to_string(),
+                tenant,
                 BalanceQuery {
                     material: Some(material.clone()),
                     limit: usize::MAX >> 1,
@@ -72,14 +73,14 @@ pub async fn shortage_report(store: &Store, tenant: &str) -> Result<ShortageRepo
                 },
             )
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         for b in balances {
             *on_hand.entry((b.site, material.clone())).or_default() += b.quantity;
         }
         let rows = store
-            .movements_of(tenant.to_string(), material.clone(), None, None)
+            .movements_of(tenant, material.clone(), None, None)
             .await
-            .map_err(ServiceError::Store)?;
+            .map_err(HubError::Store)?;
         for m in rows {
             let Amount::Delta(delta) = m.amount else { continue };
             match (m.kind, &m.order, &m.purchase_order) {

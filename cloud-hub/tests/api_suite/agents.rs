@@ -47,7 +47,7 @@ pub async fn agent_list_shows_the_measured_clock_offset(db: &TestDb) {
     );
     let logged = db
         .store
-        .events_after(db.store.tenants().await.expect("tenants")[0].0.clone(), 0, 10)
+        .events_after(db.store.tenants().await.expect("tenants")[0].0, 0, 10)
         .await
         .expect("the log reads");
     assert_eq!(

@@ -276,8 +276,8 @@ pub async fn what_ifs_are_bounded_in_size_and_per_tenant(db: &TestDb) {
         .expect("the store answers")
         .expect("the token is valid");
     let gate = &hub.state.planning_gate;
-    let _first = gate.try_enter(&tenant).expect("a first place");
-    let _second = gate.try_enter(&tenant).expect("a second place");
+    let _first = gate.try_enter(tenant).expect("a first place");
+    let _second = gate.try_enter(tenant).expect("a second place");
     for route in ["what-if", "run"] {
         let reply = hub
             .post(

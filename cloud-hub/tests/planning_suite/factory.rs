@@ -12,6 +12,7 @@
 use cloud_hub::masterdata::records as r;
 use cloud_hub::masterdata::{MasterKind, service};
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::Incarnation;
 use serde_json::{Value, json};
 
@@ -21,7 +22,7 @@ pub const MONDAY_0600: i64 = 1_777_870_800_000;
 /// A provisioned tenant with the factory site.
 pub struct Factory {
     /// The tenant's id.
-    pub tenant: String,
+    pub tenant: TenantId,
     /// An API token of the tenant.
     pub token: String,
     /// The site's agent, as the store authenticates it.
@@ -32,7 +33,7 @@ pub struct Factory {
 /// record checks and references but without the create-only guards: the
 /// fixture writes production orders already released or in progress, as
 /// their lifecycle would have left them.
-pub async fn put<T: MasterKind>(store: &Store, tenant: &str, record: Value) {
+pub async fn put<T: MasterKind>(store: &Store, tenant: TenantId, record: Value) {
     let record: T = serde_json::from_value(record).expect("a valid record");
     let write = service::PendingWrite::new(&record, false, cloud_hub::store::Expect::Absent)
         .expect("the record is valid");
@@ -57,7 +58,7 @@ pub async fn factory(store: &Store, slug: &str) -> Factory {
         .await
         .expect("token lookup works")
         .expect("the agent is found");
-    let t = tenant.as_str();
+    let t = tenant;
     put::<r::Unit>(store, t, json!({"code": "pcs", "name": "piece"})).await;
     for m in ["P", "Q"] {
         put::<r::Material>(

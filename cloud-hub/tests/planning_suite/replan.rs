@@ -9,6 +9,7 @@ use cloud_hub::planning::service::{self, Planned};
 use cloud_hub::planning::watch::{WatchSettings, Watcher};
 use cloud_hub::planning::{PlanningSettings, RunOptions};
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::Incarnation;
 use serde_json::json;
 use std::sync::Arc;
@@ -16,7 +17,7 @@ use std::time::Duration;
 
 const MINUTE: i64 = 60_000;
 
-async fn plan_monday(store: &Store, tenant: &str) -> Planned {
+async fn plan_monday(store: &Store, tenant: TenantId) -> Planned {
     let options = RunOptions {
         time_limit: Duration::from_secs(2),
         seed: 1,
@@ -64,7 +65,7 @@ fn place(planned: &Planned, key: &str) -> Option<(String, String, String)> {
 /// holiday and ends Thursday 10:10 local, 3490 minutes late.
 pub async fn factory_week_plan_is_valid_with_hand_checked_completions(db: &TestDb) {
     let f = factory(&db.store, "acme").await;
-    let planned = plan_monday(&db.store, &f.tenant).await;
+    let planned = plan_monday(&db.store, f.tenant).await;
     assert_eq!(planned.revision, Some(1));
     let rep = report("plant", planned.revision, &planned.stored, &planned.model, 480);
     let got: Vec<(&str, &str, Option<i64>, OrderState)> = rep
@@ -105,7 +106,7 @@ pub async fn factory_week_plan_is_valid_with_hand_checked_completions(db: &TestD
     );
     let live = db
         .store
-        .live_plan(f.tenant.clone(), "plant".into())
+        .live_plan(f.tenant, "plant".into())
         .await
         .expect("the store works")
         .expect("the plan is live");
@@ -118,7 +119,7 @@ pub async fn factory_week_plan_is_valid_with_hand_checked_completions(db: &TestD
 /// does not move, and a second poll changes nothing.
 pub async fn machine_down_event_replans_only_affected_operations(db: &TestDb) {
     let f = factory(&db.store, "acme").await;
-    let before = plan_monday(&db.store, &f.tenant).await;
+    let before = plan_monday(&db.store, f.tenant).await;
     let down = json!({"equipment": "M1", "state": "down"});
     floor_events(
         &db.store,
@@ -132,7 +133,7 @@ pub async fn machine_down_event_replans_only_affected_operations(db: &TestDb) {
     let done = w.tick().await.expect("the poll works");
     assert_eq!(done.len(), 1, "{done:?}");
     assert!(done[0].trigger.contains("machine M1 down"), "{}", done[0].trigger);
-    let after = service::live(&db.store, &f.tenant, "plant")
+    let after = service::live(&db.store, f.tenant, "plant")
         .await
         .expect("a live plan");
     assert_eq!(after.revision, Some(2));
@@ -175,7 +176,7 @@ pub async fn machine_down_event_replans_only_affected_operations(db: &TestDb) {
 /// and nothing else moves.
 pub async fn finished_operations_leave_the_plan_and_released_orders_join_it(db: &TestDb) {
     let f = factory(&db.store, "acme").await;
-    let before = plan_monday(&db.store, &f.tenant).await;
+    let before = plan_monday(&db.store, f.tenant).await;
     let run = |order: &str, op: &str, station: &str| json!({"execution": uuid::Uuid::now_v7(), "order": order, "operation": op, "station": station});
     let d = run("MO-D", "10", "st-3");
     let events = [
@@ -194,7 +195,7 @@ pub async fn finished_operations_leave_the_plan_and_released_orders_join_it(db: 
     floor_events(&db.store, &f, Incarnation::new_v7(), 1, &events).await;
     put::<r::ProductionOrder>(
         &db.store,
-        &f.tenant,
+        f.tenant,
         json!({"code": "MO-E", "material": "Q", "quantity": "30",
         "due": "2026-05-08", "site": "plant", "status": "released"}),
     )
@@ -214,7 +215,7 @@ pub async fn finished_operations_leave_the_plan_and_released_orders_join_it(db: 
         "{}",
         done[0].trigger
     );
-    let after = service::live(&db.store, &f.tenant, "plant")
+    let after = service::live(&db.store, f.tenant, "plant")
         .await
         .expect("a live plan");
     assert_eq!(mes_scheduler::validate(&after.model, &after.stored.plan), vec![]);

@@ -5,14 +5,15 @@
 
 use crate::fixtures::{accepted, fresh, plain, provision, row};
 use crate::harness::TestDb;
+use cloud_hub::store::TenantId;
 use mes_protocols::Incarnation;
 
 const MIN: i64 = 60_000;
 
 /// The dates the log keeps for the tenant's events, by sequence order.
-async fn logged_dates(db: &TestDb, tenant: &str) -> Vec<i64> {
+async fn logged_dates(db: &TestDb, tenant: TenantId) -> Vec<i64> {
     db.store
-        .events_after(tenant.to_string(), 0, 100)
+        .events_after(tenant, 0, 100)
         .await
         .expect("the log reads")
         .iter()
@@ -22,7 +23,7 @@ async fn logged_dates(db: &TestDb, tenant: &str) -> Vec<i64> {
 
 pub async fn agent_clock_offset_is_kept_and_events_are_dated_in_hub_time(db: &TestDb) {
     let a = provision(&db.store, "clock").await;
-    let tenant = a.auth.tenant_id.clone();
+    let tenant = a.auth.tenant_id;
     let inc = Incarnation::new_v7();
     let events = fresh(1, 4);
     let stamp = |seq: u64| 1_764_000_000_000 + seq as i64;
@@ -63,7 +64,7 @@ pub async fn agent_clock_offset_is_kept_and_events_are_dated_in_hub_time(db: &Te
     assert_eq!((r.clock_offset_ms, r.clock_correction_ms), (Some(300), 300));
 
     assert_eq!(
-        logged_dates(db, &tenant).await,
+        logged_dates(db, tenant).await,
         [
             stamp(1) + 10 * MIN,
             stamp(2) + 10 * MIN,

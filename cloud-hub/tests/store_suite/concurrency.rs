@@ -13,6 +13,7 @@ use crate::floor::{Floor, factory};
 use cloud_hub::projection::{check_books, project_step, rebuild};
 use cloud_hub::stock::{MovementKind, MovementSource};
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::{EventDraft, ExecutionId, Incarnation, Timestamp};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -67,7 +68,7 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
     for seed in seeds() {
         let name = format!("conc-{seed:x}");
         let first = factory(store, &name).await;
-        let tenant = first.tenant.clone();
+        let tenant = first.tenant;
         let mut senders = vec![Sender {
             floor: first,
             batches: 6,
@@ -78,7 +79,7 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
             senders.push(Sender {
                 floor: Floor {
                     agent,
-                    tenant: tenant.clone(),
+                    tenant,
                     incarnation: Incarnation::new_v7(),
                     next_seq: 1,
                     execution: ExecutionId::new_v7(),
@@ -89,12 +90,12 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
         }
         let done = Arc::new(AtomicBool::new(false));
         let projecting = {
-            let (store, tenant, done) = (store.clone(), tenant.clone(), done.clone());
+            let (store, tenant, done) = (store.clone(), tenant, done.clone());
             tokio::spawn(async move {
                 let mut context = None;
                 let mut rng = StdRng::seed_from_u64(seed);
                 while !done.load(Ordering::Acquire) {
-                    let step = project_step(&store, &tenant, &mut context, rng.random_range(1..300))
+                    let step = project_step(&store, tenant, &mut context, rng.random_range(1..300))
                         .await
                         .expect("projection works");
                     if step.events == 0 {
@@ -125,14 +126,14 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
         done.store(true, Ordering::Release);
         projecting.await.expect("the projection task finishes");
         let mut context = None;
-        while project_step(store, &tenant, &mut context, 1000)
+        while project_step(store, tenant, &mut context, 1000)
             .await
             .expect("projection works")
             .events
             > 0
         {}
 
-        let booked = issue_rows(store, &tenant).await;
+        let booked = issue_rows(store, tenant).await;
         let missing: Vec<&String> = sent.iter().filter(|id| !booked.contains_key(*id)).collect();
         assert!(
             missing.is_empty(),
@@ -143,14 +144,14 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
         );
         assert!(booked.values().all(|n| *n == 1), "one issue row per event");
         assert_eq!(booked.len(), sent.len(), "seed {seed:#x}");
-        let books = check_books(store, &tenant).await.expect("the books check runs");
+        let books = check_books(store, tenant).await.expect("the books check runs");
         assert!(books.unbooked.is_empty(), "seed {seed:#x}: {books:?}");
         assert_eq!(books.events_checked, sent.len() as u64);
 
-        let before = all_rows(store, &tenant).await;
-        rebuild(store, &tenant, 500).await.expect("rebuild works");
+        let before = all_rows(store, tenant).await;
+        rebuild(store, tenant, 500).await.expect("rebuild works");
         assert_eq!(
-            all_rows(store, &tenant).await,
+            all_rows(store, tenant).await,
             before,
             "seed {seed:#x}: ledger = rebuild"
         );
@@ -158,13 +159,9 @@ pub async fn concurrent_agents_are_all_booked(db: &crate::harness::TestDb) {
 }
 
 /// Issue rows by source event id: how many each.
-async fn issue_rows(store: &Store, tenant: &str) -> BTreeMap<String, usize> {
+async fn issue_rows(store: &Store, tenant: TenantId) -> BTreeMap<String, usize> {
     let mut rows = BTreeMap::new();
-    for m in store
-        .all_movements(tenant.to_string())
-        .await
-        .expect("movements read")
-    {
+    for m in store.all_movements(tenant).await.expect("movements read") {
         if let (MovementKind::Issue, MovementSource::Event(id)) = (m.kind, &m.id.source) {
             *rows.entry(id.to_string()).or_insert(0) += 1;
         }
@@ -173,9 +170,9 @@ async fn issue_rows(store: &Store, tenant: &str) -> BTreeMap<String, usize> {
 }
 
 /// Every ledger row of the tenant, as comparable text, sorted.
-async fn all_rows(store: &Store, tenant: &str) -> Vec<String> {
+async fn all_rows(store: &Store, tenant: TenantId) -> Vec<String> {
     let mut rows: Vec<String> = store
-        .all_movements(tenant.to_string())
+        .all_movements(tenant)
         .await
         .expect("movements read")
         .iter()

@@ -10,6 +10,7 @@ use cloud_hub::costing::{Costing, OrderCost, cost_tenant};
 use cloud_hub::masterdata::service;
 use cloud_hub::reports::{Direction, LotTrace, lot_trace};
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::event::{
     EquipmentState, EquipmentStateChanged, MaterialConsumed, OperationPaused, OperationRun, OperationStarted,
     OutputReported, WorkerClock,
@@ -29,7 +30,7 @@ fn now_ms() -> i64 {
 
 pub async fn create<T: cloud_hub::masterdata::MasterKind>(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     value: serde_json::Value,
 ) {
     let record: T = serde_json::from_value(value).expect("fixture records are valid JSON");
@@ -55,8 +56,8 @@ pub struct Shop {
 pub async fn shop(store: &Store, name: &str) -> Shop {
     use cloud_hub::masterdata::records::*;
     let agent = provision(store, name).await;
-    let tenant = agent.auth.tenant_id.clone();
-    let t = tenant.as_str();
+    let tenant = agent.auth.tenant_id;
+    let t = tenant;
     create::<Unit>(store, t, json!({"code": "pcs", "name": "pieces"})).await;
     create::<Unit>(store, t, json!({"code": "kg", "name": "kilogram", "decimals": 3})).await;
     for (m, unit, kind, std) in [
@@ -316,7 +317,7 @@ impl Shop {
 
     /// Costs the tenant as of minute 200.
     pub async fn cost(&self, store: &Store) -> Costing {
-        let costing = cost_tenant(store, &self.floor.tenant, self.t0 + 200 * MIN)
+        let costing = cost_tenant(store, self.floor.tenant, self.t0 + 200 * MIN)
             .await
             .expect("costing works");
         assert!(costing.converged, "the two-level flow settles");
@@ -465,14 +466,14 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     );
     assert_eq!(b.unit_cost, Some(dec("16.55")));
     // Reports record what they showed: unchanged figures keep their date.
-    let t = shop.floor.tenant.clone();
-    let first = order_report(store, &t, "MO-B", 1_000).await.expect("report");
-    standard_checks(store, &t).await;
+    let t = shop.floor.tenant;
+    let first = order_report(store, t, "MO-B", 1_000).await.expect("report");
+    standard_checks(store, t).await;
     assert_eq!(
         variances(&first),
         ["-5.65", "0.00", "2.50", "2.00", "0.45", "13.38", "12.68"].map(dec)
     );
-    let a_report = order_report(store, &t, "MO-A", 1_000).await.expect("report");
+    let a_report = order_report(store, t, "MO-A", 1_000).await.expect("report");
     assert_eq!(
         variances(&a_report),
         ["-5.57", "6.00", "0.00", "-5.00", "-0.50", "9.75", "4.68"].map(dec)
@@ -484,7 +485,7 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
         (v.made_quantity, v.standard_cost_of_good),
         (dec("20"), dec("87.75"))
     );
-    let again = order_report(store, &t, "MO-B", 2_000).await.expect("report");
+    let again = order_report(store, t, "MO-B", 2_000).await.expect("report");
     assert_eq!((first.first_costed_at, first.figures_changed_at), (1_000, 1_000));
     assert_eq!((again.figures_changed_at, again.previous.clone()), (1_000, None));
 
@@ -541,7 +542,7 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
     assert_eq!(b.unit_cost, Some(dec("17.365")));
     // The late event re-costed MO-B through MO-A's output: its report says
     // since when, and what it said before.
-    let later = order_report(store, &t, "MO-B", 3_000).await.expect("report");
+    let later = order_report(store, t, "MO-B", 3_000).await.expect("report");
     assert_eq!((later.first_costed_at, later.figures_changed_at), (1_000, 3_000));
     let before = later.previous.clone().expect("the earlier figures are kept");
     assert_eq!((before.materials, before.total), (dec("51.35"), dec("66.20")));
@@ -550,14 +551,14 @@ pub async fn costing_worked_example(db: &crate::harness::TestDb) {
         variances(&later),
         ["-2.39", "0.00", "2.50", "2.00", "0.45", "13.38", "15.94"].map(dec)
     );
-    let a_report = order_report(store, &t, "MO-A", 3_000).await.expect("report");
+    let a_report = order_report(store, t, "MO-A", 3_000).await.expect("report");
     assert_eq!(
         variances(&a_report),
         ["-5.71", "12.00", "0.00", "-5.00", "-0.50", "9.75", "10.54"].map(dec)
     );
     assert_eq!(b.scrap, dec("1"));
     // Traceability across both levels, backward and forward.
-    let t = shop.floor.tenant.as_str();
+    let t = shop.floor.tenant;
     let back = lot_trace(store, t, "FG-L1", Direction::Backward)
         .await
         .expect("trace reads");
@@ -618,7 +619,7 @@ fn variances(report: &cloud_hub::costing::report::OrderCostReport) -> [Decimal; 
 }
 
 /// The standard costs of the worked example's doc, through the store.
-async fn standard_checks(store: &Store, t: &str) {
+async fn standard_checks(store: &Store, t: TenantId) {
     use cloud_hub::costing::standard::Elements;
     use cloud_hub::costing::standard_query::{DEFAULT_LOT_SIZE, material_standard};
     let day = time::OffsetDateTime::now_utc().date();
@@ -651,7 +652,7 @@ async fn standard_checks(store: &Store, t: &str) {
 /// The production order report (`/actuals`) of the doc as of `at` (the
 /// shop's floor lies minutes ahead of the clock): times, materials with
 /// their stock, cost by element, and a short order.
-async fn order_report_checks(store: &Store, t: &str, at: i64) {
+async fn order_report_checks(store: &Store, t: TenantId, at: i64) {
     use cloud_hub::production::actuals::actuals_at;
     let a = actuals_at(store, t, "MO-A", at).await.expect("report");
     let op = &a.operations[0];
@@ -741,7 +742,7 @@ pub async fn costing_conserves_value_on_random_floors(db: &crate::harness::TestD
         let mut shop = shop(store, &format!("conserve-{seed}")).await;
         create::<cloud_hub::masterdata::records::Reason>(
             store,
-            &shop.floor.tenant,
+            shop.floor.tenant,
             json!({"code": "DAMAGED", "kind": "scrap", "text": "damaged"}),
         )
         .await;
@@ -832,5 +833,26 @@ pub async fn costing_conserves_value_on_random_floors(db: &crate::harness::TestD
             on_hand - sum(Flow::Scrap) + settlements + wip,
             "seed {seed}: value in = on hand + scrap + settlements + work in progress"
         );
+        // One order costed from the rows its cost depends on (issue 14)
+        // equals that order in the whole tenant's costing.
+        let master = cloud_hub::costing::master::CostingMaster::load(store, shop.floor.tenant)
+            .await
+            .expect("master data");
+        for (code, whole) in &costing.orders {
+            let alone = cloud_hub::costing::cost_order_with(
+                store,
+                shop.floor.tenant,
+                &master,
+                &code,
+                shop.t0 + 200 * MIN,
+            )
+            .await
+            .expect("one order costs");
+            assert_eq!(
+                alone.orders.get(code),
+                Some(whole),
+                "seed {seed}: order {code} alone"
+            );
+        }
     }
 }

@@ -157,7 +157,7 @@ pub fn outcome(acked: u64, stored: u64, duplicates: u64) -> IngestOutcome {
 /// The agent's row in its tenant's agent list.
 pub async fn row(store: &Store, agent: &Agent) -> AgentSummary {
     store
-        .list_agents(agent.auth.tenant_id.clone())
+        .list_agents(agent.auth.tenant_id)
         .await
         .expect("the agent list works")
         .into_iter()

@@ -12,6 +12,7 @@ use cloud_hub::masterdata::records::{
 use cloud_hub::masterdata::service;
 use cloud_hub::projection::project_step;
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::event::{MaterialConsumed, OperationRun, OutputReported};
 use mes_protocols::wire::BufferReport;
 use mes_protocols::{
@@ -31,7 +32,11 @@ pub fn dec(s: &str) -> Decimal {
     Decimal::from_str(s).expect("test decimals are valid")
 }
 
-async fn create<T: cloud_hub::masterdata::MasterKind>(store: &Store, tenant: &str, value: serde_json::Value) {
+async fn create<T: cloud_hub::masterdata::MasterKind>(
+    store: &Store,
+    tenant: TenantId,
+    value: serde_json::Value,
+) {
     let record: T = serde_json::from_value(value).expect("fixture records are valid JSON");
     service::create(store, tenant, record)
         .await
@@ -43,7 +48,7 @@ pub struct Floor {
     /// The agent that sends the floor's events.
     pub agent: Agent,
     /// Its tenant.
-    pub tenant: String,
+    pub tenant: TenantId,
     /// Its buffer incarnation.
     pub incarnation: Incarnation,
     /// The next sequence number.
@@ -61,8 +66,8 @@ pub struct Floor {
 /// - production order MO-1 for 100 brackets, released to plant-1.
 pub async fn factory(store: &Store, name: &str) -> Floor {
     let agent = provision(store, name).await;
-    let tenant = agent.auth.tenant_id.clone();
-    let t = tenant.as_str();
+    let tenant = agent.auth.tenant_id;
+    let t = tenant;
     create::<Unit>(store, t, json!({"code": "pcs", "name": "pieces"})).await;
     create::<Unit>(store, t, json!({"code": "kg", "name": "kilogram", "decimals": 3})).await;
     create::<Unit>(store, t, json!({"code": "box", "name": "box of bolts"})).await;
@@ -252,7 +257,7 @@ impl Floor {
     /// Posts stock document `doc` (JSON).
     pub async fn post(&self, store: &Store, doc: serde_json::Value) {
         let doc: StockDocument = serde_json::from_value(doc).expect("fixture documents are valid");
-        documents::post(store, &self.tenant, doc)
+        documents::post(store, self.tenant, doc)
             .await
             .expect("the document is booked");
     }
@@ -261,7 +266,7 @@ impl Floor {
     pub async fn project(&self, store: &Store, batch: usize) {
         let mut context = None;
         loop {
-            let step = project_step(store, &self.tenant, &mut context, batch)
+            let step = project_step(store, self.tenant, &mut context, batch)
                 .await
                 .expect("projection works");
             assert_eq!(step.issues, 0, "every fixture event is bookable");

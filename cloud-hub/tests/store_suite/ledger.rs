@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 async fn balances(store: &Store, floor: &Floor) -> BTreeMap<(String, String, String), Decimal> {
     let rows: Vec<BalanceRow> = store
         .balances(
-            floor.tenant.clone(),
+            floor.tenant,
             BalanceQuery {
                 include_zero: true,
                 limit: 10_000,
@@ -43,7 +43,7 @@ fn on(b: &BTreeMap<(String, String, String), Decimal>, material: &str, lot: &str
 }
 
 async fn position_at(store: &Store, floor: &Floor, material: &str, at: Timestamp) -> MaterialPosition {
-    position::position(store, &floor.tenant, material, Some(at))
+    position::position(store, floor.tenant, material, Some(at))
         .await
         .expect("position reads")
 }
@@ -157,7 +157,7 @@ pub async fn worked_example(db: &crate::harness::TestDb) {
     );
 
     // The stocktake's derived adjustment is +5 (210 → 215), in the statement.
-    let statement = position::statement(store, &floor.tenant, "BOLT", None)
+    let statement = position::statement(store, floor.tenant, "BOLT", None)
         .await
         .expect("statement");
     let count = statement
@@ -178,14 +178,14 @@ pub async fn worked_example(db: &crate::harness::TestDb) {
         b,
         "a replayed batch changes nothing"
     );
-    let rebuilt = rebuild(store, &floor.tenant, 2).await.expect("rebuild works");
+    let rebuilt = rebuild(store, floor.tenant, 2).await.expect("rebuild works");
     assert_eq!((rebuilt.events, rebuilt.issues), (5, 0));
     assert_eq!(
         balances(store, &floor).await,
         b,
         "a rebuild gives the same balances"
     );
-    let actuals = cloud_hub::production::actuals::actuals(store, &floor.tenant, "MO-1")
+    let actuals = cloud_hub::production::actuals::actuals(store, floor.tenant, "MO-1")
         .await
         .expect("actuals");
     assert_eq!(actuals.received, dec("40"));
@@ -299,7 +299,7 @@ pub async fn random_floors_match_the_pure_ledger(db: &crate::harness::TestDb) {
         let mut pure = Ledger::new(NegativeStockPolicy::Allowed);
         for material in ["STEEL", "BOLT", "BRACKET"] {
             for row in store
-                .movements_of(floor.tenant.clone(), material.into(), None, None)
+                .movements_of(floor.tenant, material.into(), None, None)
                 .await
                 .expect("movements read")
                 .into_iter()
@@ -355,7 +355,7 @@ pub async fn random_floors_match_the_pure_ledger(db: &crate::harness::TestDb) {
 
         // On hand is the sum of the statement's movements, per key.
         for material in ["STEEL", "BOLT", "BRACKET"] {
-            let lines = position::statement(store, &floor.tenant, material, None)
+            let lines = position::statement(store, floor.tenant, material, None)
                 .await
                 .expect("statement");
             let mut sums: BTreeMap<(String, String), Decimal> = BTreeMap::new();
@@ -376,7 +376,7 @@ pub async fn random_floors_match_the_pure_ledger(db: &crate::harness::TestDb) {
             }
         }
 
-        let rebuilt = rebuild(store, &floor.tenant, rng.random_range(1..50))
+        let rebuilt = rebuild(store, floor.tenant, rng.random_range(1..50))
             .await
             .expect("rebuild works");
         assert_eq!(rebuilt.issues, 0);
@@ -409,7 +409,7 @@ pub async fn random_floors_match_the_pure_ledger(db: &crate::harness::TestDb) {
 pub async fn engineering_change_uses_up_old_stock_at_release(db: &crate::harness::TestDb) {
     let store = &db.store;
     let floor = factory(store, "ecn").await;
-    let t = floor.tenant.as_str();
+    let t = floor.tenant;
     let screw: cloud_hub::masterdata::records::Material = serde_json::from_value(json!({"code": "SCREW",
         "name": "Screw", "kind": "raw", "base_unit": "pcs", "lot_tracked": false, "standard_cost": "0.04"}))
     .expect("valid");

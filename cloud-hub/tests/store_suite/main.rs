@@ -47,6 +47,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     tenancy::names_are_unique_where_they_should_be,
     tenancy::tokens_find_their_agent_and_tenant_only,
+    tenancy::an_unknown_tenant_is_an_error_not_an_empty_answer,
     tenancy::agent_list_shows_each_tenant_its_own_agents,
     tenancy::reopening_keeps_everything_and_migrates_once,
     ingest::new_batch_is_stored,

@@ -10,6 +10,7 @@ use cloud_hub::ingest::{BodyError, IngestBatch, IngestEvent, parse_body};
 use cloud_hub::projection::{check_books, guarded_step, project_step, rebuild};
 use cloud_hub::stock::MovementSource;
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use mes_protocols::wire::BufferReport;
 use mes_protocols::{Seq, Timestamp};
 use proptest::prelude::*;
@@ -128,9 +129,9 @@ fn refused_field(result: Result<(), BodyError>) -> String {
 }
 
 /// Event ids with ledger rows.
-async fn booked(store: &Store, tenant: &str) -> HashSet<String> {
+async fn booked(store: &Store, tenant: TenantId) -> HashSet<String> {
     store
-        .all_movements(tenant.to_string())
+        .all_movements(tenant)
         .await
         .expect("movements read")
         .into_iter()
@@ -142,9 +143,9 @@ async fn booked(store: &Store, tenant: &str) -> HashSet<String> {
 }
 
 /// Event ids set aside as projection issues (each must have one).
-async fn set_aside(store: &Store, tenant: &str) -> HashSet<String> {
+async fn set_aside(store: &Store, tenant: TenantId) -> HashSet<String> {
     let issues = store
-        .projection_issues(tenant.to_string(), 10_000)
+        .projection_issues(tenant, 10_000)
         .await
         .expect("issues read");
     for issue in &issues {
@@ -155,7 +156,7 @@ async fn set_aside(store: &Store, tenant: &str) -> HashSet<String> {
 
 /// Runs plain projection steps until caught up; a step that fails is the
 /// wedge of issue 12.
-async fn project(store: &Store, tenant: &str, batch: usize) {
+async fn project(store: &Store, tenant: TenantId, batch: usize) {
     let mut context = None;
     for _ in 0..10_000 {
         let step = project_step(store, tenant, &mut context, batch)
@@ -171,7 +172,7 @@ async fn project(store: &Store, tenant: &str, batch: usize) {
 pub async fn events_past_the_decimal_range_never_wedge_the_tenant(db: &crate::harness::TestDb) {
     let store = &db.store;
     let mut floor = factory(store, "poison-range").await;
-    let tenant = floor.tenant.clone();
+    let tenant = floor.tenant;
     // Today's ingest refuses them, naming the field.
     let (huge, _) = consumption(&floor, 1, DECIMAL_MAX, None);
     let field = refused_field(ingest(store, &mut floor, &[huge]).await);
@@ -193,20 +194,20 @@ pub async fn events_past_the_decimal_range_never_wedge_the_tenant(db: &crate::ha
     ingest(store, &mut floor, &[good])
         .await
         .expect("an ordinary event is accepted");
-    project(store, &tenant, 10).await;
-    let booked_now = booked(store, &tenant).await;
+    project(store, tenant, 10).await;
+    let booked_now = booked(store, tenant).await;
     assert!(booked_now.contains(&good_id), "the later event is booked");
-    let aside = set_aside(store, &tenant).await;
+    let aside = set_aside(store, tenant).await;
     for (_, id) in &poison {
         assert!(aside.contains(id), "poison {id} is set aside with its id");
         assert!(!booked_now.contains(id));
     }
-    let books = check_books(store, &tenant).await.expect("books check works");
+    let books = check_books(store, tenant).await.expect("books check works");
     assert!(books.unbooked.is_empty(), "{:?}", books.unbooked);
     // `cloud-hub rebuild` survives the same poison and books the same.
-    let rebuilt = rebuild(store, &tenant, 2).await.expect("rebuild survives poison");
+    let rebuilt = rebuild(store, tenant, 2).await.expect("rebuild survives poison");
     assert_eq!(rebuilt.issues, 2);
-    assert_eq!(booked(store, &tenant).await, booked_now);
+    assert_eq!(booked(store, tenant).await, booked_now);
 }
 
 pub async fn deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_their_id(
@@ -214,7 +215,7 @@ pub async fn deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_t
 ) {
     let store = &db.store;
     let mut floor = factory(store, "poison-deep").await;
-    let tenant = floor.tenant.clone();
+    let tenant = floor.tenant;
     let deep = nested(200);
     let (event, _) = consumption(&floor, 1, "1", Some(&deep));
     let field = refused_field(ingest(store, &mut floor, &[event]).await);
@@ -237,13 +238,13 @@ pub async fn deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_t
     ingest(store, &mut floor, &[good])
         .await
         .expect("an ordinary event is accepted");
-    project(store, &tenant, 10).await;
+    project(store, tenant, 10).await;
     assert!(
-        set_aside(store, &tenant).await.contains(&deep_id),
+        set_aside(store, tenant).await.contains(&deep_id),
         "the issue names the event"
     );
-    assert!(booked(store, &tenant).await.contains(&good_id));
-    let books = check_books(store, &tenant).await.expect("books check works");
+    assert!(booked(store, tenant).await.contains(&good_id));
+    let books = check_books(store, tenant).await.expect("books check works");
     assert!(books.unbooked.is_empty(), "{:?}", books.unbooked);
 }
 
@@ -293,7 +294,7 @@ fn extreme() -> impl Strategy<Value = Extreme> {
 /// nothing wedges and every acknowledged event is booked or set aside.
 async fn run_extremes(store: &Store, case: usize, events: Vec<Extreme>) -> Result<(), TestCaseError> {
     let mut floor = factory(store, &format!("extreme-{case}")).await;
-    let tenant = floor.tenant.clone();
+    let tenant = floor.tenant;
     let mut acknowledged = Vec::new();
     for (i, e) in events.iter().enumerate() {
         let extra = e.extra_depth.map(nested);
@@ -320,7 +321,7 @@ async fn run_extremes(store: &Store, case: usize, events: Vec<Extreme>) -> Resul
     let mut context = None;
     let mut caught_up = false;
     for _ in 0..1_000 {
-        let step = guarded_step(store, &tenant, &mut context, 7)
+        let step = guarded_step(store, tenant, &mut context, 7)
             .await
             .map_err(|e| TestCaseError::fail(format!("projection failed: {e}")))?;
         if step.events == 0 {
@@ -329,8 +330,8 @@ async fn run_extremes(store: &Store, case: usize, events: Vec<Extreme>) -> Resul
         }
     }
     prop_assert!(caught_up, "the projection caught up");
-    let booked = booked(store, &tenant).await;
-    let aside = set_aside(store, &tenant).await;
+    let booked = booked(store, tenant).await;
+    let aside = set_aside(store, tenant).await;
     for (id, unknown) in &acknowledged {
         if !unknown {
             prop_assert!(
@@ -339,7 +340,7 @@ async fn run_extremes(store: &Store, case: usize, events: Vec<Extreme>) -> Resul
             );
         }
     }
-    let books = check_books(store, &tenant)
+    let books = check_books(store, tenant)
         .await
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     prop_assert!(books.unbooked.is_empty(), "unbooked: {:?}", books.unbooked);
@@ -374,7 +375,7 @@ pub async fn extreme_events_are_booked_or_set_aside_and_never_wedge(db: &crate::
 pub async fn an_event_the_store_refuses_is_set_aside_and_the_rest_booked(db: &crate::harness::TestDb) {
     let store = &db.store;
     let mut floor = factory(store, "poison-nul").await;
-    let tenant = floor.tenant.clone();
+    let tenant = floor.tenant;
     let (good_before, before_id) = consumption(&floor, 1, "2", None);
     ingest(store, &mut floor, &[good_before])
         .await
@@ -396,7 +397,7 @@ pub async fn an_event_the_store_refuses_is_set_aside_and_the_rest_booked(db: &cr
     let mut context = None;
     let mut caught_up = false;
     for _ in 0..100 {
-        let step = guarded_step(store, &tenant, &mut context, 10)
+        let step = guarded_step(store, tenant, &mut context, 10)
             .await
             .expect("the guarded projection never fails on an event");
         if step.events == 0 {
@@ -405,7 +406,7 @@ pub async fn an_event_the_store_refuses_is_set_aside_and_the_rest_booked(db: &cr
         }
     }
     assert!(caught_up, "the projection caught up");
-    let booked = booked(store, &tenant).await;
+    let booked = booked(store, tenant).await;
     assert!(booked.contains(&before_id) && booked.contains(&after_id));
-    assert!(set_aside(store, &tenant).await.contains(&nul_id));
+    assert!(set_aside(store, tenant).await.contains(&nul_id));
 }

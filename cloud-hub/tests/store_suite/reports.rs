@@ -38,7 +38,7 @@ type LineFigures<'a> = (
 pub async fn shortage_report_lists_exactly_what_is_missing(db: &crate::harness::TestDb) {
     let store = &db.store;
     let shop = shop(store, "shortage").await;
-    let t = shop.floor.tenant.as_str();
+    let t = shop.floor.tenant;
     shop.receive(store).await;
     create::<Supplier>(store, t, json!({"code": "ACME", "name": "Acme Steel"})).await;
     for (po, qty, on, status) in [

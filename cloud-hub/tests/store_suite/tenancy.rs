@@ -14,7 +14,7 @@ pub async fn names_are_unique_where_they_should_be(db: &TestDb) {
     ));
     store.create_tenant("globex").expect("second tenant");
     let site = store.create_site("acme", "plant-1").expect("site");
-    assert_ne!(site, acme);
+    assert_ne!(site.as_uuid(), acme.as_uuid());
     assert!(matches!(
         store.create_site("acme", "plant-1"),
         Err(StoreError::Exists { what: "site", .. })
@@ -57,10 +57,7 @@ pub async fn tokens_find_their_agent_and_tenant_only(db: &TestDb) {
         .expect("lookup")
         .expect("found");
     assert_eq!(auth.agent_id, agent.agent_id);
-    assert_eq!(
-        (auth.tenant_id.as_str(), auth.site_id.as_str()),
-        (tenant_id.as_str(), site_id.as_str())
-    );
+    assert_eq!((auth.tenant_id, auth.site_id), (tenant_id, site_id));
     assert_eq!(
         store.tenant_by_api_token(&api.token).await.expect("lookup"),
         Some(tenant_id)
@@ -81,7 +78,7 @@ pub async fn agent_list_shows_each_tenant_its_own_agents(db: &TestDb) {
     let b = agent_in(store, "acme", "another").await;
     let other = provision(store, "globex").await;
 
-    let list = store.list_agents(a.auth.tenant_id.clone()).await.expect("list");
+    let list = store.list_agents(a.auth.tenant_id).await.expect("list");
     assert_eq!(
         list.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(),
         ["another", "gateway"],
@@ -118,20 +115,32 @@ pub async fn agent_list_shows_each_tenant_its_own_agents(db: &TestDb) {
     );
     assert!(r.last_contact_at.is_some_and(|t| t > 1_700_000_000_000));
 
-    let theirs = store
-        .list_agents(other.auth.tenant_id.clone())
-        .await
-        .expect("list");
+    let theirs = store.list_agents(other.auth.tenant_id).await.expect("list");
     assert_eq!(theirs.len(), 1, "globex sees only its own agent");
     assert_eq!(theirs[0].agent_id, other.auth.agent_id.to_string());
     assert_eq!(theirs[0].events_received, 0);
-    let nobody = store.list_agents("not-a-tenant".into()).await.expect("list");
-    assert!(nobody.is_empty());
-    let unknown = store
-        .list_agents(uuid::Uuid::now_v7().to_string())
-        .await
-        .expect("list");
-    assert!(unknown.is_empty());
+}
+
+/// A tenant is a type only the store makes (issue 14): a name that is no
+/// tenant is an error, never an empty answer, on either backend; the one
+/// that is gives the same id its tokens authenticate.
+pub async fn an_unknown_tenant_is_an_error_not_an_empty_answer(db: &TestDb) {
+    let store = &db.store;
+    let acme = provision(store, "acme").await;
+    match store.tenant_by_slug("initech") {
+        Err(StoreError::NotFound { what: "tenant", name }) => assert_eq!(name, "initech"),
+        other => panic!("an unknown tenant must be NotFound, got {other:?}"),
+    }
+    assert!(matches!(
+        store.tenant_by_slug(""),
+        Err(StoreError::NotFound { what: "tenant", .. })
+    ));
+    assert_eq!(
+        store.tenant_by_slug("acme").expect("acme exists"),
+        acme.auth.tenant_id
+    );
+    let tenants = store.tenants().await.expect("the tenant list");
+    assert_eq!(tenants, vec![(acme.auth.tenant_id, "acme".to_string())]);
 }
 
 pub async fn reopening_keeps_everything_and_migrates_once(db: &TestDb) {

@@ -137,7 +137,7 @@ pub fn run(
     for body in bodies {
         let batch = parse_body(&body, true, max_inflated)?;
         let clock = Instant::now();
-        raw.insert(&auth.tenant_id, &batch)?;
+        raw.insert(&auth.tenant_id.to_string(), &batch)?;
         t.raw_hub_insert += clock.elapsed();
     }
     Ok(t)

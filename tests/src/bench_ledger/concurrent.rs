@@ -30,6 +30,7 @@ use super::seed::{self, Batches, Events, Shape};
 use cloud_hub::ingest::IngestBatch;
 use cloud_hub::projection::{BooksReport, ProjectionConfig, check_books, project_step};
 use cloud_hub::stock::MovementSource;
+use cloud_hub::store::TenantId;
 use cloud_hub::store::{AgentAuth, Store};
 use mes_tests::report::thousands;
 use std::collections::HashSet;
@@ -137,7 +138,7 @@ struct Projection {
 /// nothing; counts committed events into `projected` as it goes.
 async fn project_while(
     store: Store,
-    tenant: String,
+    tenant: TenantId,
     step: usize,
     projected: Arc<AtomicUsize>,
     ingesting: Arc<AtomicBool>,
@@ -153,7 +154,7 @@ async fn project_while(
         // Read before the step: cleared means every batch had committed,
         // so a step after it that finds nothing has caught up for good.
         let still_ingesting = ingesting.load(Ordering::Acquire);
-        let done = project_step(&store, &tenant, &mut context, step)
+        let done = project_step(&store, tenant, &mut context, step)
             .await
             .map_err(|e| anyhow::anyhow!("projection step: {e}"))?;
         if done.events > 0 {
@@ -196,7 +197,7 @@ pub async fn run(db: &BenchDb, agents: usize, shape: Shape, step: usize, seed: u
     let agents = agents.max(1);
     let store = &db.store;
     let tenant = seed::provision(store, SLUG).await?;
-    seed::master_data(store, &tenant.id, &shape).await?;
+    seed::master_data(store, tenant.id, &shape).await?;
     let mut senders = Vec::with_capacity(agents);
     for i in 0..agents {
         let agent = match i {
@@ -220,7 +221,7 @@ pub async fn run(db: &BenchDb, agents: usize, shape: Shape, step: usize, seed: u
     let started = Instant::now();
     let projection = tokio::spawn(project_while(
         store.clone(),
-        tenant.id.clone(),
+        tenant.id,
         step.max(1),
         projected.clone(),
         ingesting.clone(),
@@ -245,12 +246,12 @@ pub async fn run(db: &BenchDb, agents: usize, shape: Shape, step: usize, seed: u
         batch_latency.extend(latency);
     }
 
-    let books = check_books(store, &tenant.id)
+    let books = check_books(store, tenant.id)
         .await
         .map_err(|e| anyhow::anyhow!("books check: {e}"))?;
     let mut event_rows = 0;
     let mut booked = HashSet::new();
-    for movement in store.all_movements(tenant.id.clone()).await? {
+    for movement in store.all_movements(tenant.id).await? {
         if let MovementSource::Event(id) = movement.id.source {
             event_rows += 1;
             booked.insert(id);

@@ -5,6 +5,7 @@
 use cloud_hub::inventory::position;
 use cloud_hub::projection::project_step;
 use cloud_hub::store::Store;
+use cloud_hub::store::TenantId;
 use cloud_hub::store::ledger::BalanceQuery;
 use rust_decimal::Decimal;
 use std::time::{Duration, Instant};
@@ -30,7 +31,7 @@ pub struct Projected {
 /// stderr every tenth.
 pub async fn project_all(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     batch: usize,
     expected: usize,
 ) -> anyhow::Result<Projected> {
@@ -86,14 +87,18 @@ pub async fn time_each<T>(
 
 /// Times `position` (on hand, reserved, available now) of each material,
 /// checking the first answer against the stored balances.
-pub async fn positions(store: &Store, tenant: &str, materials: &[String]) -> anyhow::Result<Vec<Duration>> {
+pub async fn positions(
+    store: &Store,
+    tenant: TenantId,
+    materials: &[String],
+) -> anyhow::Result<Vec<Duration>> {
     if let Some(first) = materials.first() {
         let got = position::position(store, tenant, first, None)
             .await
             .map_err(|e| anyhow::anyhow!("position of {first}: {e}"))?;
         let listed: Decimal = store
             .balances(
-                tenant.to_string(),
+                tenant,
                 BalanceQuery {
                     material: Some(first.clone()),
                     limit: 100_000,
@@ -123,14 +128,14 @@ pub async fn positions(store: &Store, tenant: &str, materials: &[String]) -> any
 /// (`None`: the first page).
 pub async fn list_pages(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     after: &[Option<String>],
     limit: usize,
 ) -> anyhow::Result<Vec<Duration>> {
     time_each(after, 20, async |from: &Option<String>| {
         let page = store
             .balances(
-                tenant.to_string(),
+                tenant,
                 BalanceQuery {
                     after: from.clone().map(|m| (m, String::new(), String::new())),
                     limit,
@@ -151,13 +156,11 @@ pub async fn list_pages(
 /// Times `Store::movements_of` (every row of one material) per material.
 pub async fn material_rows(
     store: &Store,
-    tenant: &str,
+    tenant: TenantId,
     materials: &[String],
 ) -> anyhow::Result<Vec<Duration>> {
     time_each(materials, 20, async |m: &String| {
-        let rows = store
-            .movements_of(tenant.to_string(), m.clone(), None, None)
-            .await?;
+        let rows = store.movements_of(tenant, m.clone(), None, None).await?;
         anyhow::ensure!(!rows.is_empty(), "material {m} has no rows");
         Ok(())
     })

@@ -18,6 +18,7 @@ use cloud_hub::ingest::IngestBatch;
 use cloud_hub::masterdata::import::{AltUnit, MaterialKind};
 use cloud_hub::masterdata::records::{Location, Material, SiteSettings, Station, Unit, Warehouse};
 use cloud_hub::masterdata::service::{self, PendingWrite};
+use cloud_hub::store::TenantId;
 use cloud_hub::store::{AgentAuth, Expect, Store};
 use mes_protocols::event::{MaterialConsumed, OperationRun, OutputReported};
 use mes_protocols::wire::{BatchHeader, BufferReport, SCHEMA_VERSION, encode_batch};
@@ -52,7 +53,7 @@ pub struct Shape {
 /// A provisioned tenant and its first agent.
 pub struct Tenant {
     /// The tenant id.
-    pub id: String,
+    pub id: TenantId,
     /// The first agent, as the store authenticates it.
     pub agent: AgentAuth,
 }
@@ -104,7 +105,7 @@ fn pending<T: cloud_hub::masterdata::MasterKind>(record: &T) -> anyhow::Result<P
 }
 
 /// Writes the master data of `shape` in one transaction per kind.
-pub async fn master_data(store: &Store, tenant: &str, shape: &Shape) -> anyhow::Result<()> {
+pub async fn master_data(store: &Store, tenant: TenantId, shape: &Shape) -> anyhow::Result<()> {
     let site = code(SITE.into())?;
     let mut groups: Vec<Vec<PendingWrite>> = Vec::new();
     let units = [("kg", 3), ("pcs", 0), ("box", 0)];

@@ -134,7 +134,7 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
     let store = &db.store;
     let started = Instant::now();
     let tenant = seed::provision(store, "bench").await?;
-    seed::master_data(store, &tenant.id, &shape).await?;
+    seed::master_data(store, tenant.id, &shape).await?;
     let master = started.elapsed();
     eprintln!(
         "  master data in {:.1} s; ingesting {} events",
@@ -143,7 +143,7 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
     );
     let ingest = seed::ingest(store, &tenant.agent, Events::new(shape, args.seed)).await?;
     eprintln!("  ingested in {:.1} s; projecting", ingest.as_secs_f64());
-    let projected = measure::project_all(store, &tenant.id, args.step.max(1), shape.events).await?;
+    let projected = measure::project_all(store, tenant.id, args.step.max(1), shape.events).await?;
     anyhow::ensure!(
         projected.events == shape.events && projected.issues == 0,
         "projected {} of {} events with {} issues",
@@ -179,15 +179,16 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
         })
         .collect();
     let first: Vec<Option<String>> = vec![None; args.calls];
-    let on_hand = percentiles(measure::positions(store, &tenant.id, &materials).await?);
-    let first_page = percentiles(measure::list_pages(store, &tenant.id, &first, PAGE).await?);
-    let later_page = percentiles(measure::list_pages(store, &tenant.id, &later, PAGE).await?);
-    let rows_of = percentiles(measure::material_rows(store, &tenant.id, &materials).await?);
-    let keys = reference::balance_keys(&mut raw, &tenant.id, args.calls).await?;
-    let pk = percentiles(reference::balance_lookups(&mut raw, &tenant.id, &keys).await?);
-    let raw_rows = percentiles(reference::material_reads(&mut raw, &tenant.id, &materials).await?);
-    let raw_first = percentiles(reference::pages(&mut raw, &tenant.id, &first, PAGE).await?);
-    let raw_later = percentiles(reference::pages(&mut raw, &tenant.id, &later, PAGE).await?);
+    let on_hand = percentiles(measure::positions(store, tenant.id, &materials).await?);
+    let first_page = percentiles(measure::list_pages(store, tenant.id, &first, PAGE).await?);
+    let later_page = percentiles(measure::list_pages(store, tenant.id, &later, PAGE).await?);
+    let rows_of = percentiles(measure::material_rows(store, tenant.id, &materials).await?);
+    let keys = reference::balance_keys(&mut raw, &tenant.id.to_string(), args.calls).await?;
+    let pk = percentiles(reference::balance_lookups(&mut raw, &tenant.id.to_string(), &keys).await?);
+    let raw_rows =
+        percentiles(reference::material_reads(&mut raw, &tenant.id.to_string(), &materials).await?);
+    let raw_first = percentiles(reference::pages(&mut raw, &tenant.id.to_string(), &first, PAGE).await?);
+    let raw_later = percentiles(reference::pages(&mut raw, &tenant.id.to_string(), &later, PAGE).await?);
     drop(raw);
 
     let projection_rate = rate(projected.events, projected.elapsed);
@@ -247,7 +248,7 @@ async fn run(db: &BenchDb, args: &Args, shape: Shape) -> anyhow::Result<(Vec<Vec
     ];
     let balances = store
         .balances(
-            tenant.id.clone(),
+            tenant.id,
             cloud_hub::store::ledger::BalanceQuery {
                 include_zero: true,
                 limit: usize::MAX,

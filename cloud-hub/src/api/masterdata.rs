@@ -1,0 +1,244 @@
+//! The REST routes of every master-data kind, generic over
+//! [`MasterKind`]: `GET/POST /api/v1/<kinds>`,
+//! `GET/PUT/DELETE /api/v1/<kinds>/{code}`, `POST …/{code}/restore`.
+//!
+//! Items are the record's fields plus `archived`, `version` and
+//! `updated_at`; those three are ignored when a record is sent back, so a
+//! client can GET, edit and PUT. `PUT` honours `If-Match: <version>`.
+
+use super::book::{Operation, RouteBook};
+use super::guard::TenantCaller;
+use super::params::{ListParams, Page};
+use super::{ApiFailure, HubState};
+use crate::masterdata::MasterKind;
+use crate::masterdata::service::{self, Stored};
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
+use axum::routing::{delete, get, post, put};
+use mes_protocols::{FieldError, Timestamp};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+/// Fields the API adds to every item, dropped from what a client sends.
+const BOOKKEEPING: [&str; 3] = ["archived", "version", "updated_at"];
+
+/// A stored record as an API item.
+pub(crate) fn item<T: MasterKind>(stored: &Stored<T>) -> Value {
+    let mut value = serde_json::to_value(&stored.record).unwrap_or(Value::Null);
+    if let Value::Object(map) = &mut value {
+        map.insert("archived".into(), stored.archived.into());
+        map.insert("version".into(), stored.version.into());
+        map.insert(
+            "updated_at".into(),
+            Timestamp::from_unix_millis(stored.updated_at).to_string().into(),
+        );
+    }
+    value
+}
+
+/// Reads a request body as `T`, naming the field that is wrong; an object
+/// naming a key twice is refused, naming the key.
+pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
+    if let Some(path) = super::duplicate_keys::first_duplicate(body) {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "duplicate_key",
+            format!("the key `{path}` appears twice in one object; send each key once"),
+        )
+        .field(path));
+    }
+    let mut value: Value = serde_json::from_slice(body).map_err(|e| {
+        ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "malformed_body",
+            format!("the body is not JSON: {e}"),
+        )
+    })?;
+    if let Value::Object(map) = &mut value {
+        for key in BOOKKEEPING {
+            map.remove(key);
+        }
+    }
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let field = FieldError::from_json(e.path().to_string(), e.inner());
+        ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", field.reason).field(field.field)
+    })
+}
+
+fn if_match(headers: &HeaderMap) -> Result<Option<i64>, ApiFailure> {
+    let Some(value) = headers.get(header::IF_MATCH) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .map(|v| v.trim().trim_matches('"'))
+        .and_then(|v| v.parse().ok())
+        .map(Some)
+        .ok_or_else(|| {
+            ApiFailure::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_header",
+                "If-Match must be the record's version number",
+            )
+            .field("If-Match")
+        })
+}
+
+fn with_etag<T: MasterKind>(status: StatusCode, stored: &Stored<T>) -> Response {
+    (
+        status,
+        [(header::ETAG, format!("\"{}\"", stored.version))],
+        Json(item(stored)),
+    )
+        .into_response()
+}
+
+async fn list<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<Page>, ApiFailure> {
+    let params = ListParams::parse(raw, T::FILTERS)?;
+    let limit = params.query.limit;
+    let rows = service::list::<T>(&state.store, tenant, params.query).await?;
+    let next = (rows.len() == limit)
+        .then(|| rows.last().map(|r| r.record.code().to_string()))
+        .flatten();
+    Ok(Json(Page {
+        items: rows.iter().map(item).collect(),
+        next,
+    }))
+}
+
+async fn create<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    let record: T = parse_body(&body)?;
+    let stored = service::create(&state.store, tenant, record).await?;
+    Ok(with_etag(StatusCode::CREATED, &stored))
+}
+
+async fn read<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiFailure> {
+    let stored = service::get::<T>(&state.store, tenant, &code).await?;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+async fn update<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    headers: HeaderMap,
+    Path(code): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    let version = if_match(&headers)?;
+    // 404 before 400: another tenant's code must look like no code at all.
+    service::get::<T>(&state.store, tenant, &code).await?;
+    let record: T = parse_body(&body)?;
+    let stored = service::update(&state.store, tenant, &code, record, version).await?;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+async fn archive<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiFailure> {
+    let stored = service::set_archived::<T>(&state.store, tenant, &code, true).await?;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+async fn restore<T: MasterKind>(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(code): Path<String>,
+) -> Result<Response, ApiFailure> {
+    let stored = service::set_archived::<T>(&state.store, tenant, &code, false).await?;
+    Ok(with_etag(StatusCode::OK, &stored))
+}
+
+/// Adds the routes of kind `T` to `book`.
+pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
+    let schema = book.schema::<T>();
+    let item = book.item_schema::<T>();
+    let collection = format!("/api/v1/{}", T::PATH);
+    let one = format!("{collection}/{{code}}");
+    let tag = T::TITLE;
+    let page = json!({"type": "object", "required": ["items", "next"], "properties": {
+        "items": {"type": "array", "items": item},
+        "next": {"type": ["string", "null"],
+                 "description": "pass as `after` for the next page; null on the last"}}});
+    let mut list_op = Operation::new(
+        "get",
+        &collection,
+        tag,
+        format!("List {} records", T::TITLE.to_lowercase()),
+    )
+    .response(page);
+    for (name, description, schema) in ListParams::documented(T::FILTERS) {
+        list_op = list_op.query_typed(&name, &description, schema);
+    }
+    book.add(list_op, get(list::<T>));
+    book.add(
+        Operation::new(
+            "post",
+            &collection,
+            tag,
+            format!("Create a {}", T::TITLE.to_lowercase()),
+        )
+        .request(schema.clone())
+        .response(item.clone())
+        .status(201),
+        post(create::<T>),
+    );
+    book.add(
+        Operation::new("get", &one, tag, format!("Read a {}", T::TITLE.to_lowercase()))
+            .response(item.clone()),
+        get(read::<T>),
+    );
+    book.add(
+        Operation::new(
+            "put",
+            &one,
+            tag,
+            format!("Replace a {} (If-Match: version)", T::TITLE.to_lowercase()),
+        )
+        .request(schema)
+        .response(item.clone()),
+        put(update::<T>),
+    );
+    book.add(
+        Operation::new(
+            "delete",
+            &one,
+            tag,
+            format!("Archive a {}", T::TITLE.to_lowercase()),
+        )
+        .describe(
+            "Archives the record; nothing is deleted. It stays readable (`archived: true`), \
+             lists show it with `archived=true`, references to it are refused, and \
+             `POST …/restore` brings it back.",
+        )
+        .response(item.clone()),
+        delete(archive::<T>),
+    );
+    book.add(
+        Operation::new(
+            "post",
+            format!("{one}/restore"),
+            tag,
+            format!("Restore an archived {}", T::TITLE.to_lowercase()),
+        )
+        .response(item),
+        post(restore::<T>),
+    );
+}

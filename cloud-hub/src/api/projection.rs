@@ -1,0 +1,39 @@
+//! Projection routes: the events the hub could not book into the ledger
+//! (set aside with their id and reason, see `projection/guard.rs`).
+
+use super::book::{Operation, RouteBook};
+use super::guard::TenantCaller;
+use super::params::{limit, only};
+use super::{ApiFailure, HubState};
+use axum::Extension;
+use axum::extract::{Query, State};
+use axum::response::Json;
+use axum::routing::get;
+use serde_json::json;
+use std::collections::HashMap;
+
+async fn projection_issues(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    only(&raw, &["limit"])?;
+    let limit = limit(raw.get("limit"))?;
+    let items = state.store.projection_issues(tenant, limit).await?;
+    Ok(Json(json!({ "items": items })))
+}
+
+/// Adds the projection routes.
+pub(crate) fn add_routes(book: &mut RouteBook) {
+    let tag = "Stock";
+    book.add(
+        Operation::new(
+            "get",
+            "/api/v1/projection/issues",
+            tag,
+            "Events the hub could not book into the ledger, and why",
+        )
+        .query("limit", "most issues, 1 to 1000 (default 100)"),
+        get(projection_issues),
+    );
+}

@@ -1,0 +1,478 @@
+//! The hub's storage: one API over two backends with the same behaviour,
+//! embedded SQLite (`sqlite/`, the default) and PostgreSQL (`postgres/`),
+//! with their migrations (`migrations/`), the database configuration
+//! ([`config`]) and token hashing ([`tokens`]).
+//!
+//! Every query takes a [`TenantId`], which only this crate can make (from
+//! a token, a created tenant or a short name looked up for the command
+//! line; see [`tenant`](crate::TenantId)); the only lookups without one are
+//! the token lookups that find the tenant and the background loops' lists
+//! of tenants.
+//!
+//! # Architecture invariant
+//!
+//! This crate depends on `mes-protocols` (the event vocabulary), `mes-stock`
+//! (the ledger's rules, which it persists) and database drivers; never on
+//! the hub crate (`cloud-hub`): no HTTP, no features, no configuration
+//! other than `[database]`. What a row means (a batch's gap or conflict, a
+//! record's version, a ledger write's judgement) is decided in shared code
+//! here (`rules.rs`, `ledger.rs`, `records.rs`), never in one backend only.
+//!
+//! `Store` is an enum over the two backends rather than a `dyn` trait: the
+//! set is closed, async methods dispatch without boxing, and this file is
+//! the one place that lists what a backend must do. What a batch means
+//! (gaps, conflicts, dropped ranges, anomaly texts) lives in `rules.rs`, so
+//! the backends differ only in how they talk to their database. The shared
+//! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
+
+pub mod batch;
+pub mod config;
+pub mod costing;
+mod error;
+pub mod ledger;
+pub mod plans;
+mod postgres;
+pub mod records;
+mod rules;
+mod sqlite;
+mod tenant;
+pub mod tokens;
+mod types;
+
+pub use error::StoreError;
+pub use records::{Expect, RecordQuery, RecordRow, RecordWrite};
+pub use tenant::{SiteId, TenantId};
+pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken, TokenSummary};
+
+use crate::batch::IngestBatch;
+use crate::config::{DatabaseConfig, DatabaseLocation};
+use postgres::PgStore;
+use sqlite::SqliteStore;
+use std::path::Path;
+
+/// Handle to the hub database; cheap to clone.
+#[derive(Clone)]
+pub struct Store(Backend);
+
+#[derive(Clone)]
+enum Backend {
+    Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+impl Store {
+    /// Opens the database named by `config` and applies its migrations.
+    ///
+    /// Blocks while connecting and migrating; call it before the runtime
+    /// starts or from the blocking pool.
+    pub fn open(config: &DatabaseConfig) -> Result<Store, StoreError> {
+        let location = config.location().map_err(|reason| StoreError::BadUrl {
+            url: config.redacted_url(),
+            reason,
+        })?;
+        match location {
+            DatabaseLocation::Sqlite(path) => Self::open_sqlite(path),
+            DatabaseLocation::Postgres(url) => Self::open_postgres(url, config.max_connections),
+        }
+    }
+
+    /// Opens (creating and migrating) the SQLite database at `path`.
+    pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
+        Ok(Store(Backend::Sqlite(SqliteStore::open(path)?)))
+    }
+
+    /// Connects to the PostgreSQL database at `url` (`postgres://…`) with a
+    /// pool of at most `max_connections`, and applies the migrations.
+    /// Blocks while doing so (see [`Store::open`]).
+    pub fn open_postgres(url: &str, max_connections: usize) -> Result<Store, StoreError> {
+        Ok(Store(Backend::Postgres(PgStore::open(url, max_connections)?)))
+    }
+
+    /// Which backend this is (`sqlite` or `postgres`), for logs and tests.
+    pub fn backend_name(&self) -> &'static str {
+        match &self.0 {
+            Backend::Sqlite(_) => "sqlite",
+            Backend::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Whether the database answers a trivial query (the health check).
+    pub async fn health(&self) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.health().await,
+            Backend::Postgres(p) => p.health().await,
+        }
+    }
+
+    /// Creates a tenant with the short name `slug`; returns its id.
+    /// Blocking (the command line's).
+    pub fn create_tenant(&self, slug: &str) -> Result<TenantId, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_tenant(slug),
+            Backend::Postgres(p) => p.create_tenant(slug),
+        }
+    }
+
+    /// The tenant with the short name `slug` (the command line names
+    /// tenants so); a name that is no tenant is [`StoreError::NotFound`].
+    /// Blocking.
+    pub fn tenant_by_slug(&self, slug: &str) -> Result<TenantId, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenant_by_slug(slug),
+            Backend::Postgres(p) => p.tenant_by_slug(slug),
+        }
+    }
+
+    /// Creates a site `slug` in the tenant with the short name `tenant`;
+    /// returns its id. Blocking.
+    pub fn create_site(&self, tenant: &str, slug: &str) -> Result<SiteId, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_site(tenant, slug),
+            Backend::Postgres(p) => p.create_site(tenant, slug),
+        }
+    }
+
+    /// Creates an agent for `site` of `tenant` and returns its id and token.
+    /// Blocking.
+    pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_agent(tenant, site, name),
+            Backend::Postgres(p) => p.create_agent(tenant, site, name),
+        }
+    }
+
+    /// Creates an API token that may act within `tenant`. Blocking.
+    pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.create_api_token(tenant, name),
+            Backend::Postgres(p) => p.create_api_token(tenant, name),
+        }
+    }
+
+    /// The agent a bearer token belongs to, if any.
+    pub async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.agent_by_token(token).await,
+            Backend::Postgres(p) => p.agent_by_token(token).await,
+        }
+    }
+
+    /// The tenant an API token belongs to, if any.
+    pub async fn tenant_by_api_token(&self, token: &str) -> Result<Option<TenantId>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenant_by_api_token(token).await,
+            Backend::Postgres(p) => p.tenant_by_api_token(token).await,
+        }
+    }
+
+    /// Revokes every valid API token named `name` of `tenant_id` (it no
+    /// longer authenticates); returns how many.
+    pub async fn revoke_api_tokens(&self, tenant_id: TenantId, name: String) -> Result<u64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.revoke_api_tokens(tenant_id, name).await,
+            Backend::Postgres(p) => p.revoke_api_tokens(tenant_id, name).await,
+        }
+    }
+
+    /// Every API token of `tenant_id` (names and dates, never the token).
+    pub async fn list_api_tokens(&self, tenant_id: TenantId) -> Result<Vec<TokenSummary>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_api_tokens(tenant_id).await,
+            Backend::Postgres(p) => p.list_api_tokens(tenant_id).await,
+        }
+    }
+
+    /// Disables agent `agent_id` of `tenant_id` (its token no longer
+    /// authenticates; its events and state are kept) or enables it again;
+    /// false when the tenant has no such agent.
+    pub async fn set_agent_disabled(
+        &self,
+        tenant_id: TenantId,
+        agent_id: String,
+        disabled: bool,
+    ) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.set_agent_disabled(tenant_id, agent_id, disabled).await,
+            Backend::Postgres(p) => p.set_agent_disabled(tenant_id, agent_id, disabled).await,
+        }
+    }
+
+    /// Every agent of `tenant_id` with its sync state.
+    pub async fn list_agents(&self, tenant_id: TenantId) -> Result<Vec<AgentSummary>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_agents(tenant_id).await,
+            Backend::Postgres(p) => p.list_agents(tenant_id).await,
+        }
+    }
+
+    /// Stores `batch` from the authenticated agent `auth`: atomically (a
+    /// rejected batch stores nothing), each event id at most once per
+    /// tenant, and only when it continues what is stored for its
+    /// incarnation (see `rules.rs`). Returns only after the commit.
+    pub async fn ingest(
+        &self,
+        auth: AgentAuth,
+        batch: IngestBatch,
+    ) -> Result<Result<IngestOutcome, IngestRejection>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.ingest(auth, batch).await,
+            Backend::Postgres(p) => p.ingest(auth, batch).await,
+        }
+    }
+
+    /// Writes master-data records in one transaction: all or none. Each
+    /// write advances the tenant's version.
+    pub async fn write_records(
+        &self,
+        tenant: TenantId,
+        writes: Vec<RecordWrite>,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.write_records(tenant, writes).await,
+            Backend::Postgres(p) => p.write_records(tenant, writes).await,
+        }
+    }
+
+    /// One master-data record of `tenant`, archived or not.
+    pub async fn get_record(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        code: String,
+    ) -> Result<Option<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.get_record(tenant, kind, code).await,
+            Backend::Postgres(p) => p.get_record(tenant, kind, code).await,
+        }
+    }
+
+    /// Master-data records of one kind, in code order (bytewise).
+    pub async fn list_records(
+        &self,
+        tenant: TenantId,
+        kind: &'static str,
+        query: RecordQuery,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.list_records(tenant, kind, query).await,
+            Backend::Postgres(p) => p.list_records(tenant, kind, query).await,
+        }
+    }
+
+    /// Records of `kinds` written after version `since`, in version order.
+    pub async fn records_changed_since(
+        &self,
+        tenant: TenantId,
+        kinds: &'static [&'static str],
+        since: i64,
+        limit: usize,
+    ) -> Result<Vec<RecordRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.records_changed_since(tenant, kinds, since, limit).await,
+            Backend::Postgres(p) => p.records_changed_since(tenant, kinds, since, limit).await,
+        }
+    }
+
+    /// The tenant's master-data version (0 before its first write).
+    pub async fn tenant_version(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenant_version(tenant).await,
+            Backend::Postgres(p) => p.tenant_version(tenant).await,
+        }
+    }
+
+    /// Whether `tenant` has a site with the short name `slug`.
+    pub async fn site_exists(&self, tenant: TenantId, slug: String) -> Result<bool, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.site_exists(tenant, slug).await,
+            Backend::Postgres(p) => p.site_exists(tenant, slug).await,
+        }
+    }
+
+    /// Stores `plan` as the site's live plan (replacing the one at
+    /// `plan.if_revision` when given); returns its revision.
+    pub async fn save_live_plan(
+        &self,
+        tenant: TenantId,
+        plan: plans::NewLivePlan,
+    ) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.save_live_plan(tenant, plan).await,
+            Backend::Postgres(p) => p.save_live_plan(tenant, plan).await,
+        }
+    }
+
+    /// The live plan of `site` of `tenant`, if it has one.
+    pub async fn live_plan(
+        &self,
+        tenant: TenantId,
+        site: String,
+    ) -> Result<Option<plans::LivePlanRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.live_plan(tenant, site).await,
+            Backend::Postgres(p) => p.live_plan(tenant, site).await,
+        }
+    }
+
+    /// Every site of every tenant with a live plan (the re-planning
+    /// watcher's one query without a tenant; see `plans.rs`).
+    pub async fn watched_sites(&self) -> Result<Vec<plans::WatchedSite>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.watched_sites().await,
+            Backend::Postgres(p) => p.watched_sites().await,
+        }
+    }
+
+    /// Events of `kinds` from the agents of `site` stored after event row
+    /// `after`, in arrival order, at most `limit`.
+    pub async fn site_events_after(
+        &self,
+        tenant: TenantId,
+        site: String,
+        after: i64,
+        kinds: &'static [&'static str],
+        limit: usize,
+    ) -> Result<Vec<plans::SiteEvent>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.site_events_after(tenant, site, after, kinds, limit).await,
+            Backend::Postgres(p) => p.site_events_after(tenant, site, after, kinds, limit).await,
+        }
+    }
+
+    /// Writes ledger rows (and the projection's progress) in one transaction; see [`ledger::LedgerWrite`].
+    pub async fn write_ledger(
+        &self,
+        tenant: TenantId,
+        write: ledger::LedgerWrite,
+    ) -> Result<ledger::LedgerOutcome, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.write_ledger(tenant, write).await,
+            Backend::Postgres(p) => p.write_ledger(tenant, write).await,
+        }
+    }
+
+    /// Stock balances by `query`, in (material, lot, location) order (bytewise).
+    pub async fn balances(
+        &self,
+        tenant: TenantId,
+        query: ledger::BalanceQuery,
+    ) -> Result<Vec<ledger::BalanceRow>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.balances(tenant, query).await,
+            Backend::Postgres(p) => p.balances(tenant, query).await,
+        }
+    }
+
+    /// Every movement of `material` (optionally of one lot and location), unordered.
+    pub async fn movements_of(
+        &self,
+        tenant: TenantId,
+        material: String,
+        lot: Option<String>,
+        location: Option<String>,
+    ) -> Result<Vec<mes_stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.movements_of(tenant, material, lot, location).await,
+            Backend::Postgres(p) => p.movements_of(tenant, material, lot, location).await,
+        }
+    }
+
+    /// Every movement of `tenant`, unordered (what the costing and the lot
+    /// trace read: one query instead of one per material).
+    pub async fn all_movements(&self, tenant: TenantId) -> Result<Vec<mes_stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.all_movements(tenant).await,
+            Backend::Postgres(p) => p.all_movements(tenant).await,
+        }
+    }
+
+    /// Every movement booked for production order `order`, unordered.
+    pub async fn movements_of_order(
+        &self,
+        tenant: TenantId,
+        order: String,
+    ) -> Result<Vec<mes_stock::Movement>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.movements_of_order(tenant, order).await,
+            Backend::Postgres(p) => p.movements_of_order(tenant, order).await,
+        }
+    }
+
+    /// Up to `limit` events of `tenant` after event row `after`, in arrival order.
+    pub async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<ledger::LoggedEvent>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.events_after(tenant, after, limit).await,
+            Backend::Postgres(p) => p.events_after(tenant, after, limit).await,
+        }
+    }
+
+    /// The last event row the projection covered for `tenant` (0: none).
+    pub async fn projection_cursor(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.projection_cursor(tenant).await,
+            Backend::Postgres(p) => p.projection_cursor(tenant).await,
+        }
+    }
+
+    /// Every tenant: (id, short name).
+    pub async fn tenants(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.tenants().await,
+            Backend::Postgres(p) => p.tenants().await,
+        }
+    }
+
+    /// Events of `tenant` the projection could not book, oldest first.
+    pub async fn projection_issues(
+        &self,
+        tenant: TenantId,
+        limit: usize,
+    ) -> Result<Vec<ledger::ProjectionIssue>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.projection_issues(tenant, limit).await,
+            Backend::Postgres(p) => p.projection_issues(tenant, limit).await,
+        }
+    }
+
+    /// What the floor reported about the runs of production order `order`, oldest first.
+    pub async fn operation_facts(
+        &self,
+        tenant: TenantId,
+        order: String,
+    ) -> Result<Vec<ledger::OperationFact>, StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.operation_facts(tenant, order).await,
+            Backend::Postgres(p) => p.operation_facts(tenant, order).await,
+        }
+    }
+
+    /// Refreshes the query planner's statistics of the ledger tables, after
+    /// they changed wholesale (a rebuild): PostgreSQL's autovacuum would
+    /// get there within minutes, and until then it plans stock list pages
+    /// as if the tables were empty (a sort of every balance instead of an
+    /// index walk). SQLite: `PRAGMA optimize`.
+    pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.refresh_statistics().await,
+            Backend::Postgres(p) => p.refresh_statistics().await,
+        }
+    }
+
+    /// Forgets everything projected from events for `tenant` and recomputes balances from the document rows (the first half of a rebuild).
+    pub async fn reset_projection(&self, tenant: TenantId) -> Result<(), StoreError> {
+        match &self.0 {
+            Backend::Sqlite(s) => s.reset_projection(tenant).await,
+            Backend::Postgres(p) => p.reset_projection(tenant).await,
+        }
+    }
+}
+
+/// Milliseconds since the Unix epoch, now.
+pub fn now_ms() -> i64 {
+    mes_protocols::Timestamp::from_datetime(time::OffsetDateTime::now_utc()).unix_millis()
+}

@@ -1,0 +1,566 @@
+//! The stock ledger and the projection's tables in SQLite. The balance
+//! rule is shared with PostgreSQL (`stock/apply.rs`); this file only reads
+//! what the plan needs and writes what it returns, on the single write
+//! connection (so writes are serialised).
+
+use super::SqliteStore;
+use crate::TenantId;
+use crate::ledger::{
+    BalanceQuery, BalanceRow, LedgerOutcome, LedgerWrite, LoggedEvent, ProjectionIssue, from_event, judge,
+    lot_column, lot_from_column, movement_key,
+};
+use crate::{StoreError, now_ms};
+use mes_protocols::{Code, Timestamp};
+use mes_stock::apply::{LedgerSnapshot, StoredBalance, counts_needing_deltas, plan};
+use mes_stock::{Amount, Movement, MovementId, StockKey};
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::str::FromStr;
+
+fn bad_data(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Task(format!("stored {what} cannot be read: {e}"))
+}
+
+fn decimal(raw: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(raw).map_err(|e| bad_data("quantity", e))
+}
+
+fn code(raw: &str) -> Result<Code, StoreError> {
+    Code::parse(raw).map_err(|e| bad_data("code", e))
+}
+
+fn movement(body: &str) -> Result<Movement, StoreError> {
+    serde_json::from_str(body).map_err(|e| bad_data("movement", e))
+}
+
+/// Reads the snapshot [`plan`] needs for `rows`.
+fn snapshot(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    rows: &[Movement],
+) -> Result<LedgerSnapshot, StoreError> {
+    let mut snap = LedgerSnapshot::default();
+    let mut existing =
+        tx.prepare_cached("SELECT body FROM stock_movements WHERE tenant_id = ?1 AND movement_key = ?2")?;
+    let mut balance = tx.prepare_cached(
+        "SELECT quantity, count_at, count_key, last_movement_at FROM stock_balances
+         WHERE tenant_id = ?1 AND material = ?2 AND lot = ?3 AND location = ?4",
+    )?;
+    for row in rows {
+        if let Some(body) = existing
+            .query_row(params![tenant, movement_key(&row.id)], |r| r.get::<_, String>(0))
+            .optional()?
+        {
+            snap.existing.insert(row.id.clone(), movement(&body)?);
+        }
+        if snap.balances.contains_key(&row.key) {
+            continue;
+        }
+        let k = &row.key;
+        let found = balance
+            .query_row(
+                params![
+                    tenant,
+                    k.material.as_str(),
+                    lot_column(&k.lot),
+                    k.location.as_str()
+                ],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, Option<i64>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, i64>(3)?,
+                    ))
+                },
+            )
+            .optional()?;
+        if let Some((quantity, count_at, count_key, last)) = found {
+            let count = match (count_at, count_key) {
+                (Some(at), Some(id)) => Some((
+                    Timestamp::from_unix_millis(at),
+                    serde_json::from_str::<MovementId>(&id).map_err(|e| bad_data("count id", e))?,
+                )),
+                _ => None,
+            };
+            snap.balances.insert(
+                k.clone(),
+                StoredBalance {
+                    quantity: decimal(&quantity)?,
+                    count,
+                    last_movement_at: Timestamp::from_unix_millis(last),
+                },
+            );
+        }
+    }
+    let mut deltas = tx.prepare_cached(
+        "SELECT occurred_at, quantity FROM stock_movements
+         WHERE tenant_id = ?1 AND material = ?2 AND lot = ?3 AND location = ?4
+           AND occurred_at > ?5 AND is_count = 0",
+    )?;
+    for (key, from) in counts_needing_deltas(rows) {
+        let list = deltas
+            .query_map(
+                params![
+                    tenant,
+                    key.material.as_str(),
+                    lot_column(&key.lot),
+                    key.location.as_str(),
+                    from.unix_millis()
+                ],
+                |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?)),
+            )?
+            .map(|r| {
+                let (at, q) = r?;
+                Ok((Timestamp::from_unix_millis(at), decimal(&q)?))
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        snap.deltas_after.insert(key, list);
+    }
+    Ok(snap)
+}
+
+fn write_ledger(
+    tx: &Transaction<'_>,
+    tenant: &TenantId,
+    write: LedgerWrite,
+) -> Result<LedgerOutcome, StoreError> {
+    let sites: HashMap<MovementId, String> = write
+        .rows
+        .iter()
+        .map(|r| (r.movement.id.clone(), r.site.clone()))
+        .collect();
+    let rows: Vec<Movement> = write.rows.into_iter().map(|r| r.movement).collect();
+    let snap = snapshot(tx, tenant, &rows)?;
+    let planned = match plan(rows, &snap) {
+        Ok(planned) => planned,
+        Err(overflow) => return Ok(crate::ledger::overflowed(overflow)),
+    };
+    let mut outcome = judge(&planned, &snap, write.refuse_conflicts, write.refuse_negative);
+    if outcome.refused() {
+        return Ok(outcome);
+    }
+    let now = now_ms();
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO stock_movements (tenant_id, movement_key, from_event, site, material, lot, location, kind,
+             is_count, quantity, occurred_at, recorded_at, production_order, body)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+    )?;
+    let mut site_of_key: HashMap<StockKey, String> = HashMap::new();
+    for m in &planned.inserts {
+        let site = sites.get(&m.id).cloned().unwrap_or_default();
+        site_of_key.insert(m.key.clone(), site.clone());
+        let (is_count, quantity) = match m.amount {
+            Amount::Delta(d) => (false, d),
+            Amount::Counted(c) => (true, c),
+        };
+        let body = serde_json::to_string(m).map_err(|e| bad_data("movement", e))?;
+        insert.execute(params![
+            tenant,
+            movement_key(&m.id),
+            from_event(&m.id),
+            site,
+            m.key.material.as_str(),
+            lot_column(&m.key.lot),
+            m.key.location.as_str(),
+            serde_json::to_value(m.kind)
+                .ok()
+                .and_then(|v| v.as_str().map(String::from))
+                .unwrap_or_default(),
+            is_count,
+            quantity.to_string(),
+            m.occurred_at.unix_millis(),
+            now,
+            m.order.as_ref().map(Code::as_str),
+            body,
+        ])?;
+    }
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO stock_balances (tenant_id, material, lot, location, site, quantity, count_at, count_key, last_movement_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)
+         ON CONFLICT (tenant_id, material, lot, location) DO UPDATE SET
+             quantity = excluded.quantity, count_at = excluded.count_at,
+             count_key = excluded.count_key, last_movement_at = excluded.last_movement_at",
+    )?;
+    for (key, b) in &planned.balances {
+        let (count_at, count_key) = match &b.count {
+            Some((at, id)) => (
+                Some(at.unix_millis()),
+                Some(serde_json::to_string(id).map_err(|e| bad_data("count id", e))?),
+            ),
+            None => (None, None),
+        };
+        upsert.execute(params![
+            tenant,
+            key.material.as_str(),
+            lot_column(&key.lot),
+            key.location.as_str(),
+            site_of_key.get(key).cloned().unwrap_or_default(),
+            b.quantity.normalize().to_string(),
+            count_at,
+            count_key,
+            b.last_movement_at.unix_millis(),
+        ])?;
+    }
+    if let Some(step) = write.projection {
+        let mut fact = tx.prepare_cached(
+            "INSERT OR IGNORE INTO operation_facts (tenant_id, event_row, execution, production_order, operation,
+                 kind, occurred_at, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        for f in &step.facts {
+            fact.execute(params![
+                tenant,
+                f.event_row,
+                f.execution,
+                f.order,
+                f.operation,
+                f.kind,
+                f.occurred_at,
+                f.body
+            ])?;
+        }
+        let mut issue = tx.prepare_cached(
+            "INSERT OR REPLACE INTO projection_issues (tenant_id, event_row, event_id, kind, reason, at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?;
+        for i in &step.issues {
+            issue.execute(params![tenant, i.event_row, i.event_id, i.kind, i.reason, now])?;
+        }
+        tx.execute(
+            "INSERT INTO projection_cursors (tenant_id, event_row) VALUES (?1, ?2)
+             ON CONFLICT (tenant_id) DO UPDATE SET event_row = max(event_row, excluded.event_row)",
+            params![tenant, step.through_event_row],
+        )?;
+    }
+    outcome.written = true;
+    Ok(outcome)
+}
+
+impl SqliteStore {
+    /// Writes ledger rows (and projection progress) in one transaction.
+    ///
+    /// A projection step commits with `synchronous=NORMAL`: everything it
+    /// writes derives from events that are already durable, and in WAL
+    /// mode a power loss can only take the step back whole (rows, facts
+    /// and cursor together), so the projection does it again. The next
+    /// `FULL` commit (an ingest, a document) makes it durable anyway.
+    /// Documents keep `FULL`.
+    pub(crate) async fn write_ledger(
+        &self,
+        tenant: TenantId,
+        write: LedgerWrite,
+    ) -> Result<LedgerOutcome, StoreError> {
+        let derived = write.projection.is_some();
+        self.write(move |conn| {
+            if derived {
+                conn.pragma_update(None, "synchronous", "NORMAL")?;
+            }
+            let result = (|| {
+                let tx = conn.transaction()?;
+                let outcome = write_ledger(&tx, &tenant, write)?;
+                if outcome.written {
+                    tx.commit()?;
+                }
+                Ok(outcome)
+            })();
+            if derived {
+                conn.pragma_update(None, "synchronous", "FULL")?;
+            }
+            result
+        })
+        .await
+    }
+
+    /// Balances by `query`.
+    pub(crate) async fn balances(
+        &self,
+        tenant: TenantId,
+        query: BalanceQuery,
+    ) -> Result<Vec<BalanceRow>, StoreError> {
+        self.read(move |conn| {
+            let mut sql = String::from(
+                "SELECT material, lot, location, site, quantity, last_movement_at FROM stock_balances
+                 WHERE tenant_id = ?1",
+            );
+            let mut args: Vec<SqlValue> = vec![tenant.into()];
+            for (column, value) in [
+                ("material", query.material),
+                ("location", query.location),
+                ("lot", query.lot),
+                ("site", query.site),
+            ] {
+                if let Some(v) = value {
+                    args.push(v.into());
+                    sql.push_str(&format!(" AND {column} = ?{}", args.len()));
+                }
+            }
+            if !query.include_zero {
+                // Balances are stored normalised: zero is exactly '0'.
+                sql.push_str(" AND quantity <> '0'");
+            }
+            if let Some((m, l, loc)) = query.after {
+                args.push(m.into());
+                let a = args.len();
+                args.push(l.into());
+                args.push(loc.into());
+                sql.push_str(&format!(
+                    " AND (material, lot, location) > (?{a}, ?{}, ?{})",
+                    a + 1,
+                    a + 2
+                ));
+            }
+            args.push(i64::try_from(query.limit).unwrap_or(i64::MAX).into());
+            sql.push_str(&format!(
+                " ORDER BY material, lot, location LIMIT ?{}",
+                args.len()
+            ));
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let rows = stmt
+                .query_map(params_from_iter(args), |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, String>(2)?,
+                        r.get::<_, String>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                    ))
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            rows.into_iter()
+                .map(|(material, lot, location, site, quantity, last)| {
+                    Ok(BalanceRow {
+                        material: code(&material)?,
+                        lot: lot_from_column(&lot),
+                        location: code(&location)?,
+                        site,
+                        quantity: decimal(&quantity)?,
+                        last_movement_at: Timestamp::from_unix_millis(last),
+                    })
+                })
+                .collect()
+        })
+        .await
+    }
+
+    /// Every movement of `material` (optionally one lot and location), in
+    /// no particular order.
+    pub(crate) async fn movements_of(
+        &self,
+        tenant: TenantId,
+        material: String,
+        lot: Option<String>,
+        location: Option<String>,
+    ) -> Result<Vec<Movement>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM stock_movements WHERE tenant_id = ?1 AND material = ?2
+                   AND (?3 IS NULL OR lot = ?3) AND (?4 IS NULL OR location = ?4)",
+            )?;
+            let bodies = stmt
+                .query_map(params![tenant, material, lot, location], |r| {
+                    r.get::<_, String>(0)
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            bodies.iter().map(|b| movement(b)).collect()
+        })
+        .await
+    }
+
+    /// Every movement of `tenant`.
+    pub(crate) async fn all_movements(&self, tenant: TenantId) -> Result<Vec<Movement>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached("SELECT body FROM stock_movements WHERE tenant_id = ?1")?;
+            let bodies = stmt
+                .query_map(params![tenant], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            bodies.iter().map(|b| movement(b)).collect()
+        })
+        .await
+    }
+
+    /// Every movement booked for production order `order`.
+    pub(crate) async fn movements_of_order(
+        &self,
+        tenant: TenantId,
+        order: String,
+    ) -> Result<Vec<Movement>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM stock_movements WHERE tenant_id = ?1 AND production_order = ?2",
+            )?;
+            let bodies = stmt
+                .query_map(params![tenant, order], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            bodies.iter().map(|b| movement(b)).collect()
+        })
+        .await
+    }
+
+    /// Up to `limit` events of `tenant` after row `after`, in arrival order.
+    pub(crate) async fn events_after(
+        &self,
+        tenant: TenantId,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at FROM events e
+                 JOIN agent_streams st ON st.id = e.stream_id
+                 JOIN agents a ON a.id = st.agent_id
+                 JOIN sites s ON s.id = a.site_id
+                 WHERE e.tenant_id = ?1 AND e.id > ?2 ORDER BY e.id LIMIT ?3",
+            )?;
+            let rows = stmt
+                .query_map(
+                    params![tenant, after, i64::try_from(limit).unwrap_or(i64::MAX)],
+                    |r| {
+                        Ok(LoggedEvent {
+                            row: r.get(0)?,
+                            site: r.get(1)?,
+                            kind: r.get(2)?,
+                            known: r.get(3)?,
+                            raw: r.get(4)?,
+                            occurred_at: r.get(5)?,
+                        })
+                    },
+                )?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// The last event row projected for `tenant` (0: none).
+    pub(crate) async fn projection_cursor(&self, tenant: TenantId) -> Result<i64, StoreError> {
+        self.read(move |conn| {
+            Ok(conn
+                .query_row(
+                    "SELECT event_row FROM projection_cursors WHERE tenant_id = ?1",
+                    [tenant],
+                    |r| r.get(0),
+                )
+                .optional()?
+                .unwrap_or(0))
+        })
+        .await
+    }
+
+    /// Every tenant: (id, short name).
+    pub(crate) async fn tenants(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
+        self.read(|conn| {
+            let mut stmt = conn.prepare_cached("SELECT id, slug FROM tenants ORDER BY id")?;
+            let ids = stmt
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(ids)
+        })
+        .await
+    }
+
+    /// Events of `tenant` the projection could not book.
+    pub(crate) async fn projection_issues(
+        &self,
+        tenant: TenantId,
+        limit: usize,
+    ) -> Result<Vec<ProjectionIssue>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT event_row, event_id, kind, reason FROM projection_issues WHERE tenant_id = ?1
+                 ORDER BY event_row LIMIT ?2",
+            )?;
+            let rows = stmt
+                .query_map(params![tenant, i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+                    Ok(ProjectionIssue {
+                        event_row: r.get(0)?,
+                        event_id: r.get(1)?,
+                        kind: r.get(2)?,
+                        reason: r.get(3)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// Operation facts of production order `order`, oldest first:
+    /// (kind, occurred_at ms, event data JSON, execution, operation).
+    pub(crate) async fn operation_facts(
+        &self,
+        tenant: TenantId,
+        order: String,
+    ) -> Result<Vec<crate::ledger::OperationFact>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT event_row, execution, production_order, operation, kind, occurred_at, body
+                 FROM operation_facts WHERE tenant_id = ?1 AND production_order = ?2
+                 ORDER BY occurred_at, event_row",
+            )?;
+            let rows = stmt
+                .query_map(params![tenant, order], |r| {
+                    Ok(crate::ledger::OperationFact {
+                        event_row: r.get(0)?,
+                        execution: r.get(1)?,
+                        order: r.get(2)?,
+                        operation: r.get(3)?,
+                        kind: r.get(4)?,
+                        occurred_at: r.get(5)?,
+                        body: r.get(6)?,
+                    })
+                })?
+                .collect::<Result<Vec<_>, _>>()?;
+            Ok(rows)
+        })
+        .await
+    }
+
+    /// `PRAGMA optimize` (see `Store::refresh_statistics`).
+    pub(crate) async fn refresh_statistics(&self) -> Result<(), StoreError> {
+        self.write(|conn| Ok(conn.execute_batch("PRAGMA optimize")?))
+            .await
+    }
+
+    /// Forgets everything projected from events for `tenant` (rows, facts,
+    /// issues, cursor) and recomputes the balances from the document rows
+    /// that remain: the first half of a rebuild.
+    pub(crate) async fn reset_projection(&self, tenant: TenantId) -> Result<(), StoreError> {
+        self.write(move |conn| {
+            let tx = conn.transaction()?;
+            for sql in [
+                "DELETE FROM stock_movements WHERE tenant_id = ?1 AND from_event = 1",
+                "DELETE FROM operation_facts WHERE tenant_id = ?1",
+                "DELETE FROM projection_issues WHERE tenant_id = ?1",
+                "DELETE FROM projection_cursors WHERE tenant_id = ?1",
+                "DELETE FROM stock_balances WHERE tenant_id = ?1",
+            ] {
+                tx.execute(sql, [&tenant])?;
+            }
+            let rows: Vec<(String, String)> = {
+                let mut stmt = tx.prepare("SELECT site, body FROM stock_movements WHERE tenant_id = ?1")?;
+                stmt.query_map([&tenant], |r| Ok((r.get(0)?, r.get(1)?)))?
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            tx.execute("DELETE FROM stock_movements WHERE tenant_id = ?1", [&tenant])?;
+            let write = LedgerWrite {
+                rows: rows
+                    .iter()
+                    .map(|(site, body)| {
+                        Ok(crate::ledger::LedgerRow {
+                            movement: movement(body)?,
+                            site: site.clone(),
+                        })
+                    })
+                    .collect::<Result<Vec<_>, StoreError>>()?,
+                ..LedgerWrite::default()
+            };
+            write_ledger(&tx, &tenant, write)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
