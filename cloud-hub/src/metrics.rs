@@ -1,6 +1,5 @@
 //! The hub's Prometheus metrics.
 
-use crate::api::ApiFailure;
 use mes_protocols::wire::SyncAck;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
@@ -134,8 +133,9 @@ impl Default for HubMetrics {
 }
 
 impl HubMetrics {
-    /// Counts one ingest request's result.
-    pub fn count_ingest(&self, result: &Result<SyncAck, ApiFailure>) {
+    /// Counts one ingest request's result: its acknowledgement, or the
+    /// code of the error it was refused with.
+    pub fn count_ingest(&self, result: Result<&SyncAck, &str>) {
         match result {
             Ok(ack) => {
                 self.batches.inc();
@@ -144,9 +144,7 @@ impl HubMetrics {
             }
             Err(e) => {
                 self.rejected
-                    .get_or_create(&CodeLabel {
-                        code: e.code().to_string(),
-                    })
+                    .get_or_create(&CodeLabel { code: e.to_string() })
                     .inc();
             }
         }

@@ -12,7 +12,7 @@
 //! both ways has one schema; one that does not has a `…Response` twin.
 
 use super::HubState;
-use super::guard::{self, Rule};
+use super::guard::{self, Caller, Rule};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
@@ -27,17 +27,6 @@ pub(crate) const DEFAULT_BODY_LIMIT: usize = 1 << 20;
 
 /// Where the schemas live in the document.
 const SCHEMAS: &str = "#/components/schemas/";
-
-/// Who may call an operation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Caller {
-    /// Anyone (health, metrics, this document).
-    Public,
-    /// An agent, by its agent token.
-    Agent,
-    /// A tenant's API token.
-    Tenant,
-}
 
 /// One documented operation.
 #[derive(Debug, Clone)]

@@ -8,13 +8,23 @@
 //! So an unauthenticated upload of any size costs a header parse and a
 //! token lookup, never memory.
 
-use super::book::Caller;
 use super::{ApiFailure, HubState};
 use axum::body::HttpBody as _;
 use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+
+/// Who may call an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Caller {
+    /// Anyone (health, metrics, this document).
+    Public,
+    /// An agent, by its agent token.
+    Agent,
+    /// A tenant's API token.
+    Tenant,
+}
 
 /// What the guard enforces on one route.
 #[derive(Debug, Clone, Copy)]

@@ -22,7 +22,7 @@ pub(super) async fn ingest(
     body: Body,
 ) -> Result<Json<SyncAck>, ApiFailure> {
     let result = handle(&state, auth, &headers, body).await;
-    state.metrics.count_ingest(&result);
+    state.metrics.count_ingest(result.as_ref().map_err(|e| e.code()));
     result.map(Json)
 }
 

@@ -104,7 +104,8 @@ impl HubState {
 /// Every route of the API with its documentation (see [`book`]).
 pub(crate) fn route_book() -> book::RouteBook {
     use crate::masterdata::records as r;
-    use book::{Caller, Operation};
+    use book::Operation;
+    use guard::Caller;
     let mut b = book::RouteBook::new();
     b.add(
         Operation::new(

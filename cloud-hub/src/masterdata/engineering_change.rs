@@ -11,70 +11,12 @@
 //! remainder of old stock too small for one unit stays in stock (and is
 //! shown as what is left after the switch).
 
-use super::records::{Bom, BomLine, BomVersion};
+pub use super::records::structure::{check_line, previous_version, replaced_component};
+use super::records::{Bom, BomVersion};
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
-
-/// The component line `line` of version `version` replaces: its `replaces`,
-/// or the one component of the previous version (by `valid_from`) that
-/// this version does not list.
-pub fn replaced_component(bom: &Bom, version: usize, line: usize) -> Result<Code, String> {
-    let v = &bom.versions[version];
-    let l = &v.lines[line];
-    let previous =
-        previous_version(bom, v).ok_or("the BOM has no earlier version whose stock could be used up")?;
-    if let Some(old) = &l.replaces {
-        return if previous.lines.iter().any(|p| &p.component == old) {
-            Ok(old.clone())
-        } else {
-            Err(format!("version {} has no component {old}", previous.version))
-        };
-    }
-    let dropped: Vec<&BomLine> = previous
-        .lines
-        .iter()
-        .filter(|p| !v.lines.iter().any(|n| n.component == p.component))
-        .collect();
-    match dropped.as_slice() {
-        [one] => Ok(one.component.clone()),
-        [] => Err(format!(
-            "version {} lists every component of {}; nothing is replaced",
-            v.version, previous.version
-        )),
-        _ => Err(
-            "several components of the previous version are dropped: name the one this line replaces".into(),
-        ),
-    }
-}
-
-/// Checks the engineering-change fields of line `line` of `version`: a
-/// named `replaces` must be a component of the previous version; a
-/// use-up line that does not name it must leave no doubt (at most one
-/// component dropped). A use-up line that replaces nothing (the first
-/// version, or every old component kept) is allowed and has no effect.
-pub fn check_line(bom: &Bom, version: usize, line: usize) -> Result<(), String> {
-    let l = &bom.versions[version].lines[line];
-    if l.replaces.is_some() {
-        return replaced_component(bom, version, line).map(drop);
-    }
-    if !l.use_up_old_stock {
-        return Ok(());
-    }
-    match replaced_component(bom, version, line) {
-        Err(reason) if reason.starts_with("several") => Err(reason),
-        _ => Ok(()),
-    }
-}
-
-/// The version that applied before `version` (the latest starting earlier).
-pub fn previous_version<'a>(bom: &'a Bom, version: &BomVersion) -> Option<&'a BomVersion> {
-    bom.versions
-        .iter()
-        .filter(|o| o.valid_from < version.valid_from)
-        .max_by_key(|o| o.valid_from)
-}
 
 /// One use-up line's changeover for an order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]

@@ -9,6 +9,7 @@
 //! Facts are read in the order things happened, so late events give the
 //! same figures as punctual ones.
 
+pub use super::report::{MaterialUse, OperationActuals, OrderActuals};
 use crate::arith::{self, OutOfRange};
 use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
@@ -18,75 +19,7 @@ use crate::store::Store;
 use crate::store::TenantId;
 use mes_protocols::Timestamp;
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// One material of an operation or order: planned and actual, base units.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
-pub struct MaterialUse {
-    /// The material.
-    pub material: String,
-    /// Planned: quantity per unit × order quantity, in the unit given.
-    pub planned: Decimal,
-    /// The unit of `planned` (the routing's).
-    pub planned_unit: String,
-    /// Reported consumed, per unit as entered (`{"kg": "12.5"}`).
-    pub consumed: BTreeMap<String, Decimal>,
-    /// Its stock at the order's site now (none for a material not in
-    /// master data).
-    pub stock: Option<super::input_stock::InputStock>,
-}
-
-/// One operation's planned and actual figures.
-#[derive(Debug, Clone, Default, Serialize, JsonSchema)]
-pub struct OperationActuals {
-    /// The operation number.
-    pub operation: String,
-    /// Its name.
-    pub name: String,
-    /// Planned minutes: setup + run per unit × order quantity.
-    pub planned_minutes: Decimal,
-    /// Actual running minutes (runs less pauses).
-    pub actual_minutes: Decimal,
-    /// Runs reported (start to finish).
-    pub runs: usize,
-    /// Whether a run is still open.
-    pub running: bool,
-    /// First start.
-    pub started_at: Option<Timestamp>,
-    /// Last finish.
-    pub finished_at: Option<Timestamp>,
-    /// Good quantity reported.
-    pub good: Decimal,
-    /// Scrap quantity reported.
-    pub scrap: Decimal,
-    /// Scrap per reason.
-    pub scrap_reasons: BTreeMap<String, Decimal>,
-    /// Materials planned and consumed.
-    pub materials: Vec<MaterialUse>,
-    /// Its labour and machine cost so far.
-    pub cost: super::order_report::OperationCost,
-}
-
-/// A production order's planned against actual.
-#[derive(Debug, Clone, Serialize, JsonSchema)]
-pub struct OrderActuals {
-    /// The order.
-    pub order: String,
-    /// Its status.
-    pub status: String,
-    /// Quantity to make.
-    pub quantity: Decimal,
-    /// Good output received into stock (ledger, base units).
-    pub received: Decimal,
-    /// Material issued to the order (ledger, base units), per material.
-    pub issued: BTreeMap<String, Decimal>,
-    /// Per operation.
-    pub operations: Vec<OperationActuals>,
-    /// The order's actual cost by element so far.
-    pub cost: super::order_report::CostByElement,
-}
 
 /// One run of an operation as its facts tell it: (operation, start,
 /// finish, open pause's start, paused ms so far), unix ms.
@@ -261,7 +194,7 @@ pub async fn actuals_at(
         received,
         issued,
         operations,
-        cost: super::order_report::CostByElement::default(),
+        cost: super::report::CostByElement::default(),
     };
     super::order_report::complete(store, tenant, &order, &mut report, now).await?;
     Ok(report)

@@ -8,3 +8,4 @@ pub mod bom_inputs;
 pub mod input_stock;
 pub mod lifecycle;
 pub mod order_report;
+pub mod report;

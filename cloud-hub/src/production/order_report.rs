@@ -4,42 +4,15 @@
 //! operation (labour, machine) and for the order (materials, labour,
 //! machine, overhead, per input material).
 
-use super::actuals::OrderActuals;
 use super::input_stock::input_stock;
-use crate::costing::{CostFigures, OrderCost};
+use super::report::{CostByElement, OperationCost, OrderActuals};
+use crate::costing::OrderCost;
 use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
 use crate::store::Store;
 use crate::store::TenantId;
 use rust_decimal::Decimal;
-use schemars::JsonSchema;
-use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
-
-/// An operation's conversion cost so far (from the costing's time rules:
-/// each worker's share of parallel runs, equipment running time).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct OperationCost {
-    /// Worker minutes.
-    pub labour_minutes: Decimal,
-    /// Machine minutes.
-    pub machine_minutes: Decimal,
-    /// Labour cost (cents).
-    pub labour: Decimal,
-    /// Machine cost (cents).
-    pub machine: Decimal,
-}
-
-/// The order's actual cost by element so far (as `GET
-/// /api/v1/costing/orders/{code}` reports it).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, JsonSchema)]
-pub struct CostByElement {
-    /// Materials, labour, machine, overhead, total, unit cost.
-    #[serde(flatten)]
-    pub figures: CostFigures,
-    /// Value issued per input material (all lots).
-    pub materials_by_input: BTreeMap<String, Decimal>,
-}
 
 fn by_element(cost: &OrderCost) -> CostByElement {
     let mut materials_by_input: BTreeMap<String, Decimal> = BTreeMap::new();

@@ -20,11 +20,13 @@
 mod books;
 mod context;
 mod guard;
+mod rebuild;
 mod step;
 mod task;
 
 pub use books::{BooksReport, UnbookedEvent, check_books};
 pub use context::ProjectionContext;
 pub use guard::{guarded_step, panic_message};
-pub use step::{StepOutcome, project_step, rebuild};
+pub use rebuild::rebuild;
+pub use step::{StepOutcome, project_step};
 pub use task::{DEFAULT_BATCH, ProjectionConfig, run_books_check, run_projection};

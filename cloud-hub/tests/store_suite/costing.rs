@@ -843,7 +843,7 @@ pub async fn costing_conserves_value_on_random_floors(db: &crate::harness::TestD
                 store,
                 shop.floor.tenant,
                 &master,
-                &code,
+                code,
                 shop.t0 + 200 * MIN,
             )
             .await

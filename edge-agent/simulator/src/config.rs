@@ -403,6 +403,21 @@ fn default_queue() -> usize {
     10_000
 }
 
+/// Splits `host:port` (the port is required; `[::1]:1883` works too).
+pub fn split_host_port(broker: &str) -> Result<(String, u16), String> {
+    let (host, port) = broker
+        .rsplit_once(':')
+        .ok_or_else(|| format!("{broker:?} must be host:port, e.g. 127.0.0.1:1883"))?;
+    let port = port
+        .parse::<u16>()
+        .map_err(|_| format!("{broker:?}: port {port:?} is not a number 0..=65535"))?;
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    if host.is_empty() {
+        return Err(format!("{broker:?} has no host"));
+    }
+    Ok((host.to_string(), port))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

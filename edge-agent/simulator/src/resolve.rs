@@ -276,7 +276,7 @@ fn check_mqtt(mqtt: &MqttConfig, tick_ms: u64) -> Result<(), PlanError> {
             "must be non-empty, without + or #, and not start or end with /",
         ));
     }
-    crate::mqtt_publisher::split_host_port(&mqtt.broker).map_err(|r| problem("mqtt.broker", r))?;
+    crate::config::split_host_port(&mqtt.broker).map_err(|r| problem("mqtt.broker", r))?;
     Ok(())
 }
 

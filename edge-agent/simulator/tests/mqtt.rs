@@ -39,7 +39,7 @@ fn unique_prefix(test: &str) -> String {
 /// A subscriber to `<prefix>/#`, returned once the broker acknowledged the
 /// subscription (so no message published afterwards is missed).
 async fn subscribe(broker: &str, prefix: &str) -> (AsyncClient, EventLoop) {
-    let (host, port) = machine_sim::mqtt_publisher::split_host_port(broker).expect("valid broker address");
+    let (host, port) = machine_sim::config::split_host_port(broker).expect("valid broker address");
     let options = MqttOptions::new(format!("{prefix}-sub"), host, port);
     let (client, mut eventloop) = AsyncClient::new(options, 100);
     client
