@@ -5,6 +5,9 @@ use mes_protocols::{Code, Timestamp};
 use mes_stock::apply::{LedgerPlan, LedgerSnapshot, Overflow};
 use mes_stock::{Movement, MovementId, MovementSource, StockKey};
 use rust_decimal::Decimal;
+use std::str::FromStr;
+
+use crate::StoreError;
 
 /// One ledger row to write, with the site its stock is at.
 #[derive(Debug, Clone, PartialEq)]
@@ -224,4 +227,25 @@ pub fn lot_from_column(raw: &str) -> Option<Code> {
     } else {
         Code::parse(raw).ok()
     }
+}
+
+/// A stored value this hub cannot read back (a row edited by hand, or a
+/// newer hub's data), named.
+pub(crate) fn bad_data(what: &str, e: impl std::fmt::Display) -> StoreError {
+    StoreError::Task(format!("stored {what} cannot be read: {e}"))
+}
+
+/// A stored quantity column.
+pub(crate) fn decimal(raw: &str) -> Result<Decimal, StoreError> {
+    Decimal::from_str(raw).map_err(|e| bad_data("quantity", e))
+}
+
+/// A stored code column.
+pub(crate) fn code(raw: &str) -> Result<Code, StoreError> {
+    Code::parse(raw).map_err(|e| bad_data("code", e))
+}
+
+/// A stored movement body.
+pub(crate) fn movement(body: &str) -> Result<Movement, StoreError> {
+    serde_json::from_str(body).map_err(|e| bad_data("movement", e))
 }

@@ -50,6 +50,17 @@ use postgres::PgStore;
 use sqlite::SqliteStore;
 use std::path::Path;
 
+/// Runs the same call on whichever backend this store is (each arm is
+/// type-checked against its own backend).
+macro_rules! on_backend {
+    ($store:ident, $b:ident => $call:expr) => {
+        match &$store.0 {
+            Backend::Sqlite($b) => $call,
+            Backend::Postgres($b) => $call,
+        }
+    };
+}
+
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
 pub struct Store(Backend);
@@ -98,88 +109,58 @@ impl Store {
 
     /// Whether the database answers a trivial query (the health check).
     pub async fn health(&self) -> Result<(), StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.health().await,
-            Backend::Postgres(p) => p.health().await,
-        }
+        on_backend!(self, b => b.health().await)
     }
 
     /// Creates a tenant with the short name `slug`; returns its id.
     /// Blocking (the command line's).
     pub fn create_tenant(&self, slug: &str) -> Result<TenantId, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.create_tenant(slug),
-            Backend::Postgres(p) => p.create_tenant(slug),
-        }
+        on_backend!(self, b => b.create_tenant(slug))
     }
 
     /// The tenant with the short name `slug` (the command line names
     /// tenants so); a name that is no tenant is [`StoreError::NotFound`].
     /// Blocking.
     pub fn tenant_by_slug(&self, slug: &str) -> Result<TenantId, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.tenant_by_slug(slug),
-            Backend::Postgres(p) => p.tenant_by_slug(slug),
-        }
+        on_backend!(self, b => b.tenant_by_slug(slug))
     }
 
     /// Creates a site `slug` in the tenant with the short name `tenant`;
     /// returns its id. Blocking.
     pub fn create_site(&self, tenant: &str, slug: &str) -> Result<SiteId, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.create_site(tenant, slug),
-            Backend::Postgres(p) => p.create_site(tenant, slug),
-        }
+        on_backend!(self, b => b.create_site(tenant, slug))
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
     /// Blocking.
     pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.create_agent(tenant, site, name),
-            Backend::Postgres(p) => p.create_agent(tenant, site, name),
-        }
+        on_backend!(self, b => b.create_agent(tenant, site, name))
     }
 
     /// Creates an API token that may act within `tenant`. Blocking.
     pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.create_api_token(tenant, name),
-            Backend::Postgres(p) => p.create_api_token(tenant, name),
-        }
+        on_backend!(self, b => b.create_api_token(tenant, name))
     }
 
     /// The agent a bearer token belongs to, if any.
     pub async fn agent_by_token(&self, token: &str) -> Result<Option<AgentAuth>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.agent_by_token(token).await,
-            Backend::Postgres(p) => p.agent_by_token(token).await,
-        }
+        on_backend!(self, b => b.agent_by_token(token).await)
     }
 
     /// The tenant an API token belongs to, if any.
     pub async fn tenant_by_api_token(&self, token: &str) -> Result<Option<TenantId>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.tenant_by_api_token(token).await,
-            Backend::Postgres(p) => p.tenant_by_api_token(token).await,
-        }
+        on_backend!(self, b => b.tenant_by_api_token(token).await)
     }
 
     /// Revokes every valid API token named `name` of `tenant_id` (it no
     /// longer authenticates); returns how many.
     pub async fn revoke_api_tokens(&self, tenant_id: TenantId, name: String) -> Result<u64, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.revoke_api_tokens(tenant_id, name).await,
-            Backend::Postgres(p) => p.revoke_api_tokens(tenant_id, name).await,
-        }
+        on_backend!(self, b => b.revoke_api_tokens(tenant_id, name).await)
     }
 
     /// Every API token of `tenant_id` (names and dates, never the token).
     pub async fn list_api_tokens(&self, tenant_id: TenantId) -> Result<Vec<TokenSummary>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.list_api_tokens(tenant_id).await,
-            Backend::Postgres(p) => p.list_api_tokens(tenant_id).await,
-        }
+        on_backend!(self, b => b.list_api_tokens(tenant_id).await)
     }
 
     /// Disables agent `agent_id` of `tenant_id` (its token no longer
@@ -191,18 +172,12 @@ impl Store {
         agent_id: String,
         disabled: bool,
     ) -> Result<bool, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.set_agent_disabled(tenant_id, agent_id, disabled).await,
-            Backend::Postgres(p) => p.set_agent_disabled(tenant_id, agent_id, disabled).await,
-        }
+        on_backend!(self, b => b.set_agent_disabled(tenant_id, agent_id, disabled).await)
     }
 
     /// Every agent of `tenant_id` with its sync state.
     pub async fn list_agents(&self, tenant_id: TenantId) -> Result<Vec<AgentSummary>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.list_agents(tenant_id).await,
-            Backend::Postgres(p) => p.list_agents(tenant_id).await,
-        }
+        on_backend!(self, b => b.list_agents(tenant_id).await)
     }
 
     /// Stores `batch` from the authenticated agent `auth`: atomically (a
@@ -214,10 +189,7 @@ impl Store {
         auth: AgentAuth,
         batch: IngestBatch,
     ) -> Result<Result<IngestOutcome, IngestRejection>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.ingest(auth, batch).await,
-            Backend::Postgres(p) => p.ingest(auth, batch).await,
-        }
+        on_backend!(self, b => b.ingest(auth, batch).await)
     }
 
     /// Writes master-data records in one transaction: all or none. Each
@@ -227,10 +199,7 @@ impl Store {
         tenant: TenantId,
         writes: Vec<RecordWrite>,
     ) -> Result<Vec<RecordRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.write_records(tenant, writes).await,
-            Backend::Postgres(p) => p.write_records(tenant, writes).await,
-        }
+        on_backend!(self, b => b.write_records(tenant, writes).await)
     }
 
     /// One master-data record of `tenant`, archived or not.
@@ -240,10 +209,7 @@ impl Store {
         kind: &'static str,
         code: String,
     ) -> Result<Option<RecordRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.get_record(tenant, kind, code).await,
-            Backend::Postgres(p) => p.get_record(tenant, kind, code).await,
-        }
+        on_backend!(self, b => b.get_record(tenant, kind, code).await)
     }
 
     /// Master-data records of one kind, in code order (bytewise).
@@ -253,10 +219,7 @@ impl Store {
         kind: &'static str,
         query: RecordQuery,
     ) -> Result<Vec<RecordRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.list_records(tenant, kind, query).await,
-            Backend::Postgres(p) => p.list_records(tenant, kind, query).await,
-        }
+        on_backend!(self, b => b.list_records(tenant, kind, query).await)
     }
 
     /// Records of `kinds` written after version `since`, in version order.
@@ -267,26 +230,17 @@ impl Store {
         since: i64,
         limit: usize,
     ) -> Result<Vec<RecordRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.records_changed_since(tenant, kinds, since, limit).await,
-            Backend::Postgres(p) => p.records_changed_since(tenant, kinds, since, limit).await,
-        }
+        on_backend!(self, b => b.records_changed_since(tenant, kinds, since, limit).await)
     }
 
     /// The tenant's master-data version (0 before its first write).
     pub async fn tenant_version(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.tenant_version(tenant).await,
-            Backend::Postgres(p) => p.tenant_version(tenant).await,
-        }
+        on_backend!(self, b => b.tenant_version(tenant).await)
     }
 
     /// Whether `tenant` has a site with the short name `slug`.
     pub async fn site_exists(&self, tenant: TenantId, slug: String) -> Result<bool, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.site_exists(tenant, slug).await,
-            Backend::Postgres(p) => p.site_exists(tenant, slug).await,
-        }
+        on_backend!(self, b => b.site_exists(tenant, slug).await)
     }
 
     /// Stores `plan` as the site's live plan (replacing the one at
@@ -296,10 +250,7 @@ impl Store {
         tenant: TenantId,
         plan: plans::NewLivePlan,
     ) -> Result<i64, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.save_live_plan(tenant, plan).await,
-            Backend::Postgres(p) => p.save_live_plan(tenant, plan).await,
-        }
+        on_backend!(self, b => b.save_live_plan(tenant, plan).await)
     }
 
     /// The live plan of `site` of `tenant`, if it has one.
@@ -308,19 +259,13 @@ impl Store {
         tenant: TenantId,
         site: String,
     ) -> Result<Option<plans::LivePlanRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.live_plan(tenant, site).await,
-            Backend::Postgres(p) => p.live_plan(tenant, site).await,
-        }
+        on_backend!(self, b => b.live_plan(tenant, site).await)
     }
 
     /// Every site of every tenant with a live plan (the re-planning
     /// watcher's one query without a tenant; see `plans.rs`).
     pub async fn watched_sites(&self) -> Result<Vec<plans::WatchedSite>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.watched_sites().await,
-            Backend::Postgres(p) => p.watched_sites().await,
-        }
+        on_backend!(self, b => b.watched_sites().await)
     }
 
     /// Events of `kinds` from the agents of `site` stored after event row
@@ -333,10 +278,7 @@ impl Store {
         kinds: &'static [&'static str],
         limit: usize,
     ) -> Result<Vec<plans::SiteEvent>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.site_events_after(tenant, site, after, kinds, limit).await,
-            Backend::Postgres(p) => p.site_events_after(tenant, site, after, kinds, limit).await,
-        }
+        on_backend!(self, b => b.site_events_after(tenant, site, after, kinds, limit).await)
     }
 
     /// Writes ledger rows (and the projection's progress) in one transaction; see [`ledger::LedgerWrite`].
@@ -345,10 +287,7 @@ impl Store {
         tenant: TenantId,
         write: ledger::LedgerWrite,
     ) -> Result<ledger::LedgerOutcome, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.write_ledger(tenant, write).await,
-            Backend::Postgres(p) => p.write_ledger(tenant, write).await,
-        }
+        on_backend!(self, b => b.write_ledger(tenant, write).await)
     }
 
     /// Stock balances by `query`, in (material, lot, location) order (bytewise).
@@ -357,10 +296,7 @@ impl Store {
         tenant: TenantId,
         query: ledger::BalanceQuery,
     ) -> Result<Vec<ledger::BalanceRow>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.balances(tenant, query).await,
-            Backend::Postgres(p) => p.balances(tenant, query).await,
-        }
+        on_backend!(self, b => b.balances(tenant, query).await)
     }
 
     /// Every movement of `material` (optionally of one lot and location), unordered.
@@ -371,19 +307,13 @@ impl Store {
         lot: Option<String>,
         location: Option<String>,
     ) -> Result<Vec<mes_stock::Movement>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.movements_of(tenant, material, lot, location).await,
-            Backend::Postgres(p) => p.movements_of(tenant, material, lot, location).await,
-        }
+        on_backend!(self, b => b.movements_of(tenant, material, lot, location).await)
     }
 
     /// Every movement of `tenant`, unordered (what the costing and the lot
     /// trace read: one query instead of one per material).
     pub async fn all_movements(&self, tenant: TenantId) -> Result<Vec<mes_stock::Movement>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.all_movements(tenant).await,
-            Backend::Postgres(p) => p.all_movements(tenant).await,
-        }
+        on_backend!(self, b => b.all_movements(tenant).await)
     }
 
     /// Every movement booked for production order `order`, unordered.
@@ -392,10 +322,7 @@ impl Store {
         tenant: TenantId,
         order: String,
     ) -> Result<Vec<mes_stock::Movement>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.movements_of_order(tenant, order).await,
-            Backend::Postgres(p) => p.movements_of_order(tenant, order).await,
-        }
+        on_backend!(self, b => b.movements_of_order(tenant, order).await)
     }
 
     /// Up to `limit` events of `tenant` after event row `after`, in arrival order.
@@ -405,26 +332,17 @@ impl Store {
         after: i64,
         limit: usize,
     ) -> Result<Vec<ledger::LoggedEvent>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.events_after(tenant, after, limit).await,
-            Backend::Postgres(p) => p.events_after(tenant, after, limit).await,
-        }
+        on_backend!(self, b => b.events_after(tenant, after, limit).await)
     }
 
     /// The last event row the projection covered for `tenant` (0: none).
     pub async fn projection_cursor(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.projection_cursor(tenant).await,
-            Backend::Postgres(p) => p.projection_cursor(tenant).await,
-        }
+        on_backend!(self, b => b.projection_cursor(tenant).await)
     }
 
     /// Every tenant: (id, short name).
     pub async fn tenants(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.tenants().await,
-            Backend::Postgres(p) => p.tenants().await,
-        }
+        on_backend!(self, b => b.tenants().await)
     }
 
     /// Events of `tenant` the projection could not book, oldest first.
@@ -433,10 +351,7 @@ impl Store {
         tenant: TenantId,
         limit: usize,
     ) -> Result<Vec<ledger::ProjectionIssue>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.projection_issues(tenant, limit).await,
-            Backend::Postgres(p) => p.projection_issues(tenant, limit).await,
-        }
+        on_backend!(self, b => b.projection_issues(tenant, limit).await)
     }
 
     /// What the floor reported about the runs of production order `order`, oldest first.
@@ -445,10 +360,7 @@ impl Store {
         tenant: TenantId,
         order: String,
     ) -> Result<Vec<ledger::OperationFact>, StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.operation_facts(tenant, order).await,
-            Backend::Postgres(p) => p.operation_facts(tenant, order).await,
-        }
+        on_backend!(self, b => b.operation_facts(tenant, order).await)
     }
 
     /// Refreshes the query planner's statistics of the ledger tables, after
@@ -457,18 +369,12 @@ impl Store {
     /// as if the tables were empty (a sort of every balance instead of an
     /// index walk). SQLite: `PRAGMA optimize`.
     pub async fn refresh_statistics(&self) -> Result<(), StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.refresh_statistics().await,
-            Backend::Postgres(p) => p.refresh_statistics().await,
-        }
+        on_backend!(self, b => b.refresh_statistics().await)
     }
 
     /// Forgets everything projected from events for `tenant` and recomputes balances from the document rows (the first half of a rebuild).
     pub async fn reset_projection(&self, tenant: TenantId) -> Result<(), StoreError> {
-        match &self.0 {
-            Backend::Sqlite(s) => s.reset_projection(tenant).await,
-            Backend::Postgres(p) => p.reset_projection(tenant).await,
-        }
+        on_backend!(self, b => b.reset_projection(tenant).await)
     }
 }
 

@@ -7,7 +7,7 @@
 //! a tenant: the re-planning watcher uses it to learn which (tenant, site)
 //! pairs have a live plan; every query after that names the tenant.
 
-use crate::TenantId;
+use crate::{StoreError, TenantId};
 use serde_json::Value;
 
 /// A site's live plan.
@@ -73,4 +73,18 @@ pub struct SiteEvent {
     pub occurred_at: i64,
     /// The event JSON as sent.
     pub raw: String,
+}
+
+/// The revision `plan` is stored under when the site's plan is at `found`
+/// (0: none): one more, unless the plan names another revision to replace.
+pub(crate) fn next_revision(plan: &NewLivePlan, found: i64) -> Result<i64, StoreError> {
+    match plan.if_revision {
+        Some(expected) if expected != found => Err(StoreError::VersionConflict {
+            what: "plan".into(),
+            name: plan.site.clone(),
+            expected,
+            found,
+        }),
+        _ => Ok(found + 1),
+    }
 }

@@ -14,6 +14,7 @@
 //! so "everything changed after version N" is one index range: the
 //! downlink's change cursor.
 
+use crate::StoreError;
 use serde_json::Value;
 
 /// One stored record.
@@ -93,4 +94,34 @@ pub(crate) fn checked_field(field: &str) -> &str {
         "filter field names are static identifiers"
     );
     field
+}
+
+/// Whether write `w` may go ahead given the stored record's `(version,
+/// created_at)` (None: no record), and the creation instant the written
+/// row keeps (`now` for a new one). The one place both backends ask.
+pub(crate) fn judge_write(
+    w: &RecordWrite,
+    existing: Option<(i64, i64)>,
+    now: i64,
+) -> Result<i64, StoreError> {
+    match (w.expect, existing) {
+        (Expect::Absent, Some(_)) => Err(StoreError::Exists {
+            what: "record",
+            name: format!("{} {}", w.kind, w.code),
+        }),
+        (Expect::Present(_), None) => Err(StoreError::NotFound {
+            what: "record",
+            name: format!("{} {}", w.kind, w.code),
+        }),
+        (Expect::Present(Some(expected)), Some((found, _))) if expected != found => {
+            Err(StoreError::VersionConflict {
+                what: w.kind.clone(),
+                name: w.code.clone(),
+                expected,
+                found,
+            })
+        }
+        (_, Some((_, created))) => Ok(created),
+        (_, None) => Ok(now),
+    }
 }

@@ -11,9 +11,20 @@
 
 use super::IngestRejection;
 use crate::batch::IngestBatch;
+use mes_protocols::Seq;
 
 /// Anomaly kind recorded when a known agent starts a new buffer incarnation.
 pub(crate) const NEW_INCARNATION: &str = "new_incarnation";
+
+/// The gap `batch` leaves after the `acked` numbers stored for its
+/// incarnation (its first number is beyond the next one), if any: such a
+/// batch is refused whole, so the agent resends from `acked + 1`.
+pub(crate) fn gap(batch: &IngestBatch, acked: u64) -> Option<IngestRejection> {
+    (batch.first_seq.0 > acked.saturating_add(1)).then_some(IngestRejection::Gap {
+        acked: Seq(acked),
+        first: batch.first_seq,
+    })
+}
 
 /// Numbers of the batch's `dropped` ranges above `acked`, i.e. not counted
 /// by an earlier batch of the same incarnation.

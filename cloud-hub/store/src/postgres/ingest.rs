@@ -13,7 +13,7 @@ use super::{PgStore, to_i64, to_u64};
 use crate::batch::{IngestBatch, IngestEvent};
 use crate::rules::{
     EVENTS_FROM_THE_FUTURE, NEW_INCARNATION, clock_correction, dropped_after, from_the_future, future_detail,
-    new_incarnation_detail, rejection_anomaly,
+    gap, new_incarnation_detail, rejection_anomaly,
 };
 use crate::{AgentAuth, IngestOutcome, IngestRejection, StoreError, now_ms};
 use deadpool_postgres::Transaction;
@@ -65,11 +65,8 @@ async fn store_batch(tx: &Transaction<'_>, owner: Owner, batch: &IngestBatch) ->
     let now = now_ms();
     let (stream_id, acked, applied) = stream_for(tx, owner, batch, now).await?;
     let correction = clock_correction(applied, batch.clock_offset_ms);
-    if batch.first_seq.0 > acked + 1 {
-        return Ok(Err(IngestRejection::Gap {
-            acked: Seq(acked),
-            first: batch.first_seq,
-        }));
+    if let Some(gap) = gap(batch, acked) {
+        return Ok(Err(gap));
     }
     let (old, new): (Vec<&IngestEvent>, Vec<&IngestEvent>) =
         batch.events.iter().partition(|e| e.seq.0 <= acked);

@@ -11,32 +11,15 @@ use crate::ledger::{
     BalanceQuery, BalanceRow, LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact,
     ProjectionIssue, from_event, judge, lot_column, lot_from_column, movement_key,
 };
+use crate::ledger::{bad_data, code, decimal, movement};
 use crate::{StoreError, now_ms};
-use mes_protocols::{Code, Timestamp};
+use mes_protocols::Timestamp;
 use mes_stock::apply::{LedgerSnapshot, StoredBalance, counts_needing_deltas, plan};
 use mes_stock::{Amount, Movement, MovementId, StockKey};
-use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::str::FromStr;
 use tokio_postgres::Transaction;
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
-
-fn bad_data(what: &str, e: impl std::fmt::Display) -> StoreError {
-    StoreError::Task(format!("stored {what} cannot be read: {e}"))
-}
-
-fn decimal(raw: &str) -> Result<Decimal, StoreError> {
-    Decimal::from_str(raw).map_err(|e| bad_data("quantity", e))
-}
-
-fn code(raw: &str) -> Result<Code, StoreError> {
-    Code::parse(raw).map_err(|e| bad_data("code", e))
-}
-
-fn movement(body: &str) -> Result<Movement, StoreError> {
-    serde_json::from_str(body).map_err(|e| bad_data("movement", e))
-}
 
 /// Key of the per-tenant advisory lock of ledger writes.
 fn lock_key(tenant: &Uuid) -> i64 {

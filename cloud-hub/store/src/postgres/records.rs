@@ -2,7 +2,7 @@
 
 use super::PgStore;
 use crate::TenantId;
-use crate::records::{Expect, RecordQuery, RecordRow, RecordWrite, checked_field};
+use crate::records::{RecordQuery, RecordRow, RecordWrite, checked_field};
 use crate::{StoreError, now_ms};
 use tokio_postgres::types::ToSql;
 use tokio_postgres::{Row, Transaction};
@@ -52,30 +52,7 @@ async fn write_one(
         .await?
         .map(|r| Ok::<_, StoreError>((r.try_get::<_, i64>(0)?, r.try_get::<_, i64>(1)?)))
         .transpose()?;
-    let created_at = match (w.expect, existing) {
-        (Expect::Absent, Some(_)) => {
-            return Err(StoreError::Exists {
-                what: "record",
-                name: format!("{} {}", w.kind, w.code),
-            });
-        }
-        (Expect::Present(_), None) => {
-            return Err(StoreError::NotFound {
-                what: "record",
-                name: format!("{} {}", w.kind, w.code),
-            });
-        }
-        (Expect::Present(Some(expected)), Some((found, _))) if expected != found => {
-            return Err(StoreError::VersionConflict {
-                what: w.kind,
-                name: w.code,
-                expected,
-                found,
-            });
-        }
-        (_, Some((_, created))) => created,
-        (_, None) => now,
-    };
+    let created_at = crate::records::judge_write(&w, existing, now)?;
     tx.execute(
         "INSERT INTO master_records (tenant_id, kind, code, site, body, archived, version, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

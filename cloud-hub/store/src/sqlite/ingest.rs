@@ -6,7 +6,7 @@ use super::SqliteStore;
 use crate::batch::IngestBatch;
 use crate::rules::{
     EVENTS_FROM_THE_FUTURE, NEW_INCARNATION, clock_correction, dropped_after, from_the_future, future_detail,
-    new_incarnation_detail, rejection_anomaly,
+    gap, new_incarnation_detail, rejection_anomaly,
 };
 use crate::{AgentAuth, IngestOutcome, IngestRejection, StoreError, now_ms};
 use mes_protocols::Seq;
@@ -38,11 +38,8 @@ fn store_batch(
     let tx = conn.transaction()?;
     let now = now_ms();
     let (stream_id, acked) = stream_for(&tx, auth, batch, now)?;
-    if batch.first_seq.0 > acked + 1 {
-        return Ok(Err(IngestRejection::Gap {
-            acked: Seq(acked),
-            first: batch.first_seq,
-        }));
+    if let Some(gap) = gap(batch, acked) {
+        return Ok(Err(gap));
     }
     let applied: i64 = tx
         .prepare_cached("SELECT clock_correction_ms FROM agents WHERE id = ?1 AND tenant_id = ?2")?

@@ -24,17 +24,7 @@ impl SqliteStore {
                 )
                 .optional()?
                 .unwrap_or(0);
-            if let Some(expected) = plan.if_revision
-                && expected != found
-            {
-                return Err(StoreError::VersionConflict {
-                    what: "plan".into(),
-                    name: plan.site,
-                    expected,
-                    found,
-                });
-            }
-            let revision = found + 1;
+            let revision = crate::plans::next_revision(&plan, found)?;
             tx.execute(
                 "INSERT INTO live_plans (tenant_id, site, revision, records_version, event_cursor,
                                          trigger_reason, body, created_at)

@@ -2,7 +2,7 @@
 
 use super::SqliteStore;
 use crate::TenantId;
-use crate::records::{Expect, RecordQuery, RecordRow, RecordWrite, checked_field};
+use crate::records::{RecordQuery, RecordRow, RecordWrite, checked_field};
 use crate::{StoreError, now_ms};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params, params_from_iter};
@@ -64,30 +64,7 @@ fn write_one(
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    let created_at = match (w.expect, existing) {
-        (Expect::Absent, Some(_)) => {
-            return Err(StoreError::Exists {
-                what: "record",
-                name: format!("{} {}", w.kind, w.code),
-            });
-        }
-        (Expect::Present(_), None) => {
-            return Err(StoreError::NotFound {
-                what: "record",
-                name: format!("{} {}", w.kind, w.code),
-            });
-        }
-        (Expect::Present(Some(expected)), Some((found, _))) if expected != found => {
-            return Err(StoreError::VersionConflict {
-                what: w.kind,
-                name: w.code,
-                expected,
-                found,
-            });
-        }
-        (_, Some((_, created))) => created,
-        (_, None) => now,
-    };
+    let created_at = crate::records::judge_write(&w, existing, now)?;
     let version = next_version(tx, tenant)?;
     let body = w.body.to_string();
     tx.execute(
