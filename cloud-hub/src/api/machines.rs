@@ -6,6 +6,7 @@ use super::book::{Operation, RouteBook};
 use super::guard::TenantCaller;
 use super::params::{bad_query, only};
 use super::{ApiFailure, HubState};
+use crate::machines::fleet::{self, EquipmentNow};
 use crate::machines::load::machine_events;
 use crate::machines::timeline::{self, PartsBucket, StateInterval};
 use crate::store::TenantId;
@@ -163,8 +164,31 @@ async fn parts(
 }
 
 /// Adds the machine-data routes.
+async fn site_equipment(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(site): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiFailure> {
+    let items = fleet::site_equipment(&state.store, tenant, &site).await?;
+    Ok(Json(json!({ "site": site, "items": items })))
+}
+
 pub(crate) fn add_routes(book: &mut RouteBook) {
     let tag = "Machines";
+    let now = book.schema::<EquipmentNow>();
+    book.add(
+        Operation::new(
+            "get",
+            "/api/v1/sites/{code}/equipment",
+            tag,
+            "The active equipment of a site with the last state each reported (state, reason, since)",
+        )
+        .response(
+            json!({"type": "object", "required": ["site", "items"], "properties": {
+            "site": {"type": "string"}, "items": {"type": "array", "items": now}}}),
+        ),
+        get(site_equipment),
+    );
     let intervals = book.schema::<Intervals>();
     let counted = book.schema::<Parts>();
     let period = |op: Operation| {

@@ -4,5 +4,6 @@
 //! `api/machines.rs` serves them. Derived on read, so late events count as
 //! soon as they are stored.
 
+pub mod fleet;
 pub mod load;
 pub mod timeline;

@@ -281,6 +281,19 @@ impl Store {
         on_backend!(self, b => b.site_events_after(tenant, site, after, kinds, limit).await)
     }
 
+    /// The latest `kind` event per value of its `data.{field}` (e.g. the
+    /// last `equipment_state_changed` of each equipment) from the agents of
+    /// `site`, by hub time then arrival, in key order (bytewise).
+    pub async fn latest_per_key(
+        &self,
+        tenant: TenantId,
+        site: String,
+        kind: &'static str,
+        field: &'static str,
+    ) -> Result<Vec<(String, plans::SiteEvent)>, StoreError> {
+        on_backend!(self, b => b.latest_per_key(tenant, site, kind, field).await)
+    }
+
     /// Writes ledger rows (and the projection's progress) in one transaction; see [`ledger::LedgerWrite`].
     pub async fn write_ledger(
         &self,

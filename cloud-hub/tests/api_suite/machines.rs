@@ -145,3 +145,70 @@ pub async fn equipment_timeline_downtime_and_parts(db: &TestDb) {
         .await
         .expect_error(404, "not_found", None);
 }
+
+/// The site's equipment with each one's latest state by hub time (not by
+/// arrival), a machine that never reported without one, an equipment the
+/// master data does not know left out, an unknown site 404.
+pub async fn site_equipment_shows_each_latest_state(db: &TestDb) {
+    let hub = Hub::with_clock(&db.store, cloud_hub::clock::fixed_clock(HUB_NOW));
+    let t = hub.tenant("fleet").await;
+    fixtures::create_all(&hub, &t).await;
+    let (press, idle_press) = (t.code("press-1"), t.code("press-2"));
+    hub.post(
+        "/api/v1/equipment",
+        &t.token,
+        &json!({"code": idle_press, "name": "Press 2", "equipment_type": t.code("press"), "site": t.site}),
+    )
+    .await
+    .expect(201);
+    let state = |s: &str, reason: Option<&str>| json!({"equipment": press, "state": s, "reason": reason});
+    send(
+        &hub,
+        &t,
+        vec![
+            event(1, at(8, 0), "equipment_state_changed", state("running", None)),
+            // Arrives after the 09:30 restart but happened before it.
+            event(2, at(9, 30), "equipment_state_changed", state("idle", None)),
+            event(3, at(9, 0), "equipment_state_changed", state("down", Some("3"))),
+            event(
+                4,
+                at(9, 10),
+                "equipment_state_changed",
+                json!({"equipment": t.code("unknown"), "state": "down"}),
+            ),
+        ],
+    )
+    .await;
+    let answer = hub
+        .get(format!("/api/v1/sites/{}/equipment", t.site), &t.token)
+        .await
+        .expect(200);
+    let rows: Vec<(String, Value, Value, Value)> = answer.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["code"].as_str().unwrap_or("?").to_string(),
+                i["state"].clone(),
+                i["reason"].clone(),
+                i["since"].clone(),
+            )
+        })
+        .collect();
+    let since = mes_protocols::Timestamp::parse(&at(9, 30))
+        .expect("an instant")
+        .unix_millis();
+    assert_eq!(
+        rows,
+        [
+            (press.clone(), json!("idle"), Value::Null, json!(since)),
+            (idle_press, Value::Null, Value::Null, Value::Null),
+        ],
+        "{}",
+        answer.text
+    );
+    hub.get(format!("/api/v1/sites/{}/equipment", t.code("nowhere")), &t.token)
+        .await
+        .expect_error(404, "not_found", None);
+}

@@ -23,6 +23,7 @@ mod access;
 mod costing;
 mod ingest;
 mod ledger;
+mod machines;
 mod migrate;
 mod plans;
 mod records;

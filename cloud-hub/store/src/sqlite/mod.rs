@@ -13,6 +13,7 @@ mod checkpoint;
 mod costing;
 mod ingest;
 mod ledger;
+mod machines;
 mod plans;
 mod records;
 mod schema;
