@@ -76,7 +76,6 @@ pub async fn site_equipment(
     Ok(equipment
         .into_iter()
         .map(|stored| stored.record)
-        .into_iter()
         .map(|e| {
             let now = latest.get(e.code.as_str());
             EquipmentNow {
