@@ -65,6 +65,15 @@ enum Command {
         #[arg(long)]
         tenant: Option<String>,
     },
+    /// Book the set-aside events (projection issues) again, after fixing
+    /// the master data that stopped them; the hub may keep running. Those
+    /// that book lose their issue, the others keep one with today's
+    /// reason. Exits with status 1 when any stays set aside.
+    Reapply {
+        /// Only this tenant (short name); all tenants when omitted.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -336,6 +345,31 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             })?;
             if unbooked > 0 {
                 anyhow::bail!("{unbooked} events are not booked; `cloud-hub rebuild` books them");
+            }
+            Ok(())
+        }
+        Command::Reapply { tenant } => {
+            let store = open_store(&config)?;
+            let left = block_on(async {
+                let mut left = 0;
+                for (id, slug) in chosen_tenants(&store, tenant.as_deref()).await? {
+                    loop {
+                        let done = crate::projection::reapply_issues(&store, id, 1000).await?;
+                        println!(
+                            "tenant {slug}: {} set-aside events re-applied, {} booked ({} ledger rows), {} still set aside",
+                            done.events, done.booked, done.rows, done.set_aside
+                        );
+                        // Another pass only helps when this one booked some.
+                        if done.booked == 0 || done.events < 1000 {
+                            left += done.set_aside;
+                            break;
+                        }
+                    }
+                }
+                anyhow::Ok(left)
+            })?;
+            if left > 0 {
+                anyhow::bail!("{left} events are still set aside; `GET /api/v1/projection/issues` says why");
             }
             Ok(())
         }

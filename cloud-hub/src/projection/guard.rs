@@ -208,6 +208,7 @@ async fn set_aside(store: &Store, tenant: TenantId, failure: &Failure) -> Result
                     through_event_row: event.row,
                     facts: Vec::new(),
                     issues: vec![issue],
+                    resolved: Vec::new(),
                 }),
             },
         )

@@ -20,6 +20,7 @@
 mod books;
 mod context;
 mod guard;
+mod reapply;
 mod rebuild;
 mod step;
 mod task;
@@ -27,6 +28,7 @@ mod task;
 pub use books::{BooksReport, UnbookedEvent, check_books};
 pub use context::ProjectionContext;
 pub use guard::{guarded_step, panic_message};
+pub use reapply::{Reapplied, reapply_issues};
 pub use rebuild::rebuild;
 pub use step::{StepOutcome, project_step};
 pub use task::{DEFAULT_BATCH, ProjectionConfig, run_books_check, run_projection};

@@ -129,6 +129,23 @@ pub async fn project_step(
     let Some(last) = events.last() else {
         return Ok(StepOutcome::default());
     };
+    let through = last.row;
+    project_events(store, tenant, context, &events, through, Vec::new()).await
+}
+
+/// Projects `events` of `tenant` in one step: ledger rows, facts and
+/// issues, recording `through` as the cursor (the stored cursor never moves
+/// back) and replacing the issues of the event rows `resolved` (a
+/// re-application of set-aside events: those that book now lose their
+/// issue, those that still cannot keep one with the new reason).
+pub(super) async fn project_events(
+    store: &Store,
+    tenant: TenantId,
+    context: &mut Option<ProjectionContext>,
+    events: &[LoggedEvent],
+    through: i64,
+    resolved: Vec<i64>,
+) -> Result<StepOutcome, HubError> {
     let version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
     if context.as_ref().is_none_or(|c| c.version != version) {
         *context = Some(ProjectionContext::load(store, tenant).await?);
@@ -137,7 +154,8 @@ pub async fn project_step(
         return Ok(StepOutcome::default());
     };
     let mut step = ProjectionStep {
-        through_event_row: last.row,
+        through_event_row: through,
+        resolved,
         ..ProjectionStep::default()
     };
     let mut rows = Vec::new();
@@ -145,7 +163,7 @@ pub async fn project_step(
     // finished operations with when.
     let mut floor: BTreeMap<Code, FloorProgress> = BTreeMap::new();
     let mut by_id: HashMap<EventId, &LoggedEvent> = HashMap::new();
-    for logged in &events {
+    for logged in events {
         if !logged.known {
             continue;
         }

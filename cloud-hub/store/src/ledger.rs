@@ -59,6 +59,9 @@ pub struct ProjectionStep {
     pub facts: Vec<OperationFact>,
     /// Events of the step that could not be booked.
     pub issues: Vec<ProjectionIssue>,
+    /// Event rows whose stored issues this step replaces (it re-applies
+    /// them): their issues are removed before `issues` are written.
+    pub resolved: Vec<i64>,
 }
 
 /// A ledger write: rows, and (for the projection) its progress, in one

@@ -348,6 +348,16 @@ impl Store {
         on_backend!(self, b => b.events_after(tenant, after, limit).await)
     }
 
+    /// The events of `tenant` at event rows `rows` (those it has), in row
+    /// order: what re-applying set-aside events reads.
+    pub async fn events_at(
+        &self,
+        tenant: TenantId,
+        rows: Vec<i64>,
+    ) -> Result<Vec<ledger::LoggedEvent>, StoreError> {
+        on_backend!(self, b => b.events_at(tenant, rows).await)
+    }
+
     /// The last event row the projection covered for `tenant` (0: none).
     pub async fn projection_cursor(&self, tenant: TenantId) -> Result<i64, StoreError> {
         on_backend!(self, b => b.projection_cursor(tenant).await)

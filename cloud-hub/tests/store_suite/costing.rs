@@ -221,7 +221,7 @@ impl Shop {
         self.draft(minute, station, body)
     }
 
-    fn consumed(
+    pub fn consumed(
         &self,
         minute: i64,
         b: bool,

@@ -14,6 +14,7 @@ mod harness;
 mod ingest;
 mod ledger;
 mod poison;
+mod reapply;
 mod reports;
 mod tenancy;
 
@@ -66,6 +67,7 @@ on_both_backends!(
     ledger::random_floors_match_the_pure_ledger,
     costing::costing_worked_example,
     costing::costing_conserves_value_on_random_floors,
+    reapply::set_aside_events_book_after_the_master_data_is_fixed,
     reports::shortage_report_lists_exactly_what_is_missing,
     ledger::engineering_change_uses_up_old_stock_at_release,
     concurrency::concurrent_agents_are_all_booked,

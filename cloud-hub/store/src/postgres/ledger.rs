@@ -276,6 +276,13 @@ async fn write_ledger(
             )
             .await?;
         }
+        if !step.resolved.is_empty() {
+            tx.execute(
+                "DELETE FROM projection_issues WHERE tenant_id = $1 AND event_row = ANY($2)",
+                &[tenant, &step.resolved],
+            )
+            .await?;
+        }
         for i in &step.issues {
             tx.execute(
                 "INSERT INTO projection_issues (tenant_id, event_row, event_id, kind, reason, at)
@@ -432,6 +439,39 @@ impl PgStore {
             .await?
             .iter()
             .map(|r| movement(r.try_get(0)?))
+            .collect()
+    }
+
+    /// The events of `tenant` at event rows `rows` (those it has), in row order.
+    pub(crate) async fn events_at(
+        &self,
+        tenant: TenantId,
+        rows: Vec<i64>,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
+        let tenant = tenant.as_uuid();
+        let client = self.pool.get().await?;
+        let found = client
+            .query(
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at FROM events e
+                 JOIN agent_streams st ON st.id = e.stream_id
+                 JOIN agents a ON a.id = st.agent_id
+                 JOIN sites s ON s.id = a.site_id
+                 WHERE e.tenant_id = $1 AND e.id = ANY($2) ORDER BY e.id",
+                &[&tenant, &rows],
+            )
+            .await?;
+        found
+            .iter()
+            .map(|r| {
+                Ok(LoggedEvent {
+                    row: r.try_get(0)?,
+                    site: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    known: r.try_get(3)?,
+                    raw: r.try_get(4)?,
+                    occurred_at: r.try_get(5)?,
+                })
+            })
             .collect()
     }
 

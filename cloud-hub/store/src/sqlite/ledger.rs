@@ -204,6 +204,11 @@ fn write_ledger(
                 f.body
             ])?;
         }
+        let mut resolved =
+            tx.prepare_cached("DELETE FROM projection_issues WHERE tenant_id = ?1 AND event_row = ?2")?;
+        for row in &step.resolved {
+            resolved.execute(params![tenant, row])?;
+        }
         let mut issue = tx.prepare_cached(
             "INSERT OR REPLACE INTO projection_issues (tenant_id, event_row, event_id, kind, reason, at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -413,6 +418,42 @@ impl SqliteStore {
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
+        })
+        .await
+    }
+
+    /// The events of `tenant` at event rows `rows` (those it has), in row order.
+    pub(crate) async fn events_at(
+        &self,
+        tenant: TenantId,
+        rows: Vec<i64>,
+    ) -> Result<Vec<LoggedEvent>, StoreError> {
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at FROM events e
+                 JOIN agent_streams st ON st.id = e.stream_id
+                 JOIN agents a ON a.id = st.agent_id
+                 JOIN sites s ON s.id = a.site_id
+                 WHERE e.tenant_id = ?1 AND e.id = ?2",
+            )?;
+            let mut found = Vec::new();
+            for row in rows {
+                let event = stmt
+                    .query_row(params![tenant, row], |r| {
+                        Ok(LoggedEvent {
+                            row: r.get(0)?,
+                            site: r.get(1)?,
+                            kind: r.get(2)?,
+                            known: r.get(3)?,
+                            raw: r.get(4)?,
+                            occurred_at: r.get(5)?,
+                        })
+                    })
+                    .optional()?;
+                found.extend(event);
+            }
+            found.sort_by_key(|e| e.row);
+            Ok(found)
         })
         .await
     }
