@@ -394,22 +394,22 @@ async fn tenant_id_of(store: &crate::store::Store, slug: &str) -> anyhow::Result
 /// `agent disable` / `agent enable`.
 fn set_agent_disabled(
     config: &crate::config::HubConfig,
-    tenant: &str,
+    tenant_slug: &str,
     agent_id: &str,
     disabled: bool,
 ) -> anyhow::Result<()> {
     let store = crate::app::open_store(config)?;
     let found = block_on(async {
-        let tenant_id = tenant_id_of(&store, tenant).await?;
+        let tenant_id = tenant_id_of(&store, tenant_slug).await?;
         Ok(store
             .set_agent_disabled(tenant_id, agent_id.to_string(), disabled)
             .await?)
     })?;
     if !found {
-        anyhow::bail!("tenant {tenant} has no agent {agent_id}");
+        anyhow::bail!("tenant {tenant_slug} has no agent {agent_id}");
     }
     let done = if disabled { "disabled" } else { "enabled" };
-    println!("agent {agent_id} of tenant {tenant} {done}");
+    println!("agent {agent_id} of tenant {tenant_slug} {done}");
     Ok(())
 }
 

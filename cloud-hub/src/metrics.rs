@@ -151,10 +151,10 @@ impl HubMetrics {
     }
 
     /// Records one tenant's books check: `unbooked` events found.
-    pub fn set_unbooked(&self, tenant: &str, unbooked: usize) {
+    pub fn set_unbooked(&self, tenant_slug: &str, unbooked: usize) {
         self.unbooked
             .get_or_create(&TenantLabel {
-                tenant: tenant.to_string(),
+                tenant: tenant_slug.to_string(),
             })
             .set(i64::try_from(unbooked).unwrap_or(i64::MAX));
     }
@@ -175,17 +175,17 @@ impl HubMetrics {
 
     /// Records `tenant`'s projection lag in seconds, and whether it is over
     /// the configured maximum (then `/healthz` names it).
-    pub fn set_projection_lag(&self, tenant: &str, seconds: u64, over_maximum: bool) {
+    pub fn set_projection_lag(&self, tenant_slug: &str, seconds: u64, over_maximum: bool) {
         self.projection_lag
             .get_or_create(&TenantLabel {
-                tenant: tenant.to_string(),
+                tenant: tenant_slug.to_string(),
             })
             .set(i64::try_from(seconds).unwrap_or(i64::MAX));
         let mut lagging = self.lagging.lock().unwrap_or_else(|p| p.into_inner());
         if over_maximum {
-            lagging.insert(tenant.to_string(), seconds);
+            lagging.insert(tenant_slug.to_string(), seconds);
         } else {
-            lagging.remove(tenant);
+            lagging.remove(tenant_slug);
         }
     }
 
@@ -197,19 +197,19 @@ impl HubMetrics {
     }
 
     /// Counts `n` events of `tenant` set aside by the projection.
-    pub fn count_set_aside(&self, tenant: &str, n: u64) {
+    pub fn count_set_aside(&self, tenant_slug: &str, n: u64) {
         self.projection_set_aside
             .get_or_create(&TenantLabel {
-                tenant: tenant.to_string(),
+                tenant: tenant_slug.to_string(),
             })
             .inc_by(n);
     }
 
     /// Counts a failed projection step of `tenant`.
-    pub fn count_projection_failure(&self, tenant: &str) {
+    pub fn count_projection_failure(&self, tenant_slug: &str) {
         self.projection_failures
             .get_or_create(&TenantLabel {
-                tenant: tenant.to_string(),
+                tenant: tenant_slug.to_string(),
             })
             .inc();
     }

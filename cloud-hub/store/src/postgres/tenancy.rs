@@ -60,9 +60,9 @@ impl PgStore {
     }
 
     /// Creates a site `slug` in tenant `tenant`.
-    pub(crate) fn create_site(&self, tenant: &str, slug: &str) -> Result<SiteId, StoreError> {
+    pub(crate) fn create_site(&self, tenant_slug: &str, slug: &str) -> Result<SiteId, StoreError> {
         self.blocking(async |client| {
-            let tenant_id = tenant_id(client, tenant).await?;
+            let tenant_id = tenant_id(client, tenant_slug).await?;
             let id = Uuid::now_v7();
             let result = client
                 .execute(
@@ -76,9 +76,9 @@ impl PgStore {
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
-    pub(crate) fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+    pub(crate) fn create_agent(&self, tenant_slug: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
         self.blocking(async |client| {
-            let tenant_id = tenant_id(client, tenant).await?;
+            let tenant_id = tenant_id(client, tenant_slug).await?;
             let site_id: Uuid = client
                 .query_opt(
                     "SELECT id FROM sites WHERE tenant_id = $1 AND slug = $2",
@@ -112,9 +112,9 @@ impl PgStore {
     }
 
     /// Creates an API token that may act within `tenant`.
-    pub(crate) fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+    pub(crate) fn create_api_token(&self, tenant_slug: &str, name: &str) -> Result<NewToken, StoreError> {
         self.blocking(async |client| {
-            let tenant_id = tenant_id(client, tenant).await?;
+            let tenant_id = tenant_id(client, tenant_slug).await?;
             let token_id = Uuid::now_v7();
             let token = new_token(API_TOKEN_PREFIX);
             client

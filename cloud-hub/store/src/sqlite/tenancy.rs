@@ -43,9 +43,9 @@ impl SqliteStore {
     }
 
     /// Creates a site `slug` in tenant `tenant`.
-    pub(crate) fn create_site(&self, tenant: &str, slug: &str) -> Result<SiteId, StoreError> {
+    pub(crate) fn create_site(&self, tenant_slug: &str, slug: &str) -> Result<SiteId, StoreError> {
         self.write_blocking(|conn| {
-            let tenant_id = tenant_id(conn, tenant)?;
+            let tenant_id = tenant_id(conn, tenant_slug)?;
             let id = SiteId::from_row(Uuid::now_v7());
             match conn.execute(
                 "INSERT INTO sites (id, tenant_id, slug, created_at) VALUES (?1, ?2, ?3, ?4)",
@@ -62,9 +62,9 @@ impl SqliteStore {
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
-    pub(crate) fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+    pub(crate) fn create_agent(&self, tenant_slug: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
         self.write_blocking(|conn| {
-            let tenant_id = tenant_id(conn, tenant)?;
+            let tenant_id = tenant_id(conn, tenant_slug)?;
             let site_id: String = conn
                 .query_row("SELECT id FROM sites WHERE tenant_id = ?1 AND slug = ?2", params![tenant_id, site], |r| r.get(0))
                 .optional()?
@@ -80,9 +80,9 @@ impl SqliteStore {
     }
 
     /// Creates an API token that may act within `tenant`.
-    pub(crate) fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
+    pub(crate) fn create_api_token(&self, tenant_slug: &str, name: &str) -> Result<NewToken, StoreError> {
         self.write_blocking(|conn| {
-            let tenant_id = tenant_id(conn, tenant)?;
+            let tenant_id = tenant_id(conn, tenant_slug)?;
             let token_id = Uuid::now_v7().to_string();
             let token = new_token(API_TOKEN_PREFIX);
             conn.execute(
