@@ -125,21 +125,21 @@ impl Store {
         on_backend!(self, b => b.tenant_by_slug(slug))
     }
 
-    /// Creates a site `slug` in the tenant with the short name `tenant`;
+    /// Creates a site `slug` in the tenant with the short name `tenant_slug`;
     /// returns its id. Blocking.
-    pub fn create_site(&self, tenant: &str, slug: &str) -> Result<SiteId, StoreError> {
-        on_backend!(self, b => b.create_site(tenant, slug))
+    pub fn create_site(&self, tenant_slug: &str, slug: &str) -> Result<SiteId, StoreError> {
+        on_backend!(self, b => b.create_site(tenant_slug, slug))
     }
 
-    /// Creates an agent for `site` of `tenant` and returns its id and token.
+    /// Creates an agent for `site` of the tenant `tenant_slug` and returns its id and token.
     /// Blocking.
-    pub fn create_agent(&self, tenant: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
-        on_backend!(self, b => b.create_agent(tenant, site, name))
+    pub fn create_agent(&self, tenant_slug: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+        on_backend!(self, b => b.create_agent(tenant_slug, site, name))
     }
 
-    /// Creates an API token that may act within `tenant`. Blocking.
-    pub fn create_api_token(&self, tenant: &str, name: &str) -> Result<NewToken, StoreError> {
-        on_backend!(self, b => b.create_api_token(tenant, name))
+    /// Creates an API token that may act within the tenant `tenant_slug`. Blocking.
+    pub fn create_api_token(&self, tenant_slug: &str, name: &str) -> Result<NewToken, StoreError> {
+        on_backend!(self, b => b.create_api_token(tenant_slug, name))
     }
 
     /// The agent a bearer token belongs to, if any.

@@ -76,7 +76,12 @@ impl PgStore {
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
-    pub(crate) fn create_agent(&self, tenant_slug: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+    pub(crate) fn create_agent(
+        &self,
+        tenant_slug: &str,
+        site: &str,
+        name: &str,
+    ) -> Result<NewAgent, StoreError> {
         self.blocking(async |client| {
             let tenant_id = tenant_id(client, tenant_slug).await?;
             let site_id: Uuid = client

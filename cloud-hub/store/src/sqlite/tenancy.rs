@@ -62,7 +62,12 @@ impl SqliteStore {
     }
 
     /// Creates an agent for `site` of `tenant` and returns its id and token.
-    pub(crate) fn create_agent(&self, tenant_slug: &str, site: &str, name: &str) -> Result<NewAgent, StoreError> {
+    pub(crate) fn create_agent(
+        &self,
+        tenant_slug: &str,
+        site: &str,
+        name: &str,
+    ) -> Result<NewAgent, StoreError> {
         self.write_blocking(|conn| {
             let tenant_id = tenant_id(conn, tenant_slug)?;
             let site_id: String = conn
