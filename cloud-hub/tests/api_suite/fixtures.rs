@@ -260,6 +260,13 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         },
         status: 404,
     },
+    // Re-applies the caller's own set-aside events (none): never the owner's.
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/projection/issues/reapply",
+        body: |_| json!({}),
+        status: 200,
+    },
     // File imports take CSV or .xlsx bodies: the JSON this suite sends is
     // refused (415) before anything is read. Their tenant walls are cases
     // of cloud-hub/tests/import_suite/ (imports_never_reach_another_tenant).
