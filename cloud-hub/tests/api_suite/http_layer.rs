@@ -217,6 +217,75 @@ pub async fn gzip_data_after_the_member_is_refused(db: &TestDb) {
     assert_eq!(reply.body["acked_seq"], 3, "{}", reply.text);
 }
 
+/// A sync batch naming a key twice, in its envelope, an event's header or
+/// anywhere in an event's data (of a known kind or one kept raw), plain or
+/// gzipped, is 400 `duplicate_key` naming the path, and nothing of it is
+/// stored (before, the ingest body was not checked: the last value won in
+/// what was read, and the raw event was stored with both).
+pub async fn ingest_keys_named_twice_are_refused(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let good = batch(&t.agent_id, 1, 3).to_string();
+    let cases = [
+        (
+            good.replacen(r#""data":{}"#, r#""data":{"text":"a","text":"b"}"#, 1),
+            "events[0].data.text",
+        ),
+        (
+            good.replacen(
+                r#""data":{}"#,
+                r#""data":{"nested":[{"ok":1},{"v":1,"w":2,"v":3}]}"#,
+                1,
+            ),
+            "events[0].data.nested[1].v",
+        ),
+        (
+            good.replacen(
+                r#""kind":"api_suite_probe""#,
+                r#""kind":"api_suite_probe","kind":"x""#,
+                1,
+            ),
+            "events[0].kind",
+        ),
+        (
+            good.replacen(r#""first_seq":1"#, r#""first_seq":1,"first_seq":1"#, 1),
+            "first_seq",
+        ),
+        (
+            good.replacen(r#""depth":3"#, r#""depth":3,"depth":3"#, 1),
+            "buffer.depth",
+        ),
+    ];
+    for (body, field) in &cases {
+        assert_ne!(body, &good, "the case {field} changes the batch");
+        hub.req(Method::POST, "/api/v1/ingest")
+            .token(&t.agent_token)
+            .header("content-type", "application/json")
+            .raw(body.as_bytes())
+            .send()
+            .await
+            .expect_error(400, "duplicate_key", Some(field));
+        ingest_gzip(&hub, &t.agent_token, mes_protocols::wire::gzip(body.as_bytes()))
+            .await
+            .expect_error(400, "duplicate_key", Some(field));
+    }
+    // An escaped spelling of the same key is the same key.
+    let escaped = good.replacen(r#""data":{}"#, r#""data":{"ab":1,"a\u0062":2}"#, 1);
+    ingest_gzip(
+        &hub,
+        &t.agent_token,
+        mes_protocols::wire::gzip(escaped.as_bytes()),
+    )
+    .await
+    .expect_error(400, "duplicate_key", Some("events[0].data.ab"));
+    // Nothing was stored: the batch is taken from its first number.
+    let reply = ingest_gzip(&hub, &t.agent_token, mes_protocols::wire::gzip(good.as_bytes()))
+        .await
+        .expect(200);
+    assert_eq!(reply.body["acked_seq"], 3, "{}", reply.text);
+    assert_eq!(reply.body["stored"], 3, "{}", reply.text);
+}
+
 /// When ingest bodies in memory fill the budget, a batch waits briefly,
 /// then gets 503 with Retry-After, and is stored when sent again after
 /// the budget has room.
