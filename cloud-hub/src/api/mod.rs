@@ -9,6 +9,7 @@ mod downlink;
 mod duplicate_keys;
 mod error;
 mod guard;
+mod http_refusals;
 mod imports;
 mod ingest;
 mod machines;
@@ -21,6 +22,7 @@ mod rejections;
 mod stock;
 
 pub use error::ApiFailure;
+pub use http_refusals::{JsonRefusalListener, JsonRefusals};
 
 use crate::metrics::HubMetrics;
 use crate::store::Store;
