@@ -56,7 +56,9 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %format!("http://{local}"), database = %config.database.redacted_url(), backend = store_backend, "hub listening");
-    axum::serve(listener, api::router(state))
+    // hyper's own refusals (414, 431, 400 for a head it cannot read) in
+    // the API's error shape too (`api/http_refusals.rs`).
+    axum::serve(api::JsonRefusalListener::new(listener), api::router(state))
         .with_graceful_shutdown({
             let shutdown = shutdown.clone();
             async move { shutdown.cancelled().await }

@@ -9,6 +9,7 @@ mod downlink;
 mod duplicate_keys;
 mod error;
 mod guard;
+mod http_refusals;
 mod ingest;
 mod inventory;
 mod machines;
@@ -23,6 +24,7 @@ mod rejections;
 mod reports;
 
 pub use error::ApiFailure;
+pub use http_refusals::{JsonRefusalListener, JsonRefusals};
 
 use crate::metrics::HubMetrics;
 use crate::store::Store;

@@ -373,8 +373,8 @@ fn prorate(value: Decimal, part: Decimal, whole: Decimal) -> Result<Decimal, Out
 /// value leaves the range of a decimal (data stored before entry was
 /// bounded); nothing panics.
 pub fn cost(input: &CostingInput) -> Result<Costing, OutOfRange> {
-    let runs = time::runs(&input.facts, input.as_of);
-    let times = time::run_times(&runs, &input.facts, input.as_of);
+    let runs = time::runs(&input.facts, input.as_of)?;
+    let times = time::run_times(&runs, &input.facts, input.as_of)?;
     let conversions = conversion(&runs, &times, &input.rates)?;
     let mut outputs = BTreeMap::new();
     let mut passes = 0;

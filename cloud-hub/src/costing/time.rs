@@ -16,6 +16,7 @@
 //! Everything is in milliseconds as exact decimals (a split can be a
 //! fraction of a millisecond); only the costs are rounded, once.
 
+use crate::arith::{self, OutOfRange};
 use mes_protocols::Code;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -139,8 +140,9 @@ fn intervals(switches: &[(i64, bool)], until: i64) -> Vec<(i64, i64)> {
 }
 
 /// The runs of `facts` (sorted by `at`, `row`) with their active time;
-/// open runs and pauses end at `as_of`.
-pub fn runs(facts: &[TimedFact], as_of: i64) -> BTreeMap<String, Run> {
+/// open runs and pauses end at `as_of`. Output summed past the range of a
+/// decimal (stored before quantities were bounded) is an error.
+pub fn runs(facts: &[TimedFact], as_of: i64) -> Result<BTreeMap<String, Run>, OutOfRange> {
     let mut runs: BTreeMap<String, Run> = BTreeMap::new();
     let mut switches: BTreeMap<String, Vec<(i64, bool)>> = BTreeMap::new();
     let mut finished: BTreeSet<String> = BTreeSet::new();
@@ -178,8 +180,8 @@ pub fn runs(facts: &[TimedFact], as_of: i64) -> BTreeMap<String, Run> {
             } => {
                 let run = runs.entry(execution.clone()).or_default();
                 run.order.get_or_insert_with(|| order.clone());
-                run.good += *good;
-                run.scrap += *scrap;
+                arith::add_to(&mut run.good, *good)?;
+                arith::add_to(&mut run.scrap, *scrap)?;
             }
             FloorFact::Clock { .. } | FloorFact::Equipment { .. } => {}
         }
@@ -200,7 +202,7 @@ pub fn runs(facts: &[TimedFact], as_of: i64) -> BTreeMap<String, Run> {
         let bounded: Vec<(i64, bool)> = list.iter().copied().filter(|(at, _)| *at <= end).collect();
         run.active = intervals(&bounded, end);
     }
-    runs
+    Ok(runs)
 }
 
 /// Total length of `intervals` that cover `[a, b)` (0 or b − a).
@@ -214,7 +216,10 @@ type Member<'a> = (&'a str, &'a [(i64, i64)]);
 /// Splits time among `members` (id and active intervals) while `gate` is
 /// on (`None`: always): each elementary segment where the gate is on and k
 /// members are active gives each of them 1/k of it.
-fn split(members: &[Member<'_>], gate: Option<&[(i64, i64)]>) -> BTreeMap<String, Decimal> {
+fn split(
+    members: &[Member<'_>],
+    gate: Option<&[(i64, i64)]>,
+) -> Result<BTreeMap<String, Decimal>, OutOfRange> {
     let mut points: Vec<i64> = members
         .iter()
         .flat_map(|(_, iv)| iv.iter().flat_map(|&(a, b)| [a, b]))
@@ -238,16 +243,26 @@ fn split(members: &[Member<'_>], gate: Option<&[(i64, i64)]>) -> BTreeMap<String
         if active.is_empty() {
             continue;
         }
-        let share = Decimal::from(b - a) / Decimal::from(active.len());
+        let share = arith::div(length(a, b)?, Decimal::from(active.len()))?;
         for id in active {
-            *out.entry(id.to_string()).or_default() += share;
+            arith::add_to(out.entry(id.to_string()).or_default(), share)?;
         }
     }
-    out
+    Ok(out)
+}
+
+/// `b − a` milliseconds, as a decimal (never an overflow of `i64`, whatever
+/// instants are stored).
+fn length(a: i64, b: i64) -> Result<Decimal, OutOfRange> {
+    arith::sub(Decimal::from(b), Decimal::from(a))
 }
 
 /// The labour and machine time of every run (see the module doc).
-pub fn run_times(runs: &BTreeMap<String, Run>, facts: &[TimedFact], as_of: i64) -> BTreeMap<String, RunTime> {
+pub fn run_times(
+    runs: &BTreeMap<String, Run>,
+    facts: &[TimedFact],
+    as_of: i64,
+) -> Result<BTreeMap<String, RunTime>, OutOfRange> {
     let mut clocks: BTreeMap<&Code, Vec<(i64, bool)>> = BTreeMap::new();
     let mut states: BTreeMap<&Code, Vec<(i64, bool)>> = BTreeMap::new();
     for f in facts {
@@ -261,19 +276,20 @@ pub fn run_times(runs: &BTreeMap<String, Run>, facts: &[TimedFact], as_of: i64) 
             _ => {}
         }
     }
-    let mut out: BTreeMap<String, RunTime> = runs
-        .iter()
-        .map(|(id, run)| {
-            let active_ms = run.active.iter().map(|(a, b)| Decimal::from(b - a)).sum();
-            (
-                id.clone(),
-                RunTime {
-                    active_ms,
-                    ..RunTime::default()
-                },
-            )
-        })
-        .collect();
+    let mut out: BTreeMap<String, RunTime> = BTreeMap::new();
+    for (id, run) in runs {
+        let mut active_ms = Decimal::ZERO;
+        for &(a, b) in &run.active {
+            arith::add_to(&mut active_ms, length(a, b)?)?;
+        }
+        out.insert(
+            id.clone(),
+            RunTime {
+                active_ms,
+                ..RunTime::default()
+            },
+        );
+    }
     let mut by_worker: BTreeMap<&Code, Vec<Member<'_>>> = BTreeMap::new();
     let mut by_equipment: BTreeMap<&Code, Vec<Member<'_>>> = BTreeMap::new();
     for (id, run) in runs {
@@ -286,7 +302,7 @@ pub fn run_times(runs: &BTreeMap<String, Run>, facts: &[TimedFact], as_of: i64) 
     }
     for (worker, members) in by_worker {
         let clocked = intervals(clocks.get(worker).map_or(&[][..], Vec::as_slice), as_of);
-        for (run, ms) in split(&members, Some(&clocked)) {
+        for (run, ms) in split(&members, Some(&clocked))? {
             if let Some(t) = out.get_mut(&run) {
                 t.labour_ms.insert(worker.clone(), ms);
             }
@@ -294,13 +310,13 @@ pub fn run_times(runs: &BTreeMap<String, Run>, facts: &[TimedFact], as_of: i64) 
     }
     for (equipment, members) in by_equipment {
         let running = states.get(equipment).map(|s| intervals(s, as_of));
-        for (run, ms) in split(&members, running.as_deref()) {
+        for (run, ms) in split(&members, running.as_deref())? {
             if let Some(t) = out.get_mut(&run) {
                 t.machine_ms = ms;
             }
         }
     }
-    out
+    Ok(out)
 }
 
 #[cfg(test)]
@@ -379,13 +395,54 @@ mod tests {
             ),
             fact(70, FloorFact::Finished("B".into())),
         ];
-        let runs = runs(&facts, 100 * MIN);
-        let times = run_times(&runs, &facts, 100 * MIN);
+        let runs = runs(&facts, 100 * MIN).expect("in range");
+        let times = run_times(&runs, &facts, 100 * MIN).expect("in range");
         let minutes = |ms: Decimal| ms / Decimal::from(MIN);
         assert_eq!(minutes(times["A"].active_ms), Decimal::from(30));
         assert_eq!(minutes(times["A"].labour_ms[&code("W1")]), Decimal::from(25));
         assert_eq!(minutes(times["B"].labour_ms[&code("W1")]), Decimal::from(15));
         assert_eq!(minutes(times["A"].machine_ms), Decimal::from(25));
         assert_eq!(minutes(times["B"].machine_ms), Decimal::from(30));
+    }
+
+    /// Output summed past the range of a decimal and runs spanning the
+    /// whole range of `i64` instants (stored before values were bounded)
+    /// are errors or exact figures, never a panic (before: `+=` and the
+    /// `i64` subtraction overflowed).
+    #[test]
+    fn extreme_stored_values_are_errors_not_panics() {
+        let output = |minute| {
+            fact(
+                minute,
+                FloorFact::Output {
+                    execution: "A".into(),
+                    order: code("MO-1"),
+                    good: Decimal::MAX,
+                    scrap: Decimal::ZERO,
+                },
+            )
+        };
+        let facts = vec![fact(0, started("A", "M1", &["W1"])), output(1), output(2)];
+        assert_eq!(runs(&facts, 10 * MIN), Err(OutOfRange));
+        let wide = vec![
+            TimedFact {
+                at: i64::MIN,
+                row: 1,
+                fact: FloorFact::Clock {
+                    worker: code("W1"),
+                    clocked_in: true,
+                },
+            },
+            TimedFact {
+                at: i64::MIN,
+                row: 2,
+                fact: started("A", "M1", &["W1"]),
+            },
+        ];
+        let runs = runs(&wide, i64::MAX).expect("no output to sum");
+        let times = run_times(&runs, &wide, i64::MAX).expect("an i64 span fits a decimal");
+        let span = Decimal::from(i64::MAX) - Decimal::from(i64::MIN);
+        assert_eq!(times["A"].active_ms, span);
+        assert_eq!(times["A"].labour_ms[&code("W1")], span);
     }
 }

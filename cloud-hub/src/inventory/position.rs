@@ -10,6 +10,7 @@
 //! completed or closed, less what was issued to it by then.
 
 use super::invalid;
+use crate::arith::{self, OutOfRange};
 use crate::error::HubError;
 use crate::masterdata::records::{Material, NegativeStock, ProductionOrder, SiteSettings};
 use crate::masterdata::service;
@@ -150,16 +151,26 @@ async fn ledger(
     Ok(ledger)
 }
 
-/// Every order's reservation of `material`, from `orders`.
-fn reservations(orders: &[ProductionOrder], material: &Material) -> Vec<Reservation> {
+/// Every order's reservation of `material`, from `orders`; a need out of
+/// the range of a decimal (stored before values were bounded) is an error
+/// naming the order, never a panic.
+fn reservations(orders: &[ProductionOrder], material: &Material) -> Result<Vec<Reservation>, HubError> {
     let mut out = Vec::new();
     for order in orders {
         let Some(from) = order.released_at else { continue };
+        let out_of_range = |_: OutOfRange| HubError::InvalidState {
+            kind: "production order",
+            code: order.code.to_string(),
+            reason: format!("its need of `{}` is out of the range of a decimal", material.code),
+        };
         let mut planned = Decimal::ZERO;
         for op in &order.operations {
             for input in op.inputs.iter().filter(|i| i.material == material.code) {
                 if let Some(f) = material.base_units_per(&input.unit) {
-                    planned += input.quantity_per_unit * f * order.quantity;
+                    let need = arith::mul(input.quantity_per_unit, f)
+                        .and_then(|per_unit| arith::mul(per_unit, order.quantity))
+                        .map_err(out_of_range)?;
+                    arith::add_to(&mut planned, need).map_err(out_of_range)?;
                 }
             }
         }
@@ -174,7 +185,7 @@ fn reservations(orders: &[ProductionOrder], material: &Material) -> Vec<Reservat
             });
         }
     }
-    out
+    Ok(out)
 }
 
 /// `material`'s position at `at` (now when none).
@@ -210,30 +221,40 @@ pub async fn position_among(
             quantity,
         })
         .collect();
-    let on_hand: Decimal = balances.iter().map(|b| b.quantity).sum();
-    let reservations = reservations(orders, &material)
-        .into_iter()
-        .filter(|r| r.from <= at && r.until.is_none_or(|u| at < u))
-        .map(|r| {
-            let issued = ledger.issued_to_order(&r.order, &material.code, None, at);
-            OrderReservation {
-                reserved: (r.quantity - issued).clamp(Decimal::ZERO, r.quantity),
-                order: r.order,
-                planned: r.quantity,
-                issued,
-            }
-        })
-        .collect::<Vec<_>>();
+    // Figures out of the range of a decimal are an error naming the
+    // material, never a panic.
+    let out_of_range = |_: OutOfRange| HubError::InvalidState {
+        kind: "material",
+        code: material.code.to_string(),
+        reason: "its stock or reservations are out of the range of a decimal".into(),
+    };
+    let on_hand = arith::sum(balances.iter().map(|b| b.quantity)).map_err(out_of_range)?;
+    let mut active = Vec::new();
+    for r in reservations(orders, &material)? {
+        if !(r.from <= at && r.until.is_none_or(|u| at < u)) {
+            continue;
+        }
+        let issued = ledger.issued_to_order(&r.order, &material.code, None, at);
+        let left = arith::sub(r.quantity, issued).map_err(out_of_range)?;
+        active.push(OrderReservation {
+            reserved: left.clamp(Decimal::ZERO, r.quantity),
+            order: r.order,
+            planned: r.quantity,
+            issued,
+        });
+    }
+    let reservations = active;
     // The ledger's rule (`Ledger::reserved`): each active reservation less
     // what was issued to its order by `at`, clamped, summed.
-    let reserved: Decimal = reservations.iter().map(|r| r.reserved).sum();
+    let reserved = arith::sum(reservations.iter().map(|r| r.reserved)).map_err(out_of_range)?;
+    let available = arith::sub(on_hand, reserved).map_err(out_of_range)?;
     Ok(MaterialPosition {
         base_unit: material.base_unit.clone(),
         material: material.code,
         at,
         on_hand,
         reserved,
-        available: on_hand - reserved,
+        available,
         balances,
         reservations,
     })
@@ -316,4 +337,45 @@ pub async fn site_refuses_negative(store: &Store, tenant: TenantId, site: &str) 
 pub fn parse_at(raw: Option<&String>) -> Result<Option<Timestamp>, HubError> {
     raw.map(|r| Timestamp::parse(r).map_err(|reason| invalid("at", reason)))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An order's need (quantity per unit × unit factor × order quantity)
+    /// is bounded at entry factor by factor, not as a product: 10^12 × 10^9
+    /// × 10^12 leaves the range of a decimal. That is an error naming the
+    /// order, not a panic (before: the product and the `+=` overflowed).
+    #[test]
+    fn a_need_out_of_range_is_an_error_naming_the_order() {
+        let material: Material = serde_json::from_value(serde_json::json!({
+            "code": "BOLT", "name": "Bolt", "kind": "raw", "base_unit": "pcs",
+            "alt_units": [{"unit": "box", "factor": "999999999"}],
+            "lot_tracked": false, "standard_cost": "1"
+        }))
+        .expect("a material");
+        let order = |quantity: &str| -> ProductionOrder {
+            serde_json::from_value(serde_json::json!({
+                "code": "MO-1", "material": "GEAR", "quantity": quantity, "site": "plant",
+                "status": "released", "released_at": "2026-01-10T08:00:00Z",
+                "operations": [{"operation": 10, "equipment_type": "press", "setup_minutes": "0",
+                    "run_minutes_per_unit": "1", "worker_type": "op",
+                    "inputs": [{"material": "BOLT", "quantity_per_unit": "999999999999", "unit": "box"}]}]
+            }))
+            .expect("an order")
+        };
+        match reservations(&[order("999999999999")], &material) {
+            Err(HubError::InvalidState { code, reason, .. }) => {
+                assert_eq!(code, "MO-1");
+                assert!(reason.contains("BOLT"), "{reason}");
+            }
+            other => panic!("expected an error naming the order, got {other:?}"),
+        }
+        let fine = reservations(&[order("2")], &material).expect("in range");
+        assert_eq!(
+            fine[0].quantity,
+            Decimal::from(999_999_999_999_i64) * Decimal::from(999_999_999) * Decimal::TWO
+        );
+    }
 }

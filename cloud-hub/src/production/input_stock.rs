@@ -11,6 +11,7 @@
 //! it is completed or closed); short when still needed exceeds what the
 //! other orders leave: on hand − (reserved − still needed).
 
+use crate::arith::{self, OutOfRange};
 use crate::error::HubError;
 use crate::inventory::position::position_among;
 use crate::masterdata::records::{Location, ProductionOrder};
@@ -42,6 +43,30 @@ pub struct InputStock {
     pub shortfall: Decimal,
 }
 
+/// One input's status from its balances at the site, the reservations
+/// there and this order's own (the rules of the module doc).
+fn status(
+    base_unit: String,
+    on_hand: impl IntoIterator<Item = Decimal>,
+    reserved: impl IntoIterator<Item = Decimal>,
+    still_needed: impl IntoIterator<Item = Decimal>,
+) -> Result<InputStock, OutOfRange> {
+    let on_hand = arith::sum(on_hand)?;
+    let reserved = arith::sum(reserved)?;
+    let still_needed = arith::sum(still_needed)?;
+    let left_by_others = arith::sub(on_hand, arith::sub(reserved, still_needed)?)?;
+    let shortfall = arith::sub(still_needed, left_by_others.max(Decimal::ZERO))?.max(Decimal::ZERO);
+    Ok(InputStock {
+        base_unit,
+        on_hand,
+        reserved,
+        available: arith::sub(on_hand, reserved)?,
+        still_needed,
+        short: shortfall > Decimal::ZERO,
+        shortfall,
+    })
+}
+
 /// The stock status of each of `materials` for `order` at `at`; materials
 /// not in master data are left out.
 pub async fn input_stock(
@@ -68,38 +93,54 @@ pub async fn input_stock(
             Err(HubError::NotFound { .. }) => continue,
             Err(e) => return Err(e),
         };
-        let on_hand: Decimal = p
+        let on_hand = p
             .balances
             .iter()
             .filter(|b| at_site.contains(&b.location))
-            .map(|b| b.quantity)
-            .sum();
-        let reserved: Decimal = p
+            .map(|b| b.quantity);
+        let reserved = p
             .reservations
             .iter()
             .filter(|r| site.is_none() || order_sites.get(&r.order).is_some_and(|s| *s == site))
-            .map(|r| r.reserved)
-            .sum();
-        let still_needed: Decimal = p
+            .map(|r| r.reserved);
+        let still_needed = p
             .reservations
             .iter()
             .filter(|r| r.order == order.code)
-            .map(|r| r.reserved)
-            .sum();
-        let left_by_others = on_hand - (reserved - still_needed);
-        let shortfall = (still_needed - left_by_others.max(Decimal::ZERO)).max(Decimal::ZERO);
-        out.insert(
-            material.clone(),
-            InputStock {
-                base_unit: p.base_unit.to_string(),
-                on_hand,
-                reserved,
-                available: on_hand - reserved,
-                still_needed,
-                short: shortfall > Decimal::ZERO,
-                shortfall,
-            },
-        );
+            .map(|r| r.reserved);
+        // Figures out of the range of a decimal (stored before values were
+        // bounded) are an error naming the order and input, never a panic.
+        let status = status(p.base_unit.to_string(), on_hand, reserved, still_needed).map_err(|_| {
+            HubError::InvalidState {
+                kind: "production order",
+                code: order.code.to_string(),
+                reason: format!("the stock of input `{material}` is out of the range of a decimal"),
+            }
+        })?;
+        out.insert(material.clone(), status);
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Balances or reservations summed past the range of a decimal are an
+    /// error, not a panic (before: `Sum` and `-` overflowed).
+    #[test]
+    fn figures_out_of_range_are_an_error() {
+        let max = Decimal::MAX;
+        let kg = || "kg".to_string();
+        assert_eq!(status(kg(), [max, max], [], []), Err(OutOfRange));
+        assert_eq!(status(kg(), [], [max, Decimal::ONE], []), Err(OutOfRange));
+        // on hand − reserved leaves the range although each is inside it.
+        assert_eq!(status(kg(), [-max], [max], []), Err(OutOfRange));
+        let ok = status(kg(), [Decimal::from(10)], [Decimal::from(8)], [Decimal::from(5)]).expect("in range");
+        assert_eq!(ok.available, Decimal::from(2));
+        assert!(!ok.short, "{ok:?}");
+        let short =
+            status(kg(), [Decimal::from(4)], [Decimal::from(8)], [Decimal::from(5)]).expect("in range");
+        assert_eq!(short.shortfall, Decimal::from(4));
+    }
 }

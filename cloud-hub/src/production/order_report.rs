@@ -6,6 +6,7 @@
 
 use super::input_stock::input_stock;
 use super::report::{CostByElement, OperationCost, OrderActuals};
+use crate::arith::{self, OutOfRange};
 use crate::costing::OrderCost;
 use crate::error::HubError;
 use crate::masterdata::records::ProductionOrder;
@@ -14,15 +15,15 @@ use crate::store::TenantId;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
-fn by_element(cost: &OrderCost) -> CostByElement {
+fn by_element(cost: &OrderCost) -> Result<CostByElement, OutOfRange> {
     let mut materials_by_input: BTreeMap<String, Decimal> = BTreeMap::new();
     for i in &cost.inputs {
-        *materials_by_input.entry(i.material.clone()).or_default() += i.value;
+        arith::add_to(materials_by_input.entry(i.material.clone()).or_default(), i.value)?;
     }
-    CostByElement {
+    Ok(CostByElement {
         figures: cost.figures(),
         materials_by_input,
-    }
+    })
 }
 
 /// Adds the stock status and the costs to `report` (of `order`, costed as
@@ -52,7 +53,13 @@ pub(super) async fn complete(
     let Some(cost) = costing.orders.get(&order.code) else {
         return Ok(());
     };
-    report.cost = by_element(cost);
+    // Values summed past the range of a decimal (stored before values were
+    // bounded) are an error naming the order, never a panic.
+    report.cost = by_element(cost).map_err(|_| HubError::InvalidState {
+        kind: "production order",
+        code: order.code.to_string(),
+        reason: "the value issued of an input material is out of the range of a decimal".into(),
+    })?;
     for op in &mut report.operations {
         if let Some(c) = cost.operations.iter().find(|c| c.operation == op.operation) {
             op.cost = OperationCost {
@@ -64,4 +71,35 @@ pub(super) async fn complete(
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::costing::engine::InputCost;
+
+    /// Two lots of one input whose values add up past the range of a
+    /// decimal are an error, not a panic (before: `+=` overflowed).
+    #[test]
+    fn values_summed_out_of_range_are_an_error() {
+        let input = |lot: &str| InputCost {
+            material: "STEEL".into(),
+            lot: Some(lot.into()),
+            quantity: Decimal::ONE,
+            value: Decimal::MAX,
+        };
+        let cost = OrderCost {
+            inputs: vec![input("L1"), input("L2")],
+            ..OrderCost::default()
+        };
+        assert_eq!(by_element(&cost), Err(OutOfRange));
+        let one = OrderCost {
+            inputs: vec![input("L1")],
+            ..OrderCost::default()
+        };
+        assert_eq!(
+            by_element(&one).map(|c| c.materials_by_input["STEEL"]),
+            Ok(Decimal::MAX)
+        );
+    }
 }

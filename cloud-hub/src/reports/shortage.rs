@@ -18,6 +18,7 @@
 //!   covered by nothing: `uncovered`). Planned production of the material
 //!   is not counted as supply.
 
+use crate::arith::{self, OutOfRange};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -151,12 +152,14 @@ fn date_text(d: Date) -> String {
 }
 
 /// Builds the report from the needs, on-hand stock per (site, material)
-/// and open purchase lines (see the module doc for the rules).
+/// and open purchase lines (see the module doc for the rules). A figure
+/// out of the range of a decimal (stored before values were bounded) is
+/// an error, never a panic.
 pub fn shortages(
     mut needs: Vec<Need>,
     on_hand: &BTreeMap<(String, String), Decimal>,
     mut supplies: Vec<Supply>,
-) -> ShortageReport {
+) -> Result<ShortageReport, OutOfRange> {
     needs.sort_by(|a, b| {
         (
             &a.site,
@@ -197,7 +200,7 @@ pub fn shortages(
     let mut taken: BTreeMap<(String, String), Vec<Decimal>> = BTreeMap::new();
     for need in needs {
         let key = (need.site.clone(), need.material.clone());
-        let remaining = (need.required - need.issued).max(Decimal::ZERO);
+        let remaining = arith::sub(need.required, need.issued)?.max(Decimal::ZERO);
         if remaining.is_zero() {
             continue;
         }
@@ -205,8 +208,8 @@ pub fn shortages(
             .entry(key.clone())
             .or_insert_with(|| on_hand.get(&key).copied().unwrap_or_default().max(Decimal::ZERO));
         let from_stock = remaining.min(*left);
-        *left -= from_stock;
-        let missing = remaining - from_stock;
+        *left = arith::sub(*left, from_stock)?;
+        let missing = arith::sub(remaining, from_stock)?;
         let mut covered_by = Vec::new();
         let mut still = missing;
         let list = by_key.get(&key).map_or(&[][..], Vec::as_slice);
@@ -217,10 +220,10 @@ pub fn shortages(
             if still.is_zero() {
                 break;
             }
-            let take = (s.open - used[i]).min(still);
+            let take = arith::sub(s.open, used[i])?.min(still);
             if take > Decimal::ZERO {
-                used[i] += take;
-                still -= take;
+                arith::add_to(&mut used[i], take)?;
+                still = arith::sub(still, take)?;
                 covered_by.push(Coverage {
                     purchase_order: s.purchase_order.clone(),
                     line: s.line,
@@ -229,19 +232,28 @@ pub fn shortages(
                 });
             }
         }
-        let summary = materials.entry(key.clone()).or_insert_with(|| MaterialShortage {
-            material: need.material.clone(),
-            site: need.site.clone(),
-            on_hand: on_hand.get(&key).copied().unwrap_or_default(),
-            demand: Decimal::ZERO,
-            on_order: list.iter().map(|s| s.open).sum(),
-            missing: Decimal::ZERO,
-            uncovered: Decimal::ZERO,
-            arrivals: Vec::new(),
-        });
-        summary.demand += remaining;
-        summary.missing += missing;
-        summary.uncovered += still;
+        if !materials.contains_key(&key) {
+            let on_order = arith::sum(list.iter().map(|s| s.open))?;
+            materials.insert(
+                key.clone(),
+                MaterialShortage {
+                    material: need.material.clone(),
+                    site: need.site.clone(),
+                    on_hand: on_hand.get(&key).copied().unwrap_or_default(),
+                    demand: Decimal::ZERO,
+                    on_order,
+                    missing: Decimal::ZERO,
+                    uncovered: Decimal::ZERO,
+                    arrivals: Vec::new(),
+                },
+            );
+        }
+        let summary = materials
+            .get_mut(&key)
+            .expect("the material's summary was inserted just above");
+        arith::add_to(&mut summary.demand, remaining)?;
+        arith::add_to(&mut summary.missing, missing)?;
+        arith::add_to(&mut summary.uncovered, still)?;
         if missing.is_zero() {
             continue;
         }
@@ -263,27 +275,95 @@ pub fn shortages(
             uncovered: still,
         });
     }
-    let materials = materials
-        .into_iter()
-        .filter(|(_, m)| m.missing > Decimal::ZERO)
-        .map(|(key, mut m)| {
-            let mut cumulative = m.on_hand.max(Decimal::ZERO);
-            for s in by_key.get(&key).map_or(&[][..], Vec::as_slice) {
-                cumulative += s.open;
-                m.arrivals.push(Arrival {
-                    expected_on: date_text(s.expected_on),
-                    purchase_order: s.purchase_order.clone(),
-                    line: s.line,
-                    quantity: s.open,
-                    cumulative,
-                });
-            }
-            m
-        })
-        .collect();
+    let mut short = Vec::new();
+    for (key, mut m) in materials {
+        if m.missing <= Decimal::ZERO {
+            continue;
+        }
+        let mut cumulative = m.on_hand.max(Decimal::ZERO);
+        for s in by_key.get(&key).map_or(&[][..], Vec::as_slice) {
+            arith::add_to(&mut cumulative, s.open)?;
+            m.arrivals.push(Arrival {
+                expected_on: date_text(s.expected_on),
+                purchase_order: s.purchase_order.clone(),
+                line: s.line,
+                quantity: s.open,
+                cumulative,
+            });
+        }
+        short.push(m);
+    }
     lines.sort_by(|a, b| (&a.order, &a.material).cmp(&(&b.order, &b.material)));
-    ShortageReport {
+    Ok(ShortageReport {
         orders: lines,
-        materials,
+        materials: short,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn need(order: &str, required: Decimal, issued: Decimal) -> Need {
+        Need {
+            order: order.into(),
+            site: "S".into(),
+            material: "M".into(),
+            required,
+            issued,
+            due: None,
+            released_at: 0,
+        }
+    }
+
+    fn supply(line: u32, open: Decimal) -> Supply {
+        Supply {
+            purchase_order: "PO".into(),
+            line,
+            site: "S".into(),
+            material: "M".into(),
+            open,
+            expected_on: Date::from_calendar_date(2026, time::Month::January, 10).expect("a date"),
+        }
+    }
+
+    /// Needs, issues and open purchase lines whose sums leave the range of
+    /// a decimal (stored before values were bounded) are an error, not a
+    /// panic (before: `-`, `+=` and `Sum` overflowed).
+    #[test]
+    fn sums_out_of_range_are_an_error() {
+        let max = Decimal::MAX;
+        let none = BTreeMap::new();
+        // required − issued
+        assert_eq!(
+            shortages(vec![need("A", max, -max)], &none, vec![]),
+            Err(OutOfRange)
+        );
+        // the demand of two orders
+        assert_eq!(
+            shortages(
+                vec![need("A", max, Decimal::ZERO), need("B", max, Decimal::ZERO)],
+                &none,
+                vec![]
+            ),
+            Err(OutOfRange)
+        );
+        // the open quantity of two purchase lines
+        assert_eq!(
+            shortages(
+                vec![need("A", Decimal::ONE, Decimal::ZERO)],
+                &none,
+                vec![supply(1, max), supply(2, max)]
+            ),
+            Err(OutOfRange)
+        );
+        let report = shortages(
+            vec![need("A", Decimal::TEN, Decimal::ZERO)],
+            &none,
+            vec![supply(1, Decimal::from(4))],
+        )
+        .expect("in range");
+        assert_eq!(report.orders[0].missing, Decimal::TEN);
+        assert_eq!(report.orders[0].uncovered, Decimal::from(6));
     }
 }

@@ -1,6 +1,7 @@
 //! Reads the shortage report's input from the store.
 
 use super::shortage::{Need, ShortageReport, Supply, shortages};
+use crate::arith::{self, OutOfRange};
 use crate::costing::load::all;
 use crate::error::HubError;
 use crate::masterdata::records::{Material, OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder};
@@ -14,6 +15,15 @@ use std::collections::{BTreeMap, BTreeSet};
 
 /// The shortage report of `tenant` now.
 pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<ShortageReport, HubError> {
+    // A figure out of the range of a decimal (stored before values were
+    // bounded) is an error naming the record, never a panic.
+    let out_of_range = |kind: &'static str, code: String| {
+        move |_: OutOfRange| HubError::InvalidState {
+            kind,
+            code,
+            reason: "a quantity of the shortage report is out of the range of a decimal".into(),
+        }
+    };
     let materials: BTreeMap<Code, Material> = all::<Material>(store, tenant)
         .await?
         .into_iter()
@@ -37,8 +47,12 @@ pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<Shortage
                 let Some(material) = materials.get(&input.material) else {
                     continue;
                 };
-                let per_unit =
-                    material.base_units_per(&input.unit).unwrap_or(Decimal::ONE) * input.quantity_per_unit;
+                let need_of_order = arith::mul(
+                    material.base_units_per(&input.unit).unwrap_or(Decimal::ONE),
+                    input.quantity_per_unit,
+                )
+                .and_then(|per_unit| arith::mul(per_unit, order.quantity))
+                .map_err(out_of_range("production order", order.code.to_string()))?;
                 let need = needs
                     .entry((order.code.to_string(), input.material.to_string()))
                     .or_insert_with(|| Need {
@@ -50,7 +64,8 @@ pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<Shortage
                         due: order.due,
                         released_at: order.released_at.map_or(0, |t| t.unix_millis()),
                     });
-                need.required += per_unit * order.quantity;
+                arith::add_to(&mut need.required, need_of_order)
+                    .map_err(out_of_range("production order", order.code.to_string()))?;
             }
         }
     }
@@ -75,7 +90,8 @@ pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<Shortage
             .await
             .map_err(HubError::Store)?;
         for b in balances {
-            *on_hand.entry((b.site, material.clone())).or_default() += b.quantity;
+            arith::add_to(on_hand.entry((b.site, material.clone())).or_default(), b.quantity)
+                .map_err(out_of_range("material", material.clone()))?;
         }
         let rows = store
             .movements_of(tenant, material.clone(), None, None)
@@ -86,11 +102,16 @@ pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<Shortage
             match (m.kind, &m.order, &m.purchase_order) {
                 (MovementKind::Issue, Some(order), _) => {
                     if let Some(need) = needs.get_mut(&(order.to_string(), material.clone())) {
-                        need.issued -= delta;
+                        need.issued = arith::sub(need.issued, delta)
+                            .map_err(out_of_range("production order", order.to_string()))?;
                     }
                 }
                 (MovementKind::PurchaseReceipt, _, Some(po)) => {
-                    *received.entry((po.to_string(), material.clone())).or_default() += delta;
+                    arith::add_to(
+                        received.entry((po.to_string(), material.clone())).or_default(),
+                        delta,
+                    )
+                    .map_err(out_of_range("purchase order", po.to_string()))?;
                 }
                 _ => {}
             }
@@ -105,25 +126,34 @@ pub async fn shortage_report(store: &Store, tenant: TenantId) -> Result<Shortage
             if !needed.contains(line.material.as_str()) {
                 continue;
             }
-            let ordered = material.base_units_per(&line.unit).unwrap_or(Decimal::ONE) * line.quantity;
+            let ordered = arith::mul(
+                material.base_units_per(&line.unit).unwrap_or(Decimal::ONE),
+                line.quantity,
+            )
+            .map_err(out_of_range("purchase order", po.code.to_string()))?;
             // Receipts name the order, not the line: they fill its lines of
             // the material in line order.
             let got = received
                 .entry((po.code.to_string(), line.material.to_string()))
                 .or_default();
             let filled = ordered.min(*got);
-            *got -= filled;
+            *got = arith::sub(*got, filled).map_err(out_of_range("purchase order", po.code.to_string()))?;
             if ordered > filled {
                 supplies.push(Supply {
                     purchase_order: po.code.to_string(),
                     line: line.line,
                     site: po.site.to_string(),
                     material: line.material.to_string(),
-                    open: ordered - filled,
+                    open: arith::sub(ordered, filled)
+                        .map_err(out_of_range("purchase order", po.code.to_string()))?,
                     expected_on: line.expected_on,
                 });
             }
         }
     }
-    Ok(shortages(needs.into_values().collect(), &on_hand, supplies))
+    shortages(needs.into_values().collect(), &on_hand, supplies).map_err(|_| HubError::InvalidState {
+        kind: "shortage report",
+        code: String::new(),
+        reason: "a summed quantity of the report is out of the range of a decimal".into(),
+    })
 }

@@ -217,6 +217,75 @@ pub async fn gzip_data_after_the_member_is_refused(db: &TestDb) {
     assert_eq!(reply.body["acked_seq"], 3, "{}", reply.text);
 }
 
+/// A sync batch naming a key twice, in its envelope, an event's header or
+/// anywhere in an event's data (of a known kind or one kept raw), plain or
+/// gzipped, is 400 `duplicate_key` naming the path, and nothing of it is
+/// stored (before, the ingest body was not checked: the last value won in
+/// what was read, and the raw event was stored with both).
+pub async fn ingest_keys_named_twice_are_refused(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let good = batch(&t.agent_id, 1, 3).to_string();
+    let cases = [
+        (
+            good.replacen(r#""data":{}"#, r#""data":{"text":"a","text":"b"}"#, 1),
+            "events[0].data.text",
+        ),
+        (
+            good.replacen(
+                r#""data":{}"#,
+                r#""data":{"nested":[{"ok":1},{"v":1,"w":2,"v":3}]}"#,
+                1,
+            ),
+            "events[0].data.nested[1].v",
+        ),
+        (
+            good.replacen(
+                r#""kind":"api_suite_probe""#,
+                r#""kind":"api_suite_probe","kind":"x""#,
+                1,
+            ),
+            "events[0].kind",
+        ),
+        (
+            good.replacen(r#""first_seq":1"#, r#""first_seq":1,"first_seq":1"#, 1),
+            "first_seq",
+        ),
+        (
+            good.replacen(r#""depth":3"#, r#""depth":3,"depth":3"#, 1),
+            "buffer.depth",
+        ),
+    ];
+    for (body, field) in &cases {
+        assert_ne!(body, &good, "the case {field} changes the batch");
+        hub.req(Method::POST, "/api/v1/ingest")
+            .token(&t.agent_token)
+            .header("content-type", "application/json")
+            .raw(body.as_bytes())
+            .send()
+            .await
+            .expect_error(400, "duplicate_key", Some(field));
+        ingest_gzip(&hub, &t.agent_token, mes_protocols::wire::gzip(body.as_bytes()))
+            .await
+            .expect_error(400, "duplicate_key", Some(field));
+    }
+    // An escaped spelling of the same key is the same key.
+    let escaped = good.replacen(r#""data":{}"#, r#""data":{"ab":1,"a\u0062":2}"#, 1);
+    ingest_gzip(
+        &hub,
+        &t.agent_token,
+        mes_protocols::wire::gzip(escaped.as_bytes()),
+    )
+    .await
+    .expect_error(400, "duplicate_key", Some("events[0].data.ab"));
+    // Nothing was stored: the batch is taken from its first number.
+    let reply = ingest_gzip(&hub, &t.agent_token, mes_protocols::wire::gzip(good.as_bytes()))
+        .await
+        .expect(200);
+    assert_eq!(reply.body["acked_seq"], 3, "{}", reply.text);
+    assert_eq!(reply.body["stored"], 3, "{}", reply.text);
+}
+
 /// When ingest bodies in memory fill the budget, a batch waits briefly,
 /// then gets 503 with Retry-After, and is stored when sent again after
 /// the budget has room.
@@ -297,4 +366,144 @@ pub async fn what_ifs_are_bounded_in_size_and_per_tenant(db: &TestDb) {
         )
         .await;
     assert_ne!(reply.status.as_u16(), 429, "{}", reply.text);
+}
+
+/// One HTTP/1.1 exchange over a socket: sends `request` (while reading,
+/// since the server may answer before it has read everything) and reads
+/// until the server closes or a whole answer is in; returns the status,
+/// the head and the body.
+async fn raw_exchange(addr: std::net::SocketAddr, request: Vec<u8>) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let stream = tokio::net::TcpStream::connect(addr)
+        .await
+        .expect("the hub accepts");
+    let (mut reader, mut writer) = stream.into_split();
+    let sending = tokio::spawn(async move {
+        // The server may close before it read it all: that is its answer.
+        let _ = writer.write_all(&request).await;
+        writer
+    });
+    let mut answer = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let n = tokio::time::timeout_at(deadline, reader.read(&mut buf))
+            .await
+            .expect("an answer within 10 s")
+            .unwrap_or(0);
+        answer.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&answer).to_string();
+        let whole = text.find("\r\n\r\n").is_some_and(|end| {
+            let length = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().to_string())
+                })
+                .and_then(|v| v.parse::<usize>().ok());
+            length.is_some_and(|l| answer.len() >= end + 4 + l)
+        });
+        if n == 0 || whole {
+            break;
+        }
+    }
+    drop(sending);
+    let text = String::from_utf8_lossy(&answer).to_string();
+    let end = text
+        .find("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no answer head in {text:?}"));
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {text:?}"));
+    (status, text[..end].to_string(), text[end + 4..].to_string())
+}
+
+/// What hyper refuses by itself before any route runs (a URI over 64 KiB:
+/// 414; headers over its buffer or more than 100 of them: 431; a head that
+/// is not HTTP: 400) is answered in the API's error shape (before, with an
+/// empty body), and everything else passes the hub's listener untouched.
+pub async fn http_layer_refusals_are_json(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("a loopback port");
+    let addr = listener.local_addr().expect("a bound address");
+    let server = tokio::spawn(
+        axum::serve(
+            cloud_hub::api::JsonRefusalListener::new(listener),
+            cloud_hub::api::router(hub.state.clone()),
+        )
+        .into_future(),
+    );
+    let headers: String = (0..120).map(|i| format!("x-h{i}: 1\r\n")).collect();
+    let cases = [
+        (
+            format!(
+                "GET /api/v1/units?x={} HTTP/1.1\r\nhost: hub\r\n\r\n",
+                "a".repeat(70_000)
+            ),
+            414,
+            "uri_too_long",
+        ),
+        (
+            format!(
+                "GET /api/v1/units HTTP/1.1\r\nhost: hub\r\nx-big: {}\r\n\r\n",
+                "a".repeat(600_000)
+            ),
+            431,
+            "headers_too_large",
+        ),
+        (
+            format!("GET /api/v1/units HTTP/1.1\r\nhost: hub\r\n{headers}\r\n"),
+            431,
+            "headers_too_large",
+        ),
+        (
+            "GET /api/v1/units HTTP/1.1\r\nhost: hub\r\nnot a header\r\n\r\n".to_string(),
+            400,
+            "malformed_request",
+        ),
+        ("NOT HTTP AT ALL\r\n\r\n".to_string(), 400, "malformed_request"),
+    ];
+    for (request, status, code) in cases {
+        let (got, head, body) = raw_exchange(addr, request.into_bytes()).await;
+        assert_eq!(got, status, "{head}\r\n\r\n{body}");
+        assert!(
+            head.to_ascii_lowercase()
+                .contains("content-type: application/json"),
+            "{head}"
+        );
+        let json: Value = serde_json::from_str(&body)
+            .unwrap_or_else(|e| panic!("{status}: the body is JSON ({e}): {body:?}"));
+        assert_eq!(json["error"]["code"], code, "{body}");
+        assert!(
+            json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{body}"
+        );
+    }
+    // Answers of the router pass unchanged: a 200, its own 400 and 401,
+    // and two requests on one connection.
+    let get = |path: &str, token: &str| {
+        format!("GET {path} HTTP/1.1\r\nhost: hub\r\nauthorization: Bearer {token}\r\n\r\n")
+    };
+    let (status, _, body) = raw_exchange(addr, get("/api/v1/units", &t.token).into_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, _, body) = raw_exchange(addr, get("/api/v1/units?limit=0", &t.token).into_bytes()).await;
+    assert_eq!(status, 400, "{body}");
+    let json: Value = serde_json::from_str(&body).expect("the router's 400 is JSON");
+    assert_eq!(json["error"]["field"], "limit", "{body}");
+    let (status, _, body) = raw_exchange(addr, get("/api/v1/units", "mest_nothing").into_bytes()).await;
+    assert_eq!(status, 401, "{body}");
+    let twice = format!(
+        "{}{}",
+        get("/api/v1/units", &t.token),
+        get("/api/v1/units?limit=0", &t.token).replace("\r\n\r\n", "\r\nconnection: close\r\n\r\n")
+    );
+    let (status, _, body) = raw_exchange(addr, twice.into_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    server.abort();
 }

@@ -91,6 +91,8 @@ on_both_backends!(
     http_layer::json_routes_take_json_only,
     http_layer::keys_named_twice_are_refused,
     http_layer::gzip_data_after_the_member_is_refused,
+    http_layer::ingest_keys_named_twice_are_refused,
+    http_layer::http_layer_refusals_are_json,
     http_layer::ingest_over_the_memory_budget_is_503_with_retry_after,
     http_layer::what_ifs_are_bounded_in_size_and_per_tenant,
 );

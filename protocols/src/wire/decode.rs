@@ -6,6 +6,7 @@
 //! unknown rather than rejected, so an older hub never loses a newer agent's
 //! data.
 
+use super::shape::ShapeError;
 use super::{BatchHeader, MAX_EVENTS_PER_BATCH, SCHEMA_VERSION};
 use crate::event::{EventBody, EventHeader, EventKind, Source};
 use crate::field_error::FieldError;
@@ -38,6 +39,9 @@ pub enum BatchErrorCode {
     /// larger or nested deeper than [`super::MAX_EVENT_BYTES`] /
     /// [`super::MAX_EVENT_DEPTH`].
     InvalidEvent,
+    /// An object of the batch (its envelope or an event, of any kind)
+    /// names a key twice.
+    DuplicateKey,
 }
 
 impl BatchErrorCode {
@@ -52,6 +56,7 @@ impl BatchErrorCode {
             Self::SequenceGap => "sequence_gap",
             Self::DuplicateEventId => "duplicate_event_id",
             Self::InvalidEvent => "invalid_event",
+            Self::DuplicateKey => "duplicate_key",
         }
     }
 }
@@ -128,8 +133,33 @@ pub const MAX_SEQ: u64 = i64::MAX as u64;
 
 /// Parses and checks a batch body (already decompressed).
 pub fn decode_batch(body: &[u8]) -> Result<DecodedBatch<'_>, BatchError> {
-    check_version(body)?;
-    let raw: RawBatch<'_> = parse_json(body, "")?;
+    // A body that does not parse may name a key twice (serde refuses a
+    // struct field named twice in words of its own): say that, by its path.
+    let named_twice = |e: BatchError| match super::shape::duplicate_key(body, &[]) {
+        Some(detail) => BatchError {
+            code: BatchErrorCode::DuplicateKey,
+            detail,
+        },
+        None => e,
+    };
+    check_version(body).map_err(named_twice)?;
+    let raw: RawBatch<'_> = parse_json(body, "").map_err(named_twice)?;
+    // The envelope around the events (each event is scanned on its own
+    // below, so the scan skips them).
+    let events: Vec<std::ops::Range<usize>> = raw
+        .events
+        .iter()
+        .map(|e| {
+            let start = e.get().as_ptr() as usize - body.as_ptr() as usize;
+            start..start + e.get().len()
+        })
+        .collect();
+    if let Some(detail) = super::shape::duplicate_key(body, &events) {
+        return Err(BatchError {
+            code: BatchErrorCode::DuplicateKey,
+            detail,
+        });
+    }
     let header = raw.header;
     if raw.events.len() > MAX_EVENTS_PER_BATCH {
         return Err(BatchError::new(
@@ -329,9 +359,15 @@ fn gap_or_overlap(found: Seq, expected: Seq, field: String) -> BatchError {
 
 fn decode_event(text: &str, index: usize) -> Result<DecodedEvent<'_>, BatchError> {
     let prefix = format!("events[{index}]");
-    super::check_event_shape(text).map_err(|e| BatchError {
-        code: BatchErrorCode::InvalidEvent,
-        detail: e.within(&prefix),
+    super::check_event_shape(text).map_err(|e| match e {
+        ShapeError::Limits(detail) => BatchError {
+            code: BatchErrorCode::InvalidEvent,
+            detail: detail.within(&prefix),
+        },
+        ShapeError::DuplicateKey(detail) => BatchError {
+            code: BatchErrorCode::DuplicateKey,
+            detail: detail.within(&prefix),
+        },
     })?;
     let raw: RawEvent<'_> = parse_json(text.as_bytes(), &prefix)?;
     let body = match EventKind::parse(raw.kind) {

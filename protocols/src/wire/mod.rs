@@ -16,7 +16,7 @@ mod tests;
 pub use compress::{DecompressError, gunzip_limited, gzip};
 pub use decode::{BatchError, BatchErrorCode, DecodedBatch, DecodedEvent, MAX_SEQ, decode_batch};
 pub use encode::encode_batch;
-pub use shape::{MAX_EVENT_BYTES, MAX_EVENT_DEPTH, check_event_shape};
+pub use shape::{MAX_EVENT_BYTES, MAX_EVENT_DEPTH, ShapeError, check_event_shape};
 
 use crate::ids::{AgentId, Incarnation, Seq, SeqRange};
 use crate::timestamp::Timestamp;
