@@ -16,7 +16,7 @@ pub fn run(
     count: Option<u16>,
 ) -> ExitCode {
     let loaded = match crate::config::load(Some(config)) {
-        Ok(c) => c,
+        Ok(c) => c.config,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

@@ -42,6 +42,41 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Something a configuration says that works, but probably not as its
+/// author meant (an option that has no effect, an address in the wrong
+/// numbering, a subscription nothing uses). The program still starts;
+/// `check-config` prints it and the program logs it at start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigWarning {
+    /// The file the value came from.
+    pub file: String,
+    /// The dotted key path.
+    pub key: String,
+    /// What looks wrong, and what to write instead.
+    pub message: String,
+}
+
+impl ConfigWarning {
+    /// A warning about `key` in `file`.
+    pub fn new(file: impl Into<String>, key: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            file: file.into(),
+            key: key.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.key.is_empty() {
+            write!(f, "{}: {}", self.file, self.message)
+        } else {
+            write!(f, "{}: key {}: {}", self.file, self.key, self.message)
+        }
+    }
+}
+
 /// Parses TOML `text` read from `file` into `T`. Unknown keys are errors when
 /// `T` says `deny_unknown_fields`, as every configuration struct of ours does.
 pub fn parse_toml<T: DeserializeOwned>(file: &str, text: &str) -> Result<T, ConfigError> {

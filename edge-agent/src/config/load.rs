@@ -3,7 +3,7 @@
 
 use super::AgentConfig;
 use mes_protocols::Code;
-use mes_protocols::config_text::{ConfigError, parse_toml};
+use mes_protocols::config_text::{ConfigError, ConfigWarning, parse_toml};
 use mes_protocols::wire::MAX_EVENTS_PER_BATCH;
 use std::path::Path;
 
@@ -14,9 +14,20 @@ pub const ENV_AGENT_TOKEN: &str = "MES_AGENT_TOKEN";
 /// Environment variable overriding `hub.url`.
 pub const ENV_HUB_URL: &str = "MES_HUB_URL";
 
+/// A configuration that passed every check, and what in it looks wrong
+/// without stopping the agent.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The configuration.
+    pub config: AgentConfig,
+    /// Things that work, but probably not as meant; `check-config` prints
+    /// them and `run` logs them at start.
+    pub warnings: Vec<ConfigWarning>,
+}
+
 /// Loads the configuration from `path` (or defaults when `None`), then
 /// applies environment overrides and checks it.
-pub fn load(path: Option<&Path>) -> Result<AgentConfig, ConfigError> {
+pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     let mut config = match path {
         Some(path) => {
             let name = path.display().to_string();
@@ -27,12 +38,12 @@ pub fn load(path: Option<&Path>) -> Result<AgentConfig, ConfigError> {
         None => AgentConfig::default(),
     };
     apply_env(&mut config, |key| std::env::var(key).ok())?;
-    check(
+    let warnings = check(
         &config,
         path.map_or("defaults".into(), |p| p.display().to_string())
             .as_str(),
     )?;
-    Ok(config)
+    Ok(Loaded { config, warnings })
 }
 
 /// Parses configuration text read from `file` (no environment, no checks
@@ -57,7 +68,7 @@ fn apply_env(config: &mut AgentConfig, var: impl Fn(&str) -> Option<String>) -> 
     Ok(())
 }
 
-fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
+fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
     let hub = &config.hub;
     if !(hub.url.starts_with("http://") || hub.url.starts_with("https://")) {
         return Err(ConfigError::new(
@@ -94,26 +105,21 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
     if config.buffer.max_size_mb == 0 {
         return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
     }
+    let mut warnings = Vec::new();
     let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
     let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
     super::cross_check::check_modbus_equipment(file, &equipment, &devices)?;
-    if let Some(mqtt) = &config.mqtt {
-        mqtt.validate(file)?;
-    }
-    if config.mqtt.is_none() {
-        for (i, e) in equipment.iter().enumerate() {
-            if !devices.iter().any(|d| d.name == e.device) {
-                return Err(ConfigError::new(
-                    file,
-                    format!("equipment[{i}].device"),
-                    format!(
-                        "equipment {}: no Modbus device `{}` (and no MQTT source) is configured",
-                        e.name, e.device
-                    ),
-                ));
-            }
-        }
-    }
+    let mqtt = match &config.mqtt {
+        Some(raw) => Some((raw, raw.parse(file)?)),
+        None => None,
+    };
+    super::cross_check::check_mqtt_devices(
+        file,
+        &equipment,
+        &devices,
+        mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
+        &mut warnings,
+    )?;
     config.downlink.validate(file)?;
     mes_protocols::barcode::ScanParser::new(&config.scan)
         .map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
@@ -135,7 +141,7 @@ fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
             "an enabled generator needs equipment and events_per_sec > 0",
         ));
     }
-    Ok(())
+    Ok(warnings)
 }
 
 #[cfg(test)]
@@ -208,5 +214,42 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(check(&config, "a.toml").expect_err("no token").key, "hub.token");
+    }
+
+    /// An MQTT section with a state subscription per machine (template
+    /// device) and one fixed-device subscription for an oven.
+    const MQTT: &str = "[mqtt]\nbroker = \"mqtt://127.0.0.1:1883\"\nclient_id = \"a\"\n\
+        [[mqtt.subscriptions]]\ntopic = \"plant/+machine/state\"\ndevice = \"press-{machine}\"\npayload = \"value\"\ntag = \"state\"\n\
+        [[mqtt.subscriptions]]\ntopic = \"plant/oven/temp\"\ndevice = \"oven-7\"\npayload = \"value\"\ntag = \"temp\"\n";
+
+    fn checked(text: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
+        let config = load_from_str("a.toml", text).expect("parses");
+        check(&config, "a.toml")
+    }
+
+    #[test]
+    fn a_subscription_no_equipment_uses_is_a_warning_naming_file_device_and_topic() {
+        let text = format!("{MQTT}[[equipment]]\nname = \"p1\"\ndevice = \"press-1\"\n");
+        let warnings = checked(&text).expect("a warning, not an error");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert_eq!(
+            (w.file.as_str(), w.key.as_str()),
+            ("a.toml", "mqtt.subscriptions[1].device")
+        );
+        assert!(
+            w.message.contains("`oven-7`") && w.message.contains("`plant/oven/temp`"),
+            "{w}"
+        );
+        let text = format!("{text}[[equipment]]\nname = \"o7\"\ndevice = \"oven-7\"\n");
+        assert_eq!(checked(&text).expect("valid"), [], "every subscription is used");
+    }
+
+    #[test]
+    fn an_equipment_no_subscription_can_name_is_an_error() {
+        let text = format!("{MQTT}[[equipment]]\nname = \"l1\"\ndevice = \"lathe-1\"\n");
+        let err = checked(&text).expect_err("no device can feed it");
+        assert_eq!(err.key, "equipment[0].device");
+        assert!(err.reason.contains("`press-{machine}`, `oven-7`"), "{err}");
     }
 }

@@ -5,7 +5,7 @@
 mod cross_check;
 mod load;
 
-pub use load::{ENV_AGENT_ID, ENV_AGENT_TOKEN, ENV_HUB_URL, load, load_from_str};
+pub use load::{ENV_AGENT_ID, ENV_AGENT_TOKEN, ENV_HUB_URL, Loaded, load, load_from_str};
 
 use mes_protocols::AgentId;
 use serde::Deserialize;

@@ -34,6 +34,14 @@ impl Name {
         }
     }
 
+    /// Whether some topic could give this name the value `device`.
+    pub fn could_be(&self, device: &str) -> bool {
+        match self {
+            Name::Fixed(code) => code.as_str() == device,
+            Name::Template(t) => t.could_render(device),
+        }
+    }
+
     fn resolve(&self, captures: &Captures<'_>) -> Result<Code, String> {
         match self {
             Name::Fixed(code) => Ok(code.clone()),
