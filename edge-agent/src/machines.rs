@@ -34,7 +34,8 @@ pub fn start(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<MachineViews> {
     let views = MachineViews::default();
-    let devices = parse_devices("configuration", &config.modbus)?;
+    // Warnings were printed when the configuration was loaded.
+    let devices = parse_devices("configuration", &config.modbus, &mut Vec::new())?;
     // RTU devices on one serial port read through one bus, one at a time.
     let mut buses = SerialBuses::default();
     for device in devices {

@@ -22,7 +22,7 @@ pub fn run(
             return ExitCode::from(2);
         }
     };
-    let devices = match parse_devices(&config.display().to_string(), &loaded.modbus) {
+    let devices = match parse_devices(&config.display().to_string(), &loaded.modbus, &mut Vec::new()) {
         Ok(d) => d,
         Err(e) => {
             eprintln!("error: {e}");

@@ -65,7 +65,7 @@ fn bad_agent_config_names_file_key_and_reason() {
         (
             "[buffer]\noverflow_policy = \"panic\"\n",
             "key buffer.overflow_policy",
-            "unknown variant `panic`",
+            "unknown value `panic`, expected `drop_oldest_telemetry` or `refuse_telemetry`",
         ),
         (
             "[hub]\nbatch_size = 20000\n",
@@ -81,6 +81,11 @@ fn bad_agent_config_names_file_key_and_reason() {
             "[generator]\nequipment = [\"\"]\n",
             "key generator.equipment[0]",
             "must not be empty",
+        ),
+        (
+            &*PLC.replace("type = \"u16\"", "type = \"string\"").leak(),
+            "key modbus[0].poll_groups[0].tags[1].type",
+            "device plc, tag count: type \"string\" needs `registers` (the number of 16-bit registers holding the text",
         ),
         // Cross-references: an equipment naming a tag its Modbus device
         // does not read, and a per-message counter on a register.
@@ -179,5 +184,27 @@ async fn the_agent_logs_configuration_warnings_at_start() {
     assert!(
         line.contains("oven-7") && line.contains("plant/oven/temp"),
         "{line}"
+    );
+}
+
+#[test]
+fn modicon_addresses_and_orders_that_do_nothing_are_warnings() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let text = PLC.replace(
+        "address = 2, type = \"u16\"",
+        "address = 40003, type = \"u16\", order = \"cdab\"",
+    );
+    let (ok, lines) = warnings(dir.path(), "plc.toml", &text);
+    assert!(ok, "warnings do not fail the check");
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    assert!(
+        lines[0].contains("key modbus[0].poll_groups[0].tags[1].address")
+            && lines[0].contains("looks like Modicon numbering"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("key modbus[0].poll_groups[0].tags[1].order")
+            && lines[1].contains("ignored option"),
+        "{lines:?}"
     );
 }

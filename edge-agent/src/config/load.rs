@@ -106,7 +106,7 @@ fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigE
         return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
     }
     let mut warnings = Vec::new();
-    let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
+    let devices = crate::sources::modbus::parse_devices(file, &config.modbus, &mut warnings)?;
     let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
     super::cross_check::check_modbus_equipment(file, &equipment, &devices)?;
     let mqtt = match &config.mqtt {
@@ -251,5 +251,37 @@ mod tests {
         let err = checked(&text).expect_err("no device can feed it");
         assert_eq!(err.key, "equipment[0].device");
         assert!(err.reason.contains("`press-{machine}`, `oven-7`"), "{err}");
+    }
+
+    /// Every key of the agent's configuration whose value is one of a set
+    /// of names (an enum), with `{}` where the value goes.
+    const ENUM_KEYS: &[&str] = &[
+        "[buffer]\noverflow_policy = {}\n",
+        "[[modbus]]\nname = \"p\"\nserial = { port = \"/dev/x\", parity = {} }\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"coil\", address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\naddress_style = {}\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"coil\", address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = {}, address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = {} }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = \"u32\", order = {} }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = \"u32\", report = {} }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\nstates = [{ state = {}, tag = \"t\", op = \"true\" }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\nstates = [{ state = \"running\", tag = \"t\", op = {} }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\ncounters.good = { tag = \"t\", mode = {} }\n",
+        "[mqtt]\nbroker = \"mqtt://h\"\nclient_id = \"a\"\nsubscriptions = [{ topic = \"a\", device = \"b\", payload = {} }]\n",
+    ];
+
+    #[test]
+    fn no_key_answers_in_serdes_enum_words() {
+        for template in ENUM_KEYS {
+            for bad in ["\"nope\"", "3", "{ nope = 1 }", "\"bit\"", "\"string\""] {
+                let text = template.replace("{}", bad);
+                let err = match load_from_str("a.toml", &text) {
+                    Err(e) => e,
+                    Ok(config) => check(&config, "a.toml").expect_err(&text),
+                };
+                assert_eq!(err.file, "a.toml");
+                assert!(!err.key.is_empty(), "{text}: {err}");
+                assert!(!err.reason.contains("variant"), "{text}: {err}");
+            }
+        }
     }
 }
