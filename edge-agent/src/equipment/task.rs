@@ -126,12 +126,16 @@ impl Models {
     fn apply(&mut self, obs: &Observation, out: &mut ModelOutput) {
         let indices = self.devices.get(&obs.device).cloned().unwrap_or_default();
         match &obs.kind {
-            ObservationKind::Snapshot { values, origin } => {
+            ObservationKind::Snapshot {
+                values,
+                origin,
+                received,
+            } => {
                 if indices.is_empty() {
                     self.no_equipment(obs, origin);
                 }
                 for &i in &indices {
-                    if let Err(problems) = self.models[i].observe(values, obs.at, out) {
+                    if let Err(problems) = self.models[i].observe(values, obs.at, *received, out) {
                         for p in problems {
                             self.stats.count(obs.device.as_str(), p.kind);
                             tracing::warn!(device = %obs.device, equipment = %self.models[i].name(), source = %origin, reason = %p.reason, kind = p.kind.as_str(), "bad input counted; the snapshot made no event");
@@ -251,6 +255,7 @@ counters = { good = { tag = "parts", mode = "per_message" } }
             kind: ObservationKind::Snapshot {
                 values: vec![(Code::parse("parts").expect("code"), parts)],
                 origin,
+                received: Timestamp::from_unix_millis(1_000),
             },
         }
     }

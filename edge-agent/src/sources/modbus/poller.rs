@@ -203,6 +203,7 @@ async fn poll_group(
         origin: Origin::Poll {
             group: group.name.to_string(),
         },
+        received: at,
     };
     sink.send(Observation {
         device: spec.name.clone(),

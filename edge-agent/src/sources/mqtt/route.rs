@@ -176,6 +176,7 @@ impl Router {
                     topic: topic.to_string(),
                     excerpt: excerpt(payload),
                 },
+                received,
             },
         });
         out
@@ -378,7 +379,7 @@ mod tests {
         let snapshot = m.snapshot.expect("the device spoke");
         assert_eq!(snapshot.device.as_str(), "l1-press-1");
         match snapshot.kind {
-            ObservationKind::Snapshot { values, origin } => {
+            ObservationKind::Snapshot { values, origin, .. } => {
                 assert!(values.is_empty());
                 assert_eq!(
                     origin.to_string(),
