@@ -19,6 +19,23 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     let uplink_stats = Arc::new(UplinkStats::default());
     let mut tasks = tokio::task::JoinSet::new();
 
+    // Before any source runs: an outage since the last heartbeat is
+    // committed ahead of the first new machine event.
+    let equipment: Vec<mes_protocols::Code> = config
+        .equipment
+        .iter()
+        .filter_map(|e| mes_protocols::Code::parse(&e.name).ok())
+        .collect();
+    let now = mes_protocols::Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+    crate::liveness::on_start(&buffer, &config.liveness, &equipment, now)
+        .await
+        .context("recording the agent's start")?;
+    tasks.spawn(crate::liveness::run(
+        buffer.clone(),
+        Duration::from_secs(config.liveness.heartbeat_secs),
+        shutdown.clone(),
+    ));
+
     let (cache_meta, cached) = crate::downlink::load_from(&buffer).context("reading the downlink cache")?;
     let master_data = crate::downlink::MasterDataHandle::new(cached);
     let downlink_status = Arc::new(crate::downlink::DownlinkStatus::default());

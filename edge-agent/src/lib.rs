@@ -14,6 +14,7 @@ pub mod config;
 pub mod downlink;
 pub mod equipment;
 pub mod generator;
+pub mod liveness;
 pub mod local_api;
 pub mod machines;
 pub mod metrics;

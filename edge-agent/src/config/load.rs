@@ -121,6 +121,7 @@ fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigE
         &mut warnings,
     )?;
     config.downlink.validate(file)?;
+    config.liveness.validate(file)?;
     mes_protocols::barcode::ScanParser::new(&config.scan)
         .map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
     crate::station::parse_stations(file, &config.station)?;

@@ -38,6 +38,9 @@ pub struct AgentConfig {
     pub scan: mes_protocols::barcode::ScanConfig,
     /// Operator stations (`[[station]]` tables).
     pub station: Vec<crate::station::StationConfig>,
+    /// How the agent records that it runs, so that a time it was down is
+    /// reported (`[liveness]`).
+    pub liveness: crate::liveness::LivenessConfig,
 }
 
 /// Connection to the hub.

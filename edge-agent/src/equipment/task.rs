@@ -198,9 +198,15 @@ async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken)
             }
         })
         .collect();
+    // The agent ran at least until these events: an outage reported after
+    // a crash starts no earlier (see `crate::liveness`).
+    let mut state = out.state;
+    state.push(crate::liveness::heartbeat(Timestamp::from_datetime(
+        time::OffsetDateTime::now_utc(),
+    )));
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
-        match buffer.append_with_state(events.clone(), out.state.clone()).await {
+        match buffer.append_with_state(events.clone(), state.clone()).await {
             Ok(_) => return true,
             Err(crate::buffer::BufferError::Closed) => {
                 tracing::error!(
