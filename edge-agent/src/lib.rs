@@ -8,6 +8,7 @@
 //! [`app`] (wiring and shutdown). See ARCHITECTURE.md.
 
 pub mod app;
+pub mod backoff;
 pub mod buffer;
 pub mod cli;
 pub mod config;

@@ -13,7 +13,7 @@
 use super::model::{EquipmentModel, EquipmentStatus, ModelOutput};
 use crate::buffer::{Buffer, PreparedEvent};
 use crate::sources::{BadInputKind, Envelope, Observation, ObservationKind, Origin, SourceStats};
-use crate::uplink::Backoff;
+use crate::backoff::Backoff;
 use mes_protocols::event::{DeviceCommunicationChanged, LinkState};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet};

@@ -12,14 +12,13 @@
 //! acknowledgements in the buffer (a full disk must not turn into resending
 //! the same batch as fast as the hub answers).
 
-mod backoff;
 mod client;
 mod reachable;
 
-pub use backoff::Backoff;
 pub use client::{HubClient, SyncError, SyncReply};
 pub use reachable::{HubReachable, ReachableWatch};
 
+use crate::backoff::Backoff;
 use crate::buffer::{Buffer, BufferStats, PendingBatch};
 use mes_protocols::wire::{BatchHeader, BufferReport, SCHEMA_VERSION, encode_batch, gzip};
 use mes_protocols::{AgentId, Incarnation, Seq, Timestamp};

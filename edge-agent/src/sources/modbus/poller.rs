@@ -18,7 +18,7 @@ use super::connection::{BlockData, Link, ReadError, describe};
 use super::report::{should_report, to_tag_value};
 use super::stats::ModbusStats;
 use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, Origin, TagValue};
-use crate::uplink::Backoff;
+use crate::backoff::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
 use mes_protocols::modbus::{RawValue, ReadBlock};

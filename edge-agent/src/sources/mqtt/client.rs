@@ -35,7 +35,7 @@
 
 use super::config::MqttSettings;
 use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, excerpt};
-use crate::uplink::Backoff;
+use crate::backoff::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
 use rumqttc::{
