@@ -5,8 +5,9 @@
 
 use crate::buffer::{Buffer, BufferSettings};
 use crate::config::AgentConfig;
+use crate::hub::HubConnection;
 use crate::local_api::{self, LocalState};
-use crate::uplink::{self, HubClient, UplinkSettings, UplinkStats};
+use crate::uplink::{self, UplinkSettings, UplinkStats};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
@@ -39,54 +40,37 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     let (cache_meta, cached) = crate::downlink::load_from(&buffer).context("reading the downlink cache")?;
     let master_data = crate::downlink::MasterDataHandle::new(cached);
     let downlink_status = Arc::new(crate::downlink::DownlinkStatus::default());
-    // Any hub success (the downlink's pulls) ends the uplink's backoff wait.
-    let reachable = uplink::HubReachable::default();
 
-    let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
-        (Some(agent_id), Some(token)) => {
+    let hub = config.hub.parse("configuration")?;
+    let sync_enabled = match &hub.credentials {
+        Some(credentials) => {
+            // One connection for the uplink and the downlink: any success
+            // through it ends the uplink's backoff wait.
+            let connection = HubConnection::new(&hub.url, &credentials.token, hub.request_timeout)
+                .context("building the hub connection")?;
             if config.downlink.enabled {
                 let task = crate::downlink::DownlinkTask {
-                    client: crate::downlink::DownlinkClient::new(
-                        &config.hub.url,
-                        token,
-                        Duration::from_secs(config.hub.request_timeout_secs),
-                    )
-                    .context("building the downlink HTTP client")?,
+                    hub: connection.clone(),
                     buffer: buffer.clone(),
                     data: master_data.clone(),
                     meta: cache_meta,
                     interval: Duration::from_millis(config.downlink.interval_ms),
                     page_limit: config.downlink.page_limit,
                     status: downlink_status.clone(),
-                    reachable: reachable.clone(),
                 };
                 tasks.spawn(task.run(shutdown.clone()));
             }
-            let client = HubClient::new(
-                &config.hub.url,
-                token,
-                Duration::from_secs(config.hub.request_timeout_secs),
-            )
-            .context("building the HTTP client")?;
-            let settings = UplinkSettings {
-                agent_id,
-                batch_size: config.hub.batch_size,
-                backoff_initial: Duration::from_millis(config.hub.backoff_initial_ms),
-                backoff_max: Duration::from_secs(config.hub.backoff_max_secs),
-                clock_warn_ms: config.hub.clock_offset_warn_secs as i64 * 1000,
-            };
             tasks.spawn(uplink::run(
                 buffer.clone(),
-                client,
-                settings,
+                connection,
+                UplinkSettings::new(&hub, credentials.agent_id),
                 uplink_stats.clone(),
-                reachable,
                 shutdown.clone(),
             ));
-            tracing::info!(hub = %config.hub.url, agent = %agent_id, "sync on");
+            tracing::info!(hub = %hub.url, agent = %credentials.agent_id, "sync on");
             true
         }
-        _ => {
+        None => {
             tracing::warn!(
                 "sync off: no hub.agent_id and hub.token (MES_AGENT_ID / MES_AGENT_TOKEN); buffering only"
             );

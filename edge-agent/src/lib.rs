@@ -15,6 +15,7 @@ pub mod config;
 pub mod downlink;
 pub mod equipment;
 pub mod generator;
+pub mod hub;
 pub mod liveness;
 pub mod local_api;
 pub mod machines;

@@ -4,7 +4,6 @@
 use super::AgentConfig;
 use mes_protocols::Code;
 use mes_protocols::config_text::{ConfigError, ConfigWarning, parse_toml};
-use mes_protocols::wire::MAX_EVENTS_PER_BATCH;
 use std::path::Path;
 
 /// Environment variable overriding `hub.agent_id`.
@@ -69,39 +68,7 @@ fn apply_env(config: &mut AgentConfig, var: impl Fn(&str) -> Option<String>) -> 
 }
 
 fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
-    let hub = &config.hub;
-    if !(hub.url.starts_with("http://") || hub.url.starts_with("https://")) {
-        return Err(ConfigError::new(
-            file,
-            "hub.url",
-            format!("`{}` must start with http:// or https://", hub.url),
-        ));
-    }
-    if hub.batch_size == 0 || hub.batch_size > MAX_EVENTS_PER_BATCH {
-        return Err(ConfigError::new(
-            file,
-            "hub.batch_size",
-            format!("{} is outside 1..={MAX_EVENTS_PER_BATCH}", hub.batch_size),
-        ));
-    }
-    if hub.agent_id.is_some() != hub.token.is_some() {
-        return Err(ConfigError::new(
-            file,
-            if hub.agent_id.is_some() {
-                "hub.token"
-            } else {
-                "hub.agent_id"
-            },
-            "hub.agent_id and hub.token go together (or set MES_AGENT_ID and MES_AGENT_TOKEN)",
-        ));
-    }
-    if hub.backoff_initial_ms == 0 || hub.backoff_max_secs == 0 || hub.request_timeout_secs == 0 {
-        return Err(ConfigError::new(
-            file,
-            "hub",
-            "backoff and timeout values must be positive",
-        ));
-    }
+    config.hub.parse(file)?;
     if config.buffer.max_size_mb == 0 {
         return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
     }

@@ -7,7 +7,6 @@ mod load;
 
 pub use load::{ENV_AGENT_ID, ENV_AGENT_TOKEN, ENV_HUB_URL, Loaded, load, load_from_str};
 
-use mes_protocols::AgentId;
 use serde::Deserialize;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,7 +16,7 @@ use std::path::PathBuf;
 #[serde(deny_unknown_fields, default)]
 pub struct AgentConfig {
     /// How the agent reaches the hub.
-    pub hub: HubConfig,
+    pub hub: crate::hub::HubConfig,
     /// The durable event buffer.
     pub buffer: BufferConfig,
     /// The agent's own HTTP server (health, metrics, local event intake).
@@ -41,46 +40,6 @@ pub struct AgentConfig {
     /// How the agent records that it runs, so that a time it was down is
     /// reported (`[liveness]`).
     pub liveness: crate::liveness::LivenessConfig,
-}
-
-/// Connection to the hub.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct HubConfig {
-    /// Base URL of the hub (`https://hub.example.com`); HTTPS uses rustls.
-    pub url: String,
-    /// This agent's id, printed by `cloud-hub agent add`. Without it the
-    /// agent buffers but does not sync. Environment: `MES_AGENT_ID`.
-    pub agent_id: Option<AgentId>,
-    /// This agent's bearer token, printed once by `cloud-hub agent add`.
-    /// Prefer the environment variable `MES_AGENT_TOKEN` over the file.
-    pub token: Option<String>,
-    /// Most events per batch (1 to 10000).
-    pub batch_size: usize,
-    /// Timeout of one sync request, in seconds.
-    pub request_timeout_secs: u64,
-    /// First retry delay after a failed sync, in milliseconds.
-    pub backoff_initial_ms: u64,
-    /// Longest retry delay, in seconds (the cap of the exponential backoff).
-    pub backoff_max_secs: u64,
-    /// Warn when the agent's clock differs from the hub's by more than this
-    /// many seconds.
-    pub clock_offset_warn_secs: u64,
-}
-
-impl Default for HubConfig {
-    fn default() -> Self {
-        Self {
-            url: "http://127.0.0.1:8080".into(),
-            agent_id: None,
-            token: None,
-            batch_size: 2000,
-            request_timeout_secs: 30,
-            backoff_initial_ms: 500,
-            backoff_max_secs: 60,
-            clock_offset_warn_secs: 5,
-        }
-    }
 }
 
 /// What to do when the buffer reaches its size limit.

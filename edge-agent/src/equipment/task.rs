@@ -11,9 +11,9 @@
 //! then makes the sources wait.
 
 use super::model::{EquipmentModel, EquipmentStatus, ModelOutput};
+use crate::backoff::Backoff;
 use crate::buffer::{Buffer, PreparedEvent};
 use crate::sources::{BadInputKind, Envelope, Observation, ObservationKind, Origin, SourceStats};
-use crate::backoff::Backoff;
 use mes_protocols::event::{DeviceCommunicationChanged, LinkState};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet};
