@@ -100,7 +100,7 @@ pub fn main() -> ExitCode {
             for warning in &loaded.warnings {
                 tracing::warn!(%warning, "configuration");
             }
-            match runtime.block_on(run(loaded.config)) {
+            match runtime.block_on(run(loaded.spec)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -111,7 +111,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(config: crate::config::AgentConfig) -> anyhow::Result<()> {
+async fn run(spec: crate::config::AgentSpec) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
@@ -119,7 +119,7 @@ async fn run(config: crate::config::AgentConfig) -> anyhow::Result<()> {
         tracing::info!("shutting down: draining producers and committing the buffer");
         trigger.cancel();
     });
-    crate::app::run(config, shutdown).await
+    crate::app::run(spec, shutdown).await
 }
 
 async fn wait_for_signal() {

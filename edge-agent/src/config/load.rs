@@ -1,8 +1,8 @@
 //! Reading the configuration file, applying environment overrides and
 //! checking what serde cannot.
 
-use super::AgentConfig;
-use mes_protocols::Code;
+use super::{AgentConfig, AgentSpec};
+use crate::machines::MachineSections;
 use mes_protocols::config_text::{ConfigError, ConfigWarning, parse_toml};
 use std::path::Path;
 
@@ -13,19 +13,19 @@ pub const ENV_AGENT_TOKEN: &str = "MES_AGENT_TOKEN";
 /// Environment variable overriding `hub.url`.
 pub const ENV_HUB_URL: &str = "MES_HUB_URL";
 
-/// A configuration that passed every check, and what in it looks wrong
-/// without stopping the agent.
+/// A configuration that passed every check, parsed into the spec of each
+/// part, and what in it looks wrong without stopping the agent.
 #[derive(Debug)]
 pub struct Loaded {
-    /// The configuration.
-    pub config: AgentConfig,
+    /// What every part runs from.
+    pub spec: AgentSpec,
     /// Things that work, but probably not as meant; `check-config` prints
     /// them and `run` logs them at start.
     pub warnings: Vec<ConfigWarning>,
 }
 
-/// Loads the configuration from `path` (or defaults when `None`), then
-/// applies environment overrides and checks it.
+/// Loads the configuration from `path` (or defaults when `None`), applies
+/// environment overrides and parses it, once, into the parts' specs.
 pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     let mut config = match path {
         Some(path) => {
@@ -37,12 +37,12 @@ pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
         None => AgentConfig::default(),
     };
     apply_env(&mut config, |key| std::env::var(key).ok())?;
-    let warnings = check(
+    let (spec, warnings) = parse(
         &config,
         path.map_or("defaults".into(), |p| p.display().to_string())
             .as_str(),
     )?;
-    Ok(Loaded { config, warnings })
+    Ok(Loaded { spec, warnings })
 }
 
 /// Parses configuration text read from `file` (no environment, no checks
@@ -67,54 +67,44 @@ fn apply_env(config: &mut AgentConfig, var: impl Fn(&str) -> Option<String>) -> 
     Ok(())
 }
 
-fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
-    config.hub.parse(file)?;
-    if config.buffer.max_size_mb == 0 {
-        return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
-    }
+/// Parses every section of `config` (read from `file`) into the spec of
+/// the part that owns it, in one pass; warnings are collected, the first
+/// error is returned.
+fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarning>), ConfigError> {
     let mut warnings = Vec::new();
-    let devices = crate::sources::modbus::parse_devices(file, &config.modbus, &mut warnings)?;
-    let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
-    super::cross_check::check_modbus_equipment(file, &equipment, &devices)?;
-    let mqtt = match &config.mqtt {
-        Some(raw) => Some((raw, raw.parse(file)?)),
-        None => None,
+    let hub = config.hub.parse(file)?;
+    let buffer = config.buffer.parse(file)?;
+    let sections = MachineSections {
+        modbus: &config.modbus,
+        mqtt: config.mqtt.as_ref(),
+        equipment: &config.equipment,
     };
-    super::cross_check::check_mqtt_devices(
-        file,
-        &equipment,
-        &devices,
-        mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
-        &mut warnings,
-    )?;
+    let machines = crate::machines::parse(file, sections, &mut warnings)?;
     config.downlink.validate(file)?;
     config.liveness.validate(file)?;
-    mes_protocols::barcode::ScanParser::new(&config.scan)
-        .map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
-    crate::station::parse_stations(file, &config.station)?;
-    let generator = &config.generator;
-    for (i, name) in generator.equipment.iter().enumerate() {
-        Code::parse(name).map_err(|why| {
-            ConfigError::new(
-                file,
-                format!("generator.equipment[{i}]"),
-                format!("`{name}`: code {why}"),
-            )
-        })?;
-    }
-    if generator.enabled && (generator.equipment.is_empty() || generator.events_per_sec == 0) {
-        return Err(ConfigError::new(
-            file,
-            "generator",
-            "an enabled generator needs equipment and events_per_sec > 0",
-        ));
-    }
-    Ok(warnings)
+    let stations = crate::station::parse(file, &config.station, &config.scan)?;
+    config.generator.validate(file)?;
+    let spec = AgentSpec {
+        hub,
+        buffer,
+        http: config.http.clone(),
+        generator: config.generator.clone(),
+        machines,
+        downlink: config.downlink.clone(),
+        stations,
+        liveness: config.liveness.clone(),
+    };
+    Ok((spec, warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warnings of a configuration that parses, or its first error.
+    fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
+        parse(config, file).map(|(_, warnings)| warnings)
+    }
 
     #[test]
     fn empty_file_gives_defaults() {
