@@ -1,119 +1,84 @@
-//! Starts the agent's parts, wires them together and stops them in order:
-//! producers and the HTTP server first, then the uplink, then the buffer
-//! writer, which commits everything already handed to it before the file is
-//! closed.
+//! Starts the agent's parts from their specs, wires them together and stops
+//! them in order: producers and the HTTP server first, then the uplink,
+//! then the buffer writer, which commits everything already handed to it
+//! before the file is closed.
 
-use crate::buffer::{Buffer, BufferSettings};
-use crate::config::AgentConfig;
+use crate::buffer::Buffer;
+use crate::config::AgentSpec;
+use crate::downlink::{DownlinkConfig, DownlinkStatus, MasterDataHandle};
+use crate::hub::{HubConnection, HubSpec};
 use crate::local_api::{self, LocalState};
-use crate::uplink::{self, HubClient, UplinkSettings, UplinkStats};
+use crate::station::StationsSpec;
+use crate::uplink::{self, UplinkSettings, UplinkStats};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 /// Runs the agent until `shutdown` is cancelled.
-pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+pub async fn run(spec: AgentSpec, shutdown: CancellationToken) -> anyhow::Result<()> {
     // The error names the file and the cause once; no context to add.
-    let (buffer, writer) = Buffer::open(BufferSettings::from(&config.buffer))?;
+    let (buffer, writer) = Buffer::open(spec.buffer)?;
     let uplink_stats = Arc::new(UplinkStats::default());
-    let mut tasks = tokio::task::JoinSet::new();
+    let mut tasks = JoinSet::new();
+
+    // Before any source runs: an outage since the last heartbeat is
+    // committed ahead of the first new machine event.
+    let equipment: Vec<mes_protocols::Code> =
+        spec.machines.equipment.iter().map(|e| e.name.clone()).collect();
+    let now = mes_protocols::Timestamp::from_datetime(time::OffsetDateTime::now_utc());
+    crate::liveness::on_start(&buffer, &spec.liveness, &equipment, now)
+        .await
+        .context("recording the agent's start")?;
+    tasks.spawn(crate::liveness::run(
+        buffer.clone(),
+        Duration::from_secs(spec.liveness.heartbeat_secs),
+        shutdown.clone(),
+    ));
 
     let (cache_meta, cached) = crate::downlink::load_from(&buffer).context("reading the downlink cache")?;
-    let master_data = crate::downlink::MasterDataHandle::new(cached);
-    let downlink_status = Arc::new(crate::downlink::DownlinkStatus::default());
-    // Any hub success (the downlink's pulls) ends the uplink's backoff wait.
-    let reachable = uplink::HubReachable::default();
-
-    let sync_enabled = match (config.hub.agent_id, config.hub.token.as_deref()) {
-        (Some(agent_id), Some(token)) => {
-            if config.downlink.enabled {
-                let task = crate::downlink::DownlinkTask {
-                    client: crate::downlink::DownlinkClient::new(
-                        &config.hub.url,
-                        token,
-                        Duration::from_secs(config.hub.request_timeout_secs),
-                    )
-                    .context("building the downlink HTTP client")?,
-                    buffer: buffer.clone(),
-                    data: master_data.clone(),
-                    meta: cache_meta,
-                    interval: Duration::from_millis(config.downlink.interval_ms),
-                    page_limit: config.downlink.page_limit,
-                    status: downlink_status.clone(),
-                    reachable: reachable.clone(),
-                };
-                tasks.spawn(task.run(shutdown.clone()));
-            }
-            let client = HubClient::new(
-                &config.hub.url,
-                token,
-                Duration::from_secs(config.hub.request_timeout_secs),
-            )
-            .context("building the HTTP client")?;
-            let settings = UplinkSettings {
-                agent_id,
-                batch_size: config.hub.batch_size,
-                backoff_initial: Duration::from_millis(config.hub.backoff_initial_ms),
-                backoff_max: Duration::from_secs(config.hub.backoff_max_secs),
-                clock_warn_ms: config.hub.clock_offset_warn_secs as i64 * 1000,
-            };
-            tasks.spawn(uplink::run(
-                buffer.clone(),
-                client,
-                settings,
-                uplink_stats.clone(),
-                reachable,
-                shutdown.clone(),
-            ));
-            tracing::info!(hub = %config.hub.url, agent = %agent_id, "sync on");
-            true
-        }
-        _ => {
-            tracing::warn!(
-                "sync off: no hub.agent_id and hub.token (MES_AGENT_ID / MES_AGENT_TOKEN); buffering only"
-            );
-            false
-        }
+    let master_data = MasterDataHandle::new(cached);
+    let downlink_status = Arc::new(DownlinkStatus::default());
+    let sync = Sync {
+        hub: &spec.hub,
+        downlink: &spec.downlink,
+        buffer: &buffer,
+        master_data: &master_data,
+        cache_meta,
+        downlink_status: &downlink_status,
+        uplink_stats: &uplink_stats,
     };
+    let sync_enabled = sync.start(&mut tasks, &shutdown)?;
 
     // Machine data: every source feeds one observation channel, which the
     // equipment task consumes (`observations`).
     let source_stats = Arc::new(crate::sources::SourceStats::default());
     let (observation_sink, observations) = crate::sources::observation_channel(source_stats.clone());
     let machines = crate::machines::start(
-        &config,
+        spec.machines,
         &buffer,
         &observation_sink,
         observations,
         &mut tasks,
         &shutdown,
     )?;
-    // The MQTT source (sources/mqtt) feeds the same observation sink.
-    if let Some(mqtt) = &config.mqtt {
-        let settings = mqtt.parse("configuration").context("the [mqtt] section")?;
-        tasks.spawn(crate::sources::mqtt::run(
-            settings,
-            observation_sink.clone(),
-            shutdown.clone(),
-        ));
-    }
 
-    if config.generator.enabled {
+    if spec.generator.enabled {
+        tracing::info!(
+            events_per_sec = spec.generator.events_per_sec,
+            "demo event generator on"
+        );
         tasks.spawn(crate::generator::run(
-            config.generator.clone(),
+            spec.generator,
             buffer.clone(),
             shutdown.clone(),
         ));
-        tracing::info!(
-            events_per_sec = config.generator.events_per_sec,
-            "demo event generator on"
-        );
     }
 
-    let listener = tokio::net::TcpListener::bind(config.http.listen)
+    let listener = tokio::net::TcpListener::bind(spec.http.listen)
         .await
-        .with_context(|| format!("listening on http.listen = {}", config.http.listen))?;
+        .with_context(|| format!("listening on http.listen = {}", spec.http.listen))?;
     let local = listener.local_addr().context("reading the bound address")?;
     tracing::info!(address = %format!("http://{local}"), "agent status page, /healthz, /metrics");
     let registry = Arc::new(crate::metrics::registry(crate::metrics::Sources {
@@ -129,20 +94,17 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
         uplink: uplink_stats,
         registry,
         sync_enabled,
-        intake_allow_missing_id: config.http.intake_allow_missing_id,
+        intake_allow_missing_id: spec.http.intake_allow_missing_id,
     };
     let mut router = local_api::router(state);
-    if !config.station.is_empty() {
-        let handle = start_stations(
-            &config,
-            &buffer,
-            master_data,
-            downlink_status,
-            machines_board,
-            &mut tasks,
-            &shutdown,
-        )
-        .await?;
+    if !spec.stations.stations.is_empty() {
+        let parts = StationParts {
+            buffer: buffer.clone(),
+            data: master_data,
+            downlink: downlink_status,
+            board: machines_board,
+        };
+        let handle = start_stations(spec.stations, parts, &mut tasks, &shutdown).await?;
         router = router.merge(crate::station::router(handle));
     }
     let server_shutdown = shutdown.clone();
@@ -165,46 +127,98 @@ pub async fn run(config: AgentConfig, shutdown: CancellationToken) -> anyhow::Re
     Ok(())
 }
 
+/// What the uplink and the downlink start from.
+struct Sync<'a> {
+    hub: &'a HubSpec,
+    downlink: &'a DownlinkConfig,
+    buffer: &'a Buffer,
+    master_data: &'a MasterDataHandle,
+    cache_meta: crate::downlink::CacheMeta,
+    downlink_status: &'a Arc<DownlinkStatus>,
+    uplink_stats: &'a Arc<UplinkStats>,
+}
+
+impl Sync<'_> {
+    /// Starts the uplink and (when enabled) the downlink on one hub
+    /// connection, if the agent has credentials; whether sync is on.
+    fn start(self, tasks: &mut JoinSet<()>, shutdown: &CancellationToken) -> anyhow::Result<bool> {
+        let Some(credentials) = &self.hub.credentials else {
+            tracing::warn!(
+                "sync off: no hub.agent_id and hub.token (MES_AGENT_ID / MES_AGENT_TOKEN); buffering only"
+            );
+            return Ok(false);
+        };
+        // One connection for the uplink and the downlink: any success
+        // through it ends the uplink's backoff wait.
+        let connection = HubConnection::new(&self.hub.url, &credentials.token, self.hub.request_timeout)
+            .context("building the hub connection")?;
+        if self.downlink.enabled {
+            let task = crate::downlink::DownlinkTask {
+                hub: connection.clone(),
+                buffer: self.buffer.clone(),
+                data: self.master_data.clone(),
+                meta: self.cache_meta,
+                interval: Duration::from_millis(self.downlink.interval_ms),
+                page_limit: self.downlink.page_limit,
+                status: self.downlink_status.clone(),
+            };
+            tasks.spawn(task.run(shutdown.clone()));
+        }
+        tasks.spawn(uplink::run(
+            self.buffer.clone(),
+            connection,
+            UplinkSettings::new(self.hub, credentials.agent_id),
+            self.uplink_stats.clone(),
+            shutdown.clone(),
+        ));
+        tracing::info!(hub = %self.hub.url, agent = %credentials.agent_id, "sync on");
+        Ok(true)
+    }
+}
+
+/// What the station service works with besides its spec.
+struct StationParts {
+    buffer: Buffer,
+    data: MasterDataHandle,
+    downlink: Arc<DownlinkStatus>,
+    board: Arc<crate::equipment::EquipmentBoard>,
+}
+
 /// Starts the station service and each station's scanner port.
 async fn start_stations(
-    config: &AgentConfig,
-    buffer: &Buffer,
-    data: crate::downlink::MasterDataHandle,
-    downlink: Arc<crate::downlink::DownlinkStatus>,
-    board: Arc<crate::equipment::EquipmentBoard>,
-    tasks: &mut tokio::task::JoinSet<()>,
+    spec: StationsSpec,
+    parts: StationParts,
+    tasks: &mut JoinSet<()>,
     shutdown: &CancellationToken,
 ) -> anyhow::Result<crate::station::StationHandle> {
-    let specs = crate::station::parse_stations("configuration", &config.station)?;
-    let parser = mes_protocols::barcode::ScanParser::new(&config.scan)
-        .map_err(|e| anyhow::anyhow!("configuration: key scan.{}: {}", e.field, e.reason))?;
+    let stations = spec.stations;
     let service = crate::station::StationService {
-        specs: specs.clone(),
-        parser,
-        data,
-        downlink,
-        board,
-        buffer: buffer.clone(),
+        specs: stations.clone(),
+        parser: spec.parser,
+        data: parts.data,
+        downlink: parts.downlink,
+        board: parts.board,
+        buffer: parts.buffer,
     };
     let (handle, task) = service
         .start(shutdown.clone())
         .context("reading the saved station state")?;
     tasks.spawn(task);
-    for (i, spec) in specs.iter().enumerate() {
-        let Some(address) = spec.scanner_port else {
+    for (i, station) in stations.iter().enumerate() {
+        let Some(address) = station.scanner_port else {
             continue;
         };
         let listener = tokio::net::TcpListener::bind(address)
             .await
-            .with_context(|| format!("station[{i}].scanner_port = {address} (station {})", spec.code))?;
-        tracing::info!(station = %spec.code, %address, "scanner port listening");
+            .with_context(|| format!("station[{i}].scanner_port = {address} (station {})", station.code))?;
+        tracing::info!(station = %station.code, %address, "scanner port listening");
         tasks.spawn(crate::station::serve_scanner(
             listener,
-            spec.code.clone(),
+            station.code.clone(),
             handle.clone(),
             shutdown.clone(),
         ));
     }
-    tracing::info!(stations = specs.len(), "station pages at /stations");
+    tracing::info!(stations = stations.len(), "station pages at /stations");
     Ok(handle)
 }

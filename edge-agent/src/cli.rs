@@ -60,8 +60,14 @@ pub fn main() -> ExitCode {
     crate::telemetry::init_logging(cli.log_json);
     match cli.command {
         Command::CheckConfig { file } => match crate::config::load(Some(&file)) {
-            Ok(_) => {
-                println!("{}: ok", file.display());
+            Ok(loaded) => {
+                for warning in &loaded.warnings {
+                    eprintln!("warning: {warning}");
+                }
+                match loaded.warnings.len() {
+                    0 => println!("{}: ok", file.display()),
+                    n => println!("{}: ok, {n} warning(s)", file.display()),
+                }
                 ExitCode::SUCCESS
             }
             Err(e) => {
@@ -77,7 +83,7 @@ pub fn main() -> ExitCode {
             count,
         } => crate::probe_cmd::run(&config, device, area, start, count),
         Command::Run { config } => {
-            let config = match crate::config::load(config.as_deref()) {
+            let loaded = match crate::config::load(config.as_deref()) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("error: {e}");
@@ -91,7 +97,10 @@ pub fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(run(config)) {
+            for warning in &loaded.warnings {
+                tracing::warn!(%warning, "configuration");
+            }
+            match runtime.block_on(run(loaded.spec)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
@@ -102,7 +111,7 @@ pub fn main() -> ExitCode {
     }
 }
 
-async fn run(config: crate::config::AgentConfig) -> anyhow::Result<()> {
+async fn run(spec: crate::config::AgentSpec) -> anyhow::Result<()> {
     let shutdown = CancellationToken::new();
     let trigger = shutdown.clone();
     tokio::spawn(async move {
@@ -110,7 +119,7 @@ async fn run(config: crate::config::AgentConfig) -> anyhow::Result<()> {
         tracing::info!("shutting down: draining producers and committing the buffer");
         trigger.cancel();
     });
-    crate::app::run(config, shutdown).await
+    crate::app::run(spec, shutdown).await
 }
 
 async fn wait_for_signal() {

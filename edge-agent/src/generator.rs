@@ -3,10 +3,11 @@
 //! the Modbus and MQTT sources instead.
 
 use crate::buffer::Buffer;
-use crate::config::GeneratorConfig;
+use mes_protocols::config_text::ConfigError;
 use mes_protocols::event::{EquipmentState, EquipmentStateChanged, PartsCounted, ProcessValueSampled};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use rand::Rng;
+use serde::Deserialize;
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
@@ -97,4 +98,49 @@ fn next_event(machines: &mut [Machine], i: usize) -> EventDraft {
         })
     };
     EventDraft::new(now, Source::Device(m.code.clone()), body)
+}
+
+/// The demo event generator.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct GeneratorConfig {
+    /// Generate simulated machine events.
+    pub enabled: bool,
+    /// Events per second, over all equipment.
+    pub events_per_sec: u32,
+    /// Names of the simulated equipment.
+    pub equipment: Vec<String>,
+}
+
+impl Default for GeneratorConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            events_per_sec: 20,
+            equipment: vec!["press-1".into(), "lathe-1".into(), "mill-1".into()],
+        }
+    }
+}
+
+impl GeneratorConfig {
+    /// Checks the section as read from `file`.
+    pub fn validate(&self, file: &str) -> Result<(), ConfigError> {
+        for (i, name) in self.equipment.iter().enumerate() {
+            Code::parse(name).map_err(|why| {
+                ConfigError::new(
+                    file,
+                    format!("generator.equipment[{i}]"),
+                    format!("`{name}`: code {why}"),
+                )
+            })?;
+        }
+        if self.enabled && (self.equipment.is_empty() || self.events_per_sec == 0) {
+            return Err(ConfigError::new(
+                file,
+                "generator",
+                "an enabled generator needs equipment and events_per_sec > 0",
+            ));
+        }
+        Ok(())
+    }
 }

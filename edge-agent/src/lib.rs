@@ -8,12 +8,15 @@
 //! [`app`] (wiring and shutdown). See ARCHITECTURE.md.
 
 pub mod app;
+pub mod backoff;
 pub mod buffer;
 pub mod cli;
 pub mod config;
 pub mod downlink;
 pub mod equipment;
 pub mod generator;
+pub mod hub;
+pub mod liveness;
 pub mod local_api;
 pub mod machines;
 pub mod metrics;

@@ -1,7 +1,7 @@
 //! The `probe` command: loads the configuration, reads the devices once and
 //! prints a table.
 
-use crate::sources::modbus::{parse_devices, probe_range, probe_tags, render};
+use crate::sources::modbus::{probe_range, probe_tags, render};
 use mes_protocols::modbus::Area;
 use std::path::Path;
 use std::process::ExitCode;
@@ -15,15 +15,8 @@ pub fn run(
     start: Option<u16>,
     count: Option<u16>,
 ) -> ExitCode {
-    let loaded = match crate::config::load(Some(config)) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let devices = match parse_devices(&config.display().to_string(), &loaded.modbus) {
-        Ok(d) => d,
+    let devices = match crate::config::load(Some(config)) {
+        Ok(loaded) => loaded.spec.machines.modbus,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

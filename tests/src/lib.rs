@@ -5,6 +5,7 @@
 //! failing test leaves nothing running.
 
 mod events;
+pub mod modbus;
 pub mod mqtt;
 mod probe;
 mod process;

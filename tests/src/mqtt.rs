@@ -1,5 +1,7 @@
-//! What the MQTT tests share: where the broker is, and the agent's
-//! `[mqtt]` connection section for a test's own topic prefix.
+//! What the MQTT tests share: where the broker is, the agent's `[mqtt]`
+//! connection section for a test's own topic prefix, and a publisher.
+
+use std::time::Duration;
 
 /// The broker the tests use: `MES_TEST_MQTT`, else the local Mosquitto.
 pub fn broker() -> String {
@@ -13,4 +15,17 @@ pub fn agent_mqtt_section(broker: &str, prefix: &str) -> String {
         "[mqtt]\nbroker = \"mqtt://{broker}\"\nclient_id = \"agent-{prefix}\"\nclean_session = true\n\
          reconnect_initial_ms = 100\nreconnect_max_secs = 1\n"
     )
+}
+
+/// A publisher to `broker` (`host:port`) whose messages keep their order
+/// (one client; publish with QoS 1), with a client id of its own per
+/// `prefix`. Its connection is polled by a task of the calling runtime.
+pub fn publisher(broker: &str, prefix: &str) -> rumqttc::AsyncClient {
+    let (host, port) = broker.rsplit_once(':').expect("the broker address is host:port");
+    let port = port.parse().expect("the broker port is a number");
+    let mut options = rumqttc::MqttOptions::new(format!("pub-{prefix}"), host, port);
+    options.set_keep_alive(Duration::from_secs(10));
+    let (client, mut events) = rumqttc::AsyncClient::new(options, 100);
+    tokio::spawn(async move { while events.poll().await.is_ok() {} });
+    client
 }

@@ -5,59 +5,15 @@
 //! of the tags; and a device that answers with unchanged registers never
 //! goes offline.
 
-use machine_sim::{SimConfig, SimHandle, Simulator};
+use machine_sim::SimHandle;
+use mes_tests::modbus::{quiet_simulator, status_word_device as device};
 use mes_tests::{Rig, binaries, eventually, hub_events, start_rig};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// A paused simulator with two machines that never change on their own.
+/// Two machines that never change on their own.
 async fn simulator() -> SimHandle {
-    let mut config = SimConfig::with_machines(2, "127.0.0.1:0");
-    config.start_paused = true;
-    config.behaviour.stops_per_hour = Some(0.0);
-    config.behaviour.faults_per_hour = Some(0.0);
-    config.behaviour.setups_per_hour = Some(0.0);
-    config.behaviour.scrap_rate = Some(0.0);
-    Simulator::start(config).await.expect("simulator starts")
-}
-
-/// One device and equipment per machine. The status word (holding register
-/// 0: 1 running, 2 setup, 3 down) and the fault code (register 1) are read
-/// in one request; `tags` gives their order in the poll group.
-fn device(sim: &str, unit: u8, name: &str, tags: [&str; 2], offline_after_secs: u64) -> String {
-    let tag = |t: &str| match t {
-        "state" => r#"{ name = "state", area = "holding_register", address = 0, type = "u16" },"#,
-        _ => r#"{ name = "fault_code", area = "holding_register", address = 1, type = "u16" },"#,
-    };
-    format!(
-        r#"
-[[modbus]]
-name = "{name}"
-address = "{sim}"
-unit_id = {unit}
-timeout_ms = 500
-reconnect_initial_ms = 100
-reconnect_max_secs = 1
-[[modbus.poll_groups]]
-name = "fast"
-interval_ms = 100
-tags = [
-  {}
-  {}
-]
-[[equipment]]
-name = "{name}"
-device = "{name}"
-offline_after_secs = {offline_after_secs}
-states = [
-  {{ state = "down", tag = "state", op = "eq", value = 3, reason_tag = "fault_code" }},
-  {{ state = "setup", tag = "state", op = "eq", value = 2 }},
-  {{ state = "running", tag = "state", op = "eq", value = 1 }},
-]
-"#,
-        tag(tags[0]),
-        tag(tags[1]),
-    )
+    quiet_simulator(2).await
 }
 
 async fn rig(config: &str) -> Rig {

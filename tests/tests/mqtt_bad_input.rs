@@ -4,9 +4,9 @@
 //! device and reason. Skipped, with the reason printed, when no broker
 //! answers.
 
-use mes_tests::mqtt::{agent_mqtt_section, broker};
+use mes_tests::mqtt::{agent_mqtt_section, broker, publisher};
 use mes_tests::{binaries, eventually, hub_events, service_reachable, start_rig};
-use rumqttc::{AsyncClient, MqttOptions, QoS};
+use rumqttc::QoS;
 use std::path::Path;
 use std::time::Duration;
 
@@ -36,16 +36,6 @@ states = [
 counters = {{ good = {{ tag = "parts", mode = "per_message" }} }}
 "#
     )
-}
-
-/// A publisher whose messages keep their order (one client, QoS 1).
-fn publisher(broker: &str, prefix: &str) -> AsyncClient {
-    let (host, port) = broker.rsplit_once(':').expect("host:port");
-    let mut options = MqttOptions::new(format!("pub-{prefix}"), host, port.parse().expect("port"));
-    options.set_keep_alive(Duration::from_secs(10));
-    let (client, mut events) = AsyncClient::new(options, 100);
-    tokio::spawn(async move { while events.poll().await.is_ok() {} });
-    client
 }
 
 /// `state:reason` of every state event of m1, and the good parts of every

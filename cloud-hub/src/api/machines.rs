@@ -98,7 +98,8 @@ async fn intervals_of(
     only(raw, &["from", "to"])?;
     let p = period(state, raw)?;
     let events = machine_events(&state.store, tenant, code).await?;
-    let mut items = timeline::intervals(&events.changes, &events.assigned, p.from, p.to);
+    let states = timeline::intervals(&events.changes, &events.assigned, p.from, p.to);
+    let mut items = timeline::with_outages(states, &events.outages, p.from, p.to);
     if down_only {
         items = timeline::downtime(&items);
     }
@@ -208,7 +209,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "get",
             "/api/v1/equipment/{code}/timeline",
             tag,
-            "An equipment's states over a period: each interval with its reason",
+            "An equipment's states over a period: each interval with its reason, and agent_down where the agent observing it was not running",
         ))
         .response(intervals.clone()),
         get(states),

@@ -1,7 +1,8 @@
-//! Reads one equipment's state, downtime and part events from the log for
-//! [`super::timeline`]: its site's events of those kinds, in hub time.
+//! Reads one equipment's state, downtime and part events, and the outages
+//! of the agents observing it, from the log for [`super::timeline`]: its
+//! site's events of those kinds, in hub time.
 
-use super::timeline::{AssignedReason, StateChange};
+use super::timeline::{AssignedReason, Outage, StateChange};
 use crate::error::HubError;
 use crate::masterdata::records::{Equipment, SiteSettings};
 use crate::masterdata::service;
@@ -15,6 +16,7 @@ const KINDS: &[&str] = &[
     "equipment_state_changed",
     "downtime_reason_assigned",
     "parts_counted",
+    "agent_outage",
 ];
 
 /// Events read per query.
@@ -33,6 +35,8 @@ pub struct MachineEvents {
     pub assigned: Vec<AssignedReason>,
     /// Parts counted: (at, good, scrap).
     pub parts: Vec<(i64, u64, u64)>,
+    /// Periods the agent observing it was not running.
+    pub outages: Vec<Outage>,
 }
 
 /// The fields of the three kinds this reads (others are ignored).
@@ -55,6 +59,44 @@ struct Data {
 struct Raw {
     occurred_at: String,
     data: Data,
+}
+
+/// An `agent_outage` as stored.
+#[derive(Deserialize)]
+struct RawOutage {
+    occurred_at: String,
+    data: OutageData,
+}
+
+#[derive(Deserialize)]
+struct OutageData {
+    from: String,
+    until: String,
+    equipment: Vec<String>,
+}
+
+/// The hub's clock correction of a stored event: the log's instant minus
+/// the agent's stamp (`occurred_at` as sent), for instants inside its data.
+fn correction(stamp: &str, logged: i64) -> i64 {
+    mes_protocols::Timestamp::parse(stamp).map_or(0, |stamp| logged - stamp.unix_millis())
+}
+
+/// The outage `raw` reports for `equipment`, in hub time, if it names it.
+fn outage_of(raw: &str, logged: i64, equipment: &str) -> Option<Outage> {
+    let RawOutage { occurred_at, data } = serde_json::from_str(raw).ok()?;
+    if !data.equipment.iter().any(|e| e == equipment) {
+        return None;
+    }
+    let shift = correction(&occurred_at, logged);
+    let at = |s: &str| {
+        mes_protocols::Timestamp::parse(s)
+            .ok()
+            .map(|t| t.unix_millis().saturating_add(shift))
+    };
+    Some(Outage {
+        from: at(&data.from)?,
+        until: at(&data.until)?,
+    })
 }
 
 /// The events of `equipment` of `tenant` (404 for an unknown equipment).
@@ -82,14 +124,17 @@ pub async fn machine_events(
             .await
             .map_err(HubError::Store)?;
         for e in &page {
+            if e.kind == "agent_outage" {
+                out.outages.extend(outage_of(&e.raw, e.occurred_at, equipment));
+                continue;
+            }
             // Events that cannot be read are the projection's to report.
             let Ok(Raw { occurred_at, data }) = serde_json::from_str::<Raw>(&e.raw) else {
                 continue;
             };
             // The hub's clock correction of this event (the log's instant
             // minus the agent's stamp), for instants inside its data.
-            let correction = mes_protocols::Timestamp::parse(&occurred_at)
-                .map_or(0, |stamp| e.occurred_at - stamp.unix_millis());
+            let shift = correction(&occurred_at, e.occurred_at);
             if data.equipment != equipment {
                 continue;
             }
@@ -109,7 +154,7 @@ pub async fn machine_events(
                         .and_then(|s| mes_protocols::Timestamp::parse(&s).ok());
                     if let (Some(since), Some(reason)) = (since, data.reason) {
                         out.assigned.push(AssignedReason {
-                            down_since: since.unix_millis().saturating_add(correction),
+                            down_since: since.unix_millis().saturating_add(shift),
                             reason,
                         });
                     }

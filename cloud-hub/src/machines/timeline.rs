@@ -15,9 +15,19 @@
 //!   agent could not tell (listed in the timeline, never counted as down).
 //! - Parts are summed per bucket (hour or day at the site's UTC offset) by
 //!   when they were counted.
+//! - An outage of the agent that observes the equipment (`agent_outage`,
+//!   `from`..`until`) is shown as `agent_down` over whatever the states
+//!   said: the agent was not running, so nothing is known of the machine
+//!   then. After the outage the state before it goes on (the agent
+//!   restores it and reports only a change), until the next change.
+//!   `agent_down` is neither downtime nor running time: like `offline`,
+//!   it is time the MES cannot account for, and an availability figure
+//!   must leave it out of its base rather than count it as up or down. A
+//!   stop on both sides of an outage keeps its `stop_since` (nothing says
+//!   it ended), so it is one stop whose down time excludes the outage.
 
 use mes_protocols::event::EquipmentState;
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use std::collections::BTreeMap;
 
 /// One state change of the equipment.
@@ -40,12 +50,41 @@ pub struct AssignedReason {
     pub reason: String,
 }
 
+/// A period when the agent observing the equipment was not running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outage {
+    /// Its start, unix ms (hub time).
+    pub from: i64,
+    /// Its end, unix ms (hub time).
+    pub until: i64,
+}
+
+/// What a stretch of the timeline shows: a state the equipment was in, or
+/// that its agent was not running.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shown {
+    /// A state the agent reported.
+    State(EquipmentState),
+    /// The agent was not running (`agent_down` on the wire).
+    AgentDown,
+}
+
+impl Serialize for Shown {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Shown::State(state) => state.serialize(serializer),
+            Shown::AgentDown => serializer.serialize_str("agent_down"),
+        }
+    }
+}
+
 /// A stretch of one state.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
 pub struct StateInterval {
-    /// The state.
+    /// The state: running, idle, down, setup, offline, or agent_down (the
+    /// agent was not running).
     #[schemars(with = "String")]
-    pub state: EquipmentState,
+    pub state: Shown,
     /// The reason the machine reported with it, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -87,7 +126,7 @@ pub fn intervals(
         let end = changes.get(i + 1).map_or(to, |next| next.at);
         let (start, end) = (change.at.max(from), end.min(to));
         if let Some(last) = out.last_mut()
-            && last.state == change.state
+            && last.state == Shown::State(change.state)
             && last.reason == change.reason
             && last.to >= start
         {
@@ -98,7 +137,7 @@ pub fn intervals(
             continue;
         }
         out.push(StateInterval {
-            state: change.state,
+            state: Shown::State(change.state),
             reason: change.reason.clone(),
             assigned_reason: None,
             stop_since: None,
@@ -109,7 +148,7 @@ pub fn intervals(
     }
     for interval in &mut out {
         interval.duration_ms = interval.to - interval.from;
-        if interval.state == EquipmentState::Down {
+        if interval.state == Shown::State(EquipmentState::Down) {
             interval.stop_since = down_start(changes, interval.from);
             interval.assigned_reason = assigned
                 .iter()
@@ -134,11 +173,78 @@ fn down_start(changes: &[StateChange], at: i64) -> Option<i64> {
     Some(changes[first].at)
 }
 
+/// `intervals` (ordered, within `from..to`) with every `outages` period
+/// shown as `agent_down` instead of what the states said (see the module
+/// rules). Overlapping outages are one.
+pub fn with_outages(
+    intervals: Vec<StateInterval>,
+    outages: &[Outage],
+    from: i64,
+    to: i64,
+) -> Vec<StateInterval> {
+    let mut down: Vec<Outage> = outages
+        .iter()
+        .map(|o| Outage {
+            from: o.from.max(from),
+            until: o.until.min(to),
+        })
+        .filter(|o| o.from < o.until)
+        .collect();
+    down.sort_by_key(|o| o.from);
+    let mut merged: Vec<Outage> = Vec::with_capacity(down.len());
+    for o in down {
+        match merged.last_mut() {
+            Some(last) if o.from <= last.until => last.until = last.until.max(o.until),
+            _ => merged.push(o),
+        }
+    }
+    let mut out = Vec::with_capacity(intervals.len() + merged.len());
+    for interval in intervals {
+        let mut start = interval.from;
+        for o in merged
+            .iter()
+            .filter(|o| o.until > interval.from && o.from < interval.to)
+        {
+            if o.from > start {
+                out.push(piece(&interval, start, o.from));
+            }
+            start = start.max(o.until);
+        }
+        if start < interval.to {
+            out.push(piece(&interval, start, interval.to));
+        }
+    }
+    out.extend(merged.iter().map(agent_down));
+    out.sort_by_key(|i| i.from);
+    out
+}
+
+fn piece(interval: &StateInterval, from: i64, to: i64) -> StateInterval {
+    StateInterval {
+        from,
+        to,
+        duration_ms: to - from,
+        ..interval.clone()
+    }
+}
+
+fn agent_down(o: &Outage) -> StateInterval {
+    StateInterval {
+        state: Shown::AgentDown,
+        reason: None,
+        assigned_reason: None,
+        stop_since: None,
+        from: o.from,
+        to: o.until,
+        duration_ms: o.until - o.from,
+    }
+}
+
 /// Down intervals only.
 pub fn downtime(intervals: &[StateInterval]) -> Vec<StateInterval> {
     intervals
         .iter()
-        .filter(|i| i.state == EquipmentState::Down)
+        .filter(|i| i.state == Shown::State(EquipmentState::Down))
         .cloned()
         .collect()
 }
@@ -169,6 +275,7 @@ pub fn parts(
 mod tests {
     use super::*;
     use EquipmentState::{Down, Idle, Offline, Running};
+    use Shown::{AgentDown, State as S};
 
     const MIN: i64 = 60_000;
 
@@ -180,7 +287,7 @@ mod tests {
         }
     }
 
-    fn spans(list: &[StateInterval]) -> Vec<(EquipmentState, Option<&str>, i64, i64)> {
+    fn spans(list: &[StateInterval]) -> Vec<(Shown, Option<&str>, i64, i64)> {
         list.iter()
             .map(|i| (i.state, i.reason.as_deref(), i.from / MIN, i.to / MIN))
             .collect()
@@ -199,11 +306,11 @@ mod tests {
         assert_eq!(
             spans(&intervals(&changes, &[], 5 * MIN, 45 * MIN)),
             [
-                (Running, None, 5, 20),
-                (Down, Some("3"), 20, 25),
-                (Down, Some("7"), 25, 30),
-                (Offline, None, 30, 40),
-                (Idle, None, 40, 45)
+                (S(Running), None, 5, 20),
+                (S(Down), Some("3"), 20, 25),
+                (S(Down), Some("7"), 25, 30),
+                (S(Offline), None, 30, 40),
+                (S(Idle), None, 40, 45)
             ]
         );
         assert!(
@@ -261,6 +368,82 @@ mod tests {
                 .map(|b| (b.from / hour, b.good, b.scrap))
                 .collect::<Vec<_>>(),
             [(-2, 8, 1), (22, 8, 1)]
+        );
+    }
+
+    fn outage(from_min: i64, until_min: i64) -> Outage {
+        Outage {
+            from: from_min * MIN,
+            until: until_min * MIN,
+        }
+    }
+
+    #[test]
+    fn an_agent_outage_replaces_what_the_states_said_and_the_state_goes_on_after_it() {
+        let changes = [change(0, Running, None), change(30, Idle, None)];
+        let shown = with_outages(
+            intervals(&changes, &[], 0, 60 * MIN),
+            &[outage(10, 20)],
+            0,
+            60 * MIN,
+        );
+        assert_eq!(
+            spans(&shown),
+            [
+                (S(Running), None, 0, 10),
+                (AgentDown, None, 10, 20),
+                (S(Running), None, 20, 30),
+                (S(Idle), None, 30, 60)
+            ],
+            "running is not extended over the outage"
+        );
+        assert!(shown.iter().all(|i| i.duration_ms == i.to - i.from));
+    }
+
+    #[test]
+    fn outages_are_clipped_merged_and_shown_where_no_state_is_known() {
+        let changes = [change(30, Running, None)];
+        let shown = with_outages(
+            intervals(&changes, &[], 0, 60 * MIN),
+            &[outage(-10, 5), outage(20, 35), outage(33, 40), outage(55, 90)],
+            0,
+            60 * MIN,
+        );
+        assert_eq!(
+            spans(&shown),
+            [
+                (AgentDown, None, 0, 5),
+                (AgentDown, None, 20, 40),
+                (S(Running), None, 40, 55),
+                (AgentDown, None, 55, 60)
+            ]
+        );
+    }
+
+    #[test]
+    fn agent_down_is_not_downtime_and_a_stop_across_it_is_one_stop() {
+        let changes = [change(0, Down, Some("3")), change(40, Running, None)];
+        let shown = with_outages(
+            intervals(&changes, &[], 0, 60 * MIN),
+            &[outage(10, 30)],
+            0,
+            60 * MIN,
+        );
+        let down = downtime(&shown);
+        assert_eq!(down.iter().map(|d| d.duration_ms).sum::<i64>(), 20 * MIN);
+        let stops: Vec<_> = down.iter().map(|d| d.stop_since).collect();
+        assert_eq!(
+            stops,
+            [Some(0), Some(0)],
+            "one stop, its down time without the outage"
+        );
+        assert_eq!(
+            serde_json::to_value(&shown[1]).expect("serializes")["state"],
+            "agent_down"
+        );
+        assert_eq!(
+            serde_json::to_value(&shown[0]).expect("serializes")["state"],
+            "down"
         );
     }
 }

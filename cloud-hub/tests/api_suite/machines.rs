@@ -212,3 +212,71 @@ pub async fn site_equipment_shows_each_latest_state(db: &TestDb) {
         .await
         .expect_error(404, "not_found", None);
 }
+
+/// Running from 08:00; the agent was down 10:00-10:40 (an `agent_outage`
+/// naming the press) and an outage naming only another machine at 11:00.
+pub async fn an_agent_outage_is_agent_down_in_the_timeline(db: &TestDb) {
+    let hub = Hub::with_clock(&db.store, cloud_hub::clock::fixed_clock(HUB_NOW));
+    let t = hub.tenant("outages").await;
+    fixtures::create_all(&hub, &t).await;
+    let press = t.code("press-1");
+    let outage = |from: String, until: String, equipment: &str| {
+        let mut e = event(
+            0,
+            until.clone(),
+            "agent_outage",
+            json!({"from": from, "until": until, "equipment": [equipment]}),
+        );
+        e["source"] = json!({"type": "subsystem", "id": "agent"});
+        e
+    };
+    let mut events = vec![
+        event(
+            0,
+            at(8, 0),
+            "equipment_state_changed",
+            json!({"equipment": press, "state": "running"}),
+        ),
+        outage(at(10, 0), at(10, 40), &press),
+        outage(at(11, 0), at(11, 30), &t.code("other")),
+    ];
+    for (i, e) in events.iter_mut().enumerate() {
+        e["seq"] = json!(i + 1);
+    }
+    send(&hub, &t, events).await;
+    let base = format!("/api/v1/equipment/{press}");
+    let timeline = hub
+        .get(format!("{base}/timeline?from={}", at(8, 30)), &t.token)
+        .await
+        .expect(200);
+    let spans: Vec<(String, i64)> = timeline.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| {
+            (
+                i["state"].as_str().unwrap_or("?").to_string(),
+                i["duration_ms"].as_i64().unwrap_or(-1) / MIN,
+            )
+        })
+        .collect();
+    assert_eq!(
+        spans,
+        [
+            ("running".to_string(), 90),
+            ("agent_down".to_string(), 40),
+            ("running".to_string(), 80)
+        ],
+        "{}",
+        timeline.text
+    );
+    let down = hub
+        .get(format!("{base}/downtime?from={}", at(8, 30)), &t.token)
+        .await
+        .expect(200);
+    assert_eq!(
+        down.body["total_ms"], 0,
+        "agent_down is not downtime: {}",
+        down.text
+    );
+}

@@ -62,6 +62,7 @@ on_both_backends!(
     agents::disabled_agents_and_revoked_tokens_stop_authenticating,
     machines::equipment_timeline_downtime_and_parts,
     machines::site_equipment_shows_each_latest_state,
+    machines::an_agent_outage_is_agent_down_in_the_timeline,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
     crud::routing_round_trips,

@@ -8,6 +8,7 @@
 //! requests of many producers in one transaction (group commit). The uplink
 //! reads through its own connection ([`BatchReader`]).
 
+mod config;
 #[cfg(test)]
 mod file_tests;
 mod identity;
@@ -22,11 +23,11 @@ mod tests;
 mod upkeep;
 mod writer;
 
+pub use config::{BufferConfig, OverflowPolicy};
 pub use identity::{APPLICATION_ID, BufferOrigin};
 pub use reader::{BatchReader, PendingBatch};
 pub use stats::BufferStats;
 
-use crate::config::{BufferConfig, OverflowPolicy};
 use mes_protocols::{EventDraft, EventId, FieldError, Incarnation, Seq};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -197,20 +198,6 @@ impl BufferSettings {
             policy: OverflowPolicy::DropOldestTelemetry,
             min_free_bytes: 0,
             reserve_bytes: 0,
-        }
-    }
-}
-
-const MIB: u64 = 1024 * 1024;
-
-impl From<&BufferConfig> for BufferSettings {
-    fn from(c: &BufferConfig) -> Self {
-        Self {
-            path: c.path.clone(),
-            max_bytes: c.max_size_mb.saturating_mul(MIB),
-            policy: c.overflow_policy,
-            min_free_bytes: c.min_free_mb.saturating_mul(MIB),
-            reserve_bytes: c.reserve_mb.saturating_mul(MIB),
         }
     }
 }

@@ -11,9 +11,9 @@
 //! The writer measures at the start of each group and adds an estimate per
 //! event; after dropping it measures again inside the transaction.
 
+use super::config::OverflowPolicy;
 use super::schema::Meta;
 use super::space::{Gauge, Space};
-use crate::config::OverflowPolicy;
 use rusqlite::{Connection, params};
 
 /// When making room, free at least this share of the limit at once (within

@@ -1,10 +1,9 @@
 //! Reading the configuration file, applying environment overrides and
 //! checking what serde cannot.
 
-use super::AgentConfig;
-use mes_protocols::Code;
-use mes_protocols::config_text::{ConfigError, parse_toml};
-use mes_protocols::wire::MAX_EVENTS_PER_BATCH;
+use super::{AgentConfig, AgentSpec};
+use crate::machines::MachineSections;
+use mes_protocols::config_text::{ConfigError, ConfigWarning, parse_toml};
 use std::path::Path;
 
 /// Environment variable overriding `hub.agent_id`.
@@ -14,9 +13,20 @@ pub const ENV_AGENT_TOKEN: &str = "MES_AGENT_TOKEN";
 /// Environment variable overriding `hub.url`.
 pub const ENV_HUB_URL: &str = "MES_HUB_URL";
 
-/// Loads the configuration from `path` (or defaults when `None`), then
-/// applies environment overrides and checks it.
-pub fn load(path: Option<&Path>) -> Result<AgentConfig, ConfigError> {
+/// A configuration that passed every check, parsed into the spec of each
+/// part, and what in it looks wrong without stopping the agent.
+#[derive(Debug)]
+pub struct Loaded {
+    /// What every part runs from.
+    pub spec: AgentSpec,
+    /// Things that work, but probably not as meant; `check-config` prints
+    /// them and `run` logs them at start.
+    pub warnings: Vec<ConfigWarning>,
+}
+
+/// Loads the configuration from `path` (or defaults when `None`), applies
+/// environment overrides and parses it, once, into the parts' specs.
+pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
     let mut config = match path {
         Some(path) => {
             let name = path.display().to_string();
@@ -27,12 +37,12 @@ pub fn load(path: Option<&Path>) -> Result<AgentConfig, ConfigError> {
         None => AgentConfig::default(),
     };
     apply_env(&mut config, |key| std::env::var(key).ok())?;
-    check(
+    let (spec, warnings) = parse(
         &config,
         path.map_or("defaults".into(), |p| p.display().to_string())
             .as_str(),
     )?;
-    Ok(config)
+    Ok(Loaded { spec, warnings })
 }
 
 /// Parses configuration text read from `file` (no environment, no checks
@@ -57,90 +67,44 @@ fn apply_env(config: &mut AgentConfig, var: impl Fn(&str) -> Option<String>) -> 
     Ok(())
 }
 
-fn check(config: &AgentConfig, file: &str) -> Result<(), ConfigError> {
-    let hub = &config.hub;
-    if !(hub.url.starts_with("http://") || hub.url.starts_with("https://")) {
-        return Err(ConfigError::new(
-            file,
-            "hub.url",
-            format!("`{}` must start with http:// or https://", hub.url),
-        ));
-    }
-    if hub.batch_size == 0 || hub.batch_size > MAX_EVENTS_PER_BATCH {
-        return Err(ConfigError::new(
-            file,
-            "hub.batch_size",
-            format!("{} is outside 1..={MAX_EVENTS_PER_BATCH}", hub.batch_size),
-        ));
-    }
-    if hub.agent_id.is_some() != hub.token.is_some() {
-        return Err(ConfigError::new(
-            file,
-            if hub.agent_id.is_some() {
-                "hub.token"
-            } else {
-                "hub.agent_id"
-            },
-            "hub.agent_id and hub.token go together (or set MES_AGENT_ID and MES_AGENT_TOKEN)",
-        ));
-    }
-    if hub.backoff_initial_ms == 0 || hub.backoff_max_secs == 0 || hub.request_timeout_secs == 0 {
-        return Err(ConfigError::new(
-            file,
-            "hub",
-            "backoff and timeout values must be positive",
-        ));
-    }
-    if config.buffer.max_size_mb == 0 {
-        return Err(ConfigError::new(file, "buffer.max_size_mb", "must be at least 1"));
-    }
-    let devices = crate::sources::modbus::parse_devices(file, &config.modbus)?;
-    let equipment = crate::equipment::parse_equipment(file, &config.equipment)?;
-    super::cross_check::check_modbus_equipment(file, &equipment, &devices)?;
-    if let Some(mqtt) = &config.mqtt {
-        mqtt.validate(file)?;
-    }
-    if config.mqtt.is_none() {
-        for (i, e) in equipment.iter().enumerate() {
-            if !devices.iter().any(|d| d.name == e.device) {
-                return Err(ConfigError::new(
-                    file,
-                    format!("equipment[{i}].device"),
-                    format!(
-                        "equipment {}: no Modbus device `{}` (and no MQTT source) is configured",
-                        e.name, e.device
-                    ),
-                ));
-            }
-        }
-    }
+/// Parses every section of `config` (read from `file`) into the spec of
+/// the part that owns it, in one pass; warnings are collected, the first
+/// error is returned.
+fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarning>), ConfigError> {
+    let mut warnings = Vec::new();
+    let hub = config.hub.parse(file)?;
+    let buffer = config.buffer.parse(file)?;
+    let sections = MachineSections {
+        modbus: &config.modbus,
+        mqtt: config.mqtt.as_ref(),
+        equipment: &config.equipment,
+    };
+    let machines = crate::machines::parse(file, sections, &mut warnings)?;
     config.downlink.validate(file)?;
-    mes_protocols::barcode::ScanParser::new(&config.scan)
-        .map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
-    crate::station::parse_stations(file, &config.station)?;
-    let generator = &config.generator;
-    for (i, name) in generator.equipment.iter().enumerate() {
-        Code::parse(name).map_err(|why| {
-            ConfigError::new(
-                file,
-                format!("generator.equipment[{i}]"),
-                format!("`{name}`: code {why}"),
-            )
-        })?;
-    }
-    if generator.enabled && (generator.equipment.is_empty() || generator.events_per_sec == 0) {
-        return Err(ConfigError::new(
-            file,
-            "generator",
-            "an enabled generator needs equipment and events_per_sec > 0",
-        ));
-    }
-    Ok(())
+    config.liveness.validate(file)?;
+    let stations = crate::station::parse(file, &config.station, &config.scan)?;
+    config.generator.validate(file)?;
+    let spec = AgentSpec {
+        hub,
+        buffer,
+        http: config.http.clone(),
+        generator: config.generator.clone(),
+        machines,
+        downlink: config.downlink.clone(),
+        stations,
+        liveness: config.liveness.clone(),
+    };
+    Ok((spec, warnings))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The warnings of a configuration that parses, or its first error.
+    fn check(config: &AgentConfig, file: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
+        parse(config, file).map(|(_, warnings)| warnings)
+    }
 
     #[test]
     fn empty_file_gives_defaults() {
@@ -208,5 +172,74 @@ mod tests {
         )
         .expect("parses");
         assert_eq!(check(&config, "a.toml").expect_err("no token").key, "hub.token");
+    }
+
+    /// An MQTT section with a state subscription per machine (template
+    /// device) and one fixed-device subscription for an oven.
+    const MQTT: &str = "[mqtt]\nbroker = \"mqtt://127.0.0.1:1883\"\nclient_id = \"a\"\n\
+        [[mqtt.subscriptions]]\ntopic = \"plant/+machine/state\"\ndevice = \"press-{machine}\"\npayload = \"value\"\ntag = \"state\"\n\
+        [[mqtt.subscriptions]]\ntopic = \"plant/oven/temp\"\ndevice = \"oven-7\"\npayload = \"value\"\ntag = \"temp\"\n";
+
+    fn checked(text: &str) -> Result<Vec<ConfigWarning>, ConfigError> {
+        let config = load_from_str("a.toml", text).expect("parses");
+        check(&config, "a.toml")
+    }
+
+    #[test]
+    fn a_subscription_no_equipment_uses_is_a_warning_naming_file_device_and_topic() {
+        let text = format!("{MQTT}[[equipment]]\nname = \"p1\"\ndevice = \"press-1\"\n");
+        let warnings = checked(&text).expect("a warning, not an error");
+        assert_eq!(warnings.len(), 1, "{warnings:?}");
+        let w = &warnings[0];
+        assert_eq!(
+            (w.file.as_str(), w.key.as_str()),
+            ("a.toml", "mqtt.subscriptions[1].device")
+        );
+        assert!(
+            w.message.contains("`oven-7`") && w.message.contains("`plant/oven/temp`"),
+            "{w}"
+        );
+        let text = format!("{text}[[equipment]]\nname = \"o7\"\ndevice = \"oven-7\"\n");
+        assert_eq!(checked(&text).expect("valid"), [], "every subscription is used");
+    }
+
+    #[test]
+    fn an_equipment_no_subscription_can_name_is_an_error() {
+        let text = format!("{MQTT}[[equipment]]\nname = \"l1\"\ndevice = \"lathe-1\"\n");
+        let err = checked(&text).expect_err("no device can feed it");
+        assert_eq!(err.key, "equipment[0].device");
+        assert!(err.reason.contains("`press-{machine}`, `oven-7`"), "{err}");
+    }
+
+    /// Every key of the agent's configuration whose value is one of a set
+    /// of names (an enum), with `{}` where the value goes.
+    const ENUM_KEYS: &[&str] = &[
+        "[buffer]\noverflow_policy = {}\n",
+        "[[modbus]]\nname = \"p\"\nserial = { port = \"/dev/x\", parity = {} }\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"coil\", address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\naddress_style = {}\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"coil\", address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = {}, address = 0, type = \"bool\" }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = {} }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = \"u32\", order = {} }]\n",
+        "[[modbus]]\nname = \"p\"\naddress = \"h:502\"\n[[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{ name = \"t\", area = \"holding_register\", address = 0, type = \"u32\", report = {} }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\nstates = [{ state = {}, tag = \"t\", op = \"true\" }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\nstates = [{ state = \"running\", tag = \"t\", op = {} }]\n",
+        "[[equipment]]\nname = \"e\"\ndevice = \"d\"\ncounters.good = { tag = \"t\", mode = {} }\n",
+        "[mqtt]\nbroker = \"mqtt://h\"\nclient_id = \"a\"\nsubscriptions = [{ topic = \"a\", device = \"b\", payload = {} }]\n",
+    ];
+
+    #[test]
+    fn no_key_answers_in_serdes_enum_words() {
+        for template in ENUM_KEYS {
+            for bad in ["\"nope\"", "3", "{ nope = 1 }", "\"bit\"", "\"string\""] {
+                let text = template.replace("{}", bad);
+                let err = match load_from_str("a.toml", &text) {
+                    Err(e) => e,
+                    Ok(config) => check(&config, "a.toml").expect_err(&text),
+                };
+                assert_eq!(err.file, "a.toml");
+                assert!(!err.key.is_empty(), "{text}: {err}");
+                assert!(!err.reason.contains("variant"), "{text}: {err}");
+            }
+        }
     }
 }

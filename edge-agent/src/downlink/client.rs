@@ -1,11 +1,8 @@
-//! One downlink request: `GET /api/v1/downlink?since=&limit=` with the
-//! agent's token, and what its answer means.
+//! One downlink request through the hub connection:
+//! `GET /api/v1/downlink?since=&limit=`, and what its answer means.
 
+use crate::hub::{HubConnection, HubFailure};
 use mes_protocols::downlink::{DOWNLINK_PATH, DownlinkPage};
-use mes_protocols::wire::ApiError;
-use reqwest::StatusCode;
-use reqwest::header::AUTHORIZATION;
-use std::time::Duration;
 
 /// Why a downlink request gave no page.
 #[derive(Debug, thiserror::Error)]
@@ -26,68 +23,29 @@ pub enum DownlinkError {
     Malformed(String),
 }
 
-/// Pulls pages from one hub.
-pub struct DownlinkClient {
-    http: reqwest::Client,
-    url: String,
-    auth: String,
-}
-
-impl DownlinkClient {
-    /// A client for the hub at `base_url` with the agent's bearer `token`.
-    pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("mes-edge-agent/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
-            http,
-            url: format!("{}{DOWNLINK_PATH}", base_url.trim_end_matches('/')),
-            auth: format!("Bearer {token}"),
-        })
-    }
-
-    /// Asks for the changes since `since`, at most `limit` records.
-    pub async fn fetch(&self, since: u64, limit: u32) -> Result<DownlinkPage, DownlinkError> {
-        let response = self
-            .http
-            .get(&self.url)
-            .query(&[("since", since), ("limit", u64::from(limit))])
-            .header(AUTHORIZATION, &self.auth)
-            .send()
-            .await
-            .map_err(|e| DownlinkError::Network(chain(&e)))?;
-        let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| DownlinkError::Network(chain(&e)))?;
-        if status != StatusCode::OK {
-            let message = serde_json::from_slice::<ApiError>(&body)
-                .map(|e| match e.error.field {
-                    Some(field) => format!("{} ({}: {field})", e.error.message, e.error.code),
-                    None => format!("{} ({})", e.error.message, e.error.code),
-                })
-                .unwrap_or_else(|_| String::from_utf8_lossy(&body).chars().take(200).collect());
-            return Err(DownlinkError::Status {
-                status: status.as_u16(),
-                message,
-            });
-        }
-        let mut de = serde_json::Deserializer::from_slice(&body);
-        serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| DownlinkError::Malformed(format!("at {}: {}", e.path(), e.inner())))
-    }
-}
-
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
+/// Asks the hub through `hub` for the changes since `since`, at most
+/// `limit` records.
+pub async fn fetch(hub: &HubConnection, since: u64, limit: u32) -> Result<DownlinkPage, DownlinkError> {
+    let request = hub
+        .get(DOWNLINK_PATH)
+        .query(&[("since", since), ("limit", u64::from(limit))]);
+    let answer = hub.exchange(request).await.map_err(|e| match e {
+        HubFailure::Network(message) => DownlinkError::Network(message),
+        HubFailure::Status {
+            status,
+            code,
+            message,
+            ..
+        } => DownlinkError::Status {
+            status,
+            message: if code.is_empty() {
+                message
+            } else {
+                format!("{message} ({code})")
+            },
+        },
+    })?;
+    let mut de = serde_json::Deserializer::from_slice(&answer.body);
+    serde_path_to_error::deserialize(&mut de)
+        .map_err(|e| DownlinkError::Malformed(format!("at {}: {}", e.path(), e.inner())))
 }

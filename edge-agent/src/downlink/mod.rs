@@ -17,7 +17,7 @@ mod task;
 mod tests;
 
 pub use cache::{MasterData, MasterDataHandle};
-pub use client::{DownlinkClient, DownlinkError};
+pub use client::{DownlinkError, fetch};
 pub use config::DownlinkConfig;
 pub use store::{CacheMeta, apply, load, load_from};
 pub use task::{DownlinkStatus, DownlinkTask, StatusView};

@@ -2,9 +2,10 @@
 //! the buffer file, then publishes the new master data to the stations.
 
 use super::cache::{MasterData, MasterDataHandle};
-use super::client::DownlinkClient;
+use super::client::fetch;
 use super::store::{self, CacheMeta};
 use crate::buffer::Buffer;
+use crate::hub::HubConnection;
 use mes_protocols::Timestamp;
 use std::sync::Mutex;
 use std::time::Duration;
@@ -44,8 +45,8 @@ impl DownlinkStatus {
 
 /// What the task needs.
 pub struct DownlinkTask {
-    /// The hub client.
-    pub client: DownlinkClient,
+    /// The connection to the hub (its successes end the uplink's backoff).
+    pub hub: HubConnection,
     /// The buffer file holding the cache.
     pub buffer: Buffer,
     /// Where stations read the master data.
@@ -58,8 +59,6 @@ pub struct DownlinkTask {
     pub page_limit: u32,
     /// Shared status.
     pub status: std::sync::Arc<DownlinkStatus>,
-    /// Raised at every page the hub answers, so the uplink stops backing off.
-    pub reachable: crate::uplink::HubReachable,
 }
 
 impl DownlinkTask {
@@ -94,12 +93,9 @@ impl DownlinkTask {
 
     /// Fetches and applies one page; `Ok(true)` when more wait.
     async fn pull_once(&mut self) -> Result<bool, String> {
-        let page = self
-            .client
-            .fetch(self.meta.cursor, self.page_limit)
+        let page = fetch(&self.hub, self.meta.cursor, self.page_limit)
             .await
             .map_err(|e| e.to_string())?;
-        self.reachable.reached();
         let (after, completes) = store::apply(&self.buffer, self.meta, &page)
             .await
             .map_err(|e| format!("saving the downlink page: {e}"))?;

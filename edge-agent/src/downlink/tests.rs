@@ -211,12 +211,13 @@ async fn client_reads_a_page_and_names_hub_errors() {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("binds");
     let addr = listener.local_addr().expect("address");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let client = DownlinkClient::new(&format!("http://{addr}"), "t", std::time::Duration::from_secs(5))
-        .expect("client");
-    let got = client.fetch(0, 10).await.expect("page");
+    let hub =
+        crate::hub::HubConnection::new(&format!("http://{addr}"), "t", std::time::Duration::from_secs(5))
+            .expect("client");
+    let got = fetch(&hub, 0, 10).await.expect("page");
     assert!(got.reset);
     assert_eq!(got.cursor, 1);
-    let err = client.fetch(99, 10).await.expect_err("hub error");
+    let err = fetch(&hub, 99, 10).await.expect_err("hub error");
     assert!(
         err.to_string().contains("400") && err.to_string().contains("since"),
         "{err}"

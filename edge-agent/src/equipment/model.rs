@@ -139,17 +139,20 @@ impl EquipmentModel {
         &self.spec.device
     }
 
-    /// A snapshot of tag values read together at `at`: checked, applied
-    /// whole, then the state rules evaluated once. A snapshot with bad
-    /// input changes nothing (but still proves the device is alive) and
-    /// returns every problem found.
+    /// A snapshot of tag values read together at `at` (the device's time
+    /// when it sends one) and received at `received` (the agent's clock):
+    /// checked, applied whole, then the state rules evaluated once. A
+    /// snapshot with bad input changes nothing (but still proves the device
+    /// is alive) and returns every problem found. Silence is measured from
+    /// `received`, so a device whose clock is off never looks silent.
     pub fn observe(
         &mut self,
         values: &[(Code, TagValue)],
         at: Timestamp,
+        received: Timestamp,
         out: &mut ModelOutput,
     ) -> Result<(), Vec<Rejected>> {
-        self.last_seen = Some(at);
+        self.last_seen = Some(received);
         let problems: Vec<Rejected> = values
             .iter()
             .filter_map(|(tag, value)| self.check(tag, value).err())
@@ -280,6 +283,11 @@ impl EquipmentModel {
         if self.state.as_ref().map(|(s, r)| (s, r)) == Some((&state, &reason)) {
             return;
         }
+        // An equipment's states follow each other in time, even when they
+        // come from two clocks (a device's stamp, the agent's silence
+        // check): a change is never dated before the state it ends, or the
+        // timeline would put it before that state and show the older one.
+        let at = self.since.map_or(at, |since| at.max(since));
         self.state = Some((state, reason.clone()));
         self.since = Some(at);
         let saved = SavedState {

@@ -11,9 +11,9 @@
 //! then makes the sources wait.
 
 use super::model::{EquipmentModel, EquipmentStatus, ModelOutput};
+use crate::backoff::Backoff;
 use crate::buffer::{Buffer, PreparedEvent};
 use crate::sources::{BadInputKind, Envelope, Observation, ObservationKind, Origin, SourceStats};
-use crate::uplink::Backoff;
 use mes_protocols::event::{DeviceCommunicationChanged, LinkState};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -126,12 +126,16 @@ impl Models {
     fn apply(&mut self, obs: &Observation, out: &mut ModelOutput) {
         let indices = self.devices.get(&obs.device).cloned().unwrap_or_default();
         match &obs.kind {
-            ObservationKind::Snapshot { values, origin } => {
+            ObservationKind::Snapshot {
+                values,
+                origin,
+                received,
+            } => {
                 if indices.is_empty() {
                     self.no_equipment(obs, origin);
                 }
                 for &i in &indices {
-                    if let Err(problems) = self.models[i].observe(values, obs.at, out) {
+                    if let Err(problems) = self.models[i].observe(values, obs.at, *received, out) {
                         for p in problems {
                             self.stats.count(obs.device.as_str(), p.kind);
                             tracing::warn!(device = %obs.device, equipment = %self.models[i].name(), source = %origin, reason = %p.reason, kind = p.kind.as_str(), "bad input counted; the snapshot made no event");
@@ -194,9 +198,15 @@ async fn commit(buffer: &Buffer, out: ModelOutput, shutdown: &CancellationToken)
             }
         })
         .collect();
+    // The agent ran at least until these events: an outage reported after
+    // a crash starts no earlier (see `crate::liveness`).
+    let mut state = out.state;
+    state.push(crate::liveness::heartbeat(Timestamp::from_datetime(
+        time::OffsetDateTime::now_utc(),
+    )));
     let mut backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(5));
     loop {
-        match buffer.append_with_state(events.clone(), out.state.clone()).await {
+        match buffer.append_with_state(events.clone(), state.clone()).await {
             Ok(_) => return true,
             Err(crate::buffer::BufferError::Closed) => {
                 tracing::error!(
@@ -251,6 +261,7 @@ counters = { good = { tag = "parts", mode = "per_message" } }
             kind: ObservationKind::Snapshot {
                 values: vec![(Code::parse("parts").expect("code"), parts)],
                 origin,
+                received: Timestamp::from_unix_millis(1_000),
             },
         }
     }

@@ -103,6 +103,14 @@ fn parse(body: &[u8], allow_missing_id: bool) -> Result<Vec<EventDraft>, FieldEr
                     format!("unknown event kind `{}`", event.kind),
                 )
             })?;
+            // Only the agent knows when it was not running; a producer's
+            // outage would blank out real machine data on the timeline.
+            if kind == EventKind::AgentOutage {
+                return Err(FieldError::new(
+                    format!("{prefix}.kind"),
+                    "`agent_outage` is recorded by the agent itself, never taken from a producer",
+                ));
+            }
             let body =
                 EventBody::decode(kind, event.data.get()).map_err(|e| e.within(&format!("{prefix}.data")))?;
             let id = match (event.id, allow_missing_id) {
@@ -150,6 +158,11 @@ mod tests {
     fn unknown_kinds_are_refused_locally() {
         let body = br#"{"events":[{"source":{"type":"device","id":"p1"},"kind":"teleport","data":{}}]}"#;
         assert_eq!(parse(body, true).expect_err("unknown").field, "events[0].kind");
+        let outage = br#"{"events":[{"source":{"type":"subsystem","id":"x"},"kind":"agent_outage",
+            "data":{"from":"2026-01-05T10:00:00Z","until":"2026-01-05T10:05:00Z","equipment":["p1"]}}]}"#;
+        let err = parse(outage, true).expect_err("the agent's own kind");
+        assert_eq!(err.field, "events[0].kind");
+        assert!(err.reason.contains("recorded by the agent itself"), "{err:?}");
     }
 
     const WITHOUT_ID: &[u8] = br#"{"events":[

@@ -2,8 +2,11 @@
 //! local event intake that scripts and test rigs use to hand events to the
 //! buffer. Station pages join this router in the station work.
 
+mod config;
 mod intake;
 mod status;
+
+pub use config::HttpConfig;
 
 use crate::buffer::{Buffer, BufferStats};
 use crate::uplink::UplinkStats;

@@ -42,6 +42,11 @@ pub enum ObservationKind {
         values: Vec<(Code, TagValue)>,
         /// Where the values came from, for the log of bad input.
         origin: Origin,
+        /// When the agent received it, by the agent's clock. Liveness (an
+        /// equipment going offline after `offline_after_secs` of silence)
+        /// is measured by this, never by `at`: a device's own clock may be
+        /// off by minutes, which made every message look old.
+        received: Timestamp,
     },
     /// The device's communication link went up or down.
     Link {

@@ -10,6 +10,7 @@
 //! ```
 
 use mes_protocols::Code;
+use mes_protocols::barcode::{ScanConfig, ScanParser};
 use mes_protocols::config_text::ConfigError;
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -81,4 +82,24 @@ pub fn parse_stations(file: &str, stations: &[StationConfig]) -> Result<Vec<Stat
         });
     }
     Ok(out)
+}
+
+/// The stations' part of the configuration, checked: the stations, and
+/// how the site's barcodes read (`[scan]`).
+#[derive(Debug, Clone, Default)]
+pub struct StationsSpec {
+    /// The stations, in configuration order.
+    pub stations: Vec<StationSpec>,
+    /// Reads scans by the site's prefixes.
+    pub parser: ScanParser,
+}
+
+/// Checks `[[station]]` and `[scan]` as read from `file`.
+pub fn parse(file: &str, stations: &[StationConfig], scan: &ScanConfig) -> Result<StationsSpec, ConfigError> {
+    let parser =
+        ScanParser::new(scan).map_err(|e| ConfigError::new(file, format!("scan.{}", e.field), e.reason))?;
+    Ok(StationsSpec {
+        stations: parse_stations(file, stations)?,
+        parser,
+    })
 }

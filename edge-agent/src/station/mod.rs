@@ -19,7 +19,7 @@ mod tests;
 mod view;
 mod web;
 
-pub use config::{StationConfig, StationSpec, parse_stations};
+pub use config::{StationConfig, StationSpec, StationsSpec, parse, parse_stations};
 pub use scanner::serve as serve_scanner;
 pub use service::{StationError, StationHandle, StationService, StepReply};
 pub use state::{ClockedWorker, Consumption, FLOOR_KEY, Floor, Pause, Run, StationState};

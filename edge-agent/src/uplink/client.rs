@@ -1,10 +1,14 @@
-//! One sync request to the hub, and what its answer means for the uplink.
+//! One sync request through the hub connection, and what its answer means
+//! for the uplink.
 
+use crate::hub::{HubConnection, HubFailure};
 use mes_protocols::Seq;
-use mes_protocols::wire::{ApiError, SyncAck};
-use reqwest::StatusCode;
-use reqwest::header::{AUTHORIZATION, CONTENT_ENCODING, CONTENT_TYPE, DATE};
-use std::time::{Duration, SystemTime};
+use mes_protocols::wire::SyncAck;
+use reqwest::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use std::time::SystemTime;
+
+/// Where batches go.
+const INGEST_PATH: &str = "/api/v1/ingest";
 
 /// What went wrong with a sync request, sorted by what the uplink does next.
 #[derive(Debug, thiserror::Error)]
@@ -57,81 +61,36 @@ pub struct SyncReply {
     pub clock_offset_ms: Option<i64>,
 }
 
-/// Posts batches to one hub.
-pub struct HubClient {
-    http: reqwest::Client,
-    ingest_url: String,
-    auth: String,
+/// Sends one gzip-compressed batch through the hub connection.
+pub async fn send(hub: &HubConnection, gzipped_batch: Vec<u8>) -> Result<SyncReply, SyncError> {
+    let request = hub
+        .post(INGEST_PATH)
+        .header(CONTENT_TYPE, "application/json")
+        .header(CONTENT_ENCODING, "gzip")
+        .body(gzipped_batch);
+    let answer = hub.exchange(request).await.map_err(classify)?;
+    let clock_offset_ms = answer
+        .date
+        .map(|hub| offset_ms(answer.sent, answer.received, hub));
+    let ack: SyncAck = serde_json::from_slice(&answer.body).map_err(|e| SyncError::Server {
+        status: 200,
+        message: format!("unreadable acknowledgement: {e}"),
+    })?;
+    Ok(SyncReply { ack, clock_offset_ms })
 }
 
-impl HubClient {
-    /// A client for the hub at `base_url` with the agent's bearer `token`.
-    pub fn new(base_url: &str, token: &str, timeout: Duration) -> Result<Self, reqwest::Error> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(10)))
-            .user_agent(concat!("mes-edge-agent/", env!("CARGO_PKG_VERSION")))
-            .build()?;
-        Ok(Self {
-            http,
-            ingest_url: format!("{}/api/v1/ingest", base_url.trim_end_matches('/')),
-            auth: format!("Bearer {token}"),
-        })
-    }
-
-    /// Sends one gzip-compressed batch.
-    pub async fn send(&self, gzipped_batch: Vec<u8>) -> Result<SyncReply, SyncError> {
-        let sent = SystemTime::now();
-        let response = self
-            .http
-            .post(&self.ingest_url)
-            .header(AUTHORIZATION, &self.auth)
-            .header(CONTENT_TYPE, "application/json")
-            .header(CONTENT_ENCODING, "gzip")
-            .body(gzipped_batch)
-            .send()
-            .await
-            .map_err(|e| SyncError::Network(error_chain(&e)))?;
-        let received = SystemTime::now();
-        let status = response.status();
-        let clock_offset_ms = response
-            .headers()
-            .get(DATE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-            .map(|hub| offset_ms(sent, received, hub));
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| SyncError::Network(error_chain(&e)))?;
-        if status == StatusCode::OK {
-            let ack: SyncAck = serde_json::from_slice(&body).map_err(|e| SyncError::Server {
-                status: 200,
-                message: format!("unreadable acknowledgement: {e}"),
-            })?;
-            return Ok(SyncReply { ack, clock_offset_ms });
-        }
-        Err(classify(status, &body))
-    }
-}
-
-fn classify(status: StatusCode, body: &[u8]) -> SyncError {
-    let parsed: Option<ApiError> = serde_json::from_slice(body).ok();
-    let (code, message, acked_seq) = match parsed {
-        Some(e) => {
-            let message = match e.error.field {
-                Some(field) => format!("{} (field {field})", e.error.message),
-                None => e.error.message,
-            };
-            (e.error.code, message, e.error.acked_seq)
-        }
-        None => (
-            String::new(),
-            String::from_utf8_lossy(body).chars().take(300).collect(),
-            None,
-        ),
+/// What a failed sync request means for the uplink.
+fn classify(failure: HubFailure) -> SyncError {
+    let (status, code, message, acked_seq) = match failure {
+        HubFailure::Network(message) => return SyncError::Network(message),
+        HubFailure::Status {
+            status,
+            code,
+            message,
+            acked_seq,
+        } => (status, code, message, acked_seq),
     };
-    match status.as_u16() {
+    match status {
         413 => SyncError::TooLarge(message),
         409 if code == "sequence_gap" || code == "sequence_conflict" => SyncError::SequenceMismatch {
             code,
@@ -158,25 +117,22 @@ fn offset_ms(sent: SystemTime, received: SystemTime, hub: SystemTime) -> i64 {
     millis(hub) + 500 - midpoint
 }
 
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut out = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        out.push_str(": ");
-        out.push_str(&s.to_string());
-        source = s.source();
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn status(status: u16, code: &str) -> HubFailure {
+        HubFailure::Status {
+            status,
+            code: code.into(),
+            message: "why".into(),
+            acked_seq: Some(Seq(4)),
+        }
+    }
+
     #[test]
     fn sequence_errors_lead_to_a_new_incarnation() {
-        let body = br#"{"error":{"code":"sequence_gap","message":"expected 5","acked_seq":4}}"#;
-        match classify(StatusCode::CONFLICT, body) {
+        match classify(status(409, "sequence_gap")) {
             SyncError::SequenceMismatch { acked_seq, .. } => assert_eq!(acked_seq, Some(Seq(4))),
             other => panic!("unexpected {other:?}"),
         }
@@ -184,18 +140,18 @@ mod tests {
 
     #[test]
     fn auth_errors_are_refusals_and_5xx_retries() {
-        let body = br#"{"error":{"code":"unauthorized","message":"bad token"}}"#;
         assert!(matches!(
-            classify(StatusCode::UNAUTHORIZED, body),
+            classify(status(401, "unauthorized")),
             SyncError::Refused { status: 401, .. }
         ));
         assert!(matches!(
-            classify(StatusCode::BAD_GATEWAY, b"<html>"),
+            classify(status(502, "")),
             SyncError::Server { status: 502, .. }
         ));
+        assert!(matches!(classify(status(413, "")), SyncError::TooLarge(_)));
         assert!(matches!(
-            classify(StatusCode::PAYLOAD_TOO_LARGE, b""),
-            SyncError::TooLarge(_)
+            classify(HubFailure::Network("refused".into())),
+            SyncError::Network(_)
         ));
     }
 }

@@ -8,19 +8,17 @@
 //! idempotently, so resending after a lost reply is harmless.
 //!
 //! Two backoffs: one for the hub (cut short when another hub request, the
-//! downlink's, succeeds: [`HubReachable`]), one for recording
+//! downlink's, succeeds: [`crate::hub::HubReachable`]), one for recording
 //! acknowledgements in the buffer (a full disk must not turn into resending
 //! the same batch as fast as the hub answers).
 
-mod backoff;
 mod client;
-mod reachable;
 
-pub use backoff::Backoff;
-pub use client::{HubClient, SyncError, SyncReply};
-pub use reachable::{HubReachable, ReachableWatch};
+pub use client::{SyncError, SyncReply, send};
 
+use crate::backoff::Backoff;
 use crate::buffer::{Buffer, BufferStats, PendingBatch};
+use crate::hub::{HubConnection, HubSpec, ReachableWatch};
 use mes_protocols::wire::{BatchHeader, BufferReport, SCHEMA_VERSION, encode_batch, gzip};
 use mes_protocols::{AgentId, Incarnation, Seq, Timestamp};
 use std::sync::Mutex;
@@ -41,6 +39,19 @@ pub struct UplinkSettings {
     pub backoff_max: Duration,
     /// Clock offset beyond which to warn, in milliseconds.
     pub clock_warn_ms: i64,
+}
+
+impl UplinkSettings {
+    /// The uplink's part of the `[hub]` section, for agent `agent_id`.
+    pub fn new(hub: &HubSpec, agent_id: AgentId) -> Self {
+        Self {
+            agent_id,
+            batch_size: hub.batch_size,
+            backoff_initial: hub.backoff_initial,
+            backoff_max: hub.backoff_max,
+            clock_warn_ms: hub.clock_warn_ms,
+        }
+    }
 }
 
 /// Live uplink counters for metrics and the status page.
@@ -73,14 +84,13 @@ impl UplinkStats {
     }
 }
 
-/// Runs the uplink until `shutdown` is cancelled; a success of another hub
-/// request (`reachable`) ends a backoff wait early.
+/// Runs the uplink until `shutdown` is cancelled; a success of another
+/// request through `hub` (the downlink's) ends a backoff wait early.
 pub async fn run(
     buffer: Buffer,
-    client: HubClient,
+    hub: HubConnection,
     settings: UplinkSettings,
     stats: std::sync::Arc<UplinkStats>,
-    reachable: HubReachable,
     shutdown: CancellationToken,
 ) {
     let mut reader = match buffer.reader() {
@@ -92,7 +102,7 @@ pub async fn run(
     };
     let mut backoff = Backoff::new(settings.backoff_initial, settings.backoff_max);
     let mut ack_backoff = Backoff::new(settings.backoff_initial, settings.backoff_max);
-    let mut hub_back = reachable.watch();
+    let mut hub_back = hub.reachable().watch();
     let mut batch_size = settings.batch_size;
     let buffer_stats = buffer.stats().clone();
     while !shutdown.is_cancelled() {
@@ -133,7 +143,7 @@ pub async fn run(
             }
         };
         let outcome = tokio::select! {
-            outcome = send_batch(&client, &settings, &buffer_stats, pending) => outcome,
+            outcome = send_batch(&hub, &settings, &buffer_stats, pending) => outcome,
             _ = shutdown.cancelled() => break,
         };
         match outcome {
@@ -193,7 +203,7 @@ pub async fn run(
 }
 
 async fn send_batch(
-    client: &HubClient,
+    hub: &HubConnection,
     settings: &UplinkSettings,
     buffer_stats: &BufferStats,
     pending: PendingBatch,
@@ -208,7 +218,7 @@ async fn send_batch(
     })
     .await
     .map_err(|e| SyncError::Network(format!("encoding task failed: {e}")))?;
-    client.send(body).await
+    send(hub, body).await
 }
 
 fn batch_header(
@@ -277,6 +287,7 @@ async fn pause(backoff: &mut Backoff, shutdown: &CancellationToken, hub_back: Op
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::hub::HubReachable;
 
     #[tokio::test]
     async fn a_hub_success_elsewhere_ends_the_backoff_wait() {

@@ -102,6 +102,9 @@ event_kinds! {
     OutputReported(OutputReported) = "output_reported",
     /// A reason was given for a stop of an equipment.
     DowntimeReasonAssigned(DowntimeReasonAssigned) = "downtime_reason_assigned",
+    /// The agent was not running for a while (crash, power loss, kill -9,
+    /// a stop): nothing was observed on its equipment then.
+    AgentOutage(AgentOutage) = "agent_outage",
 }
 
 /// The state of an equipment, as the MES sees it.
@@ -275,6 +278,27 @@ pub struct OutputReported {
     /// The output lot the good quantity was booked into.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lot: Option<Code>,
+}
+
+/// Most equipment one `agent_outage` names; an agent with more sends
+/// several events for the same period. (With codes of at most 64
+/// characters this keeps the event far below `wire::MAX_EVENT_BYTES`.)
+pub const MAX_OUTAGE_EQUIPMENT: usize = 500;
+
+/// Body of `agent_outage`: the agent that sends it was not running from
+/// `from` to `until`, so what its equipment did then is unknown. Sent once,
+/// when the agent starts again and finds that its last liveness record
+/// (written every few seconds while it runs) is older than its threshold.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AgentOutage {
+    /// When the agent was last known to run (its last liveness record), by
+    /// its clock. The outage began at most one record interval later.
+    pub from: Timestamp,
+    /// When it started again, by its clock.
+    pub until: Timestamp,
+    /// The equipment whose data it collects (every `[[equipment]]` of its
+    /// configuration when it started again): the timelines the outage covers.
+    pub equipment: Vec<Code>,
 }
 
 /// Body of `downtime_reason_assigned`.

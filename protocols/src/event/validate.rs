@@ -34,9 +34,37 @@ impl EventBody {
             }
             EventBody::MaterialConsumed(b) => QUANTITY.check("quantity.value", b.quantity.value),
             EventBody::OutputReported(b) => output_reported(b),
+            EventBody::AgentOutage(b) => agent_outage(b),
             _ => Ok(()),
         }
     }
+}
+
+fn agent_outage(b: &AgentOutage) -> Result<(), FieldError> {
+    if b.until <= b.from {
+        return Err(FieldError::new("until", "must be after `from`"));
+    }
+    if b.equipment.is_empty() {
+        return Err(FieldError::new("equipment", "must name at least one equipment"));
+    }
+    if b.equipment.len() > MAX_OUTAGE_EQUIPMENT {
+        return Err(FieldError::new(
+            "equipment",
+            format!(
+                "{} equipment, at most {MAX_OUTAGE_EQUIPMENT} (send several events)",
+                b.equipment.len()
+            ),
+        ));
+    }
+    for (i, e) in b.equipment.iter().enumerate() {
+        if b.equipment[..i].contains(e) {
+            return Err(FieldError::new(
+                format!("equipment[{i}]"),
+                format!("equipment {e} is listed twice"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn parts_counted(b: &PartsCounted) -> Result<(), FieldError> {
@@ -113,5 +141,57 @@ fn text_opt(field: &str, value: Option<&str>) -> Result<(), FieldError> {
             format!("is longer than {MAX_TEXT_LEN} characters"),
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Code, Timestamp};
+
+    fn outage(from: i64, until: i64, equipment: &[&str]) -> EventBody {
+        EventBody::AgentOutage(AgentOutage {
+            from: Timestamp::from_unix_millis(from),
+            until: Timestamp::from_unix_millis(until),
+            equipment: equipment
+                .iter()
+                .map(|e| Code::parse(e).expect("test code"))
+                .collect(),
+        })
+    }
+
+    fn field(body: EventBody) -> Option<String> {
+        body.validate().err().map(|e| e.field)
+    }
+
+    #[test]
+    fn an_outage_ends_after_it_begins_and_names_its_equipment_once() {
+        assert_eq!(field(outage(1_000, 2_000, &["press-1", "lathe-1"])), None);
+        assert_eq!(
+            field(outage(2_000, 2_000, &["press-1"])).as_deref(),
+            Some("until")
+        );
+        assert_eq!(field(outage(1_000, 2_000, &[])).as_deref(), Some("equipment"));
+        assert_eq!(
+            field(outage(1_000, 2_000, &["press-1", "press-1"])).as_deref(),
+            Some("equipment[1]")
+        );
+        let many: Vec<String> = (0..=MAX_OUTAGE_EQUIPMENT).map(|i| format!("m-{i}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(field(outage(1_000, 2_000, &many)).as_deref(), Some("equipment"));
+    }
+
+    #[test]
+    fn an_outage_decodes_from_its_wire_data() {
+        let data = r#"{"from":"2026-01-05T10:00:00.000Z","until":"2026-01-05T10:05:00.000Z","equipment":["press-1"]}"#;
+        let body = EventBody::decode(EventKind::AgentOutage, data).expect("valid");
+        assert_eq!(body.kind().as_str(), "agent_outage");
+        let bad = r#"{"from":"2026-01-05T10:05:00.000Z","until":"2026-01-05T10:00:00.000Z","equipment":["press-1"]}"#;
+        assert_eq!(
+            EventBody::decode(EventKind::AgentOutage, bad)
+                .expect_err("backwards")
+                .field,
+            "until"
+        );
     }
 }

@@ -79,6 +79,37 @@ pub fn parse_classic_address(text: &str) -> Result<AreaAddress, AddressError> {
     Ok(AreaAddress { area, address })
 }
 
+/// The 0-based protocol address of `number` written in the classic
+/// (Modicon) numbering of a PLC manual, for a value of `area`: `40003` in
+/// the holding register area is address 2, `300010` in the input register
+/// area address 9. Coil numbers lose their leading zeros when written as a
+/// number (`00017` is `17`), so in the coil area any 1..=65536 is coil
+/// `number - 1`. A number whose first digit names another area is refused
+/// with [`AddressProblem::OtherArea`].
+pub fn modicon_address(area: Area, number: u32) -> Result<u16, AddressError> {
+    let digits = number.to_string();
+    let prefix = char::from(b'0' + area.classic_prefix());
+    let text = if matches!(digits.len(), 5 | 6) && digits.starts_with(prefix) {
+        digits
+    } else if area == Area::Coil {
+        format!("{number:06}")
+    } else {
+        let named = parse_classic_address(&digits)?.area;
+        return Err(AddressError {
+            text: digits,
+            reason: AddressProblem::OtherArea { named, area },
+        });
+    };
+    let at = parse_classic_address(&text)?;
+    if at.area != area {
+        return Err(AddressError {
+            text,
+            reason: AddressProblem::OtherArea { named: at.area, area },
+        });
+    }
+    Ok(at.address)
+}
+
 /// A classic address that could not be converted, with the text given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("classic Modbus address {text:?} is invalid: {reason}")]
@@ -106,6 +137,14 @@ pub enum AddressProblem {
         "the first digit must be 0 (coil), 1 (discrete input), 3 (input register) or 4 (holding register)"
     )]
     Prefix,
+    /// The number's first digit names another area than the value's.
+    #[error("its first digit names the {named} area, but the value is in the {area} area")]
+    OtherArea {
+        /// The area the number's first digit names.
+        named: Area,
+        /// The area the value was configured in.
+        area: Area,
+    },
     /// The 1-based number is 0 or too large for the notation.
     #[error(
         "the number after the first digit is {number}, but classic addresses count from 1 to {max} \

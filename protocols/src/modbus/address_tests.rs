@@ -212,3 +212,35 @@ proptest::proptest! {
         let _ = parse_classic_address(&text);
     }
 }
+
+#[test]
+fn modicon_numbers_convert_in_their_area() {
+    use super::modicon_address;
+    assert_eq!(modicon_address(Area::HoldingRegister, 40003), Ok(2));
+    assert_eq!(modicon_address(Area::HoldingRegister, 400001), Ok(0));
+    assert_eq!(modicon_address(Area::InputRegister, 30010), Ok(9));
+    assert_eq!(modicon_address(Area::DiscreteInput, 10001), Ok(0));
+    assert_eq!(
+        modicon_address(Area::Coil, 17),
+        Ok(16),
+        "00017 written as a number"
+    );
+    assert_eq!(modicon_address(Area::Coil, 65536), Ok(65535));
+    let err = modicon_address(Area::HoldingRegister, 30005).expect_err("an input register number");
+    assert_eq!(
+        err.reason,
+        AddressProblem::OtherArea {
+            named: Area::InputRegister,
+            area: Area::HoldingRegister
+        }
+    );
+    assert!(err.to_string().contains("names the input register area"), "{err}");
+    assert!(
+        modicon_address(Area::HoldingRegister, 40000).is_err(),
+        "counts from 40001"
+    );
+    assert!(
+        modicon_address(Area::HoldingRegister, 7).is_err(),
+        "not a 4xxxx number"
+    );
+}

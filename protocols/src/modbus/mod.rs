@@ -28,6 +28,7 @@
 //! `placement.slice(&reply)`.
 
 mod address;
+mod data_type_de;
 mod deadband;
 mod decode;
 mod encode;
@@ -47,7 +48,9 @@ mod tests;
 #[cfg(test)]
 mod value_tests;
 
-pub use address::{AddressError, AddressProblem, AreaAddress, Point, PointError, parse_classic_address};
+pub use address::{
+    AddressError, AddressProblem, AreaAddress, Point, PointError, modicon_address, parse_classic_address,
+};
 pub use deadband::{Deadband, DeadbandError};
 pub use decode::{DecodeError, decode_bits, decode_registers};
 pub use encode::{EncodeError, encode_bits, encode_registers};

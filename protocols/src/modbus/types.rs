@@ -220,9 +220,9 @@ impl fmt::Display for WordOrder {
 
 /// How to interpret the addresses of one value. In config: `"bool"`, `"u16"`,
 /// `"i16"`, `"u32"`, `"i32"`, `"u64"`, `"i64"`, `"f32"`, `"f64"`,
-/// `{ bit = 3 }` or `{ string = { registers = 8 } }`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
+/// `{ bit = 3 }` or `{ string = { registers = 8 } }` (read by hand, with
+/// errors in words: `data_type_de.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum DataType {
     /// One coil or discrete input.
     Bool,

@@ -219,7 +219,7 @@ fn sync_phase(
 ) -> anyhow::Result<()> {
     let batch_size = args
         .batch_size
-        .unwrap_or_else(|| edge_agent::config::HubConfig::default().batch_size);
+        .unwrap_or_else(|| edge_agent::hub::HubConfig::default().batch_size);
     let mut pair = sync::prepare(bins, &dir.join("e2e"), args.batch_size)?;
     let buffer_file = pair.agent.buffer_path();
     let prefill = rt.block_on(sync::prefill(&buffer_file, args.events))?;

@@ -43,7 +43,7 @@ fn at(ms: i64) -> Timestamp {
 fn feed(m: &mut EquipmentModel, tags: &[(&str, TagValue)], ms: i64) -> ModelOutput {
     let mut out = ModelOutput::default();
     let values: Vec<(Code, TagValue)> = tags.iter().map(|(t, v)| (code(t), v.clone())).collect();
-    m.observe(&values, at(ms), &mut out).expect("good input");
+    m.observe(&values, at(ms), at(ms), &mut out).expect("good input");
     out
 }
 
@@ -51,7 +51,9 @@ fn feed(m: &mut EquipmentModel, tags: &[(&str, TagValue)], ms: i64) -> ModelOutp
 fn refused(m: &mut EquipmentModel, tags: &[(&str, TagValue)], ms: i64) -> Vec<BadInputKind> {
     let mut out = ModelOutput::default();
     let values: Vec<(Code, TagValue)> = tags.iter().map(|(t, v)| (code(t), v.clone())).collect();
-    let problems = m.observe(&values, at(ms), &mut out).expect_err("bad input");
+    let problems = m
+        .observe(&values, at(ms), at(ms), &mut out)
+        .expect_err("bad input");
     assert!(
         out.events.is_empty() && out.state.is_empty(),
         "bad input makes nothing"
@@ -432,6 +434,56 @@ fn after_silence_the_next_answer_brings_the_state_back_without_new_values() {
     assert_eq!(states(&out), vec![(EquipmentState::Offline, None)]);
     let out = feed(&mut m, &[], 11_000);
     assert_eq!(states(&out), vec![(EquipmentState::Running, None)]);
+}
+
+/// Feeds one snapshot stamped `device_ms` by the device and received at
+/// `agent_ms` by the agent.
+fn feed_stamped(
+    m: &mut EquipmentModel,
+    tags: &[(&str, TagValue)],
+    device_ms: i64,
+    agent_ms: i64,
+) -> ModelOutput {
+    let mut out = ModelOutput::default();
+    let values: Vec<(Code, TagValue)> = tags.iter().map(|(t, v)| (code(t), v.clone())).collect();
+    m.observe(&values, at(device_ms), at(agent_ms), &mut out)
+        .expect("good input");
+    out
+}
+
+#[test]
+fn a_device_whose_clock_runs_behind_is_not_silent_while_it_sends() {
+    let mut m = model(&HashMap::new());
+    let behind = 120_000;
+    let mut out = feed_stamped(&mut m, &all_rule_tags(true, false, 0), -behind, 0);
+    for s in 1..=30 {
+        out.events
+            .extend(feed_stamped(&mut m, &[], s * 1000 - behind, s * 1000).events);
+        m.check_silence(at(s * 1000 + 500), &mut out);
+    }
+    assert_eq!(
+        states(&out),
+        vec![(EquipmentState::Running, None)],
+        "messages every second keep it running, whatever their stamps say"
+    );
+}
+
+#[test]
+fn a_state_is_never_dated_before_the_state_it_ends() {
+    let mut m = model(&HashMap::new());
+    let behind = 120_000;
+    feed_stamped(&mut m, &all_rule_tags(true, false, 0), -behind, 0);
+    let mut out = ModelOutput::default();
+    m.check_silence(at(10_001), &mut out);
+    assert_eq!(states(&out), vec![(EquipmentState::Offline, None)]);
+    // The device speaks again; its stamp is before the offline instant.
+    let out = feed_stamped(&mut m, &[], 11_000 - behind, 11_000);
+    assert_eq!(states(&out), vec![(EquipmentState::Running, None)]);
+    assert_eq!(
+        out.events[0].occurred_at,
+        at(10_001),
+        "dated at the offline instant, not two minutes before it"
+    );
 }
 
 mod property {

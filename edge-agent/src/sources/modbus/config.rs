@@ -3,9 +3,10 @@
 //! Every error names the device, the tag and the key.
 
 use mes_protocols::Code;
-use mes_protocols::config_text::ConfigError;
+use mes_protocols::config_text::{ConfigError, ConfigWarning};
 use mes_protocols::modbus::{
-    Area, DataType, Deadband, PlanLimits, Point, ReadPlan, Scaling, Span, WordOrder, plan_reads,
+    Area, DataType, Deadband, PlanLimits, Point, ReadPlan, Scaling, Span, WordOrder, modicon_address,
+    plan_reads,
 };
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
@@ -41,8 +42,26 @@ pub struct ModbusDeviceConfig {
     /// request touches an unmapped address.
     #[serde(default)]
     pub limits: Option<PlanLimits>,
+    /// How the tags' `address` is written: `protocol` (the 0-based address
+    /// sent on the wire) or `modicon` (the numbers of PLC manuals: 40001 is
+    /// holding register 0, 30001 input register 0, 10001 discrete input 0,
+    /// 1 coil 0). Left out, addresses are protocol addresses, and one that
+    /// looks like a Modicon number (30001 to 49999 in a register area) is
+    /// warned about; `protocol` says it is meant.
+    #[serde(default)]
+    pub address_style: Option<AddressStyle>,
     /// Groups of tags polled together at one interval.
     pub poll_groups: Vec<PollGroupConfig>,
+}
+
+/// How tag addresses are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressStyle {
+    /// The 0-based protocol address (holding register 40001 is 0).
+    Protocol,
+    /// The 1-based Modicon numbers of PLC manuals (40001, 30001, 10001, 1).
+    Modicon,
 }
 
 /// A serial line for Modbus RTU.
@@ -120,16 +139,21 @@ pub struct TagConfig {
     pub name: String,
     /// `coil`, `discrete_input`, `holding_register` or `input_register`.
     pub area: Area,
-    /// 0-based protocol address (holding register 40001 is address 0).
-    pub address: u16,
+    /// 0-based protocol address, 0 to 65535 (holding register 40001 is
+    /// address 0); with the device's `address_style = "modicon"`, the
+    /// manual's number (40001).
+    pub address: u32,
     /// `bool`, `u16`, `i16`, `u32`, `i32`, `u64`, `i64`, `f32`, `f64`,
     /// `{ bit = 3 }` (a bit of a register) or `{ string = { registers = 8 } }`.
+    /// Kept as written until the tag is parsed, so that an error names the
+    /// device and the tag.
     #[serde(rename = "type")]
-    pub data_type: DataType,
-    /// Byte and word order of multi-register values: `abcd` (default),
-    /// `cdab`, `badc` or `dcba`.
+    pub data_type: toml::Value,
+    /// Byte and word order: `abcd` (the default), `cdab`, `badc` or `dcba`
+    /// (see `WordOrder`). On a one-register value or a string only the byte
+    /// swap applies, and on a bool nothing does: such an order is warned about.
     #[serde(default)]
-    pub order: WordOrder,
+    pub order: Option<WordOrder>,
     /// Engineering value = raw × scale + offset (numbers that are not counters).
     #[serde(default = "default_scale")]
     pub scale: f64,
@@ -225,11 +249,17 @@ pub struct DeviceSpec {
     pub groups: Vec<GroupSpec>,
 }
 
-/// Parses every device, reporting the first problem with its key path.
+/// Parses every device, reporting the first problem with its key path;
+/// what works but looks unintended (a Modicon-style address, an order
+/// that does nothing) goes to `warnings`.
 ///
 /// RTU devices may share a serial port (RS-485 multidrop) when their serial
 /// settings are identical and their unit ids differ.
-pub fn parse_devices(file: &str, devices: &[ModbusDeviceConfig]) -> Result<Vec<DeviceSpec>, ConfigError> {
+pub fn parse_devices(
+    file: &str,
+    devices: &[ModbusDeviceConfig],
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<Vec<DeviceSpec>, ConfigError> {
     let mut names = HashSet::new();
     let mut lines = HashMap::new();
     devices
@@ -237,7 +267,7 @@ pub fn parse_devices(file: &str, devices: &[ModbusDeviceConfig]) -> Result<Vec<D
         .enumerate()
         .map(|(i, d)| {
             let key = format!("modbus[{i}]");
-            let spec = parse_device(file, &key, d)?;
+            let spec = parse_device(file, &key, d, warnings)?;
             join_line(file, &key, &spec, &mut lines)?;
             if !names.insert(spec.name.clone()) {
                 return Err(ConfigError::new(
@@ -315,7 +345,12 @@ fn join_line(
     Ok(())
 }
 
-fn parse_device(file: &str, key: &str, d: &ModbusDeviceConfig) -> Result<DeviceSpec, ConfigError> {
+fn parse_device(
+    file: &str,
+    key: &str,
+    d: &ModbusDeviceConfig,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<DeviceSpec, ConfigError> {
     let err = |k: &str, why: String| ConfigError::new(file, format!("{key}.{k}"), why);
     let name = Code::parse(&d.name).map_err(|why| err("name", format!("`{}`: device name {why}", d.name)))?;
     let transport = match (&d.address, &d.serial) {
@@ -364,7 +399,13 @@ fn parse_device(file: &str, key: &str, d: &ModbusDeviceConfig) -> Result<DeviceS
     let mut groups = Vec::with_capacity(d.poll_groups.len());
     for (g, group) in d.poll_groups.iter().enumerate() {
         let gkey = format!("{key}.poll_groups[{g}]");
-        groups.push(parse_group(file, &gkey, &name, group, &limits, &mut tag_names)?);
+        let place = Place {
+            file,
+            key: &gkey,
+            device: &name,
+            style: d.address_style,
+        };
+        groups.push(parse_group(&place, group, &limits, &mut tag_names, warnings)?);
     }
     Ok(DeviceSpec {
         name,
@@ -393,14 +434,24 @@ fn parse_serial(s: &SerialConfig) -> Result<SerialConfig, String> {
     Ok(s.clone())
 }
 
+/// Where a poll group is: for messages, and the device's address style.
+struct Place<'a> {
+    file: &'a str,
+    key: &'a str,
+    device: &'a Code,
+    style: Option<AddressStyle>,
+}
+
 fn parse_group(
-    file: &str,
-    key: &str,
-    device: &Code,
+    place: &Place<'_>,
     group: &PollGroupConfig,
     limits: &PlanLimits,
     tag_names: &mut HashSet<Code>,
+    warnings: &mut Vec<ConfigWarning>,
 ) -> Result<GroupSpec, ConfigError> {
+    let Place {
+        file, key, device, ..
+    } = *place;
     if group.interval_ms < 10 {
         return Err(ConfigError::new(
             file,
@@ -421,7 +472,7 @@ fn parse_group(
     let mut tags = Vec::with_capacity(group.tags.len());
     for (t, tag) in group.tags.iter().enumerate() {
         let tkey = format!("{key}.tags[{t}]");
-        let spec = parse_tag(file, &tkey, device, tag)?;
+        let spec = parse_tag(place, &tkey, tag, warnings)?;
         if !tag_names.insert(spec.name.clone()) {
             return Err(ConfigError::new(
                 file,
@@ -447,17 +498,34 @@ fn parse_group(
     })
 }
 
-fn parse_tag(file: &str, key: &str, device: &Code, tag: &TagConfig) -> Result<TagSpec, ConfigError> {
-    let err = |k: &str, why: String| {
-        ConfigError::new(
-            file,
-            format!("{key}.{k}"),
-            format!("device {device}, tag {}: {why}", tag.name),
-        )
-    };
+fn parse_tag(
+    place: &Place<'_>,
+    key: &str,
+    tag: &TagConfig,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<TagSpec, ConfigError> {
+    let (file, device) = (place.file, place.device);
+    let say = |why: String| format!("device {device}, tag {}: {why}", tag.name);
+    let err = |k: &str, why: String| ConfigError::new(file, format!("{key}.{k}"), say(why));
+    let mut warn =
+        |k: &str, why: String| warnings.push(ConfigWarning::new(file, format!("{key}.{k}"), say(why)));
     let name = Code::parse(&tag.name).map_err(|why| err("name", format!("tag name {why}")))?;
-    let point = Point::new(tag.area, tag.address, tag.data_type, tag.order)
-        .map_err(|e| err("address", e.to_string()))?;
+    let data_type: DataType = tag
+        .data_type
+        .clone()
+        .try_into()
+        .map_err(|e: toml::de::Error| err("type", e.message().to_string()))?;
+    let address = protocol_address(tag, place.style).map_err(|why| err("address", why))?;
+    if place.style.is_none()
+        && let Some(why) = modicon_lookalike(tag.area, tag.address)
+    {
+        warn("address", why);
+    }
+    if let Some(why) = tag.order.and_then(|order| ignored_order(data_type, order)) {
+        warn("order", why);
+    }
+    let order = tag.order.unwrap_or_default();
+    let point = Point::new(tag.area, address, data_type, order).map_err(|e| err("address", e.to_string()))?;
     let scaling = Scaling::new(tag.scale, tag.offset).map_err(|e| err("scale", e.to_string()))?;
     let deadband = match tag.deadband {
         Some(d) => Some(Deadband::new(d).map_err(|e| err("deadband", e.to_string()))?),
@@ -470,6 +538,74 @@ fn parse_tag(file: &str, key: &str, device: &Code, tag: &TagConfig) -> Result<Ta
         deadband,
         report: tag.report,
     })
+}
+
+/// The 0-based address of `tag`, its `address` read in `style`.
+fn protocol_address(tag: &TagConfig, style: Option<AddressStyle>) -> Result<u16, String> {
+    if style == Some(AddressStyle::Modicon) {
+        return modicon_address(tag.area, tag.address)
+            .map_err(|e| format!("{e} (the device has address_style = \"modicon\")"));
+    }
+    u16::try_from(tag.address).map_err(|_| {
+        let hint = match modicon_address(tag.area, tag.address) {
+            Ok(a) if style.is_none() => format!(
+                "; as a Modicon number it is {} {a}: write address = {a}, or set address_style = \"modicon\" on the device",
+                tag.area
+            ),
+            _ => String::new(),
+        };
+        format!(
+            "{} is past 65535, the last protocol address{hint}",
+            tag.address
+        )
+    })
+}
+
+/// Why a protocol address in a register area looks like a Modicon number
+/// (30001 to 49999), if it does: that numbering counts holding registers
+/// from 40001 and input registers from 30001, the protocol from 0.
+fn modicon_lookalike(area: Area, address: u32) -> Option<String> {
+    if area.is_bits() || !(30_001..=49_999).contains(&address) {
+        return None;
+    }
+    let meant = match modicon_address(area, address) {
+        Ok(a) => format!(
+            "if the manual says {address}, write address = {a} or set address_style = \"modicon\" on the device"
+        ),
+        Err(e) => format!("and as one it does not fit: {e}"),
+    };
+    Some(format!(
+        "address {address} looks like Modicon numbering (holding registers counted from 40001, input registers \
+         from 30001), but `address` is the 0-based protocol address, so this reads {area} {address}; {meant}. \
+         If {address} is the protocol address, set address_style = \"protocol\" on the device"
+    ))
+}
+
+/// Why `order` does nothing (or less than it says) on `data_type`, if so.
+/// Only the byte swap of an order applies to one register or to text,
+/// and a bool is a single bit.
+fn ignored_order(data_type: DataType, order: WordOrder) -> Option<String> {
+    let written = order.to_string().to_lowercase();
+    if data_type.reads_bits() {
+        return Some(format!(
+            "ignored option: order = \"{written}\" does nothing on a bool, a single bit; remove it"
+        ));
+    }
+    let one_word = data_type.count() == 1;
+    let text = matches!(data_type, DataType::String { .. });
+    if !order.swaps_words() || !(one_word || text) {
+        return None;
+    }
+    let same = if order.swaps_bytes() { "badc" } else { "abcd" };
+    let why = if text {
+        "a string is read in address order"
+    } else {
+        "it is one register"
+    };
+    Some(format!(
+        "ignored option: the word swap of order = \"{written}\" does nothing on {data_type} ({why}); \
+         only its byte swap applies, so it reads as order = \"{same}\". Write \"{same}\""
+    ))
 }
 
 #[cfg(test)]

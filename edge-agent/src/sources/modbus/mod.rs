@@ -14,8 +14,8 @@ mod stats;
 
 pub use bus::{SerialBus, SerialBuses};
 pub use config::{
-    DeviceSpec, GroupSpec, ModbusDeviceConfig, Parity, PollGroupConfig, ReportMode, SerialConfig, TagConfig,
-    TagSpec, Transport, parse_devices,
+    AddressStyle, DeviceSpec, GroupSpec, ModbusDeviceConfig, Parity, PollGroupConfig, ReportMode,
+    SerialConfig, TagConfig, TagSpec, Transport, parse_devices,
 };
 pub use connection::{BlockData, Link, ReadError, connect, describe, read_block};
 pub use poller::run;

@@ -17,8 +17,8 @@ use super::config::{DeviceSpec, GroupSpec, TagSpec};
 use super::connection::{BlockData, Link, ReadError, describe};
 use super::report::{should_report, to_tag_value};
 use super::stats::ModbusStats;
+use crate::backoff::Backoff;
 use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, Origin, TagValue};
-use crate::uplink::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
 use mes_protocols::modbus::{RawValue, ReadBlock};
@@ -203,6 +203,7 @@ async fn poll_group(
         origin: Origin::Poll {
             group: group.name.to_string(),
         },
+        received: at,
     };
     sink.send(Observation {
         device: spec.name.clone(),

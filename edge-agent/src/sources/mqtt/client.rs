@@ -34,8 +34,8 @@
 //!   messages are then redelivered after reconnection.
 
 use super::config::MqttSettings;
+use crate::backoff::Backoff;
 use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, excerpt};
-use crate::uplink::Backoff;
 use mes_protocols::Timestamp;
 use mes_protocols::event::LinkState;
 use rumqttc::{

@@ -274,6 +274,18 @@ impl MqttConfig {
     }
 }
 
+impl MqttSettings {
+    /// Whether subscription `index` (in configuration order) could name
+    /// `device`: its device name is `device`, or a template some topic it
+    /// matches would render as `device`. False for an index past the end.
+    pub fn could_name(&self, index: usize, device: &str) -> bool {
+        self.router
+            .subscriptions()
+            .get(index)
+            .is_some_and(|s| s.device.could_be(device))
+    }
+}
+
 impl SubscriptionConfig {
     /// Parses one subscription; errors are (key within the subscription, reason).
     fn parse(&self) -> Result<Subscription, (String, String)> {

@@ -34,6 +34,14 @@ impl Name {
         }
     }
 
+    /// Whether some topic could give this name the value `device`.
+    pub fn could_be(&self, device: &str) -> bool {
+        match self {
+            Name::Fixed(code) => code.as_str() == device,
+            Name::Template(t) => t.could_render(device),
+        }
+    }
+
     fn resolve(&self, captures: &Captures<'_>) -> Result<Code, String> {
         match self {
             Name::Fixed(code) => Ok(code.clone()),
@@ -168,6 +176,7 @@ impl Router {
                     topic: topic.to_string(),
                     excerpt: excerpt(payload),
                 },
+                received,
             },
         });
         out
@@ -370,7 +379,7 @@ mod tests {
         let snapshot = m.snapshot.expect("the device spoke");
         assert_eq!(snapshot.device.as_str(), "l1-press-1");
         match snapshot.kind {
-            ObservationKind::Snapshot { values, origin } => {
+            ObservationKind::Snapshot { values, origin, .. } => {
                 assert!(values.is_empty());
                 assert_eq!(
                     origin.to_string(),

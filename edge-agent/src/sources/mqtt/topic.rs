@@ -281,6 +281,27 @@ impl Template {
         }
     }
 
+    /// Whether some topic could make this template render `name`: its
+    /// literal text in place, each variable standing for one topic level
+    /// (any text without `/`). Used to tell, before any message arrives,
+    /// whether a subscription can ever name a configured device.
+    pub fn could_render(&self, name: &str) -> bool {
+        fn fits(parts: &[Part], rest: &str) -> bool {
+            match parts.split_first() {
+                None => rest.is_empty(),
+                Some((Part::Text(t), more)) => rest.strip_prefix(t.as_str()).is_some_and(|r| fits(more, r)),
+                Some((Part::Var(_), more)) => {
+                    // A level ends at the first '/': try every shorter cut.
+                    let level = rest.find('/').unwrap_or(rest.len());
+                    (0..=level)
+                        .filter(|&end| rest.is_char_boundary(end))
+                        .any(|end| fits(more, &rest[end..]))
+                }
+            }
+        }
+        fits(&self.parts, name)
+    }
+
     /// The name for a topic's captures.
     pub fn render(&self, captures: &Captures<'_>) -> String {
         let mut out = String::new();
@@ -403,6 +424,23 @@ mod tests {
         let t = Template::parse("{{x}}{machine}", &f).expect("valid");
         assert_eq!(t.render(&c), "{x}press-1");
         assert_eq!(Template::parse("", &f).expect("valid").constant(), Some(""));
+    }
+
+    #[test]
+    fn a_template_could_render_only_names_its_text_allows() {
+        let f = filter("plant/+line/+machine/state");
+        let t = Template::parse("{line}-{machine}", &f).expect("valid");
+        assert!(t.could_render("l1-press-1"));
+        assert!(t.could_render("a-b-c"), "either dash may be the literal one");
+        assert!(!t.could_render("press1"), "the literal dash is missing");
+        assert!(!t.could_render("l1/x-press"), "a level holds no '/'");
+        let t = Template::parse("press-{machine}", &f).expect("valid");
+        assert!(t.could_render("press-7"));
+        assert!(!t.could_render("lathe-7"));
+        let t = Template::parse("{machine}", &f).expect("valid");
+        assert!(t.could_render("anything"));
+        let t = Template::parse("oven", &f).expect("valid");
+        assert!(t.could_render("oven") && !t.could_render("oven-2"));
     }
 
     #[test]

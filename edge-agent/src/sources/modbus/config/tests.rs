@@ -10,8 +10,23 @@ struct Doc {
 }
 
 fn parse(text: &str) -> Result<Vec<DeviceSpec>, ConfigError> {
+    parse_warned(text).map(|(devices, _)| devices)
+}
+
+fn parse_warned(text: &str) -> Result<(Vec<DeviceSpec>, Vec<ConfigWarning>), ConfigError> {
     let doc: Doc = parse_toml("agent.toml", text)?;
-    parse_devices("agent.toml", &doc.modbus)
+    let mut warnings = Vec::new();
+    let devices = parse_devices("agent.toml", &doc.modbus, &mut warnings)?;
+    Ok((devices, warnings))
+}
+
+/// The warnings of a device with the one tag `tag` (an inline table's
+/// inside), and `device` lines added to the device.
+fn tag_warnings(device: &str, tag: &str) -> Result<(Vec<DeviceSpec>, Vec<ConfigWarning>), ConfigError> {
+    parse_warned(&format!(
+        "[[modbus]]\nname = \"plc\"\naddress = \"127.0.0.1:502\"\n{device}\n\
+         [[modbus.poll_groups]]\nname = \"g\"\ninterval_ms = 100\ntags = [{{ name = \"t\", {tag} }}]\n"
+    ))
 }
 
 const GOOD: &str = r#"
@@ -164,5 +179,142 @@ fn unit_ids_fit_the_transport() {
         let text = GOOD.replace("unit_id = 1", &format!("unit_id = {unit_id}"));
         let devices = parse(&text).expect("TCP unit id");
         assert_eq!(devices[0].unit_id, unit_id);
+    }
+}
+
+#[test]
+fn the_good_example_has_no_warnings() {
+    assert_eq!(parse_warned(GOOD).expect("valid").1, []);
+}
+
+#[test]
+fn a_modicon_looking_register_address_is_a_warning_that_explains_the_numbering() {
+    let (devices, warnings) =
+        tag_warnings("", "area = \"holding_register\", address = 40003, type = \"u16\"").expect("valid");
+    assert_eq!(
+        devices[0].groups[0].tags[0].point.address(),
+        40003,
+        "still read as written"
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    let w = &warnings[0];
+    assert_eq!(w.key, "modbus[0].poll_groups[0].tags[0].address");
+    assert!(
+        w.message
+            .starts_with("device plc, tag t: address 40003 looks like Modicon numbering")
+            && w.message.contains("write address = 2")
+            && w.message.contains("address_style = \"modicon\""),
+        "{w}"
+    );
+    let input =
+        tag_warnings("", "area = \"input_register\", address = 30001, type = \"u16\"").expect("valid");
+    assert!(input.1[0].message.contains("write address = 0"), "{:?}", input.1);
+    for quiet in [
+        ("", "area = \"holding_register\", address = 29999, type = \"u16\""),
+        ("", "area = \"coil\", address = 40003, type = \"bool\""),
+        (
+            "address_style = \"protocol\"",
+            "area = \"holding_register\", address = 40003, type = \"u16\"",
+        ),
+    ] {
+        assert_eq!(tag_warnings(quiet.0, quiet.1).expect("valid").1, [], "{quiet:?}");
+    }
+}
+
+#[test]
+fn address_style_modicon_reads_the_manuals_numbers() {
+    let style = "address_style = \"modicon\"";
+    let at = |tag: &str| {
+        let (devices, warnings) = tag_warnings(style, tag).expect("valid");
+        assert_eq!(warnings, [], "{tag}");
+        devices[0].groups[0].tags[0].point.address()
+    };
+    assert_eq!(
+        at("area = \"holding_register\", address = 40003, type = \"u16\""),
+        2
+    );
+    assert_eq!(
+        at("area = \"holding_register\", address = 400101, type = \"u16\""),
+        100
+    );
+    assert_eq!(
+        at("area = \"input_register\", address = 30001, type = \"f32\""),
+        0
+    );
+    assert_eq!(at("area = \"coil\", address = 1, type = \"bool\""), 0);
+    let err = tag_warnings(
+        style,
+        "area = \"holding_register\", address = 30003, type = \"u16\"",
+    )
+    .expect_err("an input register number in the holding area");
+    assert_eq!(err.key, "modbus[0].poll_groups[0].tags[0].address");
+    assert!(err.reason.contains("names the input register area"), "{err}");
+    let err = tag_warnings(
+        "",
+        "area = \"holding_register\", address = 400003, type = \"u16\"",
+    )
+    .expect_err("past 65535");
+    assert!(
+        err.reason.contains("past 65535") && err.reason.contains("write address = 2"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_order_that_does_nothing_is_an_ignored_option_warning() {
+    let warned = |tag: &str| {
+        let (_, warnings) = tag_warnings("", tag).expect("valid");
+        warnings
+            .into_iter()
+            .map(|w| (w.key, w.message))
+            .collect::<Vec<_>>()
+    };
+    let w = warned("area = \"holding_register\", address = 0, type = \"u16\", order = \"cdab\"");
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert_eq!(w[0].0, "modbus[0].poll_groups[0].tags[0].order");
+    assert!(
+        w[0].1.contains("ignored option") && w[0].1.contains("reads as order = \"abcd\""),
+        "{w:?}"
+    );
+    let w = warned("area = \"holding_register\", address = 0, type = { bit = 2 }, order = \"dcba\"");
+    assert!(w[0].1.contains("reads as order = \"badc\""), "{w:?}");
+    let w = warned(
+        "area = \"holding_register\", address = 0, type = { string = { registers = 4 } }, order = \"cdab\"",
+    );
+    assert!(w[0].1.contains("a string is read in address order"), "{w:?}");
+    let w = warned("area = \"coil\", address = 0, type = \"bool\", order = \"abcd\"");
+    assert!(w[0].1.contains("does nothing on a bool"), "{w:?}");
+    for meant in [
+        "type = \"u16\", order = \"badc\"",
+        "type = \"u32\", order = \"cdab\"",
+        "type = \"f64\", order = \"dcba\"",
+        "type = \"u16\"",
+    ] {
+        assert_eq!(
+            warned(&format!("area = \"holding_register\", address = 0, {meant}")),
+            [],
+            "{meant}"
+        );
+    }
+}
+
+#[test]
+fn a_data_type_missing_its_parameter_names_device_tag_and_what_to_write() {
+    for (ty, says) in [
+        (
+            "\"string\"",
+            "type \"string\" needs `registers` (the number of 16-bit registers holding the text",
+        ),
+        ("\"bit\"", "type \"bit\" needs the bit number"),
+    ] {
+        let err = tag_warnings(
+            "",
+            &format!("area = \"holding_register\", address = 0, type = {ty}"),
+        )
+        .expect_err("no parameter");
+        assert_eq!(err.key, "modbus[0].poll_groups[0].tags[0].type");
+        assert!(err.reason.starts_with("device plc, tag t: "), "{err}");
+        assert!(err.reason.contains(says), "{err}");
+        assert!(!err.reason.contains("variant"), "{err}");
     }
 }

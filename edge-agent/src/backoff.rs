@@ -1,4 +1,7 @@
-//! Exponential backoff with full jitter and a cap, for sync retries.
+//! Exponential backoff with full jitter and a cap: every retry loop of the
+//! agent waits with it (the uplink and downlink, Modbus reconnects, the
+//! MQTT connection, the equipment task's buffer commits). It depends on
+//! nothing else of the agent, so every part can reach it.
 //!
 //! Jitter (a random delay between half the exponential bound and the bound)
 //! keeps a factory's worth of agents from hammering a hub that just came back
@@ -7,7 +10,7 @@
 use rand::Rng;
 use std::time::Duration;
 
-/// The retry delay state of one uplink.
+/// The retry delay state of one retry loop.
 #[derive(Debug, Clone)]
 pub struct Backoff {
     initial: Duration,

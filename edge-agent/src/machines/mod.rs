@@ -1,12 +1,17 @@
-//! Starts machine data collection: one task per Modbus device (RTU devices
-//! on one serial port share its bus), and the
-//! equipment task that turns every source's observations into events. (The
-//! MQTT source is started beside it in `app.rs`, on the same sink.)
+//! Machine data collection: the configuration of sources and equipment
+//! parsed and cross-checked once (`spec.rs`, `cross_check.rs`), and
+//! [`start`], which runs one task per Modbus device (RTU devices on one
+//! serial port share its bus), the MQTT source, and the equipment task that
+//! turns every source's observations into events.
+
+mod cross_check;
+mod spec;
+
+pub use spec::{MachineSections, MachineSpec, parse};
 
 use crate::buffer::Buffer;
-use crate::config::AgentConfig;
-use crate::equipment::{self, EquipmentBoard, EquipmentModel, parse_equipment};
-use crate::sources::modbus::{self, ModbusStats, SerialBuses, parse_devices};
+use crate::equipment::{self, EquipmentBoard, EquipmentModel};
+use crate::sources::modbus::{self, ModbusStats, SerialBuses};
 use crate::sources::{Envelope, ObservationSink};
 use anyhow::Context;
 use std::collections::HashMap;
@@ -24,9 +29,9 @@ pub struct MachineViews {
     pub modbus: Arc<ModbusStats>,
 }
 
-/// Spawns the Modbus pollers and the equipment task into `tasks`.
+/// Spawns the sources and the equipment task of `spec` into `tasks`.
 pub fn start(
-    config: &AgentConfig,
+    spec: MachineSpec,
     buffer: &Buffer,
     sink: &ObservationSink,
     observations: mpsc::Receiver<Envelope>,
@@ -34,10 +39,9 @@ pub fn start(
     shutdown: &CancellationToken,
 ) -> anyhow::Result<MachineViews> {
     let views = MachineViews::default();
-    let devices = parse_devices("configuration", &config.modbus)?;
     // RTU devices on one serial port read through one bus, one at a time.
     let mut buses = SerialBuses::default();
-    for device in devices {
+    for device in spec.modbus {
         tracing::info!(device = %device.name, transport = ?device.transport, unit_id = device.unit_id, groups = device.groups.len(), "polling Modbus device");
         let bus = buses.for_transport(&device.transport);
         tasks.spawn(modbus::run(
@@ -48,7 +52,9 @@ pub fn start(
             shutdown.clone(),
         ));
     }
-    let specs = parse_equipment("configuration", &config.equipment)?;
+    if let Some(mqtt) = spec.mqtt {
+        tasks.spawn(crate::sources::mqtt::run(mqtt, sink.clone(), shutdown.clone()));
+    }
     let mut saved: HashMap<String, String> = buffer
         .load_state("counter/")
         .context("reading saved counter state")?
@@ -59,7 +65,8 @@ pub fn start(
             .load_state("equipment/")
             .context("reading saved equipment states")?,
     );
-    let models: Vec<EquipmentModel> = specs
+    let models: Vec<EquipmentModel> = spec
+        .equipment
         .into_iter()
         .map(|spec| EquipmentModel::new(spec, &saved))
         .collect();

@@ -1,5 +1,6 @@
-//! "The hub answered": a signal that any successful hub request raises (the
-//! downlink's pulls) and that the uplink watches while it backs off. After an
+//! "The hub answered": a signal that every successful request through the
+//! [`HubConnection`](super::HubConnection) raises (the downlink's pulls
+//! among them) and that the uplink watches while it backs off. After an
 //! outage the downlink may reach the hub long before the uplink's next retry
 //! (its backoff grows to `hub.backoff_max_secs`); with this signal the
 //! backlog starts moving at the first sign of the hub instead.

@@ -1,0 +1,61 @@
+//! The machine-data part of the configuration, parsed once: the Modbus
+//! devices, the MQTT connection and the equipment, each by its own part
+//! (`sources::modbus`, `sources::mqtt`, `equipment`), then checked against
+//! each other (`cross_check.rs`).
+
+use super::cross_check;
+use crate::equipment::{EquipmentConfig, EquipmentSpec, parse_equipment};
+use crate::sources::modbus::{DeviceSpec, ModbusDeviceConfig, parse_devices};
+use crate::sources::mqtt::{MqttConfig, MqttSettings};
+use mes_protocols::config_text::{ConfigError, ConfigWarning};
+
+/// Everything machine data collection runs from.
+#[derive(Debug, Clone, Default)]
+pub struct MachineSpec {
+    /// The Modbus devices to poll.
+    pub modbus: Vec<DeviceSpec>,
+    /// The MQTT connection, if configured.
+    pub mqtt: Option<MqttSettings>,
+    /// The equipment and what their devices' tags mean.
+    pub equipment: Vec<EquipmentSpec>,
+}
+
+/// The raw sections machine data is configured by.
+#[derive(Debug, Clone, Copy)]
+pub struct MachineSections<'a> {
+    /// `[[modbus]]`.
+    pub modbus: &'a [ModbusDeviceConfig],
+    /// `[mqtt]`.
+    pub mqtt: Option<&'a MqttConfig>,
+    /// `[[equipment]]`.
+    pub equipment: &'a [EquipmentConfig],
+}
+
+/// Parses the sections read from `file` and checks their references
+/// (equipment → device → tag, counter modes, subscriptions); what works but
+/// looks unintended goes to `warnings`.
+pub fn parse(
+    file: &str,
+    sections: MachineSections<'_>,
+    warnings: &mut Vec<ConfigWarning>,
+) -> Result<MachineSpec, ConfigError> {
+    let modbus = parse_devices(file, sections.modbus, warnings)?;
+    let equipment = parse_equipment(file, sections.equipment)?;
+    cross_check::check_modbus_equipment(file, &equipment, &modbus)?;
+    let mqtt = match sections.mqtt {
+        Some(raw) => Some((raw, raw.parse(file)?)),
+        None => None,
+    };
+    cross_check::check_mqtt_devices(
+        file,
+        &equipment,
+        &modbus,
+        mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
+        warnings,
+    )?;
+    Ok(MachineSpec {
+        modbus,
+        mqtt: mqtt.map(|(_, settings)| settings),
+        equipment,
+    })
+}
