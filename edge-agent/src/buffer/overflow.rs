@@ -120,7 +120,7 @@ fn drop_oldest_telemetry(tx: &Connection, target: u64, acked: u64) -> rusqlite::
         && let Some(row) = rows.next()?
     {
         let (seq, len): (u64, u64) = (row.get(0)?, row.get(1)?);
-        freed += len + super::writer::ROW_OVERHEAD;
+        freed += len + super::space::ROW_OVERHEAD;
         seqs.push(seq);
     }
     drop(rows);

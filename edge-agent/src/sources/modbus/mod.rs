@@ -7,6 +7,7 @@
 mod bus;
 mod config;
 mod connection;
+mod link;
 mod poller;
 mod probe;
 mod report;
@@ -17,7 +18,8 @@ pub use config::{
     AddressStyle, DeviceSpec, GroupSpec, ModbusDeviceConfig, Parity, PollGroupConfig, ReportMode,
     SerialConfig, TagConfig, TagSpec, Transport, parse_devices,
 };
-pub use connection::{BlockData, Link, ReadError, connect, describe, read_block};
+pub use connection::{BlockData, ReadError, connect, describe, read_block};
+pub use link::Link;
 pub use poller::run;
 pub use probe::{ProbeRow, probe_range, probe_tags, render};
 pub use stats::ModbusStats;

@@ -14,7 +14,8 @@
 
 use super::bus::SerialBus;
 use super::config::{DeviceSpec, GroupSpec, TagSpec};
-use super::connection::{BlockData, Link, ReadError, describe};
+use super::connection::{BlockData, ReadError, describe};
+use super::link::Link;
 use super::report::{should_report, to_tag_value};
 use super::stats::ModbusStats;
 use crate::backoff::Backoff;
