@@ -23,7 +23,7 @@ pub fn encode(
     machines: &MachineViews,
     inputs: &SourceStats,
 ) -> std::fmt::Result {
-    let m = &machines.modbus;
+    let m = &inputs.modbus;
     counter(enc, "modbus_polls", "Modbus poll cycles run", &m.polls_total)?;
     counter(
         enc,
