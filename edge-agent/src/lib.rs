@@ -20,7 +20,6 @@ pub mod liveness;
 pub mod local_api;
 pub mod machines;
 pub mod metrics;
-mod metrics_machines;
 pub mod probe_cmd;
 pub mod sources;
 pub mod station;

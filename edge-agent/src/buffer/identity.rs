@@ -11,7 +11,7 @@
 //! migrations.
 
 use super::BufferError;
-use super::schema::MIGRATIONS;
+use super::migrations::MIGRATIONS;
 use rusqlite::{Connection, OpenFlags};
 use std::collections::BTreeSet;
 use std::path::Path;

@@ -12,6 +12,7 @@ mod config;
 #[cfg(test)]
 mod file_tests;
 mod identity;
+mod migrations;
 mod overflow;
 mod reader;
 mod reserve;
@@ -20,7 +21,6 @@ mod space;
 mod stats;
 #[cfg(test)]
 mod tests;
-mod upkeep;
 mod writer;
 
 pub use config::{BufferConfig, OverflowPolicy};

@@ -12,16 +12,10 @@
 
 use super::BufferError;
 use super::identity::{APPLICATION_ID, BufferOrigin, inspect};
+use super::migrations::MIGRATIONS;
 use mes_protocols::Incarnation;
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 use std::path::Path;
-
-/// Numbered migrations, applied in order; never edit one that has shipped.
-pub(super) const MIGRATIONS: &[&str] = &[
-    include_str!("../../migrations/0001_buffer.sql"),
-    include_str!("../../migrations/0002_agent_state.sql"),
-    include_str!("../../migrations/0003_downlink_cache.sql"),
-];
 
 /// The meta values the writer keeps in memory and saves with every commit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -11,6 +11,10 @@
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
+/// Storage cost of a row beyond its record text (key, columns, b-tree),
+/// counted by the writer when it stores and the overflow when it frees.
+pub(super) const ROW_OVERHEAD: u64 = 40;
+
 /// The smallest WAL worth a checkpoint of its own.
 const WAL_MIN_BUDGET: u64 = 64 * 1024;
 /// The WAL size that always triggers a checkpoint (about SQLite's own

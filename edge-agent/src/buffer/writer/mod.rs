@@ -12,10 +12,12 @@
 //! (`upkeep.rs`), because deleting acknowledged events is the only way
 //! space comes back.
 
+mod upkeep;
+
 use super::overflow::Capacity;
 use super::reserve::Reserve;
 use super::schema::{Meta, save_meta};
-use super::space::Gauge;
+use super::space::{Gauge, ROW_OVERHEAD};
 use super::stats::BufferStats;
 use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent, StateUpdate, sqlite_reason};
 use mes_protocols::{Incarnation, Seq};
@@ -26,9 +28,6 @@ use tokio::sync::mpsc;
 
 /// Most commands committed in one transaction.
 const MAX_GROUP: usize = 512;
-
-/// Storage cost of a row beyond its record text (key, columns, b-tree).
-pub(super) const ROW_OVERHEAD: u64 = 40;
 
 pub(super) struct Writer {
     pub(super) conn: Connection,
@@ -137,14 +136,14 @@ impl Writer {
             self.stats.commit_errors_total.fetch_add(1, Ordering::Relaxed);
             self.stats.set_commit_error(Some(sqlite_reason(e)));
             self.state = saved.clone();
-            if super::upkeep::is_disk_full(e) {
+            if upkeep::is_disk_full(e) {
                 acked_alone = self.record_acks_alone(&pending);
             }
         } else {
             self.stats.commits_total.fetch_add(1, Ordering::Relaxed);
             self.stats.set_commit_error(None);
         }
-        self.upkeep(self.state.deleted - saved.deleted >= super::upkeep::LARGE_DELETE_ROWS);
+        self.upkeep(self.state.deleted - saved.deleted >= upkeep::LARGE_DELETE_ROWS);
         let head_moved = !rotations.is_empty()
             || saved.depth == 0
             || saved.meta.acked_seq != self.state.meta.acked_seq

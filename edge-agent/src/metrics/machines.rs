@@ -1,8 +1,8 @@
 //! Metrics of machine data: Modbus polling (counts, jitter), bad input per
 //! device, and each equipment's state and part totals.
 
+use super::{counter, gauge};
 use crate::machines::MachineViews;
-use crate::metrics::{counter, gauge};
 use crate::sources::SourceStats;
 use mes_protocols::event::EquipmentState;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
