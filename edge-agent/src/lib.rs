@@ -2,10 +2,19 @@
 //! commits each to a durable local buffer before acknowledging it, and syncs
 //! the buffer to the hub.
 //!
-//! Map: [`config`] (TOML + environment), [`buffer`] (SQLite WAL, group
-//! commit, overflow policy), [`uplink`] (batches, backoff, acknowledgements),
-//! [`local_api`] (health, metrics, local intake), [`generator`] (demo data),
-//! [`app`] (wiring and shutdown). See ARCHITECTURE.md.
+//! Map: [`config`] (the file and environment, parsed once into an
+//! [`config::AgentSpec`]: each part owns and parses its own section),
+//! [`buffer`] (SQLite WAL, group commit, overflow policy), [`hub`] (the one
+//! connection to the hub), [`uplink`] (batches, acknowledgements),
+//! [`downlink`] (master data for the stations), [`sources`] (Modbus, MQTT;
+//! one contract, [`sources::start`]), [`equipment`] (what tags mean),
+//! [`machines`] (sources and equipment together), [`station`] (operator
+//! stations), [`liveness`] (heartbeat and outages), [`local_api`] (health,
+//! metrics, local intake), [`backoff`], [`generator`] (demo data), [`app`]
+//! (wiring and shutdown).
+//!
+//! Invariant: no part imports [`config`], [`app`] or [`cli`]; there is no
+//! import cycle between modules. See ARCHITECTURE.md.
 
 pub mod app;
 pub mod backoff;
@@ -20,7 +29,6 @@ pub mod liveness;
 pub mod local_api;
 pub mod machines;
 pub mod metrics;
-mod metrics_machines;
 pub mod probe_cmd;
 pub mod sources;
 pub mod station;

@@ -16,7 +16,7 @@ pub fn run(
     count: Option<u16>,
 ) -> ExitCode {
     let devices = match crate::config::load(Some(config)) {
-        Ok(loaded) => loaded.spec.machines.modbus,
+        Ok(loaded) => loaded.spec.machines.modbus_devices().to_vec(),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);

@@ -1,6 +1,8 @@
 //! What the MQTT tests share: where the broker is, the agent's `[mqtt]`
-//! connection section for a test's own topic prefix, and a publisher.
+//! connection section for a test's own topic prefix, a hub and agent
+//! started with it (or the test skipped), and a publisher.
 
+use crate::{Binaries, Rig, service_reachable, start_rig};
 use std::time::Duration;
 
 /// The broker the tests use: `MES_TEST_MQTT`, else the local Mosquitto.
@@ -28,4 +30,31 @@ pub fn publisher(broker: &str, prefix: &str) -> rumqttc::AsyncClient {
     let (client, mut events) = rumqttc::AsyncClient::new(options, 100);
     tokio::spawn(async move { while events.poll().await.is_ok() {} });
     client
+}
+
+/// A hub and agent for an MQTT test, with the broker and the topic prefix
+/// of the test's own.
+pub struct MqttRig {
+    /// The hub and the agent.
+    pub rig: Rig,
+    /// The broker (`host:port`).
+    pub broker: String,
+    /// The test's topic prefix.
+    pub prefix: String,
+}
+
+/// Starts a hub and an agent configured by `config(broker, prefix)`, or
+/// returns `None` with the reason printed when no broker answers (the test
+/// is then skipped).
+pub async fn start_mqtt_rig(bins: &Binaries, config: impl Fn(&str, &str) -> String) -> Option<MqttRig> {
+    let broker = broker();
+    if !service_reachable(&broker) {
+        eprintln!("skipped: no MQTT broker at {broker} (set MES_TEST_MQTT)");
+        return None;
+    }
+    let prefix = format!("t{}", uuid::Uuid::now_v7().simple());
+    let rig = start_rig(bins, &config(&broker, &prefix))
+        .await
+        .expect("hub and agent start");
+    Some(MqttRig { rig, broker, prefix })
 }

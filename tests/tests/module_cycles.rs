@@ -290,10 +290,6 @@ fn find_cycle(graph: &BTreeMap<String, BTreeMap<String, PathBuf>>) -> Option<Vec
     None
 }
 
-/// Cycles known and being removed (the agent's shape work of issue 14),
-/// by crate and scope; the list may only shrink.
-const KNOWN: &[&str] = &["edge-agent/src [crate]"];
-
 #[test]
 fn no_module_imports_in_a_cycle() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
@@ -305,11 +301,7 @@ fn no_module_imports_in_a_cycle() {
             "{} is not a directory: update CRATES",
             src.display()
         );
-        cycles.extend(
-            cycles_of(&src)
-                .into_iter()
-                .filter(|c| !KNOWN.iter().any(|k| c.contains(k))),
-        );
+        cycles.extend(cycles_of(&src));
     }
     assert!(
         cycles.is_empty(),

@@ -4,8 +4,8 @@
 //! device and reason. Skipped, with the reason printed, when no broker
 //! answers.
 
-use mes_tests::mqtt::{agent_mqtt_section, broker, publisher};
-use mes_tests::{binaries, eventually, hub_events, service_reachable, start_rig};
+use mes_tests::mqtt::{MqttRig, agent_mqtt_section, publisher, start_mqtt_rig};
+use mes_tests::{binaries, eventually, hub_events};
 use rumqttc::QoS;
 use std::path::Path;
 use std::time::Duration;
@@ -72,15 +72,9 @@ fn bad_inputs(metrics: &str, device: &str, reason: &str) -> f64 {
 
 #[tokio::test]
 async fn counts_and_states_of_the_wrong_type_and_unconfigured_devices_are_counted_not_events() {
-    let broker = broker();
-    if !service_reachable(&broker) {
-        eprintln!("skipped: no MQTT broker at {broker} (set MES_TEST_MQTT)");
+    let Some(MqttRig { rig, broker, prefix }) = start_mqtt_rig(&binaries!(), agent_config).await else {
         return;
-    }
-    let prefix = format!("t{}", uuid::Uuid::now_v7().simple());
-    let rig = start_rig(&binaries!(), &agent_config(&broker, &prefix))
-        .await
-        .expect("hub and agent start");
+    };
     let db = rig.hub.db_path();
     let client = publisher(&broker, &prefix);
     let state = format!("{prefix}/m1/state");

@@ -5,8 +5,8 @@
 
 use machine_sim::config::MqttConfig;
 use machine_sim::{SimConfig, Simulator};
-use mes_tests::mqtt::{agent_mqtt_section, broker};
-use mes_tests::{binaries, eventually, hub_events, service_reachable, start_rig};
+use mes_tests::mqtt::{MqttRig, agent_mqtt_section, start_mqtt_rig};
+use mes_tests::{binaries, eventually, hub_events};
 use std::time::Duration;
 
 fn agent_config(broker: &str, prefix: &str) -> String {
@@ -87,15 +87,9 @@ async fn wait_until_subscribed(broker: &str, prefix: &str, agent_url: &str) {
 
 #[tokio::test]
 async fn published_machine_messages_become_events_and_malformed_ones_are_counted() {
-    let broker = broker();
-    if !service_reachable(&broker) {
-        eprintln!("skipped: no MQTT broker at {broker} (set MES_TEST_MQTT)");
+    let Some(MqttRig { rig, broker, prefix }) = start_mqtt_rig(&binaries!(), agent_config).await else {
         return;
-    }
-    let prefix = format!("t{}", uuid::Uuid::now_v7().simple());
-    let rig = start_rig(&binaries!(), &agent_config(&broker, &prefix))
-        .await
-        .expect("hub and agent start");
+    };
     let (hub, agent) = (&rig.hub, &rig.agent);
     wait_until_subscribed(&broker, &prefix, &agent.url()).await;
 

@@ -5,9 +5,9 @@
 //! own clock (the `ts` it sends) runs minutes behind the agent's. Skipped,
 //! with the reason printed, when no broker answers.
 
-use mes_tests::mqtt::{agent_mqtt_section, broker, publisher};
+use mes_tests::mqtt::{MqttRig, agent_mqtt_section, publisher, start_mqtt_rig};
 use mes_tests::stations::hub_raw_events;
-use mes_tests::{binaries, eventually, service_reachable, start_rig};
+use mes_tests::{binaries, eventually};
 use rumqttc::{AsyncClient, QoS};
 use serde_json::Value;
 use std::path::Path;
@@ -100,15 +100,9 @@ fn names(states: &[(String, String)]) -> Vec<&str> {
 
 #[tokio::test]
 async fn silence_makes_an_mqtt_machine_offline_and_messages_bring_it_back_while_a_chatty_one_stays() {
-    let broker = broker();
-    if !service_reachable(&broker) {
-        eprintln!("skipped: no MQTT broker at {broker} (set MES_TEST_MQTT)");
+    let Some(MqttRig { rig, broker, prefix }) = start_mqtt_rig(&binaries!(), agent_config).await else {
         return;
-    }
-    let prefix = format!("t{}", uuid::Uuid::now_v7().simple());
-    let rig = start_rig(&binaries!(), &agent_config(&broker, &prefix))
-        .await
-        .expect("hub and agent start");
+    };
     let agent = &rig.agent;
     let client = publisher(&broker, &prefix);
 

@@ -115,7 +115,7 @@ async fn a_newer_schema_version_is_refused_untouched() {
     let path = dir.path().join("buffer.db");
     let (buffer, guard) = Buffer::open(settings(&path)).expect("create");
     close(buffer, guard).await;
-    let newer = migrations::MIGRATIONS.len() + 1;
+    let newer = super::migrations::MIGRATIONS.len() + 1;
     Connection::open(&path)
         .and_then(|c| c.pragma_update(None, "user_version", newer))
         .expect("bump the version");
@@ -133,7 +133,7 @@ async fn a_buffer_of_an_older_build_is_adopted_with_its_events() {
     // with their versions, id 0, and buffered events.
     let conn = Connection::open(&path).expect("create");
     conn.pragma_update(None, "journal_mode", "WAL").expect("wal");
-    for (i, sql) in migrations::MIGRATIONS.iter().enumerate() {
+    for (i, sql) in super::migrations::MIGRATIONS.iter().enumerate() {
         conn.execute_batch(&format!("BEGIN; {sql}; PRAGMA user_version = {}; COMMIT;", i + 1))
             .expect("migrate");
     }

@@ -1,5 +1,7 @@
-//! The buffer file's numbered migrations, in order: what `schema.rs`
-//! applies and `identity.rs` checks a file's version against.
+//! The buffer file's schema as numbered migrations (`edge-agent/migrations/`),
+//! in their own file so that both `identity.rs` (is this file's schema
+//! newer than this build?) and `schema.rs` (apply what is missing) read the
+//! one list without depending on each other.
 
 /// Numbered migrations, applied in order; never edit one that has shipped.
 pub(super) const MIGRATIONS: &[&str] = &[

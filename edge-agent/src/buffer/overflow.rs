@@ -13,7 +13,7 @@
 
 use super::config::OverflowPolicy;
 use super::schema::Meta;
-use super::space::{Gauge, Space};
+use super::space::{Gauge, ROW_OVERHEAD, Space};
 use rusqlite::{Connection, params};
 
 /// When making room, free at least this share of the limit at once (within
@@ -120,7 +120,7 @@ fn drop_oldest_telemetry(tx: &Connection, target: u64, acked: u64) -> rusqlite::
         && let Some(row) = rows.next()?
     {
         let (seq, len): (u64, u64) = (row.get(0)?, row.get(1)?);
-        freed += len + super::space::ROW_OVERHEAD;
+        freed += len + ROW_OVERHEAD;
         seqs.push(seq);
     }
     drop(rows);

@@ -11,7 +11,8 @@
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
-/// Storage cost of a row beyond its record text (key, columns, b-tree).
+/// Storage cost of a row beyond its record text (key, columns, b-tree),
+/// counted by the writer when it stores and the overflow when it frees.
 pub(super) const ROW_OVERHEAD: u64 = 40;
 
 /// The smallest WAL worth a checkpoint of its own.

@@ -242,4 +242,15 @@ mod tests {
             }
         }
     }
+
+    #[test]
+    fn the_loader_checks_the_mqtt_section_naming_the_file() {
+        let mut file = tempfile::NamedTempFile::new().expect("temp file");
+        let text = "[mqtt]\nbroker = \"mqtt://127.0.0.1\"\nclient_id = \"a\"\n\
+                    [[mqtt.subscriptions]]\ntopic = \"plant/#/state\"\ndevice = \"d\"\npayload = \"value\"\ntag = \"s\"\n";
+        std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
+        let err = load(Some(file.path())).expect_err("invalid topic");
+        assert_eq!(err.key, "mqtt.subscriptions[0].topic");
+        assert_eq!(err.file, file.path().display().to_string());
+    }
 }

@@ -5,19 +5,31 @@
 
 use super::cross_check;
 use crate::equipment::{EquipmentConfig, EquipmentSpec, parse_equipment};
+use crate::sources::SourceSpec;
 use crate::sources::modbus::{DeviceSpec, ModbusDeviceConfig, parse_devices};
-use crate::sources::mqtt::{MqttConfig, MqttSettings};
+use crate::sources::mqtt::MqttConfig;
 use mes_protocols::config_text::{ConfigError, ConfigWarning};
 
 /// Everything machine data collection runs from.
 #[derive(Debug, Clone, Default)]
 pub struct MachineSpec {
-    /// The Modbus devices to poll.
-    pub modbus: Vec<DeviceSpec>,
-    /// The MQTT connection, if configured.
-    pub mqtt: Option<MqttSettings>,
+    /// The sources, each started by `sources::start`.
+    pub sources: Vec<SourceSpec>,
     /// The equipment and what their devices' tags mean.
     pub equipment: Vec<EquipmentSpec>,
+}
+
+impl MachineSpec {
+    /// The Modbus devices (for `edge-agent probe`).
+    pub fn modbus_devices(&self) -> &[DeviceSpec] {
+        self.sources
+            .iter()
+            .find_map(|s| match s {
+                SourceSpec::Modbus(devices) => Some(devices.as_slice()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
 }
 
 /// The raw sections machine data is configured by.
@@ -53,9 +65,12 @@ pub fn parse(
         mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
         warnings,
     )?;
-    Ok(MachineSpec {
-        modbus,
-        mqtt: mqtt.map(|(_, settings)| settings),
-        equipment,
-    })
+    let mut sources = Vec::new();
+    if !modbus.is_empty() {
+        sources.push(SourceSpec::Modbus(modbus));
+    }
+    if let Some((_, settings)) = mqtt {
+        sources.push(SourceSpec::Mqtt(settings));
+    }
+    Ok(MachineSpec { sources, equipment })
 }

@@ -1,6 +1,16 @@
 //! Machine data sources: each protocol is a folder with the same shape
-//! (`config.rs`, the running task, tests beside it) and hands what it reads
-//! to the equipment model as [`Observation`]s through an [`ObservationSink`].
+//! (`config.rs` parsed into its spec, the running task, tests beside it)
+//! and hands what it reads to the equipment model as [`Observation`]s
+//! through an [`ObservationSink`].
+//!
+//! **One contract starts every source**: a [`SourceSpec`] (what the
+//! configuration made of the protocol's section) goes to [`start`] with
+//! the sink and the shutdown signal; the protocol spawns its tasks, which
+//! end when the shutdown is cancelled or the sink closes. How to add a
+//! protocol (OPC UA, Sparkplug B): a folder `sources/<protocol>/` with its
+//! config and task, a variant of [`SourceSpec`], its arm in [`start`], and
+//! its section parsed into that variant in `machines/spec.rs`. Counters of
+//! its own, if any, are a field of [`SourceStats`].
 //!
 //! Sources do protocol work only (connect, poll or subscribe, decode, apply
 //! deadband); what a tag *means* (state, count, process value) is the
@@ -9,13 +19,41 @@
 pub mod modbus;
 pub mod mqtt;
 mod sink;
+mod stats;
 mod value;
 
-pub use sink::{BadInputKind, Envelope, ObservationSink, SourceStats, observation_channel};
+pub use sink::{Envelope, ObservationSink, observation_channel};
+pub use stats::{BadInputKind, SourceStats};
 pub use value::TagValue;
 
 use mes_protocols::event::LinkState;
 use mes_protocols::{Code, Timestamp};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// A configured machine-data source, ready to [`start`].
+#[derive(Debug, Clone)]
+pub enum SourceSpec {
+    /// Every Modbus device. They start together: RTU devices on one serial
+    /// port share its bus.
+    Modbus(Vec<modbus::DeviceSpec>),
+    /// One MQTT broker connection and its subscriptions.
+    Mqtt(mqtt::MqttSettings),
+}
+
+/// Starts `spec`: spawns its tasks into `tasks`, feeding `sink` until
+/// `shutdown` is cancelled (or the sink closes).
+pub fn start(
+    spec: SourceSpec,
+    sink: &ObservationSink,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<()>,
+) {
+    match spec {
+        SourceSpec::Modbus(devices) => modbus::start(devices, sink, shutdown, tasks),
+        SourceSpec::Mqtt(settings) => mqtt::start(settings, sink, shutdown, tasks),
+    }
+}
 
 /// One thing a source observed on a device.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,7 +1,6 @@
-//! The channel from sources to the equipment model, and the count of bad
-//! input per device and reason (malformed payloads, undecodable registers,
-//! exceptions, values of the wrong type for their use, messages for a
-//! device without equipment).
+//! The channel from sources to the equipment model; it carries the
+//! sources' live counters ([`SourceStats`]) so that whatever holds the sink
+//! can count.
 //!
 //! Backpressure: the channel is bounded. A source whose observations are not
 //! taken blocks on `send`, which for a poller means the next poll starts late
@@ -9,83 +8,12 @@
 //! appends to the local buffer, so this happens only if the disk stalls.
 
 use super::Observation;
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
+use super::stats::{BadInputKind, SourceStats};
+use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
 /// Observations waiting for the equipment model, at most.
 const CHANNEL_CAPACITY: usize = 10_000;
-
-/// Why input was bad, as a metric label (few values, so the metric stays
-/// small); the log line says the details.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum BadInputKind {
-    /// A topic no subscription matches, or a device name the topic cannot make.
-    Topic,
-    /// A payload that is not UTF-8, empty, not JSON, too large, or with an
-    /// unreadable timestamp.
-    Payload,
-    /// A configured field missing or of a JSON type that is no tag value.
-    Field,
-    /// A Modbus register that cannot be read or decoded.
-    Register,
-    /// A count that is not a non-negative integer, or over the sanity maximum.
-    Count,
-    /// A state value of the wrong type, or a state text no rule knows.
-    State,
-    /// A process value that is not a number.
-    Value,
-    /// A message for a device no equipment uses.
-    NoEquipment,
-}
-
-impl BadInputKind {
-    /// The metric label.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            BadInputKind::Topic => "topic",
-            BadInputKind::Payload => "payload",
-            BadInputKind::Field => "field",
-            BadInputKind::Register => "register",
-            BadInputKind::Count => "count",
-            BadInputKind::State => "state",
-            BadInputKind::Value => "value",
-            BadInputKind::NoEquipment => "no_equipment",
-        }
-    }
-}
-
-/// Counts of bad input per device and reason, for metrics and the status page.
-#[derive(Debug, Default)]
-pub struct SourceStats {
-    bad: Mutex<BTreeMap<(String, BadInputKind), u64>>,
-}
-
-impl SourceStats {
-    /// Bad inputs per device name (all reasons).
-    pub fn bad_inputs(&self) -> BTreeMap<String, u64> {
-        let mut out = BTreeMap::new();
-        for ((device, _), n) in self.by_reason() {
-            *out.entry(device).or_insert(0) += n;
-        }
-        out
-    }
-
-    /// Bad inputs per device name and reason.
-    pub fn by_reason(&self) -> BTreeMap<(String, BadInputKind), u64> {
-        self.bad.lock().unwrap_or_else(|p| p.into_inner()).clone()
-    }
-
-    /// Counts one bad input (without logging).
-    pub fn count(&self, device: &str, kind: BadInputKind) {
-        *self
-            .bad
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .entry((device.to_string(), kind))
-            .or_insert(0) += 1;
-    }
-}
 
 /// An observation on its way to the equipment model, with an optional
 /// receipt that fires once the events it produced (if any) are committed to

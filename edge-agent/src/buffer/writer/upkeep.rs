@@ -10,9 +10,9 @@
 //! already stored). Then a TRUNCATE checkpoint hands the WAL's space back to
 //! the filesystem, and the deleted rows' pages are reused by new events.
 
-use super::super::schema::save_meta;
-use super::super::space::{Space, wal_over_budget};
 use super::{Reply, Writer};
+use crate::buffer::schema::save_meta;
+use crate::buffer::space::{Space, wal_over_budget};
 use mes_protocols::Seq;
 use std::sync::atomic::Ordering;
 

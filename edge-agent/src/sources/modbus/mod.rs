@@ -21,5 +21,26 @@ pub use config::{
 pub use connection::{BlockData, ReadError, connect, describe, read_block};
 pub use link::Link;
 pub use poller::run;
+
+use crate::sources::ObservationSink;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Starts one poller task per device; RTU devices on one serial port read
+/// through one [`SerialBus`], one at a time. Counts go to the sink's
+/// [`SourceStats`](crate::sources::SourceStats).
+pub fn start(
+    devices: Vec<DeviceSpec>,
+    sink: &ObservationSink,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<()>,
+) {
+    let mut buses = SerialBuses::default();
+    for device in devices {
+        tracing::info!(device = %device.name, transport = ?device.transport, unit_id = device.unit_id, groups = device.groups.len(), "polling Modbus device");
+        let bus = buses.for_transport(&device.transport);
+        tasks.spawn(run(device, bus, sink.clone(), shutdown.clone()));
+    }
+}
 pub use probe::{ProbeRow, probe_range, probe_tags, render};
 pub use stats::ModbusStats;

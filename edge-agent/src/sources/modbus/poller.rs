@@ -43,9 +43,10 @@ pub async fn run(
     spec: DeviceSpec,
     bus: Option<Arc<SerialBus>>,
     sink: ObservationSink,
-    stats: Arc<ModbusStats>,
     shutdown: CancellationToken,
 ) {
+    let sources = sink.stats().clone();
+    let stats = &sources.modbus;
     let mut backoff = Backoff::new(spec.reconnect_initial, spec.reconnect_max);
     let mut state = PollState::default();
     while !shutdown.is_cancelled() {
@@ -59,7 +60,7 @@ pub async fn run(
                     &spec,
                     &mut link,
                     &sink,
-                    &stats,
+                    stats,
                     &mut state,
                     &mut backoff,
                     &shutdown,

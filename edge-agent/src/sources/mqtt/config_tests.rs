@@ -2,7 +2,7 @@
 //! invalid value is refused with its key and reason.
 
 use super::config::{MqttConfig, MqttSettings};
-use crate::config::load_from_str;
+use super::test_support::read_section;
 use mes_protocols::config_text::ConfigError;
 use rumqttc::QoS;
 
@@ -32,9 +32,8 @@ timestamp = "ts"
 "#;
 
 fn section(text: &str) -> MqttConfig {
-    load_from_str("agent.toml", text)
+    read_section("agent.toml", text)
         .expect("parses")
-        .mqtt
         .expect("has [mqtt]")
 }
 
@@ -296,20 +295,10 @@ fn tls_brokers_load_the_ca_file() {
 #[test]
 fn unknown_keys_and_missing_required_keys_are_refused_by_the_loader() {
     let err =
-        load_from_str("agent.toml", &variant("qos = 1", "qos = 1\ntopics = \"x\"")).expect_err("unknown");
+        read_section("agent.toml", &variant("qos = 1", "qos = 1\ntopics = \"x\"")).expect_err("unknown");
     assert_eq!(err.key, "mqtt.subscriptions[0].topics");
     assert!(err.reason.contains("unknown field `topics`"), "{err}");
     let err =
-        load_from_str("agent.toml", &variant("payload = \"value\"", "payload = \"xml\"")).expect_err("enum");
+        read_section("agent.toml", &variant("payload = \"value\"", "payload = \"xml\"")).expect_err("enum");
     assert_eq!(err.key, "mqtt.subscriptions[0].payload");
-}
-
-#[test]
-fn the_agent_config_loader_checks_the_mqtt_section() {
-    let mut file = tempfile::NamedTempFile::new().expect("temp file");
-    let text = variant("plant/+line/+machine/state", "plant/#/state");
-    std::io::Write::write_all(&mut file, text.as_bytes()).expect("write");
-    let err = crate::config::load(Some(file.path())).expect_err("invalid topic");
-    assert_eq!(err.key, "mqtt.subscriptions[0].topic");
-    assert_eq!(err.file, file.path().display().to_string());
 }

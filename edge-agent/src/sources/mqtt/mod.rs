@@ -21,4 +21,18 @@ mod config_tests;
 mod test_support;
 
 pub use client::run;
+
+use crate::sources::ObservationSink;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Starts the connection task of `settings`.
+pub fn start(
+    settings: MqttSettings,
+    sink: &ObservationSink,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<()>,
+) {
+    tasks.spawn(run(settings, sink.clone(), shutdown.clone()));
+}
 pub use config::{ENV_MQTT_PASSWORD, MqttConfig, MqttSettings, PayloadFormat, Secret, SubscriptionConfig};

@@ -2,9 +2,9 @@
 //! publisher that waits for the broker's PUBACK, the source under test with
 //! its observation channel, and deadline-bound waiting.
 
-use super::config::MqttSettings;
-use crate::config::load_from_str;
+use super::config::{MqttConfig, MqttSettings};
 use crate::sources::{Envelope, Observation, ObservationKind, SourceStats, observation_channel};
+use mes_protocols::config_text::{ConfigError, parse_toml};
 use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
@@ -39,15 +39,27 @@ pub fn unique(what: &str) -> String {
     format!("mes-test-{what}-{:016x}", rand::random::<u64>())
 }
 
+/// A configuration file holding only an `[mqtt]` section.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct MqttOnly {
+    mqtt: Option<MqttConfig>,
+}
+
+/// The `[mqtt]` section of `text` read from `file`, as the agent's loader
+/// reads it (unknown keys are errors naming their key).
+pub fn read_section(file: &str, text: &str) -> Result<Option<MqttConfig>, ConfigError> {
+    parse_toml::<MqttOnly>(file, text).map(|doc| doc.mqtt)
+}
+
 /// Settings for `broker` with the given `[[mqtt.subscriptions]]` TOML.
 pub fn settings(broker: &str, client_id: &str, clean: bool, reconnect_ms: u64, subs: &str) -> MqttSettings {
     let text = format!(
         "[mqtt]\nname = \"test-broker\"\nbroker = \"mqtt://{broker}\"\nclient_id = \"{client_id}\"\n\
          clean_session = {clean}\nreconnect_initial_ms = {reconnect_ms}\nreconnect_max_secs = 10\n{subs}"
     );
-    let config = load_from_str("test.toml", &text).expect("test config parses");
-    config
-        .mqtt
+    read_section("test.toml", &text)
+        .expect("test config parses")
         .expect("test config has [mqtt]")
         .parse_with_env("test.toml", |_| None)
         .expect("test config is valid")

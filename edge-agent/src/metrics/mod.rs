@@ -1,5 +1,8 @@
 //! The agent's Prometheus metrics, read at scrape time from the live
-//! counters of the buffer and the uplink.
+//! counters of the buffer, the uplink, the sources and the equipment
+//! (`machines.rs`: Modbus polling, bad input, equipment states and parts).
+
+mod machines;
 
 use crate::buffer::BufferStats;
 use crate::machines::MachineViews;
@@ -173,7 +176,7 @@ impl Collector for AgentCollector {
             "Hub clock minus agent clock",
             offset,
         )?;
-        crate::metrics_machines::encode(&mut enc, &self.0.machines, &self.0.inputs)
+        machines::encode(&mut enc, &self.0.machines, &self.0.inputs)
     }
 }
 

@@ -12,11 +12,12 @@
 //! (`upkeep.rs`), because deleting acknowledged events is the only way
 //! space comes back.
 
+mod upkeep;
+
 use super::overflow::Capacity;
 use super::reserve::Reserve;
 use super::schema::{Meta, save_meta};
-use super::space::Gauge;
-use super::space::ROW_OVERHEAD;
+use super::space::{Gauge, ROW_OVERHEAD};
 use super::stats::BufferStats;
 use super::{AppendReceipt, BufferError, BufferSettings, Command, PreparedEvent, StateUpdate, sqlite_reason};
 use mes_protocols::{Incarnation, Seq};
@@ -24,8 +25,6 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 use tokio::sync::mpsc;
-
-mod upkeep;
 
 /// Most commands committed in one transaction.
 const MAX_GROUP: usize = 512;

@@ -1,8 +1,8 @@
 //! Metrics of machine data: Modbus polling (counts, jitter), bad input per
 //! device, and each equipment's state and part totals.
 
+use super::{counter, gauge};
 use crate::machines::MachineViews;
-use crate::metrics::{counter, gauge};
 use crate::sources::SourceStats;
 use mes_protocols::event::EquipmentState;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
@@ -23,7 +23,7 @@ pub fn encode(
     machines: &MachineViews,
     inputs: &SourceStats,
 ) -> std::fmt::Result {
-    let m = &machines.modbus;
+    let m = &inputs.modbus;
     counter(enc, "modbus_polls", "Modbus poll cycles run", &m.polls_total)?;
     counter(
         enc,
