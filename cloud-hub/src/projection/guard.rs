@@ -117,6 +117,7 @@ async fn guarded_with(
                 total.events += step.events;
                 total.rows += step.rows;
                 total.issues += step.issues;
+                total.bytes += step.bytes;
             }
             Err(failure) => {
                 let after = store

@@ -21,6 +21,7 @@ mod books;
 mod context;
 mod guard;
 mod step;
+mod step_size;
 mod task;
 
 pub use books::{BooksReport, UnbookedEvent, check_books};
