@@ -9,9 +9,11 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// The allocator every hub binary uses (`#[global_allocator]` in
-/// `main.rs`): mimalloc hands freed pages back to the system within
-/// milliseconds, where glibc's malloc kept 400 MB of a burst of maximal
-/// batches resident after it ended (`bench-hub-memory`).
+/// `main.rs`; with mimalloc's `override` feature also for C code, SQLite's
+/// page cache above all): mimalloc hands freed pages back to the system
+/// (promptly with the purge delay `allocator.rs` sets), where glibc's
+/// malloc kept 400 MB of a burst of maximal batches resident after it
+/// ended, and SQLite's freed page cache for good (`bench-hub-memory`).
 pub type HubAllocator = mimalloc::MiMalloc;
 
 /// Opens the store named by `config` (connecting and migrating; blocking).

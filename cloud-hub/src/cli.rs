@@ -160,6 +160,10 @@ enum TokenAction {
 /// Parses the command line and runs the command; the binary's `main`.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Command::Serve) {
+        // Once, before anything else: see `allocator.rs`.
+        crate::allocator::purge_promptly();
+    }
     crate::telemetry::init_logging(cli.log_json);
     if let Command::CheckConfig { file } = &cli.command {
         return match crate::config::load(Some(file)) {

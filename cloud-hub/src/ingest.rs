@@ -44,24 +44,46 @@ pub fn stated_size(body: &[u8], max_inflated: usize) -> Result<usize, BodyError>
 /// one member with nothing after it, inflating to exactly the size its
 /// trailer states.
 pub fn parse_body(body: &[u8], gzipped: bool, max_inflated: usize) -> Result<IngestBatch, BodyError> {
-    let inflated;
-    let json = if gzipped {
-        let stated = stated_size(body, max_inflated)?;
-        inflated = gunzip_limited(body, stated).map_err(|e| match e {
-            DecompressError::TooLarge { .. } => BodyError::BadGzip(
-                "the body does not inflate to the size its gzip trailer states: send one gzip member \
-                     with nothing after it"
-                    .into(),
-            ),
-            DecompressError::Corrupt(e) => BodyError::BadGzip(e.to_string()),
-            DecompressError::TrailingData { bytes } => {
-                BodyError::BadGzip(format!("{bytes} bytes follow the gzip member; send one member"))
-            }
-        })?;
-        &inflated[..]
+    if gzipped {
+        decode(&inflate(body, max_inflated)?)
     } else {
-        body
-    };
+        decode(body)
+    }
+}
+
+/// [`parse_body`] of a body the caller gives up: a gzip body is dropped
+/// once inflated, so it is not held while the batch is decoded (16 MiB
+/// less at the peak of a maximal batch).
+pub fn parse_owned_body<B: AsRef<[u8]>>(
+    body: B,
+    gzipped: bool,
+    max_inflated: usize,
+) -> Result<IngestBatch, BodyError> {
+    if gzipped {
+        let inflated = inflate(body.as_ref(), max_inflated)?;
+        drop(body);
+        decode(&inflated)
+    } else {
+        decode(body.as_ref())
+    }
+}
+
+fn inflate(body: &[u8], max_inflated: usize) -> Result<Vec<u8>, BodyError> {
+    let stated = stated_size(body, max_inflated)?;
+    gunzip_limited(body, stated).map_err(|e| match e {
+        DecompressError::TooLarge { .. } => BodyError::BadGzip(
+            "the body does not inflate to the size its gzip trailer states: send one gzip member \
+                 with nothing after it"
+                .into(),
+        ),
+        DecompressError::Corrupt(e) => BodyError::BadGzip(e.to_string()),
+        DecompressError::TrailingData { bytes } => {
+            BodyError::BadGzip(format!("{bytes} bytes follow the gzip member; send one member"))
+        }
+    })
+}
+
+fn decode(json: &[u8]) -> Result<IngestBatch, BodyError> {
     let batch = decode_batch(json)?;
     let events = batch
         .events

@@ -6,6 +6,7 @@
 //! [`auth`] (tokens), [`metrics`], [`app`]. See ARCHITECTURE.md.
 
 pub mod admin;
+pub mod allocator;
 pub mod api;
 pub mod app;
 pub mod arith;

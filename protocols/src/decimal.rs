@@ -57,8 +57,9 @@ fn shorten(text: &str) -> String {
 
 /// Serde for a `Decimal` in the grammar: written as a JSON string, read from
 /// a JSON string in the grammar or a JSON integer (`#[serde(with =
-/// "mes_protocols::decimal::text")]`). A JSON fraction (`0.5` unquoted) is
-/// refused: JSON parsers read it as a binary float, which is not exact.
+/// "mes_protocols::decimal::text")]`; `5.0` is the integer 5). A JSON
+/// fraction (`0.5` unquoted) is refused: JSON parsers read it as a binary
+/// float, which is not exact.
 pub mod text {
     use rust_decimal::Decimal;
     use serde::{Deserializer, Serializer, de};
@@ -88,6 +89,10 @@ pub mod text {
         }
     }
 
+    /// Unquoted numbers with no fraction below this are read exactly
+    /// (doubles hold every integer below 2^53).
+    const EXACT_INTEGER_BOUND: f64 = 1e15;
+
     struct Visitor;
 
     impl de::Visitor<'_> for Visitor {
@@ -110,6 +115,11 @@ pub mod text {
         }
 
         fn visit_f64<E: de::Error>(self, v: f64) -> Result<Decimal, E> {
+            // `5.0` is the integer 5 (JSON Schema counts it as one), read
+            // exactly while far inside what a double holds exactly.
+            if v.fract() == 0.0 && v.abs() < EXACT_INTEGER_BOUND {
+                return Ok(Decimal::from(v as i64));
+            }
             Err(E::custom(format!(
                 "{v} is a JSON fraction; write decimals as strings (\"{v}\") so they stay exact"
             )))
@@ -164,6 +174,13 @@ mod tests {
         assert_eq!(read(r#"{"v":7}"#).ok(), Some("7".to_string()));
         assert!(read(r#"{"v":0.5}"#).is_err());
         assert!(read(r#"{"v":"+5"}"#).is_err());
+        // An integer written with a zero fraction is that integer (JSON
+        // Schema's `integer` takes it; the OpenAPI document says integer),
+        // exactly, while far inside what a double holds exactly.
+        assert_eq!(read(r#"{"v":0.0}"#).ok(), Some("0".to_string()));
+        assert_eq!(read(r#"{"v":-12.0}"#).ok(), Some("-12".to_string()));
+        assert_eq!(read(r#"{"v":1e3}"#).ok(), Some("1000".to_string()));
+        assert!(read(r#"{"v":1e20}"#).is_err(), "past exact doubles");
         let written = serde_json::to_string(&T {
             v: Decimal::new(-125, 2),
         })

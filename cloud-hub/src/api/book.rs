@@ -170,6 +170,57 @@ fn generator(contract: Contract) -> SchemaGenerator {
     }))
 }
 
+/// How schemars describes a `Decimal` as read: a string with an exponent
+/// or any number, which is `rust_decimal`'s own reading, not the hub's.
+const SCHEMARS_DECIMAL_READ: &str = "^-?\\d+(\\.\\d+)?([eE]\\d+)?$";
+
+/// Largest integer a decimal may be written as unquoted: well inside what
+/// a JSON parser reads exactly (every declared maximum is below it).
+const DECIMAL_INTEGER_MAX: i64 = 999_999_999_999_999;
+
+/// Every decimal (and unsigned integer) in a request schema as the hub reads it
+/// (`mes_protocols::decimal::text`): a string in the grammar (no exponent,
+/// no `+`) or an integer (`5`, or `5.0`, which JSON Schema counts as an
+/// integer too), never a fraction.
+fn decimals_as_read(schema: &mut Value) {
+    match schema {
+        Value::Object(map) => {
+            if map.get("pattern").and_then(Value::as_str) == Some(SCHEMARS_DECIMAL_READ) {
+                // `number` becomes `integer`; `null` (an optional one) stays.
+                if let Some(Value::Array(types)) = map.get_mut("type") {
+                    for t in types.iter_mut().filter(|t| *t == "number") {
+                        *t = json!("integer");
+                    }
+                }
+                // At most 28 digits: the grammar keeps 29 exactly and refuses
+                // more (400); values past a field's maximum are 422.
+                map.insert("pattern".into(), json!("^-?[0-9]{1,16}(\\.[0-9]{1,12})?$"));
+                map.insert("minimum".into(), json!(-DECIMAL_INTEGER_MAX));
+                map.insert("maximum".into(), json!(DECIMAL_INTEGER_MAX));
+            }
+            // schemars leaves integers unbounded (unsigned ones bounded
+            // below); serde refuses what their type cannot hold (400), so
+            // the document says it.
+            let range = match map.get("format").and_then(Value::as_str) {
+                Some("uint8") => Some((json!(0), json!(u8::MAX))),
+                Some("uint16") => Some((json!(0), json!(u16::MAX))),
+                Some("uint32") => Some((json!(0), json!(u32::MAX))),
+                Some("uint64" | "uint") => Some((json!(0), json!(u64::MAX))),
+                Some("int32") => Some((json!(i32::MIN), json!(i32::MAX))),
+                Some("int64" | "int") => Some((json!(i64::MIN), json!(i64::MAX))),
+                _ => None,
+            };
+            if let Some((least, most)) = range {
+                map.entry("minimum").or_insert(least);
+                map.entry("maximum").or_insert(most);
+            }
+            map.values_mut().for_each(decimals_as_read);
+        }
+        Value::Array(items) => items.iter_mut().for_each(decimals_as_read),
+        _ => {}
+    }
+}
+
 impl RouteBook {
     /// An empty book.
     pub fn new() -> Self {
@@ -190,7 +241,9 @@ impl RouteBook {
         // Both generators see the same types in the same order, so they
         // give them the same names.
         self.responses.subschema_for::<T>();
-        self.requests.subschema_for::<T>().to_value()
+        let mut schema = self.requests.subschema_for::<T>().to_value();
+        decimals_as_read(&mut schema);
+        schema
     }
 
     /// A reference to the schema of a stored record of kind `T` as the
@@ -261,7 +314,9 @@ impl RouteBook {
     /// Every schema of the document, and the rename map that turns a
     /// request schema's name into the one to use in a response.
     fn components(&self) -> (Map<String, Value>, BTreeMap<String, String>) {
-        let requests = self.requests.definitions();
+        let mut requests = self.requests.definitions().clone();
+        requests.values_mut().for_each(decimals_as_read);
+        let requests = &requests;
         let responses = self.responses.definitions();
         // A response type gets a twin when it differs from the request
         // type of the same name, or refers to a type that does.
@@ -327,8 +382,14 @@ fn operation_doc(op: &Operation, response_names: &BTreeMap<String, String>) -> V
                "description": description, "schema": schema})
     }));
     let success = match (&op.response, &op.produces) {
-        (Some(schema), _) => json!({"description": "success",
-            "content": {"application/json": {"schema": rename_refs(schema, response_names)}}}),
+        (Some(schema), media) => {
+            let mut content = json!({"application/json": {"schema": rename_refs(schema, response_names)}});
+            // JSON, or `media` when the caller asks for it (`format=csv`).
+            if let Some(media) = media {
+                content[media.as_str()] = json!({"schema": {"type": "string"}});
+            }
+            json!({"description": "success", "content": content})
+        }
         (None, Some(media)) => json!({"description": "success",
             "content": {media: {"schema": {"type": "string"}}}}),
         (None, None) => json!({"description": "success"}),

@@ -7,7 +7,7 @@
 use super::admission::OverBudget;
 use super::guard::{self, AgentCaller};
 use super::{ApiFailure, HubState};
-use crate::ingest::parse_body;
+use crate::ingest::parse_owned_body;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, StatusCode, header};
@@ -115,7 +115,7 @@ async fn handle(
         .await
         .map_err(busy)?;
     let mut batch =
-        tokio::task::spawn_blocking(move || parse_body(&bytes, gzipped, limits.max_inflated_bytes))
+        tokio::task::spawn_blocking(move || parse_owned_body(bytes, gzipped, limits.max_inflated_bytes))
             .await
             .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))??;
     if batch.agent_id != auth.agent_id {

@@ -47,6 +47,12 @@ async fn list_balances(
         &["material", "location", "lot", "site", "zero", "after", "limit"],
     )?;
     let limit = limit(raw.get("limit"))?;
+    // The filters are codes, as the document says.
+    for name in ["material", "location", "lot", "site"] {
+        if let Some(value) = raw.get(name) {
+            mes_protocols::Code::parse(value).map_err(|reason| bad_query(name, reason))?;
+        }
+    }
     let after = match raw.get("after") {
         None => None,
         Some(cursor) => {
@@ -163,7 +169,11 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .query("lot", "only this lot")
         .query("site", "only this site")
         .query("zero", "true: include zero balances")
-        .query("after", "the previous page's `next`")
+        .query_typed(
+            "after",
+            "the previous page's `next` (material|lot|location)",
+            serde_json::json!({"type": "string", "pattern": "^[^|]*\\|[^|]*\\|"}),
+        )
         .query("limit", "page size, 1 to 1000 (default 100)"),
         get(list_balances),
     );

@@ -41,6 +41,25 @@ pub(crate) fn item<T: MasterKind>(stored: &Stored<T>) -> Value {
 
 /// Reads a request body as `T`, naming the field that is wrong; an object
 /// naming a key twice is refused, naming the key.
+/// `4.0` is the integer 4 to JSON Schema (and so to the OpenAPI document),
+/// but serde refuses it for an integer field: read such numbers as the
+/// integers they are, while a double holds them exactly (below 10^15).
+fn integral_numbers_as_integers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && f.abs() < 1e15
+            {
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers_as_integers),
+        _ => {}
+    }
+}
+
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
     if let Some(path) = super::duplicate_keys::first_duplicate(body) {
         return Err(ApiFailure::new(
@@ -62,6 +81,7 @@ pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
             map.remove(key);
         }
     }
+    integral_numbers_as_integers(&mut value);
     serde_path_to_error::deserialize(value).map_err(|e| {
         let field = FieldError::from_json(e.path().to_string(), e.inner());
         ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", field.reason).field(field.field)

@@ -118,8 +118,9 @@ async fn import_file(
     only_sheet(&raw)?;
     let format = match (media_type(&headers)?, raw.get("sheet")) {
         (Media::Csv, Some(_)) => {
+            // A rule across the query and the body's type (422).
             return Err(ApiFailure::new(
-                StatusCode::BAD_REQUEST,
+                StatusCode::UNPROCESSABLE_ENTITY,
                 "invalid_query",
                 "`sheet` applies to .xlsx bodies; a CSV file has no sheets",
             )

@@ -29,8 +29,11 @@ use std::time::Duration;
 #[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RunRequest {
-    /// Search time limit in seconds (default `planning.time_limit_seconds`).
+    /// Search time limit in seconds (default `planning.time_limit_seconds`);
+    /// above `planning.max_time_limit_seconds` (120 unless configured) it
+    /// is 422.
     #[serde(default)]
+    #[schemars(range(min = 1, max = 3600))]
     pub time_limit_seconds: Option<u64>,
     /// Seed of the search (default 0).
     #[serde(default)]
@@ -198,9 +201,16 @@ async fn run(
     let time_limit = match request.time_limit_seconds {
         None => settings.default_time_limit,
         Some(s) if s >= 1 && Duration::from_secs(s) <= settings.max_time_limit => Duration::from_secs(s),
+        Some(0) => return Err(bad("time_limit_seconds", "must be 1 or more")),
         Some(_) => {
+            // Within the document's range but over this hub's setting.
             let max = settings.max_time_limit.as_secs();
-            return Err(bad("time_limit_seconds", format!("must be from 1 to {max}")));
+            return Err(ApiFailure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
+                format!("this hub runs a schedule at most {max} s (planning.max_time_limit_seconds)"),
+            )
+            .field("time_limit_seconds"));
         }
     };
     let options = RunOptions {

@@ -107,7 +107,8 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         .query("from", "first order day counted, YYYY-MM-DD")
         .query("to", "last order day counted, YYYY-MM-DD")
         .query("format", "json (default) or csv")
-        .response(sales_report),
+        .response(sales_report)
+        .produces("text/csv"),
         get(sales),
     );
     let lot = b.schema::<LotTrace>();

@@ -115,6 +115,7 @@ async fn guarded_with(
                 total.events += step.events;
                 total.rows += step.rows;
                 total.issues += step.issues;
+                total.bytes += step.bytes;
             }
             Err(failure) => {
                 let after = store.projection_cursor(tenant).await.map_err(HubError::Store)?;

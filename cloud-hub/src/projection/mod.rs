@@ -23,6 +23,7 @@ mod guard;
 mod reapply;
 mod rebuild;
 mod step;
+mod step_size;
 mod task;
 
 pub use books::{BooksReport, UnbookedEvent, check_books};

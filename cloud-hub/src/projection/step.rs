@@ -34,6 +34,8 @@ pub struct StepOutcome {
     pub rows: usize,
     /// Events that could not be booked.
     pub issues: usize,
+    /// Bytes of event JSON read (what the step held in memory).
+    pub bytes: usize,
 }
 
 /// What a step saw of one order: its first start, and each finished
@@ -232,6 +234,7 @@ pub(super) async fn project_events(
         events: events.len(),
         rows: outcome.inserted,
         issues,
+        bytes: events.iter().map(|e| e.raw.len()).sum(),
     })
 }
 

@@ -21,7 +21,9 @@ pub struct ProjectionConfig {
     /// How often the projection looks for new events when it has caught
     /// up, in milliseconds.
     pub interval_ms: u64,
-    /// Most events projected in one transaction. Larger steps share the
+    /// Most events projected in one transaction (a step reads fewer when
+    /// events are large: about 8 MiB of their JSON, `step_size.rs`).
+    /// Larger steps share the
     /// index pages they touch (measured by bench-ledger: 2,000 events per
     /// step project at half the rate of 10,000); a step holds the writer
     /// for its duration (about a quarter of a second at 10,000 on SQLite).
@@ -67,9 +69,11 @@ pub async fn run_projection(
             Ok(tenants) => {
                 for (tenant, slug) in tenants {
                     let progress = tenants_state.entry(tenant).or_default();
-                    match guarded_step(&store, tenant, &mut progress.context, batch).await {
+                    let limit = progress.step_size.next(batch);
+                    match guarded_step(&store, tenant, &mut progress.context, limit).await {
                         Ok(step) => {
                             busy |= step.events > 0;
+                            progress.step_size.measured(step.events, step.bytes);
                             // Caught up when a step finds nothing (a busy
                             // tick steps again at once until it does).
                             if step.events == 0 {
@@ -127,6 +131,8 @@ struct TenantProgress {
     last_logged: Option<Instant>,
     /// Failures since then.
     failures_unlogged: u64,
+    /// Events its next step reads (`step_size.rs`: about 8 MiB of JSON).
+    step_size: super::step_size::StepSize,
 }
 
 /// Checks every tenant's books every `config.books_check_interval_secs`

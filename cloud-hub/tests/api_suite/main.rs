@@ -77,6 +77,7 @@ on_both_backends!(
     validation::unknown_or_bad_query_parameters_are_400_naming_them,
     validation::standard_cost_questions_get_clear_answers,
     validation::framework_rejections_use_the_error_shape,
+    validation::what_the_document_allows_the_server_takes,
     paging::pages_visit_every_record_once_in_bytewise_order,
     paging::filters_return_exactly_the_matching_records,
     isolation::other_tenants_codes_are_not_found_on_any_route,

@@ -242,14 +242,14 @@ mod tests {
         let json = br#"{"x":1,"events":[{"a":1,"a":2},{"b":1}],"y":2}"#;
         let start = json.iter().position(|b| *b == b'[').expect("an array") + 1;
         let end = start + br#"{"a":1,"a":2}"#.len();
-        assert_eq!(duplicate_key(json, std::slice::from_ref(&(start..end))), None);
+        assert_eq!(duplicate_key(json, &[Range { start, end }]), None);
         assert_eq!(
             duplicate_key(json, &[]).map(|f| f.field).as_deref(),
             Some("events[0].a")
         );
         let twice = br#"{"x":1,"events":[{"a":1}],"x":2}"#;
         assert_eq!(
-            duplicate_key(twice, std::slice::from_ref(&(17..24)))
+            duplicate_key(twice, &[Range { start: 17, end: 24 }])
                 .map(|f| f.field)
                 .as_deref(),
             Some("x")

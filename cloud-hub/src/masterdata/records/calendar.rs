@@ -96,6 +96,30 @@ impl JsonSchema for ClockTime {
     }
 }
 
+/// The OpenAPI schema of a local date-time `YYYY-MM-DDTHH:MM` (what
+/// [`local_minute`] reads).
+pub struct LocalMinuteText;
+
+impl JsonSchema for LocalMinuteText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "LocalMinute".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|1[0-9]|2[0-8])T([01][0-9]|2[0-3]):[0-5][0-9]$",
+            "description": "A local date and minute YYYY-MM-DDTHH:MM (site time). The pattern \
+                names days 01 to 28 so that every string it matches is a date; days 29 to 31 \
+                are accepted where the month has them."
+        })
+    }
+}
+
 /// Serde helper for a local date-time `YYYY-MM-DDTHH:MM` (site time).
 pub mod local_minute {
     use serde::{Deserialize, Deserializer, Serializer};
@@ -139,7 +163,7 @@ pub struct Shift {
 pub struct Holiday {
     /// The local day.
     #[serde(with = "iso_date")]
-    #[schemars(with = "String")]
+    #[schemars(with = "super::IsoDateText")]
     pub date: Date,
     /// What it is.
     #[serde(default)]
@@ -153,11 +177,11 @@ pub struct Holiday {
 pub struct Maintenance {
     /// First minute of the window, `YYYY-MM-DDTHH:MM`.
     #[serde(with = "local_minute")]
-    #[schemars(with = "String")]
+    #[schemars(with = "LocalMinuteText")]
     pub from: PrimitiveDateTime,
     /// First minute after the window, `YYYY-MM-DDTHH:MM`.
     #[serde(with = "local_minute")]
-    #[schemars(with = "String")]
+    #[schemars(with = "LocalMinuteText")]
     pub to: PrimitiveDateTime,
     /// The machines it stops; empty = every machine following this calendar.
     #[serde(default)]

@@ -111,7 +111,7 @@ pub struct Lot {
     pub material: Code,
     /// Last day it may be used; none = does not expire.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<super::IsoDateText>")]
     pub expires_on: Option<Date>,
     /// Blocked by quality: may not be consumed or shipped.
     #[serde(default)]

@@ -29,7 +29,30 @@ pub use places::{Location, NegativeStock, SiteSettings, Warehouse};
 pub use resources::{Equipment, EquipmentType, Reason, ReasonKind, Station, Worker, WorkerType};
 pub use structure::{Bom, BomLine, BomVersion, Routing, RoutingInput, RoutingOperation, RoutingVersion};
 
-/// Serde/schemars helper for `time::Date` as `YYYY-MM-DD`.
+/// The OpenAPI schema of a date as records write it, `YYYY-MM-DD`
+/// (`#[schemars(with = "IsoDateText")]` beside `#[serde(with =
+/// "iso_date")]`), so the document states what [`iso_date`] reads.
+pub struct IsoDateText;
+
+impl schemars::JsonSchema for IsoDateText {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "IsoDate".into()
+    }
+
+    fn inline_schema() -> bool {
+        true
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "format": "date",
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+        })
+    }
+}
+
+/// Serde helper for `time::Date` as `YYYY-MM-DD`.
 pub mod iso_date {
     use serde::{Deserialize, Deserializer, Serializer};
     use time::Date;

@@ -43,7 +43,7 @@ pub struct PurchaseOrderLine {
     pub price: Decimal,
     /// The day the supplier promised delivery.
     #[serde(with = "iso_date")]
-    #[schemars(with = "String")]
+    #[schemars(with = "super::IsoDateText")]
     pub expected_on: Date,
 }
 
@@ -126,7 +126,7 @@ pub struct SalesOrderLine {
     pub price: Decimal,
     /// The day the customer wants it.
     #[serde(with = "iso_date")]
-    #[schemars(with = "String")]
+    #[schemars(with = "super::IsoDateText")]
     pub due: Date,
 }
 
@@ -140,7 +140,7 @@ pub struct SalesOrder {
     pub customer: Code,
     /// The day it was ordered.
     #[serde(with = "iso_date")]
-    #[schemars(with = "String")]
+    #[schemars(with = "super::IsoDateText")]
     pub ordered_on: Date,
     /// Open, closed or cancelled.
     #[serde(default)]
@@ -244,7 +244,7 @@ pub struct ProductionOrder {
     pub quantity: Decimal,
     /// The day it is due; none = no due date.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<super::IsoDateText>")]
     pub due: Option<Date>,
     /// Priority; higher weighs more when the scheduler trades lateness.
     #[serde(default = "default_priority")]

@@ -42,11 +42,11 @@ pub struct BomVersion {
     pub version: Code,
     /// First day it applies.
     #[serde(with = "iso_date")]
-    #[schemars(with = "String")]
+    #[schemars(with = "super::IsoDateText")]
     pub valid_from: Date,
     /// Last day it applies (inclusive); none = open-ended.
     #[serde(default, with = "iso_date::option", skip_serializing_if = "Option::is_none")]
-    #[schemars(with = "Option<String>")]
+    #[schemars(with = "Option<super::IsoDateText>")]
     pub valid_to: Option<Date>,
     /// Its component lines.
     pub lines: Vec<BomLine>,
