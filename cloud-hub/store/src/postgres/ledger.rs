@@ -460,19 +460,7 @@ impl PgStore {
                 &[&tenant, &rows],
             )
             .await?;
-        found
-            .iter()
-            .map(|r| {
-                Ok(LoggedEvent {
-                    row: r.try_get(0)?,
-                    site: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    known: r.try_get(3)?,
-                    raw: r.try_get(4)?,
-                    occurred_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        found.iter().map(logged_event).collect()
     }
 
     /// Up to `limit` events of `tenant` after row `after`, in arrival order.
@@ -509,18 +497,7 @@ impl PgStore {
             )
             .await?;
         tx.commit().await?;
-        rows.iter()
-            .map(|r| {
-                Ok(LoggedEvent {
-                    row: r.try_get(0)?,
-                    site: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    known: r.try_get(3)?,
-                    raw: r.try_get(4)?,
-                    occurred_at: r.try_get(5)?,
-                })
-            })
-            .collect()
+        rows.iter().map(logged_event).collect()
     }
 
     /// The last event row projected for `tenant` (0: none).
@@ -661,4 +638,16 @@ impl PgStore {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// A row of `SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at`.
+fn logged_event(r: &tokio_postgres::Row) -> Result<LoggedEvent, StoreError> {
+    Ok(LoggedEvent {
+        row: r.try_get(0)?,
+        site: r.try_get(1)?,
+        kind: r.try_get(2)?,
+        known: r.try_get(3)?,
+        raw: r.try_get(4)?,
+        occurred_at: r.try_get(5)?,
+    })
 }

@@ -405,16 +405,7 @@ impl SqliteStore {
             let rows = stmt
                 .query_map(
                     params![tenant, after, i64::try_from(limit).unwrap_or(i64::MAX)],
-                    |r| {
-                        Ok(LoggedEvent {
-                            row: r.get(0)?,
-                            site: r.get(1)?,
-                            kind: r.get(2)?,
-                            known: r.get(3)?,
-                            raw: r.get(4)?,
-                            occurred_at: r.get(5)?,
-                        })
-                    },
+                    logged_event,
                 )?
                 .collect::<Result<Vec<_>, _>>()?;
             Ok(rows)
@@ -438,18 +429,7 @@ impl SqliteStore {
             )?;
             let mut found = Vec::new();
             for row in rows {
-                let event = stmt
-                    .query_row(params![tenant, row], |r| {
-                        Ok(LoggedEvent {
-                            row: r.get(0)?,
-                            site: r.get(1)?,
-                            kind: r.get(2)?,
-                            known: r.get(3)?,
-                            raw: r.get(4)?,
-                            occurred_at: r.get(5)?,
-                        })
-                    })
-                    .optional()?;
+                let event = stmt.query_row(params![tenant, row], logged_event).optional()?;
                 found.extend(event);
             }
             found.sort_by_key(|e| e.row);
@@ -587,4 +567,16 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// A row of `SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at`.
+fn logged_event(r: &rusqlite::Row<'_>) -> rusqlite::Result<LoggedEvent> {
+    Ok(LoggedEvent {
+        row: r.get(0)?,
+        site: r.get(1)?,
+        kind: r.get(2)?,
+        known: r.get(3)?,
+        raw: r.get(4)?,
+        occurred_at: r.get(5)?,
+    })
 }
