@@ -139,8 +139,10 @@ impl From<PlanningError> for ApiFailure {
             PlanningError::SiteNotFound(_) | PlanningError::NoPlan(_) => {
                 ApiFailure::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            // Well-formed, but wrong for this site's data (an order already
+            // on the floor, equipment not at the site): 422.
             PlanningError::Invalid(f) => {
-                ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", f.reason).field(f.field)
+                ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", f.reason).field(f.field)
             }
             PlanningError::Model(_) | PlanningError::Solve(_) => {
                 ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "unschedulable", message)
@@ -305,10 +307,13 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
         let from = parse_time(format!("machines_down[{i}].from"), &d.from)?;
         let to = parse_time(format!("machines_down[{i}].to"), &d.to)?;
         if to <= from {
-            return Err(bad(
-                format!("machines_down[{i}].to"),
+            // Each instant is well-formed; together they make no window: 422.
+            return Err(ApiFailure::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid",
                 "must be at least a minute after from",
-            ));
+            )
+            .field(format!("machines_down[{i}].to")));
         }
         changes.down.push(DownWindow {
             equipment: d.equipment,

@@ -171,7 +171,23 @@ pub async fn what_if_does_not_replace_the_live_plan(db: &TestDb) {
     .await;
     assert_eq!(
         (status, &err["error"]["field"]),
-        (400, &json!("machines_down[0].equipment")),
+        (422, &json!("machines_down[0].equipment")),
+        "{err}"
+    );
+    // Instants that make no window: well-formed, so 422, not 400 (the
+    // OpenAPI fuzzer's schema-valid request).
+    let empty = json!({"machines_down": [{"equipment": "M1", "from": at(1), "to": at(1)}]});
+    let (status, err) = call(
+        &db.store,
+        Method::POST,
+        &format!("{BASE}/what-if"),
+        &f.token,
+        Some(empty),
+    )
+    .await;
+    assert_eq!(
+        (status, &err["error"]["field"]),
+        (422, &json!("machines_down[0].to")),
         "{err}"
     );
 }
