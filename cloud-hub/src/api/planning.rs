@@ -177,6 +177,13 @@ fn bad(field: impl Into<String>, reason: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", reason).field(field)
 }
 
+/// 422: a body the document allows that a rule beyond it refuses (an
+/// added order as the production order's own checks read it, a window
+/// whose instants make no window).
+fn unprocessable(field: impl Into<String>, reason: impl Into<String>) -> ApiFailure {
+    ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason).field(field)
+}
+
 fn show(site: &str, p: &Planned) -> PlanReport {
     report(
         site,
@@ -297,10 +304,10 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
         let order: crate::masterdata::records::ProductionOrder = serde_path_to_error::deserialize(order)
             .map_err(|e| {
                 let f = FieldError::from_json(e.path().to_string(), e.inner());
-                bad(format!("add_orders[{i}].{}", f.field), f.reason)
+                unprocessable(format!("add_orders[{i}].{}", f.field), f.reason)
             })?;
         crate::masterdata::kind::positive("quantity", order.quantity, mes_protocols::limits::QUANTITY)
-            .map_err(|f| bad(format!("add_orders[{i}].{}", f.field), f.reason))?;
+            .map_err(|f| unprocessable(format!("add_orders[{i}].{}", f.field), f.reason))?;
         changes.orders.push(order);
     }
     for (i, d) in request.machines_down.into_iter().enumerate() {
@@ -308,12 +315,10 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
         let to = parse_time(format!("machines_down[{i}].to"), &d.to)?;
         if to <= from {
             // Each instant is well-formed; together they make no window: 422.
-            return Err(ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
+            return Err(unprocessable(
+                format!("machines_down[{i}].to"),
                 "must be at least a minute after from",
-            )
-            .field(format!("machines_down[{i}].to")));
+            ));
         }
         changes.down.push(DownWindow {
             equipment: d.equipment,
