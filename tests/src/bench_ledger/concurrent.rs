@@ -5,7 +5,7 @@
 //!
 //! Why it exists: on PostgreSQL, ingest holds the tenant's event-log
 //! advisory lock from inserting a batch's events to its commit
-//! (`lock_tenant_log` in `cloud-hub/src/store/postgres/ingest.rs`), so a
+//! (`lock_tenant_log` in `cloud-hub/store/src/postgres/ingest.rs`), so a
 //! tenant's batches commit one at a time and the projection never passes a
 //! batch still committing (issue 11). That costs ingest concurrency within
 //! a tenant; this section measures what, and checks that nothing is lost.
