@@ -31,6 +31,27 @@ pub fn status_word_device(
         "state" => r#"{ name = "state", area = "holding_register", address = 0, type = "u16" },"#,
         _ => r#"{ name = "fault_code", area = "holding_register", address = 1, type = "u16" },"#,
     };
+    let tags = format!("  {}\n  {}", tag(tags[0]), tag(tags[1]));
+    let device = tcp_device(sim, unit, name, &tags);
+    format!(
+        r#"{device}
+[[equipment]]
+name = "{name}"
+device = "{name}"
+offline_after_secs = {offline_after_secs}
+states = [
+  {{ state = "down", tag = "state", op = "eq", value = 3, reason_tag = "fault_code" }},
+  {{ state = "setup", tag = "state", op = "eq", value = 2 }},
+  {{ state = "running", tag = "state", op = "eq", value = 1 }},
+]
+"#
+    )
+}
+
+/// One Modbus TCP `[[modbus]]` device `name` at `sim` (unit `unit`) with
+/// short timeouts and one poll group `fast` every 100 ms reading `tags`
+/// (inline tables, one per line).
+pub fn tcp_device(sim: &str, unit: u8, name: &str, tags: &str) -> String {
     format!(
         r#"
 [[modbus]]
@@ -44,20 +65,8 @@ reconnect_max_secs = 1
 name = "fast"
 interval_ms = 100
 tags = [
-  {}
-  {}
+{tags}
 ]
-[[equipment]]
-name = "{name}"
-device = "{name}"
-offline_after_secs = {offline_after_secs}
-states = [
-  {{ state = "down", tag = "state", op = "eq", value = 3, reason_tag = "fault_code" }},
-  {{ state = "setup", tag = "state", op = "eq", value = 2 }},
-  {{ state = "running", tag = "state", op = "eq", value = 1 }},
-]
-"#,
-        tag(tags[0]),
-        tag(tags[1]),
+"#
     )
 }

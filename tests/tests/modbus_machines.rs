@@ -3,6 +3,7 @@
 //! communication events.
 
 use machine_sim::{SimConfig, SimHandle, Simulator};
+use mes_tests::modbus::tcp_device;
 use mes_tests::{Rig, binaries, eventually, hub_events, start_rig};
 use serde_json::Value;
 use std::path::Path;
@@ -27,27 +28,18 @@ async fn simulator(address: &str, omit_name: bool) -> SimHandle {
 fn agent_config(sim: &str, extra_tag: &str) -> String {
     let mut out = String::new();
     for (unit, name) in [(1, "sim-01"), (2, "sim-02")] {
-        out.push_str(&format!(
-            r#"
-[[modbus]]
-name = "{name}"
-address = "{sim}"
-unit_id = {unit}
-timeout_ms = 500
-reconnect_initial_ms = 100
-reconnect_max_secs = 1
-[[modbus.poll_groups]]
-name = "fast"
-interval_ms = 100
-tags = [
-  {{ name = "run", area = "coil", address = 0, type = "bool" }},
+        let tags = format!(
+            r#"  {{ name = "run", area = "coil", address = 0, type = "bool" }},
   {{ name = "setup", area = "coil", address = 1, type = "bool" }},
   {{ name = "fault_code", area = "holding_register", address = 1, type = "u16" }},
   {{ name = "good_count", area = "holding_register", address = 2, type = "u16" }},
   {{ name = "scrap_count", area = "holding_register", address = 3, type = "u16" }},
   {{ name = "temperature", area = "holding_register", address = 4, type = "f32", order = "cdab", deadband = 0.5 }},
-  {extra_tag}
-]
+  {extra_tag}"#
+        );
+        out.push_str(&tcp_device(sim, unit, name, &tags));
+        out.push_str(&format!(
+            r#"
 [[equipment]]
 name = "{name}"
 device = "{name}"

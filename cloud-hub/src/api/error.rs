@@ -44,6 +44,13 @@ impl ApiFailure {
         failure
     }
 
+    /// 422 `invalid` blaming `field`: a request the document allows that a
+    /// rule beyond it refuses (a rule across fields, or against the
+    /// tenant's data).
+    pub fn invalid(field: impl Into<String>, reason: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason).field(field)
+    }
+
     /// The same failure, blaming `field`.
     pub fn field(mut self, field: impl Into<String>) -> Self {
         let field = field.into();
@@ -166,9 +173,7 @@ impl From<crate::error::HubError> for ApiFailure {
     fn from(e: crate::error::HubError) -> Self {
         use crate::error::HubError as E;
         match e {
-            E::Invalid(field) => {
-                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", field.reason).field(field.field)
-            }
+            E::Invalid(field) => Self::invalid(field.field, field.reason),
             E::NotFound { kind, code } => Self::new(
                 StatusCode::NOT_FOUND,
                 "not_found",

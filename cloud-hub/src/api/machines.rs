@@ -45,16 +45,17 @@ fn period(state: &HubState, raw: &HashMap<String, String>) -> Result<Period, Api
     let to = instant(raw, "to")?.unwrap_or(now).min(now);
     let from = instant(raw, "from")?.unwrap_or(to - DAY_MS);
     // Well-formed instants that make no period are wrong in meaning: 422.
-    let unprocessable = |message: String| {
-        ApiFailure::new(axum::http::StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).field("from")
-    };
     if from >= to {
-        return Err(unprocessable("must be before `to` (and before now)".into()));
+        return Err(ApiFailure::invalid(
+            "from",
+            "must be before `to` (and before now)",
+        ));
     }
     if to - from > MAX_DAYS * DAY_MS {
-        return Err(unprocessable(format!(
-            "the period may cover at most {MAX_DAYS} days"
-        )));
+        return Err(ApiFailure::invalid(
+            "from",
+            format!("the period may cover at most {MAX_DAYS} days"),
+        ));
     }
     Ok(Period { from, to })
 }

@@ -141,9 +141,7 @@ impl From<PlanningError> for ApiFailure {
             }
             // Well-formed, but wrong for this site's data (an order already
             // on the floor, equipment not at the site): 422.
-            PlanningError::Invalid(f) => {
-                ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", f.reason).field(f.field)
-            }
+            PlanningError::Invalid(f) => ApiFailure::invalid(f.field, f.reason),
             PlanningError::Model(_) | PlanningError::Solve(_) => {
                 ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "unschedulable", message)
             }
@@ -177,13 +175,6 @@ fn bad(field: impl Into<String>, reason: impl Into<String>) -> ApiFailure {
     ApiFailure::new(StatusCode::BAD_REQUEST, "invalid_body", reason).field(field)
 }
 
-/// 422: a body the document allows that a rule beyond it refuses (an
-/// added order as the production order's own checks read it, a window
-/// whose instants make no window).
-fn unprocessable(field: impl Into<String>, reason: impl Into<String>) -> ApiFailure {
-    ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", reason).field(field)
-}
-
 fn show(site: &str, p: &Planned) -> PlanReport {
     report(
         site,
@@ -214,12 +205,10 @@ async fn run(
         Some(_) => {
             // Within the document's range but over this hub's setting.
             let max = settings.max_time_limit.as_secs();
-            return Err(ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid",
+            return Err(ApiFailure::invalid(
+                "time_limit_seconds",
                 format!("this hub runs a schedule at most {max} s (planning.max_time_limit_seconds)"),
-            )
-            .field("time_limit_seconds"));
+            ));
         }
     };
     let options = RunOptions {
@@ -304,10 +293,10 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
         let order: crate::masterdata::records::ProductionOrder = serde_path_to_error::deserialize(order)
             .map_err(|e| {
                 let f = FieldError::from_json(e.path().to_string(), e.inner());
-                unprocessable(format!("add_orders[{i}].{}", f.field), f.reason)
+                ApiFailure::invalid(format!("add_orders[{i}].{}", f.field), f.reason)
             })?;
         crate::masterdata::kind::positive("quantity", order.quantity, mes_protocols::limits::QUANTITY)
-            .map_err(|f| unprocessable(format!("add_orders[{i}].{}", f.field), f.reason))?;
+            .map_err(|f| ApiFailure::invalid(format!("add_orders[{i}].{}", f.field), f.reason))?;
         changes.orders.push(order);
     }
     for (i, d) in request.machines_down.into_iter().enumerate() {
@@ -315,7 +304,7 @@ fn what_if_changes(site: &str, request: WhatIfRequest) -> Result<WhatIf, ApiFail
         let to = parse_time(format!("machines_down[{i}].to"), &d.to)?;
         if to <= from {
             // Each instant is well-formed; together they make no window: 422.
-            return Err(unprocessable(
+            return Err(ApiFailure::invalid(
                 format!("machines_down[{i}].to"),
                 "must be at least a minute after from",
             ));

@@ -35,9 +35,6 @@ impl super::Store {
         figures: String,
         now: i64,
     ) -> Result<CostSnapshot, super::StoreError> {
-        match &self.0 {
-            super::Backend::Sqlite(s) => s.record_order_cost(tenant, order, figures, now).await,
-            super::Backend::Postgres(p) => p.record_order_cost(tenant, order, figures, now).await,
-        }
+        on_backend!(self, b => b.record_order_cost(tenant, order, figures, now).await)
     }
 }

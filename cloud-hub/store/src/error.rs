@@ -86,10 +86,6 @@ pub enum StoreError {
         /// The version stored.
         found: i64,
     },
-    /// A stored value is not what this hub writes there (a row edited by
-    /// hand, or a newer hub's data).
-    #[error("database holds an unexpected value: {0}")]
-    Corrupt(String),
     /// The task or thread running the query failed.
     #[error("database task failed: {0}")]
     Task(String),

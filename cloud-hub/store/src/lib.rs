@@ -25,6 +25,17 @@
 //! the backends differ only in how they talk to their database. The shared
 //! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
 
+/// Runs the same call on whichever backend this store is (each arm is
+/// type-checked against its own backend).
+macro_rules! on_backend {
+    ($store:ident, $b:ident => $call:expr) => {
+        match &$store.0 {
+            $crate::Backend::Sqlite($b) => $call,
+            $crate::Backend::Postgres($b) => $call,
+        }
+    };
+}
+
 pub mod batch;
 pub mod config;
 pub mod costing;
@@ -49,17 +60,6 @@ use crate::config::{DatabaseConfig, DatabaseLocation};
 use postgres::PgStore;
 use sqlite::SqliteStore;
 use std::path::Path;
-
-/// Runs the same call on whichever backend this store is (each arm is
-/// type-checked against its own backend).
-macro_rules! on_backend {
-    ($store:ident, $b:ident => $call:expr) => {
-        match &$store.0 {
-            Backend::Sqlite($b) => $call,
-            Backend::Postgres($b) => $call,
-        }
-    };
-}
 
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
