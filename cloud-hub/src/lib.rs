@@ -5,6 +5,7 @@
 //! [`ingest`] (body → batch), [`api`] (routes, the one error mapping),
 //! [`auth`] (tokens), [`metrics`], [`app`]. See ARCHITECTURE.md.
 
+pub mod access;
 pub mod admin;
 pub mod allocator;
 pub mod api;

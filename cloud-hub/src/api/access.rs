@@ -6,6 +6,7 @@
 use super::guard::TenantCaller;
 use super::{ApiFailure, HubState};
 use crate::store::TokenSummary;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -84,6 +85,7 @@ pub(crate) fn add_routes(book: &mut super::book::RouteBook) {
             "Access",
             "The tenant's API tokens: names and dates, never the tokens",
         )
+        .right(Module::System, Action::View)
         .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": tokens}}})),
         get(list_tokens),
     );
@@ -93,7 +95,8 @@ pub(crate) fn add_routes(book: &mut super::book::RouteBook) {
             "/api/v1/tokens/{name}",
             "Access",
             "Revoke the tenant's valid API tokens of this name: they stop authenticating at once",
-        ),
+        )
+        .right(Module::System, Action::Admin),
         delete(revoke_token),
     );
     book.add(
@@ -102,7 +105,8 @@ pub(crate) fn add_routes(book: &mut super::book::RouteBook) {
             "/api/v1/agents/{agent}/disable",
             "Access",
             "Disable an agent: its token stops authenticating (its events and sync state are kept)",
-        ),
+        )
+        .right(Module::Agents, Action::Admin),
         post(disable_agent),
     );
     book.add(
@@ -111,7 +115,8 @@ pub(crate) fn add_routes(book: &mut super::book::RouteBook) {
             "/api/v1/agents/{agent}/enable",
             "Access",
             "Enable a disabled agent again",
-        ),
+        )
+        .right(Module::Agents, Action::Admin),
         post(enable_agent),
     );
 }

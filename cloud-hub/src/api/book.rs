@@ -13,6 +13,7 @@
 
 use super::HubState;
 use super::guard::{self, Caller, Rule};
+use crate::store::rights::{Action, Module, Right};
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::MethodRouter;
@@ -41,6 +42,9 @@ pub(crate) struct Operation {
     pub tag: String,
     /// Who may call it.
     pub caller: Caller,
+    /// The right a user must hold to call it (tenant routes). A tenant
+    /// route that declares none is refused to everyone (deny by default).
+    pub right: Option<Right>,
     /// Query parameters: (name, description, schema).
     pub query: Vec<(String, String, Value)>,
     /// The JSON request body's schema, if it takes one.
@@ -72,6 +76,7 @@ impl Operation {
             summary: summary.into(),
             tag: tag.into(),
             caller: Caller::Tenant,
+            right: None,
             query: Vec::new(),
             request: None,
             response: None,
@@ -87,6 +92,12 @@ impl Operation {
     /// Who may call it.
     pub fn caller(mut self, caller: Caller) -> Self {
         self.caller = caller;
+        self
+    }
+
+    /// The right a user must hold: `action` on `module`.
+    pub fn right(mut self, module: Module, action: Action) -> Self {
+        self.right = Some(Right::new(module, action));
         self
     }
 
@@ -296,6 +307,8 @@ impl RouteBook {
                     Authenticated routes check the bearer token before reading the body (401), \
                     bodies are limited in size (413) and JSON bodies need \
                     `Content-Type: application/json` (415); a JSON object naming a key twice is 400. \
+                    Every other route needs a right (`x-required-right`, `module:action`): a user without \
+                    it is answered 403. \
                     DELETE of a record archives it (it stays readable, `archived: true`, and \
                     `POST …/restore` brings it back); nothing is ever deleted."},
             "paths": paths,
@@ -303,7 +316,12 @@ impl RouteBook {
                 "schemas": schemas,
                 "securitySchemes": {
                     "apiToken": {"type": "http", "scheme": "bearer",
-                        "description": "a tenant API token (`cloud-hub token add`)"},
+                        "description": "an API token of a user (`POST /api/v1/users/{login}/tokens`, \
+                            or `cloud-hub token add` for the tenant's service user): the user's rights, \
+                            narrowed to the token's if it has any"},
+                    "session": {"type": "apiKey", "in": "cookie", "name": "__Host-mes_session",
+                        "description": "a browser session (`POST /api/v1/auth/login`); requests that \
+                            change something also send the session's CSRF token in `X-CSRF-Token`"},
                     "agentToken": {"type": "http", "scheme": "bearer",
                         "description": "an agent token (`cloud-hub agent add`)"},
                 },
@@ -356,8 +374,11 @@ impl RouteBook {
             let body_limit = op.body_limit.unwrap_or(state.limits.max_body_bytes);
             let rule = Rule {
                 caller: op.caller,
+                right: op.right,
                 json_body: op.request.is_some(),
                 body_limit,
+                action: guard::action_name(op.method, &op.path),
+                site_param: guard::site_param(&op.path),
             };
             let route = route.layer(DefaultBodyLimit::max(body_limit)).route_layer(
                 axum::middleware::from_fn_with_state((state.clone(), rule), guard::check),
@@ -421,8 +442,16 @@ fn operation_doc(op: &Operation, response_names: &BTreeMap<String, String>) -> V
     doc["security"] = match op.caller {
         Caller::Public => json!([]),
         Caller::Agent => json!([{"agentToken": []}]),
-        Caller::Tenant => json!([{"apiToken": []}]),
+        Caller::Tenant => json!([{"apiToken": []}, {"session": []}]),
     };
+    if let Some(right) = op.right {
+        doc["x-required-right"] = json!(right.to_string());
+        let described = doc["description"]
+            .as_str()
+            .map(|d| format!("{d}\n\n"))
+            .unwrap_or_default();
+        doc["description"] = json!(format!("{described}Needs the right `{right}` (403 without it)."));
+    }
     doc
 }
 

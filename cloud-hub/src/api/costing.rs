@@ -10,6 +10,7 @@ use crate::costing;
 use crate::costing::report::{OrderCostReport, order_report};
 use crate::costing::standard::StandardCost;
 use crate::costing::standard_query::{DEFAULT_LOT_SIZE, material_standard};
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::Json;
@@ -120,7 +121,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "/api/v1/costing/orders/{code}",
             tag,
             "A production order's actual cost now (materials, labour, machine, overhead, unit cost, per operation), when its figures last changed, its standard cost and the variances (material price and usage, labour, machine, overhead, scrap)",
-        )
+        ).right(Module::Costing, Action::View)
         .response(cost),
         get(order_cost),
     );
@@ -131,7 +132,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "/api/v1/costing/standard/{material}",
             tag,
             "A material's standard unit cost by element, rolled up over its BOM and routing levels",
-        )
+        ).right(Module::Costing, Action::View)
         .query("lot_size", "the lot the setup is spread over, base units (default 1)")
         .query("on", "the day whose BOM versions apply, YYYY-MM-DD (default today)")
         .query("site", "the site whose equipment rates and overhead rule apply (default: equipment of every site, no overhead)")
@@ -145,6 +146,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             tag,
             "Stock quantity and value (moving average) per material and site now",
         )
+        .right(Module::Costing, Action::View)
         .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": value}}})),
         get(stock_values),
     );

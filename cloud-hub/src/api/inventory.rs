@@ -9,6 +9,7 @@ use super::{ApiFailure, HubState};
 use crate::inventory::documents::{self, Posted, StockDocument};
 use crate::inventory::position::{self, MaterialPosition, ShortageEntry, StatementEntry, parse_at};
 use crate::store::ledger::BalanceQuery;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
@@ -151,7 +152,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/stock/documents",
             tag,
             "Post a stock document (receipt, transfer, stocktake, scrap, adjustment); idempotent per document number",
-        )
+        ).right(Module::Stock, Action::Approve)
         .request(doc)
         .response(posted)
         .status(201),
@@ -164,6 +165,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Balances per material, lot and location (now)",
         )
+        .right(Module::Stock, Action::View)
         .query("material", "only this material")
         .query("location", "only this location")
         .query("lot", "only this lot")
@@ -184,6 +186,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "A material's on hand, reserved and available at an instant (`at`, default now)",
         )
+        .right(Module::Stock, Action::View)
         .query("at", "an RFC 3339 instant")
         .response(position),
         get(material_position),
@@ -195,6 +198,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "A material's statement per lot and location",
         )
+        .right(Module::Stock, Action::View)
         .query("at", "an RFC 3339 instant: movements up to it")
         .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": statement}}})),
         get(material_statement),
@@ -206,6 +210,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Where a material went below zero, and each explicit correction",
         )
+        .right(Module::Stock, Action::View)
         .query("at", "an RFC 3339 instant")
         .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": shortage}}})),
         get(material_shortages),

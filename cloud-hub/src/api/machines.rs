@@ -10,6 +10,7 @@ use crate::machines::fleet::{self, EquipmentNow};
 use crate::machines::load::machine_events;
 use crate::machines::timeline::{self, PartsBucket, StateInterval};
 use crate::store::TenantId;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::response::Json;
@@ -185,6 +186,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "The active equipment of a site with the last state each reported (state, reason, since)",
         )
+        .right(Module::Equipment, Action::View)
         .response(
             json!({"type": "object", "required": ["site", "items"], "properties": {
             "site": {"type": "string"}, "items": {"type": "array", "items": now}}}),
@@ -211,7 +213,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/equipment/{code}/timeline",
             tag,
             "An equipment's states over a period: each interval with its reason, and agent_down where the agent observing it was not running",
-        ))
+        ).right(Module::Equipment, Action::View))
         .response(intervals.clone()),
         get(states),
     );
@@ -221,17 +223,20 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/equipment/{code}/downtime",
             tag,
             "An equipment's stops (state down) over a period, with the machine's and the operator's reasons",
-        ))
+        ).right(Module::Equipment, Action::View))
         .response(intervals),
         get(downtime),
     );
     book.add(
-        period(Operation::new(
-            "get",
-            "/api/v1/equipment/{code}/parts",
-            tag,
-            "Good and scrap parts an equipment counted, per hour or local day",
-        ))
+        period(
+            Operation::new(
+                "get",
+                "/api/v1/equipment/{code}/parts",
+                tag,
+                "Good and scrap parts an equipment counted, per hour or local day",
+            )
+            .right(Module::Equipment, Action::View),
+        )
         .query_typed(
             "bucket",
             "hour (default) or day",

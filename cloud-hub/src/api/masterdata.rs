@@ -12,6 +12,7 @@ use super::params::{ListParams, Page};
 use super::{ApiFailure, HubState};
 use crate::masterdata::MasterKind;
 use crate::masterdata::service::{self, Stored};
+use crate::store::rights::Action;
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
@@ -197,12 +198,14 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
         "items": {"type": "array", "items": item},
         "next": {"type": ["string", "null"],
                  "description": "pass as `after` for the next page; null on the last"}}});
+    let (view, edit) = (T::MODULE, T::EDIT_MODULE.unwrap_or(T::MODULE));
     let mut list_op = Operation::new(
         "get",
         &collection,
         tag,
         format!("List {} records", T::TITLE.to_lowercase()),
     )
+    .right(view, Action::View)
     .response(page);
     for (name, description, schema) in ListParams::documented(T::FILTERS) {
         list_op = list_op.query_typed(&name, &description, schema);
@@ -215,6 +218,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Create a {}", T::TITLE.to_lowercase()),
         )
+        .right(edit, Action::Edit)
         .request(schema.clone())
         .response(item.clone())
         .status(201),
@@ -222,6 +226,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
     );
     book.add(
         Operation::new("get", &one, tag, format!("Read a {}", T::TITLE.to_lowercase()))
+            .right(view, Action::View)
             .response(item.clone()),
         get(read::<T>),
     );
@@ -232,6 +237,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Replace a {} (If-Match: version)", T::TITLE.to_lowercase()),
         )
+        .right(edit, Action::Edit)
         .request(schema)
         .response(item.clone()),
         put(update::<T>),
@@ -243,6 +249,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Archive a {}", T::TITLE.to_lowercase()),
         )
+        .right(edit, Action::Edit)
         .describe(
             "Archives the record; nothing is deleted. It stays readable (`archived: true`), \
              lists show it with `archived=true`, references to it are refused, and \
@@ -258,6 +265,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Restore an archived {}", T::TITLE.to_lowercase()),
         )
+        .right(edit, Action::Edit)
         .response(item),
         post(restore::<T>),
     );

@@ -13,6 +13,7 @@ use super::guard::TenantCaller;
 use super::{ApiFailure, HubState};
 use crate::masterdata::files::{self, FileImportError, FileKind, Format, ImportSummary};
 use crate::masterdata::import::{FileError, ImportErrors, RowError};
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
@@ -52,6 +53,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                      archived one restored). 201 when a record was created, else 200"
                 ),
             )
+            .right(Module::MasterData, Action::Edit)
             .query("sheet", "for .xlsx: the worksheet to read (default: the first)")
             .file(CSV, csv_schema(name), FILE_BODY_LIMIT)
             .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
@@ -72,6 +74,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                 tag,
                 format!("The active {name} as CSV (text/csv) that the import reads back to the same records"),
             )
+            .right(Module::MasterData, Action::View)
             .produces(CSV),
             get(move |state: State<HubState>, caller: Extension<TenantCaller>| {
                 export(kind, name, state, caller)
@@ -88,7 +91,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
                  (each optional; BOMs and routings may use the workbook's materials) in one transaction. All \
                  or nothing as the single-kind imports; 201 when a record was created, else 200"
             ),
-        )
+        ).right(Module::MasterData, Action::Edit)
         .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
         .response(summary)
         .status(201),

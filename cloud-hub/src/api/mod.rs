@@ -28,6 +28,7 @@ pub use http_refusals::{JsonRefusalListener, JsonRefusals};
 
 use crate::metrics::HubMetrics;
 use crate::store::Store;
+use crate::store::rights::{Action, Module};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{StatusCode, header};
@@ -82,6 +83,8 @@ pub struct HubState {
     pub ingest_budget: admission::MemoryBudget,
     /// Planning computations running per tenant.
     pub planning_gate: admission::TenantGate,
+    /// Sessions and login limits (`[access]`).
+    pub access: Arc<crate::access::config::AccessConfig>,
 }
 
 impl HubState {
@@ -99,7 +102,14 @@ impl HubState {
             planning_gate: admission::TenantGate::new(PLANNING_PER_TENANT),
             limits,
             clock,
+            access: Arc::new(crate::access::config::AccessConfig::default()),
         }
+    }
+
+    /// The same state with `access` settings.
+    pub fn with_access(mut self, access: crate::access::config::AccessConfig) -> Self {
+        self.access = Arc::new(access);
+        self
     }
 }
 
@@ -137,7 +147,8 @@ pub(crate) fn route_book() -> book::RouteBook {
             "/api/v1/agents",
             "Sync",
             "The tenant's agents and their sync state",
-        ),
+        )
+        .right(Module::Agents, Action::View),
         get(agents::list),
     );
     b.add(

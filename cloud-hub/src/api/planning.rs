@@ -13,6 +13,7 @@ use crate::planning::report::{MachinePlan, OrderPlan, OrderState, PlanReport, mo
 use crate::planning::service::{self, Planned, WhatIf};
 use crate::planning::{PlanningError, RunOptions, settings};
 use crate::store::TenantId;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -405,6 +406,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Schedule the site afresh and make it the live plan",
         )
+        .right(Module::Scheduling, Action::Edit)
         .request(run_request)
         .optional_body()
         .describe("At most 2 runs and what-ifs of a tenant at once; more are 429 with Retry-After.")
@@ -413,7 +415,9 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         post(run),
     );
     book.add(
-        Operation::new("get", base, tag, "The live plan: per machine and per order").response(report),
+        Operation::new("get", base, tag, "The live plan: per machine and per order")
+            .right(Module::Scheduling, Action::View)
+            .response(report),
         get(live_plan),
     );
     book.add(
@@ -423,6 +427,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "The live plan per machine",
         )
+        .right(Module::Scheduling, Action::View)
         .response(machine_list),
         get(machines),
     );
@@ -433,6 +438,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "The live plan per order: estimated completion and lateness",
         )
+        .right(Module::Scheduling, Action::View)
         .response(order_list.clone()),
         get(orders),
     );
@@ -443,6 +449,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Late and at-risk orders, latest first",
         )
+        .right(Module::Scheduling, Action::View)
         .response(order_list),
         get(critical),
     );
@@ -453,6 +460,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Plan with added orders or machines down, without replacing the live plan",
         )
+        .right(Module::Scheduling, Action::Edit)
         .request(what_if_request)
         .describe("At most 2 runs and what-ifs of a tenant at once; more are 429 with Retry-After.")
         .response(what_if_report),
@@ -465,6 +473,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "The live plan checked against its model and against the current data",
         )
+        .right(Module::Scheduling, Action::View)
         .response(validation_report),
         get(validation),
     );

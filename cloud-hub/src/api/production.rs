@@ -7,6 +7,7 @@ use super::masterdata::{item, parse_body};
 use super::{ApiFailure, HubState};
 use crate::masterdata::records::ProductionOrder;
 use crate::production::lifecycle;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -145,7 +146,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/boms/{code}/changeover",
             "Bill of materials",
             "What an order would consume on a day, with engineering changes that use up old stock and the stock projected after the switch",
-        )
+        ).right(Module::MasterData, Action::View)
         .query("quantity", "the order quantity (base units of the material; default 1)")
         .query("on", "the day, YYYY-MM-DD (default today)")
         .response(preview),
@@ -158,7 +159,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/production-orders/{code}/actuals",
             tag,
             "The production order report: planned against actual per operation (times, quantities, materials with the stock status of each input at the order's site) and the cost by element (from the floor's events)",
-        )
+        ).right(Module::Production, Action::View)
         .response(report),
         axum::routing::get(actuals),
     );
@@ -169,6 +170,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Release a draft order to a site (copies the routing's operations; agents receive it)",
         )
+        .right(Module::Production, Action::Approve)
         .request(release_body)
         .optional_body()
         .response(order.clone()),
@@ -181,6 +183,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Close an order",
         )
+        .right(Module::Production, Action::Approve)
         .response(order.clone()),
         post(close),
     );
@@ -191,6 +194,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Create a draft production order for a sales order line",
         )
+        .right(Module::Production, Action::Edit)
         .request(from_body)
         .response(order)
         .status(201),

@@ -7,6 +7,7 @@ use super::guard::TenantCaller;
 use super::params::{limit, only};
 use super::{ApiFailure, HubState};
 use crate::projection::{Reapplied, reapply_issues};
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Query, State};
 use axum::response::Json;
@@ -45,7 +46,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             "/api/v1/projection/issues/reapply",
             tag,
             "Book the set-aside events again (oldest first), after the master data that stopped them was fixed: those that book lose their issue, the others keep one with today's reason",
-        )
+        ).right(Module::System, Action::Edit)
         .query("limit", "most events, 1 to 1000 (default 100)")
         .response(reapplied),
         post(reapply),
@@ -57,6 +58,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             tag,
             "Events the hub could not book into the ledger, and why",
         )
+        .right(Module::System, Action::View)
         .query("limit", "most issues, 1 to 1000 (default 100)"),
         get(projection_issues),
     );

@@ -8,6 +8,7 @@ use super::{ApiFailure, HubState};
 use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
 use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
 use crate::store::TenantId;
+use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -92,6 +93,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "Reports",
             "Material shortages of all open production orders against stock and open purchase orders",
         )
+        .right(Module::Stock, Action::View)
         .response(report),
         get(shortages),
     );
@@ -103,6 +105,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "Reports",
             "Sales amounts by period, customer and product (JSON, or CSV rows with format=csv)",
         )
+        .right(Module::Sales, Action::View)
         .query("period", "day, week (ISO), month (default) or year")
         .query("from", "first order day counted, YYYY-MM-DD")
         .query("to", "last order day counted, YYYY-MM-DD")
@@ -120,6 +123,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "Reports",
             "Backward traceability: the orders that made this lot and their input lots, across levels",
         )
+        .right(Module::Stock, Action::View)
         .response(items.clone()),
         get(backward),
     );
@@ -130,6 +134,7 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "Reports",
             "Forward traceability: the orders that used this lot and their output lots, across levels",
         )
+        .right(Module::Stock, Action::View)
         .response(items),
         get(forward),
     );

@@ -32,6 +32,7 @@ pub struct CostingSettings {
 }
 
 impl MasterKind for CostingSettings {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Costing;
     const KIND: &'static str = "costing_settings";
     const PATH: &'static str = "costing-settings";
     const TITLE: &'static str = "Costing settings of a site";

@@ -2,6 +2,7 @@
 //! routes, store, OpenAPI, downlink): its names, its code, the site it
 //! belongs to, its own consistency checks and the records it refers to.
 
+use crate::store::rights::Module;
 use mes_protocols::limits::Limit;
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
@@ -46,6 +47,12 @@ pub trait MasterKind: Serialize + DeserializeOwned + JsonSchema + Clone + Send +
     const TITLE: &'static str;
     /// Top-level text fields a list may filter on (`?status=released`).
     const FILTERS: &'static [&'static str] = &[];
+    /// The module whose `view` right reads records of this kind and whose
+    /// `edit` right writes them (see `store::rights`).
+    const MODULE: Module = Module::MasterData;
+    /// The module whose `edit` right writes them, when not [`Self::MODULE`]
+    /// (calendars: read by planners, changed by a tenant admin).
+    const EDIT_MODULE: Option<Module> = None;
 
     /// The record's code, unique per tenant and kind.
     fn code(&self) -> &Code;

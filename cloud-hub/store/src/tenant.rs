@@ -86,3 +86,9 @@ stored_id!(
     /// its uuid.
     SiteId
 );
+
+stored_id!(
+    /// A user of a tenant (a person or a service account). Shown as its
+    /// uuid; the API names users by login.
+    UserId
+);

@@ -90,6 +90,10 @@ pub struct AgentSummary {
 pub struct TokenSummary {
     /// Its name.
     pub name: String,
+    /// The login of the user it acts as.
+    pub user: String,
+    /// Its narrowing of the user's rights (absent: all of them).
+    pub rights: Option<Vec<crate::rights::Right>>,
     /// When it was made, unix ms.
     pub created_at: i64,
     /// When it was revoked, unix ms (None: valid).

@@ -217,6 +217,8 @@ pub struct Calendar {
 }
 
 impl MasterKind for Calendar {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Scheduling;
+    const EDIT_MODULE: Option<crate::store::rights::Module> = Some(crate::store::rights::Module::System);
     const KIND: &'static str = "calendar";
     const PATH: &'static str = "calendars";
     const TITLE: &'static str = "Calendar";

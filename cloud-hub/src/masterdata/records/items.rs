@@ -122,6 +122,7 @@ pub struct Lot {
 }
 
 impl MasterKind for Lot {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Stock;
     const KIND: &'static str = "lot";
     const PATH: &'static str = "lots";
     const TITLE: &'static str = "Lot";

@@ -65,6 +65,7 @@ pub struct PurchaseOrder {
 }
 
 impl MasterKind for PurchaseOrder {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Purchasing;
     const KIND: &'static str = "purchase_order";
     const PATH: &'static str = "purchase-orders";
     const TITLE: &'static str = "Purchase order";
@@ -150,6 +151,7 @@ pub struct SalesOrder {
 }
 
 impl MasterKind for SalesOrder {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Sales;
     const KIND: &'static str = "sales_order";
     const PATH: &'static str = "sales-orders";
     const TITLE: &'static str = "Sales order";
@@ -285,6 +287,7 @@ fn default_priority() -> u32 {
 }
 
 impl MasterKind for ProductionOrder {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Production;
     const KIND: &'static str = "production_order";
     const PATH: &'static str = "production-orders";
     const TITLE: &'static str = "Production order";

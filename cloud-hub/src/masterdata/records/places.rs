@@ -48,6 +48,7 @@ pub struct SiteSettings {
 }
 
 impl MasterKind for SiteSettings {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Agents;
     const KIND: &'static str = "site_settings";
     const PATH: &'static str = "sites";
     const TITLE: &'static str = "Site settings";

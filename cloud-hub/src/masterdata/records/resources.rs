@@ -63,6 +63,7 @@ fn one() -> Decimal {
 }
 
 impl MasterKind for Equipment {
+    const MODULE: crate::store::rights::Module = crate::store::rights::Module::Equipment;
     const KIND: &'static str = "equipment";
     const PATH: &'static str = "equipment";
     const TITLE: &'static str = "Equipment";

@@ -31,7 +31,9 @@ impl PgStore {
         let client = self.pool.get().await?;
         client
             .query(
-                "SELECT name, created_at, revoked_at FROM api_tokens WHERE tenant_id = $1 ORDER BY created_at, id",
+                "SELECT t.name, t.created_at, t.revoked_at, COALESCE(u.login, ''), t.rights
+                 FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+                 WHERE t.tenant_id = $1 ORDER BY t.created_at, t.id",
                 &[&tenant],
             )
             .await?
@@ -41,6 +43,8 @@ impl PgStore {
                     name: r.try_get(0)?,
                     created_at: r.try_get(1)?,
                     revoked_at: r.try_get(2)?,
+                    user: r.try_get(3)?,
+                    rights: super::people::rights_from(r.try_get(4)?),
                 })
             })
             .collect()

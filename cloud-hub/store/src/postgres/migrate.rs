@@ -52,6 +52,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0008_revocation",
         include_str!("../../migrations/postgres/0008_revocation.sql"),
     ),
+    (
+        9,
+        "0009_access",
+        include_str!("../../migrations/postgres/0009_access.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no
@@ -92,6 +97,8 @@ pub(super) async fn migrate(client: &mut Client) -> Result<(), StoreError> {
         )
         .await?;
     }
+    // Tenants made before users existed get their roles and service user.
+    super::people::seed_all_tenants(&tx).await?;
     tx.commit().await?;
     Ok(())
 }

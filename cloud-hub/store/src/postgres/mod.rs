@@ -20,13 +20,16 @@
 //! a TLS tunnel in between, until a rustls connector is added.
 
 mod access;
+mod audit;
 mod costing;
 mod ingest;
 mod ledger;
 mod machines;
 mod migrate;
+mod people;
 mod plans;
 mod records;
+mod sessions;
 mod tenancy;
 
 use super::StoreError;

@@ -43,13 +43,16 @@ impl PgStore {
     pub(crate) fn create_tenant(&self, slug: &str) -> Result<TenantId, StoreError> {
         self.blocking(async |client| {
             let id = Uuid::now_v7();
-            let result = client
+            let tx = client.transaction().await?;
+            let result = tx
                 .execute(
                     "INSERT INTO tenants (id, slug, created_at) VALUES ($1, $2, $3)",
                     &[&id, &slug, &now_ms()],
                 )
                 .await;
             created(result, "tenant", slug)?;
+            super::people::seed_tenant_access(&tx, id).await?;
+            tx.commit().await?;
             Ok(TenantId::from_row(id))
         })
     }
@@ -116,7 +119,8 @@ impl PgStore {
         })
     }
 
-    /// Creates an API token that may act within `tenant`.
+    /// Creates an API token of `tenant`'s service user (which holds the
+    /// admin role unless an admin changed it).
     pub(crate) fn create_api_token(&self, tenant_slug: &str, name: &str) -> Result<NewToken, StoreError> {
         self.blocking(async |client| {
             let tenant_id = tenant_id(client, tenant_slug).await?;
@@ -124,9 +128,16 @@ impl PgStore {
             let token = new_token(API_TOKEN_PREFIX);
             client
                 .execute(
-                    "INSERT INTO api_tokens (id, tenant_id, name, token_hash, created_at)
-                     VALUES ($1, $2, $3, $4, $5)",
-                    &[&token_id, &tenant_id, &name, &hash_token(&token), &now_ms()],
+                    "INSERT INTO api_tokens (id, tenant_id, name, token_hash, created_at, user_id)
+                     SELECT $1, $2, $3, $4, $5, id FROM users WHERE tenant_id = $2 AND login = $6",
+                    &[
+                        &token_id,
+                        &tenant_id,
+                        &name,
+                        &hash_token(&token),
+                        &now_ms(),
+                        &crate::access::SERVICE_LOGIN,
+                    ],
                 )
                 .await?;
             Ok(NewToken {

@@ -28,13 +28,19 @@ impl SqliteStore {
     pub(crate) async fn list_api_tokens(&self, tenant_id: TenantId) -> Result<Vec<TokenSummary>, StoreError> {
         self.read(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT name, created_at, revoked_at FROM api_tokens WHERE tenant_id = ?1 ORDER BY created_at, id",
+                "SELECT t.name, t.created_at, t.revoked_at, COALESCE(u.login, ''), t.rights
+                 FROM api_tokens t LEFT JOIN users u ON u.id = t.user_id
+                 WHERE t.tenant_id = ?1 ORDER BY t.created_at, t.id",
             )?;
             let rows = stmt.query_map([tenant_id], |r| {
                 Ok(TokenSummary {
                     name: r.get(0)?,
                     created_at: r.get(1)?,
                     revoked_at: r.get(2)?,
+                    user: r.get(3)?,
+                    rights: r
+                        .get::<_, Option<String>>(4)?
+                        .map(|j| crate::rights::parse_stored(&j)),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)

@@ -9,14 +9,17 @@
 //! (`checkpoint.rs`), not inside the writer's commits.
 
 mod access;
+mod audit;
 mod checkpoint;
 mod costing;
 mod ingest;
 mod ledger;
 mod machines;
+mod people;
 mod plans;
 mod records;
 mod schema;
+mod sessions;
 mod tenancy;
 
 use super::StoreError;
@@ -68,6 +71,8 @@ impl SqliteStore {
             path: path.to_path_buf(),
             source,
         })?;
+        let mut writer = writer;
+        people::seed_all_tenants(&mut writer)?;
         let writer = Arc::new(Mutex::new(writer));
         let reader = Arc::new(Mutex::new(open(path)?));
         let checkpoints = checkpoint::start(open(path)?, vec![writer.clone(), reader.clone()])

@@ -13,6 +13,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0006_order_cost_snapshots.sql"),
     include_str!("../../migrations/sqlite/0007_agent_clock.sql"),
     include_str!("../../migrations/sqlite/0008_revocation.sql"),
+    include_str!("../../migrations/sqlite/0009_access.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -23,11 +23,16 @@ impl SqliteStore {
     pub(crate) fn create_tenant(&self, slug: &str) -> Result<TenantId, StoreError> {
         self.write_blocking(|conn| {
             let id = TenantId::from_row(Uuid::now_v7());
-            match conn.execute(
+            let tx = conn.transaction()?;
+            match tx.execute(
                 "INSERT INTO tenants (id, slug, created_at) VALUES (?1, ?2, ?3)",
                 params![id, slug, now_ms()],
             ) {
-                Ok(_) => Ok(id),
+                Ok(_) => {
+                    super::people::seed_tenant_access(&tx, id)?;
+                    tx.commit()?;
+                    Ok(id)
+                }
                 Err(e) if is_unique_violation(&e) => Err(StoreError::Exists {
                     what: "tenant",
                     name: slug.into(),
@@ -84,15 +89,24 @@ impl SqliteStore {
         })
     }
 
-    /// Creates an API token that may act within `tenant`.
+    /// Creates an API token of `tenant`'s service user (which holds the
+    /// admin role unless an admin changed it).
     pub(crate) fn create_api_token(&self, tenant_slug: &str, name: &str) -> Result<NewToken, StoreError> {
         self.write_blocking(|conn| {
             let tenant_id = tenant_id(conn, tenant_slug)?;
             let token_id = Uuid::now_v7().to_string();
             let token = new_token(API_TOKEN_PREFIX);
             conn.execute(
-                "INSERT INTO api_tokens (id, tenant_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![token_id, tenant_id, name, hash_token(&token), now_ms()],
+                "INSERT INTO api_tokens (id, tenant_id, name, token_hash, created_at, user_id)
+                 SELECT ?1, ?2, ?3, ?4, ?5, id FROM users WHERE tenant_id = ?2 AND login = ?6",
+                params![
+                    token_id,
+                    tenant_id,
+                    name,
+                    hash_token(&token),
+                    now_ms(),
+                    crate::access::SERVICE_LOGIN
+                ],
             )?;
             Ok(NewToken { token_id, token })
         })
