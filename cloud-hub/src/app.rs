@@ -46,7 +46,8 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
             max_inflight_bytes: config.ingest.max_inflight_bytes,
         },
         crate::clock::system_clock(),
-    );
+    )
+    .with_access(config.access.clone());
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),
         config.projection.clone(),
@@ -60,13 +61,16 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     tracing::info!(address = %format!("http://{local}"), database = %config.database.redacted_url(), backend = store_backend, "hub listening");
     // hyper's own refusals (414, 431, 400 for a head it cannot read) in
     // the API's error shape too (`api/http_refusals.rs`).
-    axum::serve(api::JsonRefusalListener::new(listener), api::router(state))
-        .with_graceful_shutdown({
-            let shutdown = shutdown.clone();
-            async move { shutdown.cancelled().await }
-        })
-        .await
-        .context("serving HTTP")?;
+    axum::serve(
+        api::JsonRefusalListener::new(listener),
+        api::router(state).into_make_service_with_connect_info::<crate::access::client::PeerAddr>(),
+    )
+    .with_graceful_shutdown({
+        let shutdown = shutdown.clone();
+        async move { shutdown.cancelled().await }
+    })
+    .await
+    .context("serving HTTP")?;
     shutdown.cancel();
     if let Err(e) = projection.await {
         tracing::error!(error = %e, "projection task failed");

@@ -48,6 +48,12 @@ enum Command {
         #[command(subcommand)]
         action: TokenAction,
     },
+    /// People who log in (the password is prompted for, or read as one
+    /// line of standard input; never taken from the command line).
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Rebuild the stock ledger and operation facts from the event log
     /// (after fixing master data that made events unbookable, or to check
     /// the projection). Document movements entered at the hub are kept.
@@ -131,8 +137,46 @@ enum AgentAction {
 }
 
 #[derive(Subcommand)]
+enum UserAction {
+    /// Create a user with a password and roles (e.g. the first admin).
+    Add {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The login name.
+        #[arg(long)]
+        login: String,
+        /// A role to grant at every site (repeat for several).
+        #[arg(long = "role")]
+        roles: Vec<String>,
+        /// The name shown to others (default: the login).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// Set a user's password; their sessions end.
+    ResetPassword {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The login name.
+        #[arg(long)]
+        login: String,
+    },
+    /// Disable a user: no login, tokens stop, sessions end.
+    Disable {
+        /// The tenant's short name.
+        #[arg(long)]
+        tenant: String,
+        /// The login name.
+        #[arg(long)]
+        login: String,
+    },
+}
+
+#[derive(Subcommand)]
 enum TokenAction {
-    /// Create an API token for a tenant; prints it once.
+    /// Create an API token of the tenant's service user (admin role unless
+    /// changed); prints it once. Tokens of a person: POST /api/v1/users/{login}/tokens.
     Add {
         /// The tenant's short name.
         #[arg(long)]
@@ -307,6 +351,25 @@ fn run(command: Command, config: crate::config::HubConfig) -> anyhow::Result<()>
             println!("token = \"{}\"", token.token);
             eprintln!("The token is shown only now; the hub keeps only its hash.");
             Ok(())
+        }
+        Command::User { action } => {
+            let store = open_store(&config)?;
+            block_on(async {
+                match action {
+                    UserAction::Add {
+                        tenant,
+                        login,
+                        roles,
+                        display_name,
+                    } => crate::user_admin::add(&store, &tenant, &login, display_name, roles).await,
+                    UserAction::ResetPassword { tenant, login } => {
+                        crate::user_admin::reset_password(&store, &tenant, &login).await
+                    }
+                    UserAction::Disable { tenant, login } => {
+                        crate::user_admin::disable(&store, &tenant, &login).await
+                    }
+                }
+            })
         }
         Command::Rebuild { tenant } => {
             let store = open_store(&config)?;

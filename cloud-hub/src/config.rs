@@ -26,6 +26,8 @@ pub struct HubConfig {
     pub planning: crate::planning::config::PlanningConfig,
     /// The projection of events into the stock ledger.
     pub projection: crate::projection::ProjectionConfig,
+    /// Browser sessions and login limits.
+    pub access: crate::access::config::AccessConfig,
 }
 
 /// The HTTP server.
@@ -92,6 +94,9 @@ pub fn load(path: Option<&Path>) -> Result<HubConfig, ConfigError> {
 
 fn check(config: &HubConfig, file: &str) -> Result<(), ConfigError> {
     if let Err((key, reason)) = config.planning.check() {
+        return Err(ConfigError::new(file, key, reason));
+    }
+    if let Err((key, reason)) = config.access.check() {
         return Err(ConfigError::new(file, key, reason));
     }
     config

@@ -31,3 +31,4 @@ pub mod reports;
 pub use mes_hub_store as store;
 pub use mes_stock as stock;
 pub mod telemetry;
+pub mod user_admin;

@@ -6,6 +6,11 @@ use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Request, header};
 use std::net::SocketAddr;
 
+/// The peer address of a connection, as the server hands it to requests
+/// (`axum::extract::ConnectInfo<PeerAddr>`).
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
 /// Longest user agent kept, characters.
 const USER_AGENT_MAX: usize = 200;
 
@@ -23,8 +28,8 @@ impl ClientInfo {
     pub fn of<B>(request: &Request<B>, trust_forwarded_for: bool) -> ClientInfo {
         let peer = request
             .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip().to_string());
+            .get::<ConnectInfo<PeerAddr>>()
+            .map(|c| c.0.0.ip().to_string());
         Self::from_parts(request.headers(), peer, trust_forwarded_for)
     }
 

@@ -53,18 +53,21 @@ impl AccessConfig {
         i64::from(self.absolute_timeout_hours) * 3_600_000
     }
 
-    /// What is wrong with the settings, naming the key.
-    pub fn check(&self) -> Result<(), String> {
-        if self.idle_timeout_minutes == 0 {
-            return Err("access.idle_timeout_minutes must be at least 1".into());
-        }
-        if self.absolute_timeout_hours == 0 {
-            return Err("access.absolute_timeout_hours must be at least 1".into());
-        }
-        if self.lock_after_failures == 0 || self.address_lock_after_failures == 0 {
-            return Err(
-                "access.lock_after_failures and access.address_lock_after_failures must be at least 1".into(),
-            );
+    /// What is wrong with the settings: (key, reason).
+    pub fn check(&self) -> Result<(), (&'static str, String)> {
+        let positive = [
+            ("access.idle_timeout_minutes", self.idle_timeout_minutes),
+            ("access.absolute_timeout_hours", self.absolute_timeout_hours),
+            ("access.lock_after_failures", self.lock_after_failures),
+            (
+                "access.address_lock_after_failures",
+                self.address_lock_after_failures,
+            ),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err((key, "must be at least 1".into()));
+            }
         }
         Ok(())
     }

@@ -442,7 +442,7 @@ fn operation_doc(op: &Operation, response_names: &BTreeMap<String, String>) -> V
     doc["security"] = match op.caller {
         Caller::Public => json!([]),
         Caller::Agent => json!([{"agentToken": []}]),
-        Caller::Tenant => json!([{"apiToken": []}, {"session": []}]),
+        Caller::Tenant | Caller::Myself => json!([{"apiToken": []}, {"session": []}]),
     };
     if let Some(right) = op.right {
         doc["x-required-right"] = json!(right.to_string());

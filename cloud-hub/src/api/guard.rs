@@ -39,6 +39,9 @@ pub(crate) enum Caller {
     /// A user of a tenant (API token or browser session) holding the
     /// route's right.
     Tenant,
+    /// Any user of a tenant, about their own account (log out, my
+    /// sessions, my password): no right needed.
+    Myself,
 }
 
 /// What the guard enforces on one route.
@@ -115,7 +118,7 @@ pub(crate) async fn check(
     let token = crate::auth::bearer(request.headers().get(header::AUTHORIZATION));
     match rule.caller {
         Caller::Public => {}
-        Caller::Tenant => return tenant_route(state, rule, request, next).await,
+        Caller::Tenant | Caller::Myself => return tenant_route(state, rule, request, next).await,
         Caller::Agent => match token {
             None => return ApiFailure::unauthorized().into_response(),
             Some(token) => match state.store.agent_by_token(token).await {
@@ -200,7 +203,13 @@ async fn tenant_route(state: HubState, rule: Rule, mut request: Request, next: N
             ),
         )
     };
-    let scope = match rule.right.map(|r| (r, principal.scope_of(r))) {
+    let wanted = if rule.caller == Caller::Myself {
+        Some(None)
+    } else {
+        rule.right.map(|r| Some((r, principal.scope_of(r))))
+    };
+    let scope = match wanted {
+        Some(None) => Ok(SiteScope::All),
         None => Err(refused(
             ApiFailure::new(
                 StatusCode::FORBIDDEN,
@@ -209,7 +218,7 @@ async fn tenant_route(state: HubState, rule: Rule, mut request: Request, next: N
             ),
             &principal,
         )),
-        Some((right, None)) => Err(refused(
+        Some(Some((right, None))) => Err(refused(
             ApiFailure::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
@@ -217,7 +226,7 @@ async fn tenant_route(state: HubState, rule: Rule, mut request: Request, next: N
             ),
             &principal,
         )),
-        Some((right, Some(scope))) => match site_of(&rule, &params) {
+        Some(Some((right, Some(scope)))) => match site_of(&rule, &params) {
             Some(site) if !scope.covers(site) => Err(refused(
                 ApiFailure::new(
                     StatusCode::FORBIDDEN,

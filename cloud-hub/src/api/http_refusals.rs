@@ -230,3 +230,13 @@ mod tests {
         assert!(rewrite(b"{\"HTTP/1.1 400\"}").is_none());
     }
 }
+
+/// Each connection's peer address for handlers and the guard
+/// (`ConnectInfo<PeerAddr>`: the audit log's and the login limits' "from where").
+impl<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, JsonRefusalListener>>
+    for crate::access::client::PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'a, JsonRefusalListener>) -> Self {
+        crate::access::client::PeerAddr(*stream.remote_addr())
+    }
+}

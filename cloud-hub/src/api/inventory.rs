@@ -2,7 +2,7 @@
 //! statement and shortages, and the events the projection could not book.
 
 use super::book::{Operation, RouteBook};
-use super::guard::TenantCaller;
+use super::guard::{SiteAccess, TenantCaller};
 use super::masterdata::parse_body;
 use super::params::{Page, bad_query, limit, only};
 use super::{ApiFailure, HubState};
@@ -41,6 +41,7 @@ async fn post_document(
 async fn list_balances(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(SiteAccess(scope)): Extension<SiteAccess>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Page>, ApiFailure> {
     only(
@@ -95,6 +96,8 @@ async fn list_balances(
     Ok(Json(Page {
         items: rows
             .iter()
+            // Cut before filtering, so `next` still walks every row.
+            .filter(|r| scope.covers(&r.site))
             .map(|r| serde_json::to_value(r).unwrap_or_default())
             .collect(),
         next,

@@ -3,7 +3,7 @@
 //! (`from`, `to`: RFC 3339; default the last 24 hours by the hub's clock).
 
 use super::book::{Operation, RouteBook};
-use super::guard::TenantCaller;
+use super::guard::{SiteAccess, TenantCaller};
 use super::params::{bad_query, only};
 use super::{ApiFailure, HubState};
 use crate::machines::fleet::{self, EquipmentNow};
@@ -123,24 +123,56 @@ async fn intervals_of(
 async fn states(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Intervals>, ApiFailure> {
-    intervals_of(&state, tenant, &code, &raw, false).await
+    within_reach(
+        intervals_of(&state, tenant, &code, &raw, false).await?,
+        |i| &i.site,
+        &scope,
+        &code,
+    )
 }
 
 async fn downtime(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Intervals>, ApiFailure> {
-    intervals_of(&state, tenant, &code, &raw, true).await
+    within_reach(
+        intervals_of(&state, tenant, &code, &raw, true).await?,
+        |i| &i.site,
+        &scope,
+        &code,
+    )
+}
+
+/// The answer about equipment `code`, or 404 when its site is beyond the
+/// caller's right (to them it does not exist).
+fn within_reach<T>(
+    answer: Json<T>,
+    site: impl Fn(&T) -> &String,
+    scope: &SiteAccess,
+    code: &str,
+) -> Result<Json<T>, ApiFailure> {
+    if scope.0.covers(site(&answer.0)) {
+        Ok(answer)
+    } else {
+        Err(ApiFailure::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("equipment `{code}` not found"),
+        ))
+    }
 }
 
 async fn parts(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Parts>, ApiFailure> {
@@ -153,6 +185,13 @@ async fn parts(
         _ => return Err(bad_query("bucket", "must be `hour` or `day`")),
     };
     let events = machine_events(&state.store, tenant, &code).await?;
+    if !scope.0.covers(&events.site) {
+        return Err(ApiFailure::new(
+            axum::http::StatusCode::NOT_FOUND,
+            "not_found",
+            format!("equipment `{code}` not found"),
+        ));
+    }
     let items = timeline::parts(&events.parts, p.from, p.to, bucket_ms, events.utc_offset_ms);
     Ok(Json(Parts {
         equipment: code,

@@ -7,7 +7,7 @@
 //! client can GET, edit and PUT. `PUT` honours `If-Match: <version>`.
 
 use super::book::{Operation, RouteBook};
-use super::guard::TenantCaller;
+use super::guard::{AuditNote, SiteAccess, TenantCaller};
 use super::params::{ListParams, Page};
 use super::{ApiFailure, HubState};
 use crate::masterdata::MasterKind;
@@ -118,19 +118,62 @@ fn with_etag<T: MasterKind>(status: StatusCode, stored: &Stored<T>) -> Response 
         .into_response()
 }
 
+/// [`with_etag`] with the change noted for the audit log.
+fn audited<T: MasterKind>(status: StatusCode, before: Option<&Stored<T>>, after: &Stored<T>) -> Response {
+    let mut response = with_etag(status, after);
+    response.extensions_mut().insert(AuditNote {
+        object_kind: Some(T::KIND.into()),
+        object_code: Some(after.record.code().to_string()),
+        before: before.map(item),
+        after: Some(item(after)),
+    });
+    response
+}
+
+/// Whether a caller whose right reaches `scope` may see or change
+/// `record` (records of no site: anyone holding the right).
+fn within<T: MasterKind>(scope: &SiteAccess, record: &T) -> bool {
+    record.site().is_none_or(|site| scope.0.covers(site.as_str()))
+}
+
+/// 404 for a record of a site the caller's right does not reach: to them
+/// it does not exist.
+fn visible<T: MasterKind>(
+    scope: &SiteAccess,
+    stored: Stored<T>,
+    code: &str,
+) -> Result<Stored<T>, ApiFailure> {
+    if within(scope, &stored.record) {
+        Ok(stored)
+    } else {
+        Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{} `{code}` not found", T::KIND),
+        ))
+    }
+}
+
 async fn list<T: MasterKind>(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<Page>, ApiFailure> {
     let params = ListParams::parse(raw, T::FILTERS)?;
     let limit = params.query.limit;
     let rows = service::list::<T>(&state.store, tenant, params.query).await?;
+    // The page is cut before records of other sites are left out, so
+    // `next` still walks every record.
     let next = (rows.len() == limit)
         .then(|| rows.last().map(|r| r.record.code().to_string()))
         .flatten();
     Ok(Json(Page {
-        items: rows.iter().map(item).collect(),
+        items: rows
+            .iter()
+            .filter(|r| within(&scope, &r.record))
+            .map(item)
+            .collect(),
         next,
     }))
 }
@@ -138,53 +181,96 @@ async fn list<T: MasterKind>(
 async fn create<T: MasterKind>(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let record: T = parse_body(&body)?;
+    if !within(&scope, &record) {
+        return Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your right does not reach the site this record names",
+        )
+        .field("site"));
+    }
     let stored = service::create(&state.store, tenant, record).await?;
-    Ok(with_etag(StatusCode::CREATED, &stored))
+    Ok(audited(StatusCode::CREATED, None, &stored))
 }
 
 async fn read<T: MasterKind>(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let stored = service::get::<T>(&state.store, tenant, &code).await?;
+    let stored = visible(
+        &scope,
+        service::get::<T>(&state.store, tenant, &code).await?,
+        &code,
+    )?;
     Ok(with_etag(StatusCode::OK, &stored))
 }
 
 async fn update<T: MasterKind>(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     headers: HeaderMap,
     Path(code): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let version = if_match(&headers)?;
     // 404 before 400: another tenant's code must look like no code at all.
-    service::get::<T>(&state.store, tenant, &code).await?;
+    let before = visible(
+        &scope,
+        service::get::<T>(&state.store, tenant, &code).await?,
+        &code,
+    )?;
     let record: T = parse_body(&body)?;
+    if !within(&scope, &record) {
+        return Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "your right does not reach the site this record names",
+        )
+        .field("site"));
+    }
     let stored = service::update(&state.store, tenant, &code, record, version).await?;
-    Ok(with_etag(StatusCode::OK, &stored))
+    Ok(audited(StatusCode::OK, Some(&before), &stored))
 }
 
 async fn archive<T: MasterKind>(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(code): Path<String>,
+    state: State<HubState>,
+    caller: Extension<TenantCaller>,
+    scope: Extension<SiteAccess>,
+    code: Path<String>,
 ) -> Result<Response, ApiFailure> {
-    let stored = service::set_archived::<T>(&state.store, tenant, &code, true).await?;
-    Ok(with_etag(StatusCode::OK, &stored))
+    set_archived::<T>(state, caller, scope, code, true).await
 }
 
 async fn restore<T: MasterKind>(
+    state: State<HubState>,
+    caller: Extension<TenantCaller>,
+    scope: Extension<SiteAccess>,
+    code: Path<String>,
+) -> Result<Response, ApiFailure> {
+    set_archived::<T>(state, caller, scope, code, false).await
+}
+
+async fn set_archived<T: MasterKind>(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
+    archived: bool,
 ) -> Result<Response, ApiFailure> {
-    let stored = service::set_archived::<T>(&state.store, tenant, &code, false).await?;
-    Ok(with_etag(StatusCode::OK, &stored))
+    let before = visible(
+        &scope,
+        service::get::<T>(&state.store, tenant, &code).await?,
+        &code,
+    )?;
+    let stored = service::set_archived::<T>(&state.store, tenant, &code, archived).await?;
+    Ok(audited(StatusCode::OK, Some(&before), &stored))
 }
 
 /// Adds the routes of kind `T` to `book`.

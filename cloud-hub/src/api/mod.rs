@@ -3,6 +3,8 @@
 mod access;
 pub mod admission;
 mod agents;
+mod audit;
+mod auth;
 pub(crate) mod book;
 mod costing;
 mod downlink;
@@ -17,6 +19,7 @@ mod masterdata;
 mod masterdata_files;
 mod panics;
 mod params;
+mod people;
 mod planning;
 mod production;
 mod projection;
@@ -198,6 +201,9 @@ pub(crate) fn route_book() -> book::RouteBook {
     projection::add_routes(&mut b);
     machines::add_routes(&mut b);
     access::add_routes(&mut b);
+    auth::add_routes(&mut b);
+    people::add_routes(&mut b);
+    audit::add_routes(&mut b);
     costing::add_routes(&mut b);
     reports::add_routes(&mut b);
     masterdata::add_kind::<crate::costing::CostingSettings>(&mut b);

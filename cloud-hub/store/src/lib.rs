@@ -404,6 +404,12 @@ impl Store {
 
     // ----- people, rights, sessions, audit (see `access.rs`) -----
 
+    /// The tenant with the short name `slug` (a login names its company
+    /// so); [`StoreError::NotFound`] when there is none.
+    pub async fn tenant_id_by_slug(&self, slug: String) -> Result<TenantId, StoreError> {
+        on_backend!(self, b => b.tenant_id_by_slug(slug).await)
+    }
+
     /// The active user an API token acts as, with the roles it holds.
     pub async fn principal_by_api_token(
         &self,

@@ -237,6 +237,21 @@ async fn user_by_login(
 }
 
 impl PgStore {
+    /// The tenant with the short name `slug`.
+    pub(crate) async fn tenant_id_by_slug(&self, slug: String) -> Result<TenantId, StoreError> {
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt("SELECT id FROM tenants WHERE slug = $1", &[&slug])
+            .await?;
+        match row {
+            Some(row) => Ok(TenantId::from_row(row.try_get(0)?)),
+            None => Err(StoreError::NotFound {
+                what: "tenant",
+                name: slug,
+            }),
+        }
+    }
+
     /// Creates a user.
     pub(crate) async fn create_user(&self, tenant: TenantId, user: NewUser) -> Result<UserRow, StoreError> {
         let tenant = tenant.as_uuid();

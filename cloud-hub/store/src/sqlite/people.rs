@@ -211,6 +211,19 @@ fn user_by_login(
 }
 
 impl SqliteStore {
+    /// The tenant with the short name `slug`.
+    pub(crate) async fn tenant_id_by_slug(&self, slug: String) -> Result<TenantId, StoreError> {
+        self.read(move |conn| {
+            conn.query_row("SELECT id FROM tenants WHERE slug = ?1", [&slug], |r| r.get(0))
+                .optional()?
+                .ok_or(StoreError::NotFound {
+                    what: "tenant",
+                    name: slug,
+                })
+        })
+        .await
+    }
+
     /// Creates a user.
     pub(crate) async fn create_user(&self, tenant: TenantId, user: NewUser) -> Result<UserRow, StoreError> {
         self.write(move |conn| {
