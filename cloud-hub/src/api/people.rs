@@ -134,6 +134,40 @@ pub struct RoleRequest {
     pub rights: Vec<Right>,
 }
 
+/// A new role.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewRoleRequest {
+    /// Its name, unique in the tenant.
+    #[schemars(length(min = 1, max = 100))]
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    #[schemars(length(max = 500))]
+    pub description: String,
+    /// Its rights.
+    pub rights: Vec<Right>,
+}
+
+/// A new group.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewGroupRequest {
+    /// Its name, unique in the tenant.
+    #[schemars(length(min = 1, max = 100))]
+    pub name: String,
+    /// What it is for.
+    #[serde(default)]
+    #[schemars(length(max = 500))]
+    pub description: String,
+    /// Logins of its members.
+    #[serde(default)]
+    pub members: Vec<String>,
+    /// Roles its members get.
+    #[serde(default)]
+    pub roles: Vec<RoleGrant>,
+}
+
 /// A group's content.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -369,6 +403,14 @@ async fn change_user(
     Ok(with_note(StatusCode::OK, json!(user), note("user", &login, b, a)))
 }
 
+async fn read_roles(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(login): Path<String>,
+) -> Result<Json<Vec<RoleGrant>>, ApiFailure> {
+    Ok(Json(user_or_404(&state, tenant, &login).await?.roles))
+}
+
 async fn set_roles(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
@@ -462,14 +504,85 @@ async fn list_roles(
     Ok(Json(json!({ "items": state.store.list_roles(tenant).await? })))
 }
 
+async fn read_role(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(name): Path<String>,
+) -> Result<Json<RoleRow>, ApiFailure> {
+    state
+        .store
+        .list_roles(tenant)
+        .await?
+        .into_iter()
+        .find(|r| r.name == name)
+        .map(Json)
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", format!("no role `{name}`")))
+}
+
+async fn read_group(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Path(name): Path<String>,
+) -> Result<Json<GroupRow>, ApiFailure> {
+    state
+        .store
+        .list_groups(tenant)
+        .await?
+        .into_iter()
+        .find(|g| g.name == name)
+        .map(Json)
+        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", format!("no group `{name}`")))
+}
+
 async fn put_role(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
-    check_name("name", &name)?;
+    let roles = state.store.list_roles(tenant).await?;
+    if !roles.iter().any(|r| r.name == name) {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no role `{name}`"),
+        ));
+    }
     let request: RoleRequest = parse_body(&body)?;
+    write_role(state, tenant, name, request.description, request.rights).await
+}
+
+async fn create_role(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    let request: NewRoleRequest = parse_body(&body)?;
+    check_name("name", &request.name)?;
+    if state
+        .store
+        .list_roles(tenant)
+        .await?
+        .iter()
+        .any(|r| r.name == request.name)
+    {
+        return Err(ApiFailure::new(
+            StatusCode::CONFLICT,
+            "exists",
+            format!("role `{}` exists already", request.name),
+        ));
+    }
+    write_role(state, tenant, request.name, request.description, request.rights).await
+}
+
+async fn write_role(
+    state: HubState,
+    tenant: TenantId,
+    name: String,
+    description: String,
+    rights: Vec<Right>,
+) -> Result<Response, ApiFailure> {
+    let request = RoleRequest { description, rights };
     let before = state
         .store
         .put_role(
@@ -510,8 +623,57 @@ async fn put_group(
     Path(name): Path<String>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
-    check_name("name", &name)?;
+    if !state
+        .store
+        .list_groups(tenant)
+        .await?
+        .iter()
+        .any(|g| g.name == name)
+    {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("no group `{name}`"),
+        ));
+    }
     let request: GroupRequest = parse_body(&body)?;
+    write_group(state, tenant, name, request).await
+}
+
+async fn create_group(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    body: Bytes,
+) -> Result<Response, ApiFailure> {
+    let request: NewGroupRequest = parse_body(&body)?;
+    check_name("name", &request.name)?;
+    if state
+        .store
+        .list_groups(tenant)
+        .await?
+        .iter()
+        .any(|g| g.name == request.name)
+    {
+        return Err(ApiFailure::new(
+            StatusCode::CONFLICT,
+            "exists",
+            format!("group `{}` exists already", request.name),
+        ));
+    }
+    let content = GroupRequest {
+        description: request.description,
+        members: request.members,
+        roles: request.roles,
+    };
+    write_group(state, tenant, request.name, content).await
+}
+
+async fn write_group(
+    state: HubState,
+    tenant: TenantId,
+    name: String,
+    request: GroupRequest,
+) -> Result<Response, ApiFailure> {
     check_grants(&state, tenant, "roles", &request.roles).await?;
     let users = state.store.list_users(tenant).await?;
     for (i, member) in request.members.iter().enumerate() {
@@ -671,6 +833,16 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
     );
     let grants = book.schema::<Vec<RoleGrant>>();
     book.add(
+        view(Operation::new(
+            "get",
+            "/api/v1/users/{login}/roles",
+            tag,
+            "The roles granted directly to a user",
+        ))
+        .response(grants.clone()),
+        get(read_roles),
+    );
+    book.add(
         admin(Operation::new(
             "put",
             "/api/v1/users/{login}/roles",
@@ -714,13 +886,25 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .response(items(&role)),
         get(list_roles),
     );
+    let new_role = book.schema::<NewRoleRequest>();
+    book.add(
+        admin(Operation::new("post", "/api/v1/roles", tag, "Create a role"))
+            .request(new_role)
+            .response(role.clone())
+            .status(201),
+        post(create_role),
+    );
+    book.add(
+        view(Operation::new("get", "/api/v1/roles/{name}", tag, "One role")).response(role.clone()),
+        get(read_role),
+    );
     let role_request = book.schema::<RoleRequest>();
     book.add(
         admin(Operation::new(
             "put",
             "/api/v1/roles/{name}",
             tag,
-            "Create or replace a role; it takes effect on the next request of every user holding it",
+            "Replace a role's rights; it takes effect on the next request of every user holding it",
         ))
         .request(role_request)
         .response(role),
@@ -736,13 +920,25 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .response(items(&group)),
         get(list_groups),
     );
+    let new_group = book.schema::<NewGroupRequest>();
+    book.add(
+        admin(Operation::new("post", "/api/v1/groups", tag, "Create a group"))
+            .request(new_group)
+            .response(group.clone())
+            .status(201),
+        post(create_group),
+    );
+    book.add(
+        view(Operation::new("get", "/api/v1/groups/{name}", tag, "One group")).response(group.clone()),
+        get(read_group),
+    );
     let group_request = book.schema::<GroupRequest>();
     book.add(
         admin(Operation::new(
             "put",
             "/api/v1/groups/{name}",
             tag,
-            "Create or replace a group",
+            "Replace a group's description, members and roles",
         ))
         .request(group_request)
         .response(group),

@@ -207,6 +207,87 @@ pub const FIXTURES: &[Fixture] = &[
 /// another tenant's token. A route that takes a body and has no row here
 /// fails that case with a message asking for its row.
 pub const ROUTE_BODIES: &[RouteBody] = &[
+    // A user granted the owner's role: unknown to another tenant (422).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/users",
+        body: |owner| {
+            json!({"login": owner.code("zed"), "password": "violet tractor 19 lemons",
+                   "roles": [{"role": owner.code("inspector")}]})
+        },
+        status: 422,
+    },
+    // A role of the caller's own with the owner's name.
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/roles",
+        body: |owner| json!({"name": owner.code("auditor"), "rights": ["stock:view"]}),
+        status: 201,
+    },
+    // A group naming the owner's user: unknown to another tenant (422).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/groups",
+        body: |owner| json!({"name": owner.code("night"), "members": [owner.code("anna")]}),
+        status: 422,
+    },
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/users/{login}",
+        body: |_| json!({"display_name": "Someone else"}),
+        status: 404,
+    },
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/users/{login}/roles",
+        body: |_| json!([{"role": "admin"}]),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/users/{login}/password",
+        body: |_| json!({"password": "violet tractor 19 lemons"}),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/users/{login}/tokens",
+        body: |_| json!({"name": "stolen"}),
+        status: 404,
+    },
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/roles/{name}",
+        body: |_| json!({"rights": ["system:admin"]}),
+        status: 404,
+    },
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/groups/{name}",
+        body: |_| json!({"members": []}),
+        status: 404,
+    },
+    // The tenant's own settings; nothing of another tenant's.
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/settings/access",
+        body: |_| json!({"single_session": false}),
+        status: 200,
+    },
+    // An API token has no session to log out of (422).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/auth/logout",
+        body: |_| json!({}),
+        status: 422,
+    },
+    // The service user has no password, so "current" is wrong (422).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/auth/password",
+        body: |_| json!({"current": "whatever it is", "new": "violet tractor 19 lemons"}),
+        status: 422,
+    },
     RouteBody {
         method: "POST",
         path: "/api/v1/ingest",
@@ -309,7 +390,24 @@ pub type BodyFor = fn(&Tenant) -> Value;
 /// Writes besides records that [`create_all`] makes for every tenant
 /// (after the records), so lists other than record lists have something
 /// to leak: `(path, body)`, each answered 201.
-pub const SEEDS: &[(&str, BodyFor)] = &[("/api/v1/stock/documents", receipt)];
+pub const SEEDS: &[(&str, BodyFor)] = &[
+    ("/api/v1/stock/documents", receipt),
+    (
+        "/api/v1/roles",
+        |owner| json!({"name": owner.code("inspector"), "description": "reads stock", "rights": ["stock:view"]}),
+    ),
+    ("/api/v1/users", |owner| {
+        json!({"login": owner.code("anna"), "password": "violet tractor 19 lemons",
+               "roles": [{"role": owner.code("inspector")}]})
+    }),
+    ("/api/v1/groups", |owner| {
+        json!({"name": owner.code("shift-a"), "members": [owner.code("anna")],
+               "roles": [{"role": "viewer", "sites": [owner.site]}]})
+    }),
+];
+
+/// A session id no session has (ending it is 404 for everyone).
+const NO_SESSION: &str = "01900000-0000-7000-8000-000000000000";
 
 /// A body for a route that is not a record route.
 pub struct RouteBody {
@@ -329,6 +427,31 @@ pub struct RouteBody {
 /// path starts with `prefix` names `value(tenant)`, a thing the fixtures
 /// made for that tenant.
 pub const PATH_VALUES: &[PathValue] = &[
+    PathValue {
+        prefix: "/api/v1/users/",
+        param: "login",
+        value: |owner| owner.code("anna"),
+    },
+    PathValue {
+        prefix: "/api/v1/roles/",
+        param: "name",
+        value: |owner| owner.code("inspector"),
+    },
+    PathValue {
+        prefix: "/api/v1/groups/",
+        param: "name",
+        value: |owner| owner.code("shift-a"),
+    },
+    PathValue {
+        prefix: "/api/v1/sessions/",
+        param: "id",
+        value: |_| NO_SESSION.to_string(),
+    },
+    PathValue {
+        prefix: "/api/v1/auth/sessions/",
+        param: "id",
+        value: |_| NO_SESSION.to_string(),
+    },
     PathValue {
         prefix: "/api/v1/sales-orders/{code}/lines/",
         param: "line",

@@ -76,6 +76,10 @@ async fn snapshot(w: &World, owner: &Tenant) -> BTreeMap<String, Value> {
         .routes
         .iter()
         .filter(|r| r.method == Method::GET && r.caller == Caller::Tenant)
+        // The audit log grows with the owner's own reads (taking this
+        // snapshot exports CSV, which is audited); its walls are cases of
+        // the access suite.
+        .filter(|r| r.path != "/api/v1/audit")
     {
         let path = if route.path_params.is_empty() {
             let mut query = Vec::new();
@@ -211,10 +215,13 @@ async fn call_as_other(w: &World, route: &Route, path: &str) -> Reply {
         call = call.json(&body);
     }
     if route.method == Method::PUT {
-        // The version B's record is at.
+        // The version B's record is at (records have one; users, roles
+        // and groups do not).
         let full = route.fill(|param| path_value(route, param, &w.b));
-        let version = w.hub.get(&full, &w.b.token).await.expect(200).version();
-        call = call.if_match(version);
+        let current = w.hub.get(&full, &w.b.token).await.expect(200);
+        if current.body.get("version").is_some() {
+            call = call.if_match(current.version());
+        }
     }
     call.send().await
 }
