@@ -18,7 +18,8 @@ use tower::ServiceExt;
 #[derive(Clone)]
 pub struct Hub {
     router: Router,
-    store: Store,
+    /// The store under the router.
+    pub store: Store,
     /// The router's state (its budgets and gates, for tests that fill them).
     pub state: HubState,
 }

@@ -22,7 +22,9 @@ mod limits;
 mod machines;
 mod openapi;
 mod paging;
+mod rights;
 mod routes;
+mod sessions;
 mod stock_documents;
 mod validation;
 
@@ -54,6 +56,15 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    rights::every_route_refuses_a_user_without_its_right,
+    rights::a_site_limited_user_sees_only_their_sites,
+    rights::a_changed_role_counts_from_the_next_request,
+    sessions::a_session_needs_csrf_for_changes_and_ends_at_logout,
+    sessions::sessions_expire_when_idle_and_when_old,
+    sessions::one_session_refuses_a_second_login_until_the_first_is_ended,
+    sessions::failed_logins_are_throttled_then_locked,
+    sessions::a_password_change_ends_the_other_sessions,
+    sessions::the_audit_log_records_who_did_what_with_before_and_after,
     stock_documents::undated_document_retried_is_the_same_document,
     limits::values_past_the_maxima_are_422_naming_the_field,
     limits::decimals_outside_the_grammar_are_refused_naming_the_field,

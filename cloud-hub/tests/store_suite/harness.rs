@@ -75,6 +75,17 @@ impl TestDb {
         })
     }
 
+    /// Runs `sql` on a connection of its own to this database, as someone
+    /// with the file or the database password would (not through the store).
+    pub fn raw_sql(&self, sql: &str) -> Result<(), String> {
+        match &self.place {
+            Place::Sqlite { path, .. } => rusqlite::Connection::open(path)
+                .and_then(|c| c.execute_batch(sql))
+                .map_err(|e| e.to_string()),
+            Place::Postgres { url, .. } => admin(url, sql),
+        }
+    }
+
     /// Another store on the same database (a restarted or second hub).
     pub fn reopen(&self) -> Store {
         match &self.place {
@@ -112,7 +123,13 @@ fn admin(url: &str, sql: &str) -> Result<(), String> {
             .await
             .map_err(|e| e.to_string())?;
         let driver = tokio::spawn(connection);
-        let result = client.batch_execute(sql).await.map_err(|e| e.to_string());
+        let result = client
+            .batch_execute(sql)
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) => format!("{}: {}", db.code().code(), db.message()),
+                None => e.to_string(),
+            });
         drop(client);
         let _ = driver.await;
         result

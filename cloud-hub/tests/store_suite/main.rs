@@ -5,6 +5,7 @@
 //! server). Two backends, one behaviour: a case that passes on one and fails
 //! on the other is a bug in the other.
 
+mod access;
 mod clock;
 mod concurrency;
 mod costing;
@@ -46,6 +47,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    access::a_new_tenant_starts_with_the_built_in_roles,
+    access::the_audit_log_refuses_update_and_delete,
     tenancy::names_are_unique_where_they_should_be,
     tenancy::tokens_find_their_agent_and_tenant_only,
     tenancy::an_unknown_tenant_is_an_error_not_an_empty_answer,

@@ -246,7 +246,7 @@ impl PgStore {
             .query_one(
                 "SELECT COUNT(*), MAX(at) FROM login_attempts
                  WHERE tenant = $1 AND login = $2 AND NOT succeeded AND at >= $3
-                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts
+                   AND id > COALESCE((SELECT MAX(id) FROM login_attempts
                                       WHERE tenant = $1 AND login = $2 AND succeeded), 0)",
                 &[&tenant, &login, &since],
             )

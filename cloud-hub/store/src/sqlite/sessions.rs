@@ -254,7 +254,7 @@ impl SqliteStore {
             let (account, account_last_at): (u32, Option<i64>) = conn.query_row(
                 "SELECT COUNT(*), MAX(at) FROM login_attempts
                  WHERE tenant = ?1 AND login = ?2 AND succeeded = 0 AND at >= ?3
-                   AND at > COALESCE((SELECT MAX(at) FROM login_attempts
+                   AND id > COALESCE((SELECT MAX(id) FROM login_attempts
                                       WHERE tenant = ?1 AND login = ?2 AND succeeded = 1), 0)",
                 params![tenant, login, since],
                 |r| Ok((r.get(0)?, r.get(1)?)),
