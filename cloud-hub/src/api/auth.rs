@@ -376,7 +376,7 @@ async fn change_password(
         .store
         .login_user(tenant, principal.login.clone())
         .await?
-        .ok_or_else(|| wrong_credentials())?;
+        .ok_or_else(wrong_credentials)?;
     let phc = found
         .password_phc
         .clone()

@@ -196,6 +196,16 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for JsonRefusals<T> {
     }
 }
 
+/// Each connection's peer address for handlers and the guard
+/// (`ConnectInfo<PeerAddr>`: the audit log's and the login limits' "from where").
+impl<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, JsonRefusalListener>>
+    for crate::access::client::PeerAddr
+{
+    fn connect_info(stream: axum::serve::IncomingStream<'a, JsonRefusalListener>) -> Self {
+        crate::access::client::PeerAddr(*stream.remote_addr())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -228,15 +238,5 @@ mod tests {
         assert!(rewrite(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 12\r\n\r\n").is_none());
         assert!(rewrite(b"HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n").is_none());
         assert!(rewrite(b"{\"HTTP/1.1 400\"}").is_none());
-    }
-}
-
-/// Each connection's peer address for handlers and the guard
-/// (`ConnectInfo<PeerAddr>`: the audit log's and the login limits' "from where").
-impl<'a> axum::extract::connect_info::Connected<axum::serve::IncomingStream<'a, JsonRefusalListener>>
-    for crate::access::client::PeerAddr
-{
-    fn connect_info(stream: axum::serve::IncomingStream<'a, JsonRefusalListener>) -> Self {
-        crate::access::client::PeerAddr(*stream.remote_addr())
     }
 }

@@ -48,9 +48,7 @@ impl SqliteStore {
         query: AuditQuery,
     ) -> Result<Vec<AuditRow>, StoreError> {
         self.read(move |conn| {
-            let like = query
-                .action
-                .map(|a| format!("%{}%", a.replace('%', "").replace('_', "")));
+            let like = query.action.map(|a| format!("%{}%", a.replace(['%', '_'], "")));
             let rows = conn
                 .prepare_cached(
                     "SELECT id, at, actor_kind, actor, address, user_agent, action, object_kind, object_code,
