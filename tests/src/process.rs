@@ -62,6 +62,7 @@ pub struct HubProcess {
     dir: PathBuf,
     port: u16,
     child: Option<Child>,
+    env: Vec<(String, String)>,
 }
 
 impl HubProcess {
@@ -73,6 +74,7 @@ impl HubProcess {
             dir: dir.to_path_buf(),
             port,
             child: None,
+            env: Vec::new(),
         };
         std::fs::write(
             hub.config_path(),
@@ -114,6 +116,44 @@ impl HubProcess {
         Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     }
 
+    /// Runs a hub command with `input` on its standard input (a password)
+    /// and returns its stdout and stderr.
+    pub fn cli_with_input(&self, args: &[&str], input: &str) -> anyhow::Result<(String, String)> {
+        use std::io::Write;
+        let mut child = Command::new(&self.bin)
+            .arg("-c")
+            .arg(self.config_path())
+            .args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()?;
+        child
+            .stdin
+            .take()
+            .ok_or_else(|| anyhow::anyhow!("no stdin"))?
+            .write_all(input.as_bytes())?;
+        let out = child.wait_with_output()?;
+        let (stdout, stderr) = (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        if !out.status.success() {
+            bail!("cloud-hub {args:?} failed: {stderr}");
+        }
+        Ok((stdout, stderr))
+    }
+
+    /// Sets an environment variable for the next `start` (`RUST_LOG`).
+    pub fn set_env(&mut self, key: &str, value: &str) {
+        self.env.push((key.into(), value.into()));
+    }
+
+    /// Everything the hub has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.join("hub.log")).unwrap_or_default()
+    }
+
     /// Creates tenant, site, agent and API token.
     pub fn provision(&self, tenant: &str, site: &str) -> anyhow::Result<Provisioned> {
         self.cli(&["tenant", "add", tenant])?;
@@ -137,6 +177,7 @@ impl HubProcess {
             .arg("-c")
             .arg(self.config_path())
             .arg("serve")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()?;

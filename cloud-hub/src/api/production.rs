@@ -2,7 +2,7 @@
 //! create from a sales order line.
 
 use super::book::{Operation, RouteBook};
-use super::guard::TenantCaller;
+use super::guard::{AuditNote, SiteAccess, TenantCaller};
 use super::masterdata::{item, parse_body};
 use super::{ApiFailure, HubState};
 use crate::masterdata::records::ProductionOrder;
@@ -45,30 +45,79 @@ fn today(state: &HubState) -> time::Date {
         .date()
 }
 
+/// The order `code`, or 404 when it is unknown, another tenant's, or at a
+/// site the caller's right does not reach.
+async fn order_in_reach(
+    state: &HubState,
+    tenant: crate::store::TenantId,
+    scope: &SiteAccess,
+    code: &str,
+) -> Result<crate::masterdata::service::Stored<ProductionOrder>, ApiFailure> {
+    let stored = crate::masterdata::service::get::<ProductionOrder>(&state.store, tenant, code).await?;
+    let site = crate::masterdata::MasterKind::site(&stored.record);
+    if site.is_some_and(|s| !scope.0.covers(s.as_str())) {
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("production_order `{code}` not found"),
+        ));
+    }
+    Ok(stored)
+}
+
+/// The order after a lifecycle action, with its before and after for the
+/// audit log.
+fn noted(
+    before: &crate::masterdata::service::Stored<ProductionOrder>,
+    after: &crate::masterdata::service::Stored<ProductionOrder>,
+) -> Response {
+    let mut response = Json(item(after)).into_response();
+    response.extensions_mut().insert(AuditNote {
+        object_kind: Some("production_order".into()),
+        object_code: Some(after.record.code.to_string()),
+        before: Some(item(before)),
+        after: Some(item(after)),
+    });
+    response
+}
+
 async fn release(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
     body: Bytes,
-) -> Result<Json<serde_json::Value>, ApiFailure> {
+) -> Result<Response, ApiFailure> {
     // 404 for an unknown (or another tenant's) order before reading the body.
-    crate::masterdata::service::get::<ProductionOrder>(&state.store, tenant, &code).await?;
+    let before = order_in_reach(&state, tenant, &scope, &code).await?;
     let request: ReleaseRequest = if body.is_empty() {
         ReleaseRequest::default()
     } else {
         parse_body(&body)?
     };
+    if let Some(site) = &request.site
+        && !scope.0.covers(site.as_str())
+    {
+        return Err(ApiFailure::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("your right does not reach site `{site}`"),
+        )
+        .field("site"));
+    }
     let stored = lifecycle::release(&state.store, tenant, &code, request.site, today(&state)).await?;
-    Ok(Json(item(&stored)))
+    Ok(noted(&before, &stored))
 }
 
 async fn close(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(scope): Extension<SiteAccess>,
     Path(code): Path<String>,
-) -> Result<Json<serde_json::Value>, ApiFailure> {
+) -> Result<Response, ApiFailure> {
+    let before = order_in_reach(&state, tenant, &scope, &code).await?;
     let stored = lifecycle::close(&state.store, tenant, &code).await?;
-    Ok(Json(item(&stored)))
+    Ok(noted(&before, &stored))
 }
 
 async fn from_sales_order(

@@ -2,8 +2,9 @@
 //!
 //! A [`TenantId`] can only be made inside this crate, from a row the
 //! database holds: by authenticating a token (an agent's or an API
-//! token's), by creating a tenant, or by looking one up by its short name
-//! for the command line ([`crate::Store::tenant_by_slug`]). So a service
+//! token's) or a session, by creating a tenant, or by looking one up by
+//! its short name (for the command line, [`crate::Store::tenant_by_slug`],
+//! and a login, which names its company). So a service
 //! that takes a `TenantId` holds a tenant that exists, and a query cannot
 //! be handed a tenant someone typed: the walls between tenants are kept by
 //! the compiler, not by discipline. A name that is no tenant is an error
