@@ -185,6 +185,9 @@ pub struct PrincipalRow {
     pub grants: Vec<Grant>,
     /// A token's narrowing of the user's rights (`None`: none).
     pub narrowing: Option<Vec<Right>>,
+    /// The tenant's access version when this was read (see
+    /// [`crate::Store::principal_by_api_token`]).
+    pub access_version: i64,
 }
 
 /// A browser session as listed (never its secret).
@@ -323,4 +326,35 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     /// At most this many.
     pub limit: usize,
+}
+
+/// What users hold, per (tenant, user), as read at a tenant's access
+/// version: good while the version is unchanged. Bounded: when full it is
+/// emptied (a cache miss costs one query).
+#[derive(Debug, Default)]
+pub(crate) struct GrantCache {
+    entries: std::sync::Mutex<std::collections::HashMap<(TenantId, UserId), (i64, Vec<Grant>)>>,
+}
+
+/// Most users a hub keeps grants of.
+const GRANT_CACHE_MAX: usize = 10_000;
+
+impl GrantCache {
+    /// The grants of `user` if read at `version`.
+    pub(crate) fn get(&self, tenant: TenantId, user: UserId, version: i64) -> Option<Vec<Grant>> {
+        let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries
+            .get(&(tenant, user))
+            .filter(|(at, _)| *at == version)
+            .map(|(_, grants)| grants.clone())
+    }
+
+    /// Keeps the grants of `user` read at `version`.
+    pub(crate) fn put(&self, tenant: TenantId, user: UserId, version: i64, grants: Vec<Grant>) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        if entries.len() >= GRANT_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert((tenant, user), (version, grants));
+    }
 }

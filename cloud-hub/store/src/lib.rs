@@ -62,10 +62,11 @@ use crate::config::{DatabaseConfig, DatabaseLocation};
 use postgres::PgStore;
 use sqlite::SqliteStore;
 use std::path::Path;
+use std::sync::Arc;
 
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
-pub struct Store(Backend);
+pub struct Store(Backend, Arc<access::GrantCache>);
 
 #[derive(Clone)]
 enum Backend {
@@ -91,14 +92,17 @@ impl Store {
 
     /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store(Backend::Sqlite(SqliteStore::open(path)?)))
+        Ok(Store(Backend::Sqlite(SqliteStore::open(path)?), Arc::default()))
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://…`) with a
     /// pool of at most `max_connections`, and applies the migrations.
     /// Blocks while doing so (see [`Store::open`]).
     pub fn open_postgres(url: &str, max_connections: usize) -> Result<Store, StoreError> {
-        Ok(Store(Backend::Postgres(PgStore::open(url, max_connections)?)))
+        Ok(Store(
+            Backend::Postgres(PgStore::open(url, max_connections)?),
+            Arc::default(),
+        ))
     }
 
     /// Which backend this is (`sqlite` or `postgres`), for logs and tests.
@@ -411,20 +415,49 @@ impl Store {
     }
 
     /// The active user an API token acts as, with the roles it holds.
+    ///
+    /// One query finds the token, its user and the tenant's access
+    /// version; the user's grants come from this handle's cache while that
+    /// version is the one they were read at (every change to roles,
+    /// groups or grants advances it in the same transaction), else from a
+    /// second query. So a changed role counts from the next request, on
+    /// every hub sharing the database.
     pub async fn principal_by_api_token(
         &self,
         token: &str,
     ) -> Result<Option<access::PrincipalRow>, StoreError> {
-        on_backend!(self, b => b.principal_by_api_token(token).await)
+        let found = on_backend!(self, b => b.principal_by_api_token(token).await)?;
+        self.with_grants(found).await
     }
 
     /// The live browser session whose secret hashes to `secret_hash`, and
-    /// its active user with the roles it holds.
+    /// its active user with the roles it holds (grants cached as for
+    /// [`Store::principal_by_api_token`]).
     pub async fn principal_by_session(
         &self,
         secret_hash: Vec<u8>,
     ) -> Result<Option<access::PrincipalRow>, StoreError> {
-        on_backend!(self, b => b.principal_by_session(secret_hash).await)
+        let found = on_backend!(self, b => b.principal_by_session(secret_hash).await)?;
+        self.with_grants(found).await
+    }
+
+    async fn with_grants(
+        &self,
+        found: Option<access::PrincipalRow>,
+    ) -> Result<Option<access::PrincipalRow>, StoreError> {
+        let Some(mut row) = found else {
+            return Ok(None);
+        };
+        row.grants = match self.1.get(row.tenant, row.user, row.access_version) {
+            Some(grants) => grants,
+            None => {
+                let (tenant, user) = (row.tenant, row.user);
+                let grants = on_backend!(self, b => b.user_grants(tenant, user).await)?;
+                self.1.put(tenant, user, row.access_version, grants.clone());
+                grants
+            }
+        };
+        Ok(Some(row))
     }
 
     /// Creates a user ([`StoreError::Exists`] when the login is taken).

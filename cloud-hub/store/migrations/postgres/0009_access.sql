@@ -68,6 +68,9 @@ CREATE INDEX role_grants_group ON role_grants (tenant_id, group_id);
 ALTER TABLE api_tokens ADD COLUMN user_id uuid REFERENCES users (id);
 ALTER TABLE api_tokens ADD COLUMN rights jsonb;
 ALTER TABLE tenants ADD COLUMN single_session boolean NOT NULL DEFAULT false;
+-- Advanced by every change to roles, groups or grants: a replica's cache of
+-- what a user holds is good while the tenant's number is the one it read.
+ALTER TABLE tenants ADD COLUMN access_version bigint NOT NULL DEFAULT 0;
 
 CREATE TABLE sessions (
     id           uuid PRIMARY KEY,

@@ -64,6 +64,9 @@ CREATE INDEX role_grants_group ON role_grants (tenant_id, group_id);
 ALTER TABLE api_tokens ADD COLUMN user_id TEXT REFERENCES users (id);
 ALTER TABLE api_tokens ADD COLUMN rights TEXT;  -- JSON array narrowing the user's rights; NULL: all of them
 ALTER TABLE tenants ADD COLUMN single_session INTEGER NOT NULL DEFAULT 0;
+-- Advanced by every change to roles, groups or grants: a replica's cache of
+-- what a user holds is good while the tenant's number is the one it read.
+ALTER TABLE tenants ADD COLUMN access_version INTEGER NOT NULL DEFAULT 0;
 
 -- Browser sessions: only the hash of the cookie's secret is kept.
 CREATE TABLE sessions (

@@ -386,6 +386,11 @@ impl PgStore {
         let id = user_id_by_login(&*tx, tenant, &login).await?;
         replace_grants(&*tx, tenant, "user_id", id, &grants).await?;
         tx.execute(
+            "UPDATE tenants SET access_version = access_version + 1 WHERE id = $1",
+            &[&tenant],
+        )
+        .await?;
+        tx.execute(
             "UPDATE users SET updated_at = $3 WHERE tenant_id = $1 AND id = $2",
             &[&tenant, &id, &now_ms()],
         )
@@ -453,6 +458,11 @@ impl PgStore {
             ],
         )
         .await?;
+        tx.execute(
+            "UPDATE tenants SET access_version = access_version + 1 WHERE id = $1",
+            &[&tenant],
+        )
+        .await?;
         tx.commit().await?;
         Ok(rights_from(before))
     }
@@ -518,6 +528,11 @@ impl PgStore {
             .await?;
         }
         replace_grants(&*tx, tenant, "group_id", id, &group.roles).await?;
+        tx.execute(
+            "UPDATE tenants SET access_version = access_version + 1 WHERE id = $1",
+            &[&tenant],
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }

@@ -48,15 +48,15 @@ impl PgStore {
     ) -> Result<Option<PrincipalRow>, StoreError> {
         let hash = hash_token(token);
         let client = self.pool.get().await?;
-        let Some(row) = client
-            .query_opt(
-                "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights
+        let statement = client
+            .prepare_cached(
+                "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights, n.access_version
                  FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+                 JOIN tenants n ON n.id = t.tenant_id
                  WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
-                &[&hash],
             )
-            .await?
-        else {
+            .await?;
+        let Some(row) = client.query_opt(&statement, &[&hash]).await? else {
             return Ok(None);
         };
         let tenant: Uuid = row.try_get(0)?;
@@ -69,8 +69,9 @@ impl PgStore {
             credential: Credential::Token {
                 name: row.try_get(4)?,
             },
-            grants: grants_of_user(&**client, tenant, user).await?,
+            grants: Vec::new(),
             narrowing: rights_from(row.try_get(5)?),
+            access_version: row.try_get(6)?,
         }))
     }
 
@@ -81,15 +82,16 @@ impl PgStore {
         secret_hash: Vec<u8>,
     ) -> Result<Option<PrincipalRow>, StoreError> {
         let client = self.pool.get().await?;
-        let Some(row) = client
-            .query_opt(
-                "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at
+        let statement = client
+            .prepare_cached(
+                "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at,
+                        n.access_version
                  FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
+                 JOIN tenants n ON n.id = s.tenant_id
                  WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND u.active",
-                &[&secret_hash],
             )
-            .await?
-        else {
+            .await?;
+        let Some(row) = client.query_opt(&statement, &[&secret_hash]).await? else {
             return Ok(None);
         };
         let tenant: Uuid = row.try_get(0)?;
@@ -105,9 +107,16 @@ impl PgStore {
                 created_at: row.try_get(6)?,
                 last_seen_at: row.try_get(7)?,
             },
-            grants: grants_of_user(&**client, tenant, user).await?,
+            grants: Vec::new(),
             narrowing: None,
+            access_version: row.try_get(8)?,
         }))
+    }
+
+    /// Every role granted to `user`, directly or through its groups.
+    pub(crate) async fn user_grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>, StoreError> {
+        let client = self.pool.get().await?;
+        grants_of_user(&**client, tenant.as_uuid(), user.as_uuid()).await
     }
 
     /// Starts a session; its public id.

@@ -349,6 +349,10 @@ impl SqliteStore {
             let id = user_id_by_login(&tx, tenant, &login)?;
             replace_grants(&tx, tenant, "user_id", &id.to_string(), &grants)?;
             tx.execute(
+                "UPDATE tenants SET access_version = access_version + 1 WHERE id = ?1",
+                [tenant],
+            )?;
+            tx.execute(
                 "UPDATE users SET updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2",
                 params![tenant, id, now_ms()],
             )?;
@@ -412,6 +416,10 @@ impl SqliteStore {
                     now
                 ],
             )?;
+            tx.execute(
+                "UPDATE tenants SET access_version = access_version + 1 WHERE id = ?1",
+                [tenant],
+            )?;
             tx.commit()?;
             Ok(before.map(|b| rights::parse_stored(&b)))
         })
@@ -474,6 +482,7 @@ impl SqliteStore {
                 )?;
             }
             replace_grants(&tx, tenant, "group_id", &id, &group.roles)?;
+            tx.execute("UPDATE tenants SET access_version = access_version + 1 WHERE id = ?1", [tenant])?;
             tx.commit()?;
             Ok(())
         })

@@ -12,7 +12,11 @@ use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
 
 /// Every role granted to `user`, directly or through its groups.
-fn grants_of_user(conn: &Connection, tenant: TenantId, user: UserId) -> Result<Vec<Grant>, StoreError> {
+pub(super) fn grants_of_user(
+    conn: &Connection,
+    tenant: TenantId,
+    user: UserId,
+) -> Result<Vec<Grant>, StoreError> {
     let rows = conn
         .prepare_cached(
             "SELECT r.rights, g.sites FROM role_grants g JOIN roles r ON r.id = g.role_id
@@ -40,8 +44,9 @@ impl SqliteStore {
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights
+                    "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights, n.access_version
                      FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+                     JOIN tenants n ON n.id = t.tenant_id
                      WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.active = 1",
                 )?
                 .query_row([hash], |r| {
@@ -52,10 +57,11 @@ impl SqliteStore {
                         r.get::<_, Option<String>>(3)?,
                         r.get::<_, String>(4)?,
                         r.get::<_, Option<String>>(5)?,
+                        r.get::<_, i64>(6)?,
                     ))
                 })
                 .optional()?;
-            let Some((tenant, user, login, language, name, narrowing)) = row else {
+            let Some((tenant, user, login, language, name, narrowing, access_version)) = row else {
                 return Ok(None);
             };
             Ok(Some(PrincipalRow {
@@ -64,8 +70,9 @@ impl SqliteStore {
                 login,
                 language,
                 credential: Credential::Token { name },
-                grants: grants_of_user(conn, tenant, user)?,
+                grants: Vec::new(),
                 narrowing: narrowing.map(|n| rights::parse_stored(&n)),
+                access_version,
             }))
         })
         .await
@@ -80,8 +87,10 @@ impl SqliteStore {
         self.read(move |conn| {
             let row = conn
                 .prepare_cached(
-                    "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at
+                    "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at,
+                            n.access_version
                      FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
+                     JOIN tenants n ON n.id = s.tenant_id
                      WHERE s.secret_hash = ?1 AND s.ended_at IS NULL AND u.active = 1",
                 )?
                 .query_row([secret_hash], |r| {
@@ -94,10 +103,12 @@ impl SqliteStore {
                         r.get::<_, String>(5)?,
                         r.get::<_, i64>(6)?,
                         r.get::<_, i64>(7)?,
+                        r.get::<_, i64>(8)?,
                     ))
                 })
                 .optional()?;
-            let Some((tenant, user, login, language, id, csrf_token, created_at, last_seen_at)) = row else {
+            let Some((tenant, user, login, language, id, csrf_token, created_at, last_seen_at, access_version)) = row
+            else {
                 return Ok(None);
             };
             let id = Uuid::parse_str(&id).map_err(|e| StoreError::Task(format!("session id `{id}`: {e}")))?;
@@ -112,11 +123,17 @@ impl SqliteStore {
                     created_at,
                     last_seen_at,
                 },
-                grants: grants_of_user(conn, tenant, user)?,
+                grants: Vec::new(),
                 narrowing: None,
+                access_version,
             }))
         })
         .await
+    }
+
+    /// Every role granted to `user`, directly or through its groups.
+    pub(crate) async fn user_grants(&self, tenant: TenantId, user: UserId) -> Result<Vec<Grant>, StoreError> {
+        self.read(move |conn| grants_of_user(conn, tenant, user)).await
     }
 
     /// Starts a session; its public id.
