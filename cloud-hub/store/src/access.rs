@@ -333,8 +333,11 @@ pub struct AuditQuery {
 /// emptied (a cache miss costs one query).
 #[derive(Debug, Default)]
 pub(crate) struct GrantCache {
-    entries: std::sync::Mutex<std::collections::HashMap<(TenantId, UserId), (i64, Vec<Grant>)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<(TenantId, UserId), CachedGrants>>,
 }
+
+/// A user's grants and the access version they were read at.
+type CachedGrants = (i64, Vec<Grant>);
 
 /// Most users a hub keeps grants of.
 const GRANT_CACHE_MAX: usize = 10_000;
