@@ -10,16 +10,23 @@
 //! arena at once; mimalloc, the allocator before, kept it in the pages of
 //! the thread that allocated it until that thread allocated again, which
 //! an idle worker or pool thread never does: 52-78 MB 30 s after the
-//! burst against 30-35 MB idle, of which forcing every thread to collect
-//! (from a debugger) gave back only half.
+//! burst against 30-35 MB idle, and still 46-48 MB after every thread
+//! was made to collect its pages (from a debugger).
 //!
 //! [`CONF`] is jemalloc's configuration for a serving hub:
 //! - `dirty_decay_ms:0,muzzy_decay_ms:0`: pages freed are returned to the
-//!   system at once, not after jemalloc's default 10 s of decay (which
-//!   also held the peak 100 MB higher during the burst);
-//! - `narenas:2`: two arenas instead of four per CPU, each of which keeps
-//!   partly used pages of its own (30 s after the burst: 30-31 MB with
-//!   the default, 27-28 MB with two, against 23-24 MB idle).
+//!   system at once, not after jemalloc's default 10 s of decay (a decay
+//!   of 1 s held the peak at 350 MB, against 249 MB without);
+//! - `narenas:1`: one arena instead of four per CPU, each of which keeps
+//!   partly used pages of its own;
+//! - `tcache_max:4096`: a thread caches freed blocks of at most 4 KiB
+//!   (jemalloc's default is 32 KiB), so the pool threads a burst woke,
+//!   which stay alive polled by the projection, hold less each.
+//!
+//! Measured on 2 CPUs against 20 MB idle, 30 s after the burst: 24.7-25.2
+//! MB with `narenas:2` and the default thread caches (over the target of
+//! idle + 20%), 23.6-23.7 MB with either `narenas:1` or `tcache_max:4096`
+//! (one run each), 22.9-23.0 MB with both (three runs, peak 230-248 MB).
 //!
 //! jemalloc reads `MALLOC_CONF` when the process starts, before `main`,
 //! and this workspace forbids the `unsafe` of exporting its `malloc_conf`
@@ -33,7 +40,7 @@ use std::ffi::OsString;
 pub const CONF_VAR: &str = "MALLOC_CONF";
 
 /// The options `serve` runs with (see the module documentation).
-pub const CONF: &str = "narenas:2,dirty_decay_ms:0,muzzy_decay_ms:0";
+pub const CONF: &str = "narenas:1,tcache_max:4096,dirty_decay_ms:0,muzzy_decay_ms:0";
 
 /// Replaces this process by itself with [`CONF_VAR`] set to [`CONF`],
 /// when it is not set. Returns only when it is set already or the program

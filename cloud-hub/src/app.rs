@@ -14,7 +14,8 @@ use tokio_util::sync::CancellationToken;
 /// to hand freed pages back to the system at once, whichever thread
 /// freed them: after a burst of maximal ingest batches glibc's malloc kept
 /// 130-400 MB resident for good, mimalloc 52-78 MB (pages of idle
-/// threads), jemalloc so configured about idle + 15% (`bench-hub-memory`).
+/// threads), jemalloc so configured 23 MB against 20 MB idle
+/// (`bench-hub-memory`).
 pub type HubAllocator = tikv_jemallocator::Jemalloc;
 
 /// Opens the store named by `config` (connecting and migrating; blocking).
