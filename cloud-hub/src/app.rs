@@ -9,12 +9,14 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 /// The allocator every hub binary uses (`#[global_allocator]` in
-/// `main.rs`; with mimalloc's `override` feature also for C code, SQLite's
-/// page cache above all): mimalloc hands freed pages back to the system
-/// (promptly with the purge delay `allocator.rs` sets), where glibc's
-/// malloc kept 400 MB of a burst of maximal batches resident after it
-/// ended, and SQLite's freed page cache for good (`bench-hub-memory`).
-pub type HubAllocator = mimalloc::MiMalloc;
+/// `main.rs`): jemalloc, which with its unprefixed `malloc` is also C
+/// code's (SQLite's page cache above all). Configured by `allocator.rs`
+/// to hand freed pages back to the system at once, whichever thread
+/// freed them: after a burst of maximal ingest batches glibc's malloc kept
+/// 130-400 MB resident for good, mimalloc 52-78 MB (pages of idle
+/// threads), jemalloc so configured 23 MB against 20 MB idle
+/// (`bench-hub-memory`).
+pub type HubAllocator = tikv_jemallocator::Jemalloc;
 
 /// Opens the store named by `config` (connecting and migrating; blocking).
 pub fn open_store(config: &HubConfig) -> anyhow::Result<Store> {

@@ -37,7 +37,7 @@ fn batch(agent: &str) -> Vec<u8> {
         sent_at: Timestamp::from_unix_millis(1_764_000_000_000),
     };
     let record = draft.to_record_json();
-    encode_batch(&header, [(Seq(1), record.as_str())].into_iter())
+    encode_batch(&header, [(Seq(1), record.as_str())])
 }
 
 #[tokio::test]
