@@ -77,6 +77,7 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
     let sections = MachineSections {
         modbus: &config.modbus,
         mqtt: config.mqtt.as_ref(),
+        sparkplug: config.sparkplug.as_ref(),
         equipment: &config.equipment,
     };
     let machines = crate::machines::parse(file, sections, &mut warnings)?;

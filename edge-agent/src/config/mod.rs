@@ -37,6 +37,8 @@ pub struct AgentConfig {
     pub equipment: Vec<crate::equipment::EquipmentConfig>,
     /// The MQTT broker and its subscriptions (`[mqtt]`).
     pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
+    /// A Sparkplug B group consumed as a host application (`[sparkplug]`).
+    pub sparkplug: Option<crate::sources::sparkplug::SparkplugConfig>,
     /// Pulling master data and orders from the hub (`[downlink]`).
     pub downlink: crate::downlink::DownlinkConfig,
     /// How the site's barcodes look: badge, order and lot prefixes, GS1

@@ -16,6 +16,7 @@
 use crate::equipment::{CounterMode, EquipmentSpec};
 use crate::sources::modbus::DeviceSpec;
 use crate::sources::mqtt::{MqttConfig, MqttSettings};
+use crate::sources::sparkplug::SparkplugSettings;
 use mes_protocols::Code;
 use mes_protocols::config_text::{ConfigError, ConfigWarning};
 use std::collections::BTreeSet;
@@ -79,13 +80,17 @@ pub(super) fn check_modbus_equipment(
 }
 
 /// Checks that every equipment without a Modbus device can be fed by an
-/// MQTT subscription (error), and that every subscription feeds some
-/// equipment (warning, in `warnings`).
+/// MQTT subscription or the Sparkplug group (error), and that every
+/// subscription feeds some equipment (warning, in `warnings`). Which edge
+/// nodes and devices a Sparkplug group has is known only at run time, so an
+/// equipment whose device has the shape of a Sparkplug name (`<node>` or
+/// `<node>/<device>`) is accepted when a Sparkplug source is configured.
 pub(super) fn check_mqtt_devices(
     file: &str,
     equipment: &[EquipmentSpec],
     devices: &[DeviceSpec],
     mqtt: Option<(&MqttConfig, &MqttSettings)>,
+    sparkplug: Option<&SparkplugSettings>,
     warnings: &mut Vec<ConfigWarning>,
 ) -> Result<(), ConfigError> {
     let subscriptions = mqtt.map_or(0, |(raw, _)| raw.subscriptions.len());
@@ -97,9 +102,12 @@ pub(super) fn check_mqtt_devices(
         if (0..subscriptions).any(|s| could_name(s, e.device.as_str())) {
             continue;
         }
+        if sparkplug.is_some_and(|s| s.could_name(e.device.as_str())) {
+            continue;
+        }
         let reason = match mqtt {
             None => format!(
-                "equipment {}: no Modbus device `{}` (and no MQTT source) is configured",
+                "equipment {}: no Modbus device `{}` (and no MQTT or Sparkplug B source) is configured",
                 e.name, e.device
             ),
             Some((raw, _)) => {

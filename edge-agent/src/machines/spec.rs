@@ -1,6 +1,6 @@
 //! The machine-data part of the configuration, parsed once: the Modbus
-//! devices, the MQTT connection and the equipment, each by its own part
-//! (`sources::modbus`, `sources::mqtt`, `equipment`), then checked against
+//! devices, the MQTT connection, the Sparkplug B group and the equipment, each by its own part
+//! (`sources::modbus`, `sources::mqtt`, `sources::sparkplug`, `equipment`), then checked against
 //! each other (`cross_check.rs`).
 
 use super::cross_check;
@@ -8,6 +8,7 @@ use crate::equipment::{EquipmentConfig, EquipmentSpec, parse_equipment};
 use crate::sources::SourceSpec;
 use crate::sources::modbus::{DeviceSpec, ModbusDeviceConfig, parse_devices};
 use crate::sources::mqtt::MqttConfig;
+use crate::sources::sparkplug::SparkplugConfig;
 use mes_protocols::config_text::{ConfigError, ConfigWarning};
 
 /// Everything machine data collection runs from.
@@ -39,6 +40,8 @@ pub struct MachineSections<'a> {
     pub modbus: &'a [ModbusDeviceConfig],
     /// `[mqtt]`.
     pub mqtt: Option<&'a MqttConfig>,
+    /// `[sparkplug]`.
+    pub sparkplug: Option<&'a SparkplugConfig>,
     /// `[[equipment]]`.
     pub equipment: &'a [EquipmentConfig],
 }
@@ -58,11 +61,13 @@ pub fn parse(
         Some(raw) => Some((raw, raw.parse(file)?)),
         None => None,
     };
+    let sparkplug = sections.sparkplug.map(|raw| raw.parse(file)).transpose()?;
     cross_check::check_mqtt_devices(
         file,
         &equipment,
         &modbus,
         mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
+        sparkplug.as_ref(),
         warnings,
     )?;
     let mut sources = Vec::new();
@@ -71,6 +76,9 @@ pub fn parse(
     }
     if let Some((_, settings)) = mqtt {
         sources.push(SourceSpec::Mqtt(settings));
+    }
+    if let Some(settings) = sparkplug {
+        sources.push(SourceSpec::Sparkplug(settings));
     }
     Ok(MachineSpec { sources, equipment })
 }

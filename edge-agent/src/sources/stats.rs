@@ -4,6 +4,7 @@
 //! own counters. The sink hands them to every source.
 
 use super::modbus::ModbusStats;
+use super::sparkplug::SparkplugStats;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -54,6 +55,8 @@ pub struct SourceStats {
     bad: Mutex<BTreeMap<(String, BadInputKind), u64>>,
     /// Modbus poll counts and jitter, shared by every device poller.
     pub modbus: ModbusStats,
+    /// Sparkplug B births, deaths, seq gaps and rebirth requests.
+    pub sparkplug: SparkplugStats,
 }
 
 impl SourceStats {
