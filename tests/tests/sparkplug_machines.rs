@@ -185,3 +185,113 @@ async fn an_independent_edge_node_births_data_gap_rebirth_and_death_drive_the_eq
         "every part counted once, through the gap and the rebirth"
     );
 }
+
+/// The agent's own edge node, read back by an independent client
+/// (pysparkplug): births with every metric, data by alias resolved through
+/// them, births again on an NCMD rebirth, seq in order from each NBIRTH.
+#[tokio::test]
+async fn the_agents_edge_node_is_read_back_by_an_independent_client() {
+    let Some(python) = python_with("pysparkplug") else {
+        return;
+    };
+    let config = |broker: &str, prefix: &str| {
+        format!(
+            "{}\n[sparkplug_node]\nbroker = \"mqtt://{broker}\"\nclient_id = \"node-{prefix}\"\n\
+             group_id = \"{prefix}-mes\"\nedge_node_id = \"gw\"\npublish_interval_ms = 200\n",
+            agent_config(broker, prefix)
+        )
+    };
+    let Some(MqttRig { rig, broker, prefix }) = start_mqtt_rig(&binaries!(), config).await else {
+        return;
+    };
+    let agent = &rig.agent;
+    let (host, port) = broker.rsplit_once(':').expect("host:port");
+    let group = format!("{prefix}-mes");
+    let mut reader = Script::start(
+        &python,
+        script("sparkplug_reader.py"),
+        &[host, port, &group, "gw"],
+    )
+    .await
+    .expect("the Python Sparkplug client starts");
+    let mut node = Script::start(
+        &python,
+        script("sparkplug_edge_node.py"),
+        &[host, port, &prefix, "n1"],
+    )
+    .await
+    .expect("the Python edge node starts");
+    // The consumer may miss a birth published before it subscribed: it
+    // then asks for a rebirth, so retrying the data is enough.
+    node.command("birth", "born").await.expect("births");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while agent_state(agent).await.as_deref() != Some("running") {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the machine never ran at the agent"
+        );
+        node.command("data running 5 21.5", "sent").await.expect("data");
+        tokio::time::sleep(Duration::from_millis(100)).await; // poll interval within the deadline
+    }
+
+    // Births on request, with every metric; then data by alias.
+    reader.command("rebirth", "sent").await.expect("rebirth request");
+    let mut device = serde_json::Map::new();
+    let mut last_seq: Option<u64> = None;
+    let mut births = 0;
+    let mut fed_nine = false;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no good = 9 from the agent's edge node; saw {device:?}"
+        );
+        if births > 0 && !fed_nine && device.get("good") == Some(&5.into()) {
+            node.send("data running 9 22.5").await.expect("data");
+            fed_nine = true;
+        }
+        let line = reader
+            .next_line(Duration::from_secs(10))
+            .await
+            .expect("a message");
+        let Ok(message) = serde_json::from_str::<serde_json::Value>(&line) else {
+            continue;
+        };
+        if message["node"] != "gw" || message["type"] == "NCMD" {
+            continue;
+        }
+        let seq = message["seq"].as_u64();
+        match message["type"].as_str() {
+            Some("NBIRTH") => {
+                assert_eq!(seq, Some(0), "NBIRTH has seq 0");
+                assert!(message["metrics"]["bdSeq"].is_u64(), "{message}");
+                assert_eq!(message["metrics"]["Node Control/Rebirth"], false);
+                births += 1;
+            }
+            Some(kind) => {
+                if let Some(last) = last_seq {
+                    assert_eq!(seq, Some((last + 1) % 256), "seq in order: {message}");
+                }
+                if kind == "DBIRTH" && message["device"] == "press-1" {
+                    let metrics = message["metrics"].as_object().expect("metrics");
+                    for name in ["state", "reason", "good", "scrap", "values/temp"] {
+                        assert!(metrics.contains_key(name), "DBIRTH without {name}: {message}");
+                    }
+                }
+            }
+            None => continue,
+        }
+        last_seq = seq;
+        if message["device"] == "press-1" {
+            for (name, value) in message["metrics"].as_object().expect("metrics") {
+                device.insert(name.clone(), value.clone());
+            }
+        }
+        if births > 0 && device.get("good") == Some(&9.into()) {
+            break;
+        }
+    }
+    assert_eq!(device["state"], "running");
+    assert_eq!(device["values/temp"], 22.5);
+    assert_eq!(device["scrap"], 0);
+}

@@ -85,6 +85,11 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
     config.liveness.validate(file)?;
     let stations = crate::station::parse(file, &config.station, &config.scan)?;
     config.generator.validate(file)?;
+    let sparkplug_node = config
+        .sparkplug_node
+        .as_ref()
+        .map(|n| n.parse(file))
+        .transpose()?;
     let spec = AgentSpec {
         hub,
         buffer,
@@ -94,6 +99,7 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
         downlink: config.downlink.clone(),
         stations,
         liveness: config.liveness.clone(),
+        sparkplug_node,
     };
     Ok((spec, warnings))
 }

@@ -39,6 +39,9 @@ pub struct AgentConfig {
     pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
     /// A Sparkplug B group consumed as a host application (`[sparkplug]`).
     pub sparkplug: Option<crate::sources::sparkplug::SparkplugConfig>,
+    /// The agent's own Sparkplug B edge node, publishing what the MES sees
+    /// of every equipment (`[sparkplug_node]`).
+    pub sparkplug_node: Option<crate::sparkplug_node::SparkplugNodeConfig>,
     /// Pulling master data and orders from the hub (`[downlink]`).
     pub downlink: crate::downlink::DownlinkConfig,
     /// How the site's barcodes look: badge, order and lot prefixes, GS1
