@@ -78,6 +78,8 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
         modbus: &config.modbus,
         mqtt: config.mqtt.as_ref(),
         sparkplug: config.sparkplug.as_ref(),
+        opcua: &config.opcua,
+        state_dir: buffer.path.parent().unwrap_or(std::path::Path::new(".")),
         equipment: &config.equipment,
     };
     let machines = crate::machines::parse(file, sections, &mut warnings)?;

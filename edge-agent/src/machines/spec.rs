@@ -8,6 +8,7 @@ use crate::equipment::{EquipmentConfig, EquipmentSpec, parse_equipment};
 use crate::sources::SourceSpec;
 use crate::sources::modbus::{DeviceSpec, ModbusDeviceConfig, parse_devices};
 use crate::sources::mqtt::MqttConfig;
+use crate::sources::opcua::{OpcuaConfig, parse_servers};
 use crate::sources::sparkplug::SparkplugConfig;
 use mes_protocols::config_text::{ConfigError, ConfigWarning};
 
@@ -42,6 +43,11 @@ pub struct MachineSections<'a> {
     pub mqtt: Option<&'a MqttConfig>,
     /// `[sparkplug]`.
     pub sparkplug: Option<&'a SparkplugConfig>,
+    /// `[[opcua]]`.
+    pub opcua: &'a [OpcuaConfig],
+    /// Where the agent keeps its state (the buffer file's directory): the
+    /// default OPC UA PKI directory goes there.
+    pub state_dir: &'a std::path::Path,
     /// `[[equipment]]`.
     pub equipment: &'a [EquipmentConfig],
 }
@@ -57,6 +63,8 @@ pub fn parse(
     let modbus = parse_devices(file, sections.modbus, warnings)?;
     let equipment = parse_equipment(file, sections.equipment)?;
     cross_check::check_modbus_equipment(file, &equipment, &modbus)?;
+    let opcua = parse_servers(file, sections.opcua, sections.state_dir)?;
+    cross_check::check_opcua_equipment(file, &equipment, &opcua)?;
     let mqtt = match sections.mqtt {
         Some(raw) => Some((raw, raw.parse(file)?)),
         None => None,
@@ -66,6 +74,7 @@ pub fn parse(
         file,
         &equipment,
         &modbus,
+        &opcua,
         mqtt.as_ref().map(|(raw, settings)| (*raw, settings)),
         sparkplug.as_ref(),
         warnings,
@@ -76,6 +85,9 @@ pub fn parse(
     }
     if let Some((_, settings)) = mqtt {
         sources.push(SourceSpec::Mqtt(settings));
+    }
+    if !opcua.is_empty() {
+        sources.push(SourceSpec::Opcua(opcua));
     }
     if let Some(settings) = sparkplug {
         sources.push(SourceSpec::Sparkplug(settings));

@@ -25,8 +25,11 @@ pub enum BadInputKind {
     Count,
     /// A state value of the wrong type, or a state text no rule knows.
     State,
-    /// A process value that is not a number.
+    /// A process value that is not a number, or an OPC UA value of a
+    /// type that is no tag value.
     Value,
+    /// An OPC UA value whose status is Bad or Uncertain.
+    Status,
     /// A message for a device no equipment uses.
     NoEquipment,
 }
@@ -42,6 +45,7 @@ impl BadInputKind {
             BadInputKind::Count => "count",
             BadInputKind::State => "state",
             BadInputKind::Value => "value",
+            BadInputKind::Status => "status",
             BadInputKind::NoEquipment => "no_equipment",
         }
     }
