@@ -53,6 +53,7 @@ async def start(extra_namespaces):
     await server.init()
     server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/")
     server.set_server_name("mes test server")
+    await server.set_application_uri("urn:mes:test:server")
     if secure_dir is not None:
         cert, key = await certificate()
         await server.load_certificate(str(cert))

@@ -11,12 +11,13 @@ use std::time::Duration;
 
 const URI: &str = "urn:mes:test";
 
-fn agent_config(port: u16) -> String {
+fn agent_config(port: u16, security: &str) -> String {
     format!(
         r#"
 [[opcua]]
 name = "cnc-1"
 endpoint = "opc.tcp://127.0.0.1:{port}/"
+{security}
 publishing_interval_ms = 100
 reconnect_initial_ms = 100
 reconnect_max_secs = 1
@@ -83,7 +84,7 @@ async fn an_independent_server_drives_the_equipment_through_bad_values_and_a_ren
     let mut server = Script::start(&python, script("opcua_server.py"), &[&port.to_string(), URI])
         .await
         .expect("the asyncua server starts");
-    let rig = start_rig(&binaries!(), &agent_config(port))
+    let rig = start_rig(&binaries!(), &agent_config(port, ""))
         .await
         .expect("hub and agent start");
     let (hub, agent) = (&rig.hub, &rig.agent);
@@ -178,5 +179,51 @@ async fn an_independent_server_drives_the_equipment_through_bad_values_and_a_ren
         .filter_map(|(_, d)| d["state"].as_str().map(str::to_string))
         .collect();
     assert_eq!(states, ["idle", "running", "offline", "running"]);
+    server.command("stop", "stopped").await.expect("stop");
+}
+
+/// Basic256Sha256 SignAndEncrypt with the server's certificate configured
+/// as the one trusted: the agent's own certificate is created on first
+/// start in `opcua-pki` beside the buffer, and values flow.
+#[tokio::test]
+async fn basic256sha256_sign_and_encrypt_trusting_the_configured_server_certificate() {
+    let Some(python) = python_with("asyncua") else {
+        return;
+    };
+    let port = free_port();
+    let pki = tempfile::tempdir().expect("temp dir");
+    let server_dir = pki.path().to_str().expect("utf-8 path").to_string();
+    let mut server = Script::start(
+        &python,
+        script("opcua_server.py"),
+        &[&port.to_string(), URI, &server_dir],
+    )
+    .await
+    .expect("the asyncua server starts");
+    let security = format!(
+        "security_policy = \"Basic256Sha256\"\nsecurity_mode = \"SignAndEncrypt\"\nserver_certificate = \"{server_dir}/server.der\""
+    );
+    let rig = start_rig(&binaries!(), &agent_config(port, &security))
+        .await
+        .expect("hub and agent start");
+    let agent = &rig.agent;
+    server.command("set State running", "ok").await.expect("set");
+    eventually(
+        "running over an encrypted channel",
+        Duration::from_secs(60),
+        || async { (agent_state(agent).await? == "running").then_some(()) },
+    )
+    .await;
+    let own = agent
+        .buffer_path()
+        .parent()
+        .expect("the buffer's directory")
+        .join("opcua-pki")
+        .join("own");
+    assert!(
+        std::fs::read_dir(&own).is_ok_and(|mut d| d.next().is_some()),
+        "the agent's certificate was created in {}",
+        own.display()
+    );
     server.command("stop", "stopped").await.expect("stop");
 }

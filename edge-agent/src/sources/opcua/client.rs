@@ -33,6 +33,7 @@ use opcua::client::{
     Client, ClientBuilder, IdentityToken, MonitoredItemMap, OnSubscriptionNotificationCore, Password,
     Session, SessionPollResult,
 };
+use opcua::crypto::{CertificateStore, X509};
 use opcua::types::{
     AttributeId, DataChangeFilter, DataChangeNotification, DataChangeTrigger, DataValue, DeadbandType,
     EndpointDescription, ExtensionObject, MessageSecurityMode, MonitoredItemCreateRequest, MonitoringMode,
@@ -139,7 +140,7 @@ impl Source {
     fn client(&self) -> Result<Client, String> {
         let spec = &self.spec;
         if let Some(cert) = &spec.server_certificate {
-            trust(&spec.pki_dir, &spec.name, cert)?;
+            trust(&spec.pki_dir, cert)?;
         }
         ClientBuilder::new()
             .application_name(format!("MES edge agent ({})", spec.name))
@@ -457,25 +458,26 @@ async fn read_namespaces(session: &Session) -> Result<Vec<String>, String> {
 }
 
 /// Puts the configured server certificate (DER or PEM) in the PKI's
-/// trusted folder, the only server certificate the client then accepts.
-fn trust(pki: &Path, device: &Code, cert: &Path) -> Result<(), String> {
+/// trusted folder under the name the client looks it up by (common name
+/// and thumbprint), the only server certificate it then accepts.
+fn trust(pki: &Path, cert: &Path) -> Result<(), String> {
     let bytes = std::fs::read(cert).map_err(|e| format!("server_certificate {}: {e}", cert.display()))?;
-    let der = if bytes.starts_with(b"-----BEGIN") {
-        let text = String::from_utf8_lossy(&bytes);
-        let body: String = text
-            .lines()
-            .filter(|l| !l.starts_with("-----"))
-            .collect::<Vec<_>>()
-            .concat();
-        use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .decode(body.trim())
-            .map_err(|e| format!("server_certificate {}: not PEM: {e}", cert.display()))?
+    let x509 = if bytes.starts_with(b"-----BEGIN") {
+        X509::from_pem(&bytes)
     } else {
-        bytes
-    };
+        X509::from_der(&bytes)
+    }
+    .map_err(|e| {
+        format!(
+            "server_certificate {}: not an X.509 certificate: {e:?}",
+            cert.display()
+        )
+    })?;
     let dir = pki.join("trusted");
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let file = dir.join(format!("{}.der", device.as_str().replace(['/', '\\'], "_")));
+    let file = dir.join(CertificateStore::cert_file_name(&x509));
+    let der = x509
+        .to_der()
+        .map_err(|e| format!("server_certificate {}: {e:?}", cert.display()))?;
     std::fs::write(&file, der).map_err(|e| format!("{}: {e}", file.display()))
 }
