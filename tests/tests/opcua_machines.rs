@@ -227,3 +227,51 @@ async fn basic256sha256_sign_and_encrypt_trusting_the_configured_server_certific
     );
     server.command("stop", "stopped").await.expect("stop");
 }
+
+/// `edge-agent probe` reads the configured tags once and browses the
+/// server, printing node ids with the namespace by URI, ready to configure.
+#[tokio::test]
+async fn probe_reads_the_tags_and_browses_the_address_space() {
+    let Some(python) = python_with("asyncua") else {
+        return;
+    };
+    let port = free_port();
+    let mut server = Script::start(&python, script("opcua_server.py"), &[&port.to_string(), URI])
+        .await
+        .expect("the asyncua server starts");
+    server.command("set Good 12", "ok").await.expect("set");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("agent.toml");
+    let config = format!(
+        "[buffer]\npath = \"{}\"\n{}",
+        dir.path().join("buffer.db").display(),
+        agent_config(port, "")
+    );
+    std::fs::write(&file, config).expect("config written");
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_agent"))
+        .arg("probe")
+        .arg("-c")
+        .arg(&file)
+        .args(["--browse", &format!("nsu={URI};s=Machine"), "--depth", "1"])
+        .output()
+        .await
+        .expect("probe runs");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let line = |needle: &str| {
+        text.lines()
+            .find(|l| l.contains(needle))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(line("good ").ends_with(" 12"), "{text}");
+    assert!(line("axis2").ends_with(" 0"), "{text}");
+    let node = format!("nsu={URI};s=Machine.Good");
+    let browsed = text.lines().rfind(|l| l.contains(&node)).unwrap_or_default();
+    assert!(browsed.contains("UInt32") && browsed.ends_with(" 12"), "{text}");
+    server.command("stop", "stopped").await.expect("stop");
+}

@@ -34,6 +34,19 @@ impl MachineSpec {
     }
 }
 
+impl MachineSpec {
+    /// The OPC UA servers (for `edge-agent probe`).
+    pub fn opcua_servers(&self) -> &[crate::sources::opcua::OpcuaSpec] {
+        self.sources
+            .iter()
+            .find_map(|s| match s {
+                SourceSpec::Opcua(servers) => Some(servers.as_slice()),
+                _ => None,
+            })
+            .unwrap_or_default()
+    }
+}
+
 /// The raw sections machine data is configured by.
 #[derive(Debug, Clone, Copy)]
 pub struct MachineSections<'a> {

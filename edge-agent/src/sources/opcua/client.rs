@@ -57,7 +57,7 @@ pub async fn run(spec: OpcuaSpec, sink: ObservationSink, shutdown: CancellationT
         spec,
         sink,
     };
-    let mut client = match source.client() {
+    let mut client = match build_client(&source.spec) {
         Ok(client) => client,
         Err(reason) => {
             tracing::error!(device = %source.spec.name, %reason, "OPC UA client cannot be set up; source stopped");
@@ -126,7 +126,7 @@ impl OnSubscriptionNotificationCore for Notifications {
 }
 
 /// Aborts the session's event loop task when the session ends.
-struct Driver(tokio::task::JoinHandle<()>);
+pub(super) struct Driver(tokio::task::JoinHandle<()>);
 
 impl Drop for Driver {
     fn drop(&mut self) {
@@ -135,78 +135,9 @@ impl Drop for Driver {
 }
 
 impl Source {
-    /// The client: its own certificate in the PKI directory (created on
-    /// first start), only the configured server certificate trusted.
-    fn client(&self) -> Result<Client, String> {
-        let spec = &self.spec;
-        if let Some(cert) = &spec.server_certificate {
-            trust(&spec.pki_dir, cert)?;
-        }
-        ClientBuilder::new()
-            .application_name(format!("MES edge agent ({})", spec.name))
-            .application_uri("urn:mes:edge-agent")
-            .product_uri("urn:mes:edge-agent")
-            .pki_dir(spec.pki_dir.clone())
-            .create_sample_keypair(true)
-            .trust_server_certs(false)
-            .verify_server_certs(spec.security != Security::None)
-            .session_retry_limit(0)
-            .keep_alive_interval(Duration::from_secs(5))
-            .request_timeout(Duration::from_secs(10))
-            .client()
-            .map_err(|errors| errors.join("; "))
-    }
-
     /// One session, from connect to its loss (`Err`) or the shutdown.
     async fn session(&mut self, client: &mut Client, shutdown: &CancellationToken) -> Result<(), String> {
-        let (policy, mode) = match self.spec.security {
-            Security::None => ("None", MessageSecurityMode::None),
-            Security::Sign => ("Basic256Sha256", MessageSecurityMode::Sign),
-            Security::SignAndEncrypt => ("Basic256Sha256", MessageSecurityMode::SignAndEncrypt),
-        };
-        let endpoint: EndpointDescription = (
-            self.spec.endpoint.as_str(),
-            policy,
-            mode,
-            UserTokenPolicy::anonymous(),
-        )
-            .into();
-        let identity = match &self.spec.user {
-            Some((user, password)) => IdentityToken::UserName(user.clone(), Password::new(password.expose())),
-            None => IdentityToken::Anonymous,
-        };
-        let (session, event_loop) = tokio::time::timeout(
-            CONNECT_TIMEOUT,
-            client.connect_to_matching_endpoint(endpoint, identity),
-        )
-        .await
-        .map_err(|_| "connecting timed out".to_string())?
-        .map_err(|e| format!("connecting: {e}"))?;
-        let (lost_tx, mut lost) = mpsc::channel::<String>(2);
-        let _driver = Driver(tokio::spawn(async move {
-            let events = event_loop.enter();
-            futures_util::pin_mut!(events);
-            let reason = loop {
-                match events.next().await {
-                    Some(Ok(
-                        SessionPollResult::ConnectionLost(status)
-                        | SessionPollResult::ReconnectFailed(status),
-                    )) => {
-                        break format!("connection lost: {status}");
-                    }
-                    Some(Err(status)) => break format!("session ended: {status}"),
-                    Some(Ok(_)) => {}
-                    None => break "the session's event loop ended".to_string(),
-                }
-            };
-            let _ = lost_tx.send(reason).await;
-        }));
-        if !tokio::time::timeout(CONNECT_TIMEOUT, session.wait_for_connection())
-            .await
-            .unwrap_or(false)
-        {
-            return Err("the session did not activate".into());
-        }
+        let (session, mut lost, _driver) = connect(&self.spec, client).await?;
         let result = self.subscribed(&session, &mut lost, shutdown).await;
         if result.is_ok() {
             let _ = tokio::time::timeout(Duration::from_secs(2), session.disconnect()).await;
@@ -433,8 +364,81 @@ impl Source {
     }
 }
 
+/// The client of `spec`: its own certificate in the PKI directory
+/// (created on first start), only the configured server certificate
+/// trusted.
+pub(super) fn build_client(spec: &OpcuaSpec) -> Result<Client, String> {
+    if let Some(cert) = &spec.server_certificate {
+        trust(&spec.pki_dir, cert)?;
+    }
+    ClientBuilder::new()
+        .application_name(format!("MES edge agent ({})", spec.name))
+        .application_uri("urn:mes:edge-agent")
+        .product_uri("urn:mes:edge-agent")
+        .pki_dir(spec.pki_dir.clone())
+        .create_sample_keypair(true)
+        .trust_server_certs(false)
+        .verify_server_certs(spec.security != Security::None)
+        .session_retry_limit(0)
+        .keep_alive_interval(Duration::from_secs(5))
+        .request_timeout(Duration::from_secs(10))
+        .client()
+        .map_err(|errors| errors.join("; "))
+}
+
+/// A connected, activated session; the receiver says why it was lost, and
+/// the session's event loop runs until the [`Driver`] is dropped.
+pub(super) async fn connect(
+    spec: &OpcuaSpec,
+    client: &mut Client,
+) -> Result<(Arc<Session>, mpsc::Receiver<String>, Driver), String> {
+    let (policy, mode) = match spec.security {
+        Security::None => ("None", MessageSecurityMode::None),
+        Security::Sign => ("Basic256Sha256", MessageSecurityMode::Sign),
+        Security::SignAndEncrypt => ("Basic256Sha256", MessageSecurityMode::SignAndEncrypt),
+    };
+    let endpoint: EndpointDescription =
+        (spec.endpoint.as_str(), policy, mode, UserTokenPolicy::anonymous()).into();
+    let identity = match &spec.user {
+        Some((user, password)) => IdentityToken::UserName(user.clone(), Password::new(password.expose())),
+        None => IdentityToken::Anonymous,
+    };
+    let (session, event_loop) = tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        client.connect_to_matching_endpoint(endpoint, identity),
+    )
+    .await
+    .map_err(|_| "connecting timed out".to_string())?
+    .map_err(|e| format!("connecting: {e}"))?;
+    let (lost_tx, lost) = mpsc::channel::<String>(2);
+    let driver = Driver(tokio::spawn(async move {
+        let events = event_loop.enter();
+        futures_util::pin_mut!(events);
+        let reason = loop {
+            match events.next().await {
+                Some(Ok(
+                    SessionPollResult::ConnectionLost(status) | SessionPollResult::ReconnectFailed(status),
+                )) => {
+                    break format!("connection lost: {status}");
+                }
+                Some(Err(status)) => break format!("session ended: {status}"),
+                Some(Ok(_)) => {}
+                None => break "the session's event loop ended".to_string(),
+            }
+        };
+        let _ = lost_tx.send(reason).await;
+    }));
+    if !tokio::time::timeout(CONNECT_TIMEOUT, session.wait_for_connection())
+        .await
+        .unwrap_or(false)
+    {
+        return Err("the session did not activate".into());
+    }
+    Ok((session, lost, driver))
+}
+
 /// The server's namespace URIs, by index.
-async fn read_namespaces(session: &Session) -> Result<Vec<String>, String> {
+pub(super) async fn read_namespaces(session: &Session) -> Result<Vec<String>, String> {
     let id = ReadValueId {
         node_id: VariableId::Server_NamespaceArray.into(),
         attribute_id: AttributeId::Value as u32,

@@ -5,15 +5,18 @@
 //! `node` (node ids by namespace URI, resolved per session, pure),
 //! `value` (DataValue to tag value; Bad/Uncertain is no value, pure) and
 //! `client` (the task per server: connect, resolve, read all, subscribe,
-//! start over on loss; see [`run`]).
+//! start over on loss; see [`run`]) and `probe` (`edge-agent probe`: the
+//! tags once, and a browse of the address space).
 
 mod client;
 mod config;
 mod node;
+mod probe;
 mod value;
 
 pub use client::run;
 pub use config::{OpcuaConfig, OpcuaSpec, OpcuaTagConfig, parse_servers};
+pub use probe::{Browse, probe};
 
 use crate::sources::ObservationSink;
 use tokio::task::JoinSet;
