@@ -27,7 +27,15 @@ def say(line):
         print(line, flush=True)
 
 
-def on_message(_client, message):
+def on_message(client, message):
+    # An exception here would end paho's network thread: report it instead.
+    try:
+        report(message)
+    except Exception as error:  # noqa: BLE001
+        print(f"reader: cannot report {message.topic}: {error!r}", file=sys.stderr, flush=True)
+
+
+def report(message):
     payload = message.payload
     metrics = {}
     for metric in getattr(payload, "metrics", ()):

@@ -15,7 +15,8 @@
 //!   its birth did not declare, cannot be read: a rebirth is requested.
 //! - An NDEATH whose `bdSeq` is not the current session's is the late will
 //!   of an older connection and is ignored; otherwise the node and all its
-//!   devices are dead until their next birth.
+//!   devices are dead until their next birth. A rebirth of a node or device
+//!   that is alive is no link change: it reports no new `Born`.
 //! - Rebirth requests to one node are at most one per `rebirth_interval`,
 //!   and none while a requested birth is awaited within that interval.
 //! - Historical metrics (`is_historical`) are reported apart, at their own
@@ -112,6 +113,9 @@ struct Catalog {
 #[derive(Debug, Default)]
 struct NodeSession {
     born: bool,
+    /// Devices born and not dead since, across rebirths: a rebirth is not
+    /// a link change, so it reports no new `Born`.
+    online: std::collections::BTreeSet<String>,
     bd_seq: Option<u64>,
     next_seq: Option<u64>,
     metrics: Catalog,
@@ -160,13 +164,17 @@ impl Tracker {
         match kind {
             MessageType::NCmd | MessageType::DCmd => return out,
             MessageType::NBirth => {
+                let was_born = session.born;
                 *session = NodeSession {
                     born: true,
+                    online: std::mem::take(&mut session.online),
                     bd_seq: bd_seq(payload),
                     next_seq: payload.seq.map(next),
                     ..NodeSession::default()
                 };
-                out.changes.push(Change::Born(source.clone()));
+                if !was_born {
+                    out.changes.push(Change::Born(source.clone()));
+                }
                 let catalog = birth_catalog(&source, payload, &mut out);
                 read_values(&source, &catalog, payload, &mut out);
                 session.metrics = catalog;
@@ -177,7 +185,8 @@ impl Tracker {
                 {
                     return out; // the late will of an older session
                 }
-                for device in std::mem::take(&mut session.devices).into_keys() {
+                session.devices.clear();
+                for device in std::mem::take(&mut session.online) {
                     out.changes.push(Change::Died(Source {
                         device: Some(device),
                         ..source.clone()
@@ -236,7 +245,7 @@ impl Tracker {
                 node,
                 device: None,
             };
-            for device in session.devices.into_keys() {
+            for device in session.online {
                 changes.push(Change::Died(Source {
                     device: Some(device),
                     ..source.clone()
@@ -260,7 +269,9 @@ fn session_message(
     let device = source.device.clone();
     match (kind, device) {
         (MessageType::DBirth, Some(device)) => {
-            out.changes.push(Change::Born(source.clone()));
+            if session.online.insert(device.clone()) {
+                out.changes.push(Change::Born(source.clone()));
+            }
             let catalog = birth_catalog(source, payload, out);
             read_values(source, &catalog, payload, out);
             session.devices.insert(device, catalog);
@@ -268,6 +279,7 @@ fn session_message(
         }
         (MessageType::DDeath, Some(device)) => {
             session.devices.remove(&device);
+            session.online.remove(&device);
             out.changes.push(Change::Died(source.clone()));
             false
         }

@@ -344,3 +344,29 @@ fn garbage_is_a_decode_error() {
         "the empty message is a payload"
     );
 }
+
+#[test]
+fn a_rebirth_of_a_live_node_is_no_new_birth_but_after_a_death_it_is() {
+    let mut t = born_tracker();
+    let out = t.handle(&topic(MessageType::NBirth, None), &nbirth(0, 3), T0);
+    assert!(
+        !out.changes.iter().any(|c| matches!(c, Change::Born(_))),
+        "{out:?}"
+    );
+    let out = t.handle(&topic(MessageType::DBirth, Some("press")), &dbirth(1), T0);
+    assert!(
+        !out.changes.iter().any(|c| matches!(c, Change::Born(_))),
+        "{out:?}"
+    );
+    assert!(!values(&out).is_empty(), "its values are still read");
+    let death = payload(
+        None,
+        vec![birth_metric(BD_SEQ, 0, DataType::UInt64, MetricValue::UInt(3))],
+    );
+    let out = t.handle(&topic(MessageType::NDeath, None), &death, T0);
+    assert_eq!(out.changes.len(), 2, "the device and the node die: {out:?}");
+    let out = t.handle(&topic(MessageType::NBirth, None), &nbirth(0, 4), T0);
+    assert!(matches!(out.changes[0], Change::Born(_)));
+    let out = t.handle(&topic(MessageType::DBirth, Some("press")), &dbirth(1), T0);
+    assert_eq!(out.changes[0], Change::Born(press()));
+}
