@@ -97,14 +97,18 @@ fn main() -> anyhow::Result<()> {
             "\n{} messages per leg over {} devices, QoS 1, one publisher, broker {broker}",
             args.messages, args.machines
         );
-        println!("{:<44} {:>12} {:>14}", "leg", "events/s", "agent CPU");
+        println!(
+            "{:<40} {:>10} {:>16} {:>12}",
+            "leg", "events/s", "events / sent", "agent CPU"
+        );
         for (name, leg) in [
             ("MQTT JSON {\"good\":1} (reference)", &json),
             ("Sparkplug B DDATA by alias", &spb),
         ] {
             println!(
-                "{name:<44} {:>12.0} {:>13}",
+                "{name:<40} {:>10.0} {:>16} {:>12}",
                 leg.rate(),
+                format!("{} / {}", leg.events, args.messages),
                 leg.cpu
                     .map_or_else(|| "n/a".into(), |c| format!("{:.0}% core", c * 100.0))
             );
@@ -154,17 +158,25 @@ fn equipment(machines: &[String], device: impl Fn(&str) -> String) -> String {
         .collect()
 }
 
-/// Waits until the buffer holds `target` events, or the deadline.
+/// Waits until the buffer holds `target` events, nothing more arrived for
+/// two seconds (the broker dropped some), or the deadline; returns the last
+/// seq and when it was last seen to grow (so a partial leg's rate is what
+/// arrived over the time it took, not over the wait).
 async fn until(
     agent: &BenchAgent,
     target: u64,
     started: Instant,
     deadline: Duration,
 ) -> anyhow::Result<(u64, Duration)> {
+    let (mut seen, mut changed) = (agent.last_seq().await?, Instant::now());
     loop {
         let seq = agent.last_seq().await?;
-        if seq >= target || started.elapsed() > deadline {
-            return Ok((seq, started.elapsed()));
+        if seq != seen {
+            (seen, changed) = (seq, Instant::now());
+        }
+        let quiet = changed.elapsed() > Duration::from_secs(2);
+        if seq >= target || quiet || started.elapsed() > deadline {
+            return Ok((seq, changed.duration_since(started)));
         }
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
