@@ -55,6 +55,12 @@ pub async fn run(spec: AgentSpec, shutdown: CancellationToken) -> anyhow::Result
     // equipment task consumes (`observations`).
     let source_stats = Arc::new(crate::sources::SourceStats::default());
     let (observation_sink, observations) = crate::sources::observation_channel(source_stats.clone());
+    let published: Vec<_> = spec
+        .machines
+        .equipment
+        .iter()
+        .map(|e| (e.name.clone(), e.values.clone()))
+        .collect();
     let machines = crate::machines::start(
         spec.machines,
         &buffer,
@@ -63,6 +69,15 @@ pub async fn run(spec: AgentSpec, shutdown: CancellationToken) -> anyhow::Result
         &mut tasks,
         &shutdown,
     )?;
+
+    if let Some(node) = spec.sparkplug_node {
+        tasks.spawn(crate::sparkplug_node::run(
+            node,
+            published,
+            machines.board.clone(),
+            shutdown.clone(),
+        ));
+    }
 
     if spec.generator.enabled {
         tracing::info!(

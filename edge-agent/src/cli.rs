@@ -51,6 +51,13 @@ enum Command {
         /// How many registers or bits.
         #[arg(long)]
         count: Option<u16>,
+        /// OPC UA: also browse the server's address space, from this node
+        /// (`nsu=<uri>;s=...` or `ns=0;i=...`; without a value, Objects).
+        #[arg(long, num_args = 0..=1, default_missing_value = "")]
+        browse: Option<String>,
+        /// OPC UA: how many levels to browse.
+        #[arg(long, default_value_t = 2)]
+        depth: u32,
     },
 }
 
@@ -81,7 +88,15 @@ pub fn main() -> ExitCode {
             area,
             start,
             count,
-        } => crate::probe_cmd::run(&config, device, area, start, count),
+            browse,
+            depth,
+        } => {
+            let browse = browse.map(|start| crate::sources::opcua::Browse {
+                start: (!start.is_empty()).then_some(start),
+                depth,
+            });
+            crate::probe_cmd::run(&config, device, area, start, count, browse)
+        }
         Command::Run { config } => {
             let loaded = match crate::config::load(config.as_deref()) {
                 Ok(c) => c,

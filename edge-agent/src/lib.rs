@@ -31,6 +31,7 @@ pub mod machines;
 pub mod metrics;
 pub mod probe_cmd;
 pub mod sources;
+pub mod sparkplug_node;
 pub mod station;
 pub mod telemetry;
 pub mod uplink;

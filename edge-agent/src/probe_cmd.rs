@@ -1,5 +1,6 @@
 //! The `probe` command: loads the configuration, reads the devices once and
-//! prints a table.
+//! prints a table (Modbus) or a report per server (OPC UA, with a browse of
+//! its address space on request).
 
 use crate::sources::modbus::{probe_range, probe_tags, render};
 use mes_protocols::modbus::Area;
@@ -14,9 +15,13 @@ pub fn run(
     area: Option<String>,
     start: Option<u16>,
     count: Option<u16>,
+    browse: Option<crate::sources::opcua::Browse>,
 ) -> ExitCode {
-    let devices = match crate::config::load(Some(config)) {
-        Ok(loaded) => loaded.spec.machines.modbus_devices().to_vec(),
+    let (devices, servers) = match crate::config::load(Some(config)) {
+        Ok(loaded) => (
+            loaded.spec.machines.modbus_devices().to_vec(),
+            loaded.spec.machines.opcua_servers().to_vec(),
+        ),
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
@@ -26,9 +31,13 @@ pub fn run(
         .into_iter()
         .filter(|d| device.as_deref().is_none_or(|n| d.name.as_str() == n))
         .collect();
-    if selected.is_empty() {
+    let servers: Vec<_> = servers
+        .into_iter()
+        .filter(|s| area.is_none() && device.as_deref().is_none_or(|n| s.name.as_str() == n))
+        .collect();
+    if selected.is_empty() && servers.is_empty() {
         eprintln!(
-            "error: no Modbus device {} in {}",
+            "error: no Modbus device or OPC UA server {} in {}",
             device.as_deref().unwrap_or("at all"),
             config.display()
         );
@@ -55,7 +64,11 @@ pub fn run(
             return ExitCode::FAILURE;
         }
     };
-    let rows = runtime.block_on(async {
+    let (rows, reports) = runtime.block_on(async {
+        let mut reports = Vec::new();
+        for server in &servers {
+            reports.push(crate::sources::opcua::probe(server, browse.as_ref()).await);
+        }
         let mut rows = Vec::new();
         for d in &selected {
             match range {
@@ -63,10 +76,15 @@ pub fn run(
                 None => rows.extend(probe_tags(d).await),
             }
         }
-        rows
+        (rows, reports)
     });
-    print!("{}", render(&rows));
-    if rows.iter().all(|r| r.value.is_ok()) {
+    if !selected.is_empty() {
+        print!("{}", render(&rows));
+    }
+    for (report, _) in &reports {
+        print!("{report}");
+    }
+    if rows.iter().all(|r| r.value.is_ok()) && reports.iter().all(|(_, ok)| *ok) {
         ExitCode::SUCCESS
     } else {
         ExitCode::FAILURE

@@ -17,6 +17,7 @@ pub mod ids;
 pub mod limits;
 pub mod modbus;
 pub mod quantity;
+pub mod sparkplug;
 pub mod timestamp;
 pub mod wire;
 

@@ -10,6 +10,7 @@ pub mod mqtt;
 mod probe;
 mod process;
 mod producers;
+pub mod python;
 pub mod report;
 mod rig;
 pub mod stations;

@@ -77,6 +77,9 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
     let sections = MachineSections {
         modbus: &config.modbus,
         mqtt: config.mqtt.as_ref(),
+        sparkplug: config.sparkplug.as_ref(),
+        opcua: &config.opcua,
+        state_dir: buffer.path.parent().unwrap_or(std::path::Path::new(".")),
         equipment: &config.equipment,
     };
     let machines = crate::machines::parse(file, sections, &mut warnings)?;
@@ -84,6 +87,11 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
     config.liveness.validate(file)?;
     let stations = crate::station::parse(file, &config.station, &config.scan)?;
     config.generator.validate(file)?;
+    let sparkplug_node = config
+        .sparkplug_node
+        .as_ref()
+        .map(|n| n.parse(file))
+        .transpose()?;
     let spec = AgentSpec {
         hub,
         buffer,
@@ -93,6 +101,7 @@ fn parse(config: &AgentConfig, file: &str) -> Result<(AgentSpec, Vec<ConfigWarni
         downlink: config.downlink.clone(),
         stations,
         liveness: config.liveness.clone(),
+        sparkplug_node,
     };
     Ok((spec, warnings))
 }

@@ -37,6 +37,13 @@ pub struct AgentConfig {
     pub equipment: Vec<crate::equipment::EquipmentConfig>,
     /// The MQTT broker and its subscriptions (`[mqtt]`).
     pub mqtt: Option<crate::sources::mqtt::MqttConfig>,
+    /// OPC UA servers to subscribe to (`[[opcua]]` tables).
+    pub opcua: Vec<crate::sources::opcua::OpcuaConfig>,
+    /// A Sparkplug B group consumed as a host application (`[sparkplug]`).
+    pub sparkplug: Option<crate::sources::sparkplug::SparkplugConfig>,
+    /// The agent's own Sparkplug B edge node, publishing what the MES sees
+    /// of every equipment (`[sparkplug_node]`).
+    pub sparkplug_node: Option<crate::sparkplug_node::SparkplugNodeConfig>,
     /// Pulling master data and orders from the hub (`[downlink]`).
     pub downlink: crate::downlink::DownlinkConfig,
     /// How the site's barcodes look: badge, order and lot prefixes, GS1

@@ -28,4 +28,6 @@ pub struct AgentSpec {
     pub stations: StationsSpec,
     /// The heartbeat and outage threshold.
     pub liveness: LivenessConfig,
+    /// The agent's own Sparkplug B edge node, when configured.
+    pub sparkplug_node: Option<crate::sparkplug_node::SparkplugNodeSpec>,
 }

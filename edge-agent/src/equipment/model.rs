@@ -61,6 +61,8 @@ pub struct EquipmentStatus {
     pub scrap_total: u64,
     /// Last observation from the device (unix ms).
     pub last_seen_ms: Option<i64>,
+    /// The last number of each configured process value seen.
+    pub values: std::collections::BTreeMap<String, f64>,
 }
 
 /// One equipment's live model.
@@ -245,6 +247,12 @@ impl EquipmentModel {
             good_total: self.good.total,
             scrap_total: self.scrap.total,
             last_seen_ms: self.last_seen.map(Timestamp::unix_millis),
+            values: self
+                .spec
+                .values
+                .iter()
+                .filter_map(|tag| Some((tag.to_string(), self.values.get(tag)?.as_f64()?)))
+                .collect(),
         }
     }
 

@@ -1,9 +1,11 @@
-//! Metrics of machine data: Modbus polling (counts, jitter), bad input per
+//! Metrics of machine data: Modbus polling (counts, jitter), Sparkplug B
+//! sessions (births, deaths, seq gaps, rebirth requests), bad input per
 //! device, and each equipment's state and part totals.
 
 use super::{counter, gauge};
 use crate::machines::MachineViews;
 use crate::sources::SourceStats;
+use crate::sources::sparkplug::SparkplugStats;
 use mes_protocols::event::EquipmentState;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
@@ -67,6 +69,7 @@ pub fn encode(
         let labels = [("device", device.as_str()), ("reason", reason.as_str())];
         ConstCounter::new(*n).encode(family.encode_family(&labels)?)?;
     }
+    sparkplug(enc, &inputs.sparkplug)?;
     let board = machines.board.snapshot();
     let mut family = enc.encode_descriptor(
         "equipment_state",
@@ -92,6 +95,50 @@ pub fn encode(
             ConstCounter::new(n)
                 .encode(family.encode_family(&[("equipment", name.as_str()), ("quality", quality)])?)?;
         }
+    }
+    Ok(())
+}
+
+/// The Sparkplug B source's counters.
+fn sparkplug(enc: &mut DescriptorEncoder, s: &SparkplugStats) -> std::fmt::Result {
+    counter(
+        enc,
+        "sparkplug_messages",
+        "Sparkplug B messages received",
+        &s.messages_total,
+    )?;
+    counter(
+        enc,
+        "sparkplug_births",
+        "Sparkplug B NBIRTH and DBIRTH messages",
+        &s.births_total,
+    )?;
+    counter(
+        enc,
+        "sparkplug_deaths",
+        "Sparkplug B NDEATH and DDEATH messages",
+        &s.deaths_total,
+    )?;
+    counter(
+        enc,
+        "sparkplug_seq_gaps",
+        "Sparkplug B messages whose seq was not the one expected (messages lost)",
+        &s.seq_gaps_total,
+    )?;
+    counter(
+        enc,
+        "sparkplug_not_born",
+        "Sparkplug B data from a node or device not born in this session",
+        &s.not_born_total,
+    )?;
+    let mut family = enc.encode_descriptor(
+        "sparkplug_rebirth_requests",
+        "Rebirth requests (NCMD Node Control/Rebirth) sent, per edge node",
+        None,
+        prometheus_client::metrics::MetricType::Counter,
+    )?;
+    for (node, n) in s.rebirths() {
+        ConstCounter::new(n).encode(family.encode_family(&[("node", node.as_str())])?)?;
     }
     Ok(())
 }

@@ -7,7 +7,7 @@
 //! configuration made of the protocol's section) goes to [`start`] with
 //! the sink and the shutdown signal; the protocol spawns its tasks, which
 //! end when the shutdown is cancelled or the sink closes. How to add a
-//! protocol (OPC UA, Sparkplug B): a folder `sources/<protocol>/` with its
+//! protocol: a folder `sources/<protocol>/` with its
 //! config and task, a variant of [`SourceSpec`], its arm in [`start`], and
 //! its section parsed into that variant in `machines/spec.rs`. Counters of
 //! its own, if any, are a field of [`SourceStats`].
@@ -18,7 +18,9 @@
 
 pub mod modbus;
 pub mod mqtt;
+pub mod opcua;
 mod sink;
+pub mod sparkplug;
 mod stats;
 mod value;
 
@@ -39,6 +41,10 @@ pub enum SourceSpec {
     Modbus(Vec<modbus::DeviceSpec>),
     /// One MQTT broker connection and its subscriptions.
     Mqtt(mqtt::MqttSettings),
+    /// Every OPC UA server, one session each.
+    Opcua(Vec<opcua::OpcuaSpec>),
+    /// One Sparkplug B group consumed as a host application.
+    Sparkplug(sparkplug::SparkplugSettings),
 }
 
 /// Starts `spec`: spawns its tasks into `tasks`, feeding `sink` until
@@ -52,6 +58,8 @@ pub fn start(
     match spec {
         SourceSpec::Modbus(devices) => modbus::start(devices, sink, shutdown, tasks),
         SourceSpec::Mqtt(settings) => mqtt::start(settings, sink, shutdown, tasks),
+        SourceSpec::Opcua(servers) => opcua::start(servers, sink, shutdown, tasks),
+        SourceSpec::Sparkplug(settings) => sparkplug::start(settings, sink, shutdown, tasks),
     }
 }
 
@@ -110,6 +118,21 @@ pub enum Origin {
         /// The start of its payload, as text (for the log).
         excerpt: String,
     },
+    /// One Sparkplug B message (its metrics, or its historical metrics of
+    /// one timestamp). A snapshot of a device no equipment uses is not
+    /// counted as bad input: a Sparkplug group carries every device of the
+    /// plant, most of them of no interest to the MES.
+    Sparkplug {
+        /// Its topic.
+        topic: String,
+    },
+    /// An OPC UA read or notification batch of one server.
+    Opcua {
+        /// The server's endpoint.
+        endpoint: String,
+        /// `subscription`, `poll` or `read after connect`.
+        what: String,
+    },
 }
 
 impl std::fmt::Display for Origin {
@@ -117,6 +140,8 @@ impl std::fmt::Display for Origin {
         match self {
             Origin::Poll { group } => write!(f, "poll group {group}"),
             Origin::Message { topic, excerpt } => write!(f, "topic {topic}, payload {excerpt:?}"),
+            Origin::Sparkplug { topic } => write!(f, "Sparkplug topic {topic}"),
+            Origin::Opcua { endpoint, what } => write!(f, "OPC UA {endpoint} ({what})"),
         }
     }
 }

@@ -4,6 +4,7 @@
 //! own counters. The sink hands them to every source.
 
 use super::modbus::ModbusStats;
+use super::sparkplug::SparkplugStats;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
@@ -24,8 +25,11 @@ pub enum BadInputKind {
     Count,
     /// A state value of the wrong type, or a state text no rule knows.
     State,
-    /// A process value that is not a number.
+    /// A process value that is not a number, or an OPC UA value of a
+    /// type that is no tag value.
     Value,
+    /// An OPC UA value whose status is Bad or Uncertain.
+    Status,
     /// A message for a device no equipment uses.
     NoEquipment,
 }
@@ -41,6 +45,7 @@ impl BadInputKind {
             BadInputKind::Count => "count",
             BadInputKind::State => "state",
             BadInputKind::Value => "value",
+            BadInputKind::Status => "status",
             BadInputKind::NoEquipment => "no_equipment",
         }
     }
@@ -54,6 +59,8 @@ pub struct SourceStats {
     bad: Mutex<BTreeMap<(String, BadInputKind), u64>>,
     /// Modbus poll counts and jitter, shared by every device poller.
     pub modbus: ModbusStats,
+    /// Sparkplug B births, deaths, seq gaps and rebirth requests.
+    pub sparkplug: SparkplugStats,
 }
 
 impl SourceStats {

@@ -14,7 +14,7 @@ use rumqttc::QoS;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -124,6 +124,11 @@ pub enum PayloadFormat {
 pub struct Secret(String);
 
 impl Secret {
+    /// A secret holding `text`.
+    pub fn new(text: String) -> Secret {
+        Secret(text)
+    }
+
     /// The secret text, for the one place that needs it.
     pub fn expose(&self) -> &str {
         &self.0
@@ -145,6 +150,25 @@ pub struct Broker {
     pub port: u16,
     /// TLS client configuration, for `mqtts://`.
     pub tls: Option<Arc<rustls::ClientConfig>>,
+}
+
+impl Broker {
+    /// Parses `mqtt[s]://host[:port]` and, for `mqtts://`, the CA file
+    /// (required then, refused otherwise). Errors are (key, reason): the
+    /// key is `broker` or `ca_file`. Shared by every MQTT connection the
+    /// agent makes (`[mqtt]`, `[sparkplug]`).
+    pub fn parse(raw: &str, ca_file: Option<&Path>) -> Result<Broker, (&'static str, String)> {
+        let (host, port, secure) = parse_broker(raw).map_err(|why| ("broker", why))?;
+        let tls = match (secure, ca_file) {
+            (true, Some(path)) => {
+                Some(tls::client_config(path).map_err(|e| ("ca_file", format!("{}: {e}", path.display())))?)
+            }
+            (true, None) => return Err(("ca_file", "is required with an mqtts:// broker".into())),
+            (false, Some(_)) => return Err(("ca_file", "is only used with an mqtts:// broker".into())),
+            (false, None) => None,
+        };
+        Ok(Broker { host, port, tls })
+    }
 }
 
 /// The checked MQTT configuration the running source uses.
@@ -194,15 +218,8 @@ impl MqttConfig {
         let err = |key: &str, reason: String| ConfigError::new(file, format!("mqtt.{key}"), reason);
         let name =
             Code::parse(&self.name).map_err(|why| err("name", format!("{:?}: code {why}", self.name)))?;
-        let (host, port, secure) = parse_broker(&self.broker).map_err(|why| err("broker", why))?;
-        let tls = match (secure, &self.ca_file) {
-            (true, Some(path)) => Some(
-                tls::client_config(path).map_err(|e| err("ca_file", format!("{}: {e}", path.display())))?,
-            ),
-            (true, None) => return Err(err("ca_file", "is required with an mqtts:// broker".into())),
-            (false, Some(_)) => return Err(err("ca_file", "is only used with an mqtts:// broker".into())),
-            (false, None) => None,
-        };
+        let broker =
+            Broker::parse(&self.broker, self.ca_file.as_deref()).map_err(|(key, why)| err(key, why))?;
         if self.client_id.is_empty() || self.client_id.chars().any(char::is_control) {
             return Err(err(
                 "client_id",
@@ -261,7 +278,7 @@ impl MqttConfig {
             .collect::<Result<Vec<_>, _>>()?;
         Ok(MqttSettings {
             name,
-            broker: Broker { host, port, tls },
+            broker,
             client_id: self.client_id.clone(),
             credentials,
             clean_session: self.clean_session,

@@ -35,4 +35,6 @@ pub fn start(
 ) {
     tasks.spawn(run(settings, sink.clone(), shutdown.clone()));
 }
-pub use config::{ENV_MQTT_PASSWORD, MqttConfig, MqttSettings, PayloadFormat, Secret, SubscriptionConfig};
+pub use config::{
+    Broker, ENV_MQTT_PASSWORD, MqttConfig, MqttSettings, PayloadFormat, Secret, SubscriptionConfig,
+};
