@@ -14,6 +14,9 @@ use axum::routing::get;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 
+/// Longest text filter, characters.
+const TEXT_MAX: usize = 200;
+
 /// Records per page unless `limit` says otherwise.
 const DEFAULT_LIMIT: usize = 100;
 
@@ -43,6 +46,26 @@ async fn query(
         )
         .field(field)
     };
+    const KNOWN: [&str; 8] = [
+        "actor",
+        "action",
+        "object_kind",
+        "object_code",
+        "from",
+        "to",
+        "before",
+        "limit",
+    ];
+    if let Some(name) = params.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+        return Err(bad(name, "unknown query parameter"));
+    }
+    for field in ["actor", "action", "object_kind", "object_code"] {
+        if let Some(value) = params.get(field)
+            && value.chars().count() > TEXT_MAX
+        {
+            return Err(bad(field, "a filter is at most 200 characters"));
+        }
+    }
     let limit = match params.get("limit") {
         Some(l) => l
             .parse::<usize>()
@@ -92,7 +115,7 @@ async fn query(
 /// Adds the audit log's read route.
 pub(crate) fn add_routes(book: &mut RouteBook) {
     let row = book.schema::<AuditRow>();
-    let text = json!({"type": "string", "maxLength": 200});
+    let text = json!({"type": "string", "maxLength": TEXT_MAX});
     book.add(
         Operation::new(
             "get",

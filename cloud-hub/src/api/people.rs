@@ -207,6 +207,21 @@ fn with_note(status: StatusCode, body: Value, note: AuditNote) -> Response {
     response
 }
 
+/// 400 naming `field` when `value` is outside the length the document
+/// gives it (characters).
+pub(super) fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiFailure> {
+    let n = value.chars().count();
+    if n < min || n > max {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("`{field}` must be {min} to {max} characters; it has {n}"),
+        )
+        .field(field));
+    }
+    Ok(())
+}
+
 fn check_name(field: &str, name: &str) -> Result<(), ApiFailure> {
     if name.trim().is_empty() || name.chars().count() > NAME_MAX {
         return Err(ApiFailure::invalid(
@@ -294,6 +309,13 @@ async fn create_user(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let request: NewUserRequest = parse_body(&body)?;
+    length("login", &request.login, 1, NAME_MAX)?;
+    if let Some(name) = &request.display_name {
+        length("display_name", name, 0, NAME_MAX)?;
+    }
+    if let Some(password) = &request.password {
+        length("password", password, 0, 1000)?;
+    }
     check_name("login", &request.login)?;
     if !request
         .login
@@ -380,6 +402,7 @@ async fn change_user(
     let before = user_or_404(&state, tenant, &login).await?;
     let change: UserChange = parse_body(&body)?;
     if let Some(name) = &change.display_name {
+        length("display_name", name, 1, NAME_MAX)?;
         check_name("display_name", name)?;
     }
     let update = UserUpdate {
@@ -441,6 +464,7 @@ async fn reset_password(
 ) -> Result<Response, ApiFailure> {
     let user = user_or_404(&state, tenant, &login).await?;
     let request: PasswordReset = parse_body(&body)?;
+    length("password", &request.password, 0, 1000)?;
     if user.kind == UserKind::Service {
         return Err(ApiFailure::invalid(
             "password",
@@ -475,6 +499,7 @@ async fn create_token(
 ) -> Result<Response, ApiFailure> {
     user_or_404(&state, tenant, &login).await?;
     let request: NewTokenRequest = parse_body(&body)?;
+    length("name", &request.name, 1, NAME_MAX)?;
     check_name("name", &request.name)?;
     let token = state
         .store
@@ -549,6 +574,7 @@ async fn put_role(
         ));
     }
     let request: RoleRequest = parse_body(&body)?;
+    length("description", &request.description, 0, 500)?;
     write_role(state, tenant, name, request.description, request.rights).await
 }
 
@@ -558,6 +584,8 @@ async fn create_role(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let request: NewRoleRequest = parse_body(&body)?;
+    length("name", &request.name, 1, NAME_MAX)?;
+    length("description", &request.description, 0, 500)?;
     check_name("name", &request.name)?;
     if state
         .store
@@ -637,6 +665,7 @@ async fn put_group(
         ));
     }
     let request: GroupRequest = parse_body(&body)?;
+    length("description", &request.description, 0, 500)?;
     write_group(state, tenant, name, request).await
 }
 
@@ -646,6 +675,8 @@ async fn create_group(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let request: NewGroupRequest = parse_body(&body)?;
+    length("name", &request.name, 1, NAME_MAX)?;
+    length("description", &request.description, 0, 500)?;
     check_name("name", &request.name)?;
     if state
         .store
