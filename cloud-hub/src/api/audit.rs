@@ -82,7 +82,9 @@ async fn query(
     let before_id = match params.get("before") {
         Some(b) => Some(
             b.parse::<i64>()
-                .map_err(|_| bad("before", "`before` must be a record id"))?,
+                .ok()
+                .filter(|id| *id >= 1)
+                .ok_or_else(|| bad("before", "`before` must be a record id (1 or more)"))?,
         ),
         None => None,
     };

@@ -65,6 +65,7 @@ on_both_backends!(
     sessions::failed_logins_are_throttled_then_locked,
     sessions::a_password_change_ends_the_other_sessions,
     sessions::the_audit_log_records_who_did_what_with_before_and_after,
+    sessions::access_inputs_past_their_documented_bounds_are_400,
     stock_documents::undated_document_retried_is_the_same_document,
     limits::values_past_the_maxima_are_422_naming_the_field,
     limits::decimals_outside_the_grammar_are_refused_naming_the_field,
