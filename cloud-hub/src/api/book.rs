@@ -53,6 +53,9 @@ pub(crate) struct Operation {
     pub response: Option<Value>,
     /// The success status.
     pub status: u16,
+    /// Other success statuses answered with the same body (a retried
+    /// idempotent create is 200 where a new one is 201).
+    pub also: Vec<u16>,
     /// Bodies in other media types than JSON: (media type, schema).
     pub files: Vec<(String, Value)>,
     /// Media type of a success answer that is not JSON (`text/csv`).
@@ -81,6 +84,7 @@ impl Operation {
             request: None,
             response: None,
             status: 200,
+            also: Vec::new(),
             files: Vec::new(),
             produces: None,
             body_limit: Some(DEFAULT_BODY_LIMIT),
@@ -160,6 +164,12 @@ impl Operation {
     /// Sets the success status.
     pub fn status(mut self, status: u16) -> Self {
         self.status = status;
+        self
+    }
+
+    /// Documents another success status with the same body.
+    pub fn also(mut self, status: u16) -> Self {
+        self.also.push(status);
         self
     }
 }
@@ -415,16 +425,20 @@ fn operation_doc(op: &Operation, response_names: &BTreeMap<String, String>) -> V
             "content": {media: {"schema": {"type": "string"}}}}),
         (None, None) => json!({"description": "success"}),
     };
+    let mut responses = json!({
+        op.status.to_string(): success,
+        "default": {"description": "an error",
+            "content": {"application/json": {"schema": {"$ref": format!("{SCHEMAS}ApiError")}}}},
+    });
+    for status in &op.also {
+        responses[status.to_string()] = responses[op.status.to_string()].clone();
+    }
     let mut doc = json!({
         "summary": op.summary,
         "operationId": operation_id(op),
         "tags": [op.tag],
         "parameters": parameters,
-        "responses": {
-            op.status.to_string(): success,
-            "default": {"description": "an error",
-                "content": {"application/json": {"schema": {"$ref": format!("{SCHEMAS}ApiError")}}}},
-        },
+        "responses": responses,
     });
     if let Some(text) = &op.description {
         doc["description"] = json!(text);

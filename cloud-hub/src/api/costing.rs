@@ -76,7 +76,12 @@ async fn standard_cost(
             .await
             .map_err(ApiFailure::from)?
     {
-        return Err(bad_query("site", format!("site `{site}` does not exist")));
+        // A well-formed site name the tenant does not have: refused by
+        // its data, not its form.
+        return Err(ApiFailure::invalid(
+            "site",
+            format!("site `{site}` does not exist"),
+        ));
     }
     Ok(Json(
         material_standard(

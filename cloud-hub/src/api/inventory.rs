@@ -158,7 +158,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         ).right(Module::Stock, Action::Approve)
         .request(doc)
         .response(posted)
-        .status(201),
+        .status(201)
+        .also(200),
         post(post_document).layer(DefaultBodyLimit::max(1 << 20)),
     );
     book.add(

@@ -58,7 +58,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             .file(CSV, csv_schema(name), FILE_BODY_LIMIT)
             .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
             .response(summary.clone())
-            .status(201),
+            .status(201)
+            .also(200),
             post(
                 move |state: State<HubState>,
                       caller: Extension<TenantCaller>,
@@ -94,7 +95,8 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         ).right(Module::MasterData, Action::Edit)
         .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
         .response(summary)
-        .status(201),
+        .status(201)
+        .also(200),
         post(import_workbook),
     );
 }

@@ -294,12 +294,15 @@ pub async fn standard_cost_questions_get_clear_answers(db: &TestDb) {
         ("lot_size=0", "lot_size"),
         ("lot_size=ten", "lot_size"),
         ("on=01/06/2026", "on"),
-        ("site=nowhere", "site"),
     ] {
         hub.get(format!("{path}?{query}"), &t.token)
             .await
             .expect_error(400, "invalid_query", Some(field));
     }
+    // A well-formed site the tenant does not have: refused by its data.
+    hub.get(format!("{path}?site=nowhere"), &t.token)
+        .await
+        .expect_error(422, "invalid", Some("site"));
     let reply = hub
         .get(
             format!("{path}?lot_size=50&on=2026-06-01&site={}", t.site),
