@@ -83,6 +83,8 @@ if [ ! -f "$DATA/credentials.env" ]; then
   hub site add --tenant demo plant-1 >/dev/null
   agent_out=$(hub agent add --tenant demo --site plant-1 --name demo-gateway 2>/dev/null)
   api_out=$(hub token add --tenant demo --name demo 2>/dev/null)
+  # A planner for the console; the password is read from stdin, never argv.
+  echo "violet tractor 19 lemons" | hub user add --tenant demo --login planner --role planner >/dev/null
   value() { sed -n "s/^$1 *= *\"\(.*\)\"$/\1/p"; }
   umask 077
   {
@@ -151,6 +153,8 @@ wait_healthy "http://127.0.0.1:$AGENT_PORT" agent
 cat <<TXT
 
 MES demo running.
+  planners' console   http://127.0.0.1:$HUB_PORT/console/
+                      company: demo, login: planner, password: violet tractor 19 lemons
   agent status page   http://127.0.0.1:$AGENT_PORT/
   agent metrics       http://127.0.0.1:$AGENT_PORT/metrics
   hub health          http://127.0.0.1:$HUB_PORT/healthz

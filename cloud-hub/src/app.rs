@@ -24,6 +24,12 @@ pub fn open_store(config: &HubConfig) -> anyhow::Result<Store> {
     Store::open(&config.database).context("opening the database")
 }
 
+/// The hub's whole HTTP surface: the REST API (`/api/v1`, `/healthz`,
+/// `/metrics`) and the planners' console (`/console`).
+pub fn web(state: HubState) -> axum::Router {
+    api::router(state.clone()).merge(crate::console::router(state))
+}
+
 /// Serves until `shutdown`; in-flight requests finish first.
 pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
     let opening = config.clone();
@@ -65,7 +71,7 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     // the API's error shape too (`api/http_refusals.rs`).
     axum::serve(
         api::JsonRefusalListener::new(listener),
-        api::router(state).into_make_service_with_connect_info::<crate::access::client::PeerAddr>(),
+        web(state).into_make_service_with_connect_info::<crate::access::client::PeerAddr>(),
     )
     .with_graceful_shutdown({
         let shutdown = shutdown.clone();

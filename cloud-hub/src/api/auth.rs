@@ -60,6 +60,14 @@ pub struct PasswordChange {
     pub new: String,
 }
 
+/// A user choosing their own console language.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LanguageChoice {
+    /// `en` or `zh`; null: the browser's.
+    pub language: Option<super::people::Language>,
+}
+
 fn wrong_credentials() -> ApiFailure {
     ApiFailure::new(
         StatusCode::UNAUTHORIZED,
@@ -368,6 +376,29 @@ async fn end_my_session(
     Ok(Json(json!({"id": id, "ended": true})))
 }
 
+async fn set_language(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(CallerPrincipal(principal)): Extension<CallerPrincipal>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiFailure> {
+    let choice: LanguageChoice = parse_body(&body)?;
+    let language = choice.language.map(|l| l.as_str().to_string());
+    let update = crate::store::access::UserUpdate {
+        language: Some(language.clone()),
+        ..Default::default()
+    };
+    if state
+        .store
+        .update_user(tenant, principal.login.clone(), update)
+        .await?
+        .is_none()
+    {
+        return Err(ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such user"));
+    }
+    Ok(Json(json!({ "language": language })))
+}
+
 async fn change_password(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
@@ -474,6 +505,18 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         )
         .caller(Caller::Myself),
         delete(end_my_session),
+    );
+    let language = book.schema::<LanguageChoice>();
+    book.add(
+        Operation::new(
+            "put",
+            "/api/v1/auth/language",
+            tag,
+            "Choose my console language (`en`, `zh`, or null for the browser's)",
+        )
+        .caller(Caller::Myself)
+        .request(language),
+        axum::routing::put(set_language),
     );
     let change = book.schema::<PasswordChange>();
     book.add(

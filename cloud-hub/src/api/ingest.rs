@@ -136,6 +136,9 @@ async fn handle(
     let incarnation = batch.incarnation;
     let outcome = state.store.ingest(auth.clone(), batch).await??;
     drop(reservation);
+    // Open boards of the site read it again (its agent's contact changed
+    // even when every event was a duplicate).
+    state.live.site_changed(auth.tenant_id, &auth.site);
     state.metrics.count_future_events(outcome.future);
     Ok(SyncAck {
         agent_id: auth.agent_id,

@@ -88,6 +88,8 @@ pub struct HubState {
     pub planning_gate: admission::TenantGate,
     /// Sessions and login limits (`[access]`).
     pub access: Arc<crate::access::config::AccessConfig>,
+    /// Notices of new events for open console pages.
+    pub live: crate::live::LiveFeed,
 }
 
 impl HubState {
@@ -106,6 +108,7 @@ impl HubState {
             limits,
             clock,
             access: Arc::new(crate::access::config::AccessConfig::default()),
+            live: crate::live::LiveFeed::default(),
         }
     }
 

@@ -82,7 +82,8 @@ pub enum Language {
 }
 
 impl Language {
-    fn as_str(self) -> &'static str {
+    /// Its code as stored.
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Language::En => "en",
             Language::Zh => "zh",

@@ -362,6 +362,27 @@ pub async fn live(store: &Store, tenant: TenantId, site: &str) -> Result<Planned
     })
 }
 
+/// The live plan of `site` as the API shows it (an empty report when the
+/// site has no plan yet), orders at risk within `at_risk_slack` minutes.
+pub async fn live_report(
+    store: &Store,
+    tenant: TenantId,
+    site: &str,
+    at_risk_slack: i64,
+) -> Result<super::report::PlanReport, PlanningError> {
+    match live(store, tenant, site).await {
+        Ok(p) => Ok(super::report::report(
+            site,
+            p.revision,
+            &p.stored,
+            &p.model,
+            at_risk_slack,
+        )),
+        Err(PlanningError::NoPlan(_)) => Ok(super::report::PlanReport::none(site)),
+        Err(e) => Err(e),
+    }
+}
+
 /// What the plan would be with `changes`, repaired from the live plan when
 /// there is one (so it compares with it), else solved; never stored.
 pub async fn what_if(

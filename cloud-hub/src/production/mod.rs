@@ -5,6 +5,7 @@
 
 pub mod actuals;
 pub mod bom_inputs;
+pub mod execution_log;
 pub mod input_stock;
 pub mod lifecycle;
 pub mod order_report;

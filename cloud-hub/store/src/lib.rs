@@ -55,7 +55,9 @@ mod types;
 pub use error::StoreError;
 pub use records::{Expect, RecordQuery, RecordRow, RecordWrite};
 pub use tenant::{SiteId, TenantId, UserId};
-pub use types::{AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken, TokenSummary};
+pub use types::{
+    AgentAuth, AgentSummary, IngestOutcome, IngestRejection, NewAgent, NewToken, PartsSince, TokenSummary,
+};
 
 use crate::batch::IngestBatch;
 use crate::config::{DatabaseConfig, DatabaseLocation};
@@ -287,17 +289,29 @@ impl Store {
         on_backend!(self, b => b.site_events_after(tenant, site, after, kinds, limit).await)
     }
 
-    /// The latest `kind` event per value of its `data.{field}` (e.g. the
-    /// last `equipment_state_changed` of each equipment) from the agents of
-    /// `site`, by hub time then arrival, in key order (bytewise).
+    /// The latest event of `kinds` per value of its `data.{path}` (dots
+    /// for nested fields; e.g. the last `equipment_state_changed` of each
+    /// equipment) from the agents of `site`, by hub time then arrival, in
+    /// key order (bytewise).
     pub async fn latest_per_key(
         &self,
         tenant: TenantId,
         site: String,
-        kind: &'static str,
-        field: &'static str,
+        kinds: &'static [&'static str],
+        path: &'static str,
     ) -> Result<Vec<(String, plans::SiteEvent)>, StoreError> {
-        on_backend!(self, b => b.latest_per_key(tenant, site, kind, field).await)
+        on_backend!(self, b => b.latest_per_key(tenant, site, kinds, path).await)
+    }
+
+    /// Good and scrap parts counted per equipment of `site` at or after
+    /// `since` (hub time, unix ms), in equipment order (bytewise).
+    pub async fn parts_since(
+        &self,
+        tenant: TenantId,
+        site: String,
+        since: i64,
+    ) -> Result<Vec<PartsSince>, StoreError> {
+        on_backend!(self, b => b.parts_since(tenant, site, since).await)
     }
 
     /// Writes ledger rows (and the projection's progress) in one transaction; see [`ledger::LedgerWrite`].

@@ -5,6 +5,17 @@ use crate::{SiteId, TenantId};
 use mes_protocols::{AgentId, Seq};
 use serde::Serialize;
 
+/// Parts an equipment counted since an instant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PartsSince {
+    /// The equipment.
+    pub equipment: String,
+    /// Good parts.
+    pub good: i64,
+    /// Scrap parts.
+    pub scrap: i64,
+}
+
 /// An agent as authenticated by its token.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AgentAuth {

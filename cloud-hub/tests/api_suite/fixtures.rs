@@ -281,6 +281,13 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |_| json!({}),
         status: 422,
     },
+    // One's own language: nothing of another tenant's to reach.
+    RouteBody {
+        method: "PUT",
+        path: "/api/v1/auth/language",
+        body: |_| json!({"language": "zh"}),
+        status: 200,
+    },
     // The service user has no password, so "current" is wrong (422).
     RouteBody {
         method: "POST",

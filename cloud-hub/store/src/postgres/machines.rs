@@ -1,36 +1,40 @@
-//! Machine data in PostgreSQL: the latest event of a kind per machine of a
-//! site.
+//! Machine data in PostgreSQL: the latest event of some kinds per key of
+//! a site, and the parts counted since an instant.
 
 use super::PgStore;
 use crate::plans::SiteEvent;
+use crate::types::PartsSince;
 use crate::{StoreError, TenantId};
 
 impl PgStore {
-    /// The latest `kind` event (by hub time, then arrival) per value of
-    /// the event's `data.{field}`, from the agents of `site`.
+    /// The latest event of `kinds` (by hub time, then arrival) per value of
+    /// the event's `data.{path}` (dots for nested fields), from the agents
+    /// of `site`.
     pub(crate) async fn latest_per_key(
         &self,
         tenant: TenantId,
         site: String,
-        kind: &'static str,
-        field: &'static str,
+        kinds: &'static [&'static str],
+        path: &'static str,
     ) -> Result<Vec<(String, SiteEvent)>, StoreError> {
         let tenant = tenant.as_uuid();
+        let kinds: Vec<&str> = kinds.to_vec();
+        let path: Vec<&str> = std::iter::once("data").chain(path.split('.')).collect();
         let client = self.pool.get().await?;
         let stmt = client
             .prepare_cached(
                 "SELECT DISTINCT ON (key) key, id, kind, occurred_at, raw FROM (
-                     SELECT ((e.raw::jsonb -> 'data') ->> $4::text) COLLATE \"C\" AS key, e.id, e.kind, e.occurred_at, e.raw
+                     SELECT (e.raw::jsonb #>> $4::text[]) COLLATE \"C\" AS key, e.id, e.kind, e.occurred_at, e.raw
                      FROM events e
                      JOIN agent_streams s ON s.id = e.stream_id AND s.tenant_id = e.tenant_id
                      JOIN agents a ON a.id = s.agent_id AND a.tenant_id = e.tenant_id
                      JOIN sites st ON st.id = a.site_id AND st.tenant_id = e.tenant_id
-                     WHERE e.tenant_id = $1 AND st.slug = $2 AND e.kind = $3) k
+                     WHERE e.tenant_id = $1 AND st.slug = $2 AND e.kind = ANY($3::text[])) k
                  WHERE key IS NOT NULL
                  ORDER BY key, occurred_at DESC, id DESC",
             )
             .await?;
-        let rows = client.query(&stmt, &[&tenant, &site, &kind, &field]).await?;
+        let rows = client.query(&stmt, &[&tenant, &site, &kinds, &path]).await?;
         rows.iter()
             .map(|r| {
                 Ok((
@@ -42,6 +46,42 @@ impl PgStore {
                         raw: r.try_get(4)?,
                     },
                 ))
+            })
+            .collect()
+    }
+
+    /// Good and scrap parts counted per equipment of `site` at or after
+    /// `since` (hub time, unix ms), in equipment order (bytewise).
+    pub(crate) async fn parts_since(
+        &self,
+        tenant: TenantId,
+        site: String,
+        since: i64,
+    ) -> Result<Vec<PartsSince>, StoreError> {
+        let tenant = tenant.as_uuid();
+        let client = self.pool.get().await?;
+        let stmt = client
+            .prepare_cached(
+                "SELECT ((e.raw::jsonb -> 'data') ->> 'equipment') COLLATE \"C\" AS equipment,
+                        SUM(((e.raw::jsonb -> 'data') ->> 'good')::bigint)::bigint,
+                        SUM(((e.raw::jsonb -> 'data') ->> 'scrap')::bigint)::bigint
+                 FROM events e
+                 JOIN agent_streams s ON s.id = e.stream_id AND s.tenant_id = e.tenant_id
+                 JOIN agents a ON a.id = s.agent_id AND a.tenant_id = e.tenant_id
+                 JOIN sites st ON st.id = a.site_id AND st.tenant_id = e.tenant_id
+                 WHERE e.tenant_id = $1 AND st.slug = $2 AND e.kind = 'parts_counted' AND e.occurred_at >= $3
+                   AND ((e.raw::jsonb -> 'data') ->> 'equipment') IS NOT NULL
+                 GROUP BY 1 ORDER BY 1",
+            )
+            .await?;
+        let rows = client.query(&stmt, &[&tenant, &site, &since]).await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PartsSince {
+                    equipment: r.try_get(0)?,
+                    good: r.try_get::<_, Option<i64>>(1)?.unwrap_or(0),
+                    scrap: r.try_get::<_, Option<i64>>(2)?.unwrap_or(0),
+                })
             })
             .collect()
     }

@@ -1,0 +1,227 @@
+// The console's one script. Written for this product; no third-party code.
+// Pages are rendered on the server; this script only
+//  - logs in and out through the REST API,
+//  - sends every change a page offers to the REST API with the session's
+//    CSRF token (forms and buttons marked data-api), showing the API's
+//    error (its message and field) in the page,
+//  - keeps live pages current from server-sent events (data-live),
+//  - switches the language.
+// It never builds HTML from user input: live fragments come rendered and
+// escaped from the server.
+"use strict";
+
+(function () {
+  function csrf() {
+    var meta = document.querySelector('meta[name="csrf-token"]');
+    return meta ? meta.getAttribute("content") : "";
+  }
+
+  function showError(box, message) {
+    if (!box) { return; }
+    box.textContent = message;
+    box.hidden = !message;
+  }
+
+  function apiError(response, body) {
+    var e = body && body.error;
+    if (e && e.message) {
+      return e.field ? e.field + ": " + e.message : e.message;
+    }
+    return "HTTP " + response.status;
+  }
+
+  function callApi(method, url, body) {
+    var init = {
+      method: method,
+      credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" }
+    };
+    if (body !== undefined) {
+      init.headers["Content-Type"] = "application/json";
+      init.body = JSON.stringify(body);
+    }
+    return fetch(url, init).then(function (response) {
+      return response.text().then(function (text) {
+        var parsed = null;
+        try { parsed = text ? JSON.parse(text) : null; } catch (ignored) { parsed = null; }
+        return { response: response, body: parsed };
+      });
+    });
+  }
+
+  // ---- login -------------------------------------------------------------
+  function setUpLogin(form) {
+    var error = document.getElementById("login-error");
+    var endOther = document.getElementById("end-other");
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var submit = document.getElementById("login-submit");
+      submit.disabled = true;
+      showError(error, "");
+      var body = {
+        tenant: form.elements.tenant.value.trim(),
+        login: form.elements.login.value.trim(),
+        password: form.elements.password.value,
+        end_other_sessions: form.elements.end_other_sessions.checked
+      };
+      callApi("POST", "/api/v1/auth/login", body).then(function (result) {
+        submit.disabled = false;
+        if (result.response.ok) {
+          window.location.assign(form.getAttribute("data-next") || "/console/");
+          return;
+        }
+        if (result.response.status === 409 && endOther) {
+          endOther.hidden = false;
+        }
+        showError(error, apiError(result.response, result.body));
+      }, function () {
+        submit.disabled = false;
+        showError(error, "the hub does not answer");
+      });
+    });
+  }
+
+  // ---- changes through the API ------------------------------------------
+  // <form data-api="/api/v1/..." data-method="POST" data-then="reload|<url>">
+  // Inputs named a.b become nested objects; data-type="number" and
+  // data-type="json" inputs are sent as such; empty optional inputs are
+  // left out. A <template data-json-lines> is not used: line tables use
+  // inputs named lines.0.material etc.
+  function setPath(target, path, value) {
+    var keys = path.split(".");
+    var at = target;
+    for (var i = 0; i < keys.length - 1; i++) {
+      var key = /^\d+$/.test(keys[i + 1]) ? [] : {};
+      if (at[keys[i]] === undefined) { at[keys[i]] = key; }
+      at = at[keys[i]];
+    }
+    at[keys[keys.length - 1]] = value;
+  }
+
+  function compact(value) {
+    if (Array.isArray(value)) {
+      return value.filter(function (v) { return v !== undefined && v !== null; }).map(compact)
+        .filter(function (v) { return !(typeof v === "object" && Object.keys(v).length === 0); });
+    }
+    if (value && typeof value === "object") {
+      Object.keys(value).forEach(function (k) { value[k] = compact(value[k]); });
+    }
+    return value;
+  }
+
+  function formBody(form) {
+    var body = {};
+    Array.prototype.forEach.call(form.elements, function (input) {
+      if (!input.name || input.disabled) { return; }
+      if (input.type === "checkbox") { setPath(body, input.name, input.checked); return; }
+      var value = input.value;
+      if (value === "" && !input.required) { return; }
+      var type = input.getAttribute("data-type");
+      if (type === "number") { value = Number(value); }
+      if (type === "json") {
+        try { value = JSON.parse(value); } catch (e) { throw new Error(input.name + ": not valid JSON"); }
+      }
+      setPath(body, input.name, value);
+    });
+    return compact(body);
+  }
+
+  // data-then: "reload", or a URL where {field} is the sent body's field.
+  function afterChange(element, result, body) {
+    var then = element.getAttribute("data-then") || "reload";
+    if (then === "reload") { window.location.reload(); return; }
+    window.location.assign(then.replace(/\{(\w+)\}/g, function (match, key) {
+      var value = body && body[key];
+      return value === undefined ? "" : encodeURIComponent(String(value));
+    }));
+  }
+
+  function errorBox(element) {
+    var form = element.closest("form");
+    return (form && form.querySelector(".form-error")) || document.getElementById("page-error");
+  }
+
+  function setUpApiForms() {
+    document.querySelectorAll("form[data-api]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var box = errorBox(form);
+        var body;
+        try { body = formBody(form); } catch (e) { showError(box, e.message); return; }
+        showError(box, "");
+        callApi(form.getAttribute("data-method") || "POST", form.getAttribute("data-api"), body)
+          .then(function (result) {
+            if (result.response.ok) { afterChange(form, result, body); return; }
+            showError(box, apiError(result.response, result.body));
+          }, function () { showError(box, "the hub does not answer"); });
+      });
+    });
+    document.querySelectorAll("button[data-api]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var question = button.getAttribute("data-confirm");
+        if (question && !window.confirm(question)) { return; }
+        var body = button.hasAttribute("data-body") ? JSON.parse(button.getAttribute("data-body")) : undefined;
+        button.disabled = true;
+        callApi(button.getAttribute("data-method") || "POST", button.getAttribute("data-api"), body)
+          .then(function (result) {
+            button.disabled = false;
+            if (result.response.ok) { afterChange(button, result, body); return; }
+            showError(errorBox(button), apiError(result.response, result.body));
+          }, function () { button.disabled = false; showError(errorBox(button), "the hub does not answer"); });
+      });
+    });
+  }
+
+  // ---- live pages ---------------------------------------------------------
+  function setUpLive(section) {
+    if (!window.EventSource) { return; }
+    var source = new EventSource(section.getAttribute("data-live"));
+    function replace(event) {
+      var update = JSON.parse(event.data);
+      var target = document.getElementById(update.id);
+      if (!target) { return; }
+      if (update.text !== undefined) { target.textContent = update.text; return; }
+      if (update.inner) { target.innerHTML = update.html; return; }
+      var holder = document.createElement("div");
+      holder.innerHTML = update.html;
+      var fresh = holder.firstElementChild;
+      if (!fresh) { return; }
+      fresh.classList.add("flash");
+      target.replaceWith(fresh);
+      window.setTimeout(function () { fresh.classList.remove("flash"); }, 900);
+    }
+    ["card", "banner", "counting"].forEach(function (name) { source.addEventListener(name, replace); });
+    source.addEventListener("live", function () { section.setAttribute("data-connected", "true"); });
+    source.onerror = function () { section.setAttribute("data-connected", "false"); };
+  }
+
+  // ---- session and language ---------------------------------------------
+  function setUpChrome() {
+    var logout = document.getElementById("logout");
+    if (logout) {
+      logout.addEventListener("click", function () {
+        callApi("POST", "/api/v1/auth/logout").then(function () {
+          window.location.assign("/console/login");
+        });
+      });
+    }
+    var language = document.getElementById("language-switch");
+    if (language) {
+      language.addEventListener("click", function () {
+        callApi("PUT", "/api/v1/auth/language", { language: language.getAttribute("data-language") })
+          .then(function (result) {
+            if (result.response.ok) { window.location.reload(); return; }
+            showError(document.getElementById("page-error"), apiError(result.response, result.body));
+          });
+      });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var login = document.getElementById("login-form");
+    if (login) { setUpLogin(login); }
+    setUpChrome();
+    setUpApiForms();
+    document.querySelectorAll("[data-live]").forEach(setUpLive);
+  });
+}());

@@ -1,0 +1,9 @@
+//! One file per page (or group of pages about one thing).
+
+pub mod board;
+pub mod login;
+pub mod order;
+pub mod orders;
+pub mod reports;
+pub mod stock;
+pub mod when;

@@ -1,0 +1,182 @@
+//! Live updates for open pages, fed by the ingest path: every stored
+//! batch says "site S of tenant T changed" ([`LiveFeed::site_changed`]),
+//! and each site with an open board has one task ([`SiteBoards`]) that
+//! reads its board once per change (changes arriving together are read
+//! once) and hands the same board to every page open on it. So the
+//! database is read per site and change, never per open page, and a page
+//! that is not open costs nothing.
+//!
+//! The task also reads the board every [`REFRESH_EVERY`] without a change,
+//! so an agent that falls silent shows as behind on open boards.
+//!
+//! This replica's ingest feeds this replica's boards; with several hubs
+//! behind one load balancer a notice must also come from the others (the
+//! many-hubs issue's work).
+
+use crate::machines::board::{self, Board};
+use crate::store::{Store, TenantId};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Duration;
+use tokio::sync::{broadcast, watch};
+
+/// How often an open board is read again without any change.
+pub const REFRESH_EVERY: Duration = Duration::from_secs(20);
+/// Changes arriving within this time are read as one.
+const SETTLE: Duration = Duration::from_millis(50);
+
+/// "Site `site` of `tenant` has new events."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteChanged {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The site's short name.
+    pub site: String,
+}
+
+/// The hub's notices of new events, and the boards open on them.
+#[derive(Clone)]
+pub struct LiveFeed {
+    notices: broadcast::Sender<SiteChanged>,
+    boards: Arc<SiteBoards>,
+}
+
+impl std::fmt::Debug for LiveFeed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveFeed").finish_non_exhaustive()
+    }
+}
+
+impl Default for LiveFeed {
+    fn default() -> Self {
+        let (notices, _) = broadcast::channel(1024);
+        LiveFeed {
+            notices,
+            boards: Arc::new(SiteBoards::default()),
+        }
+    }
+}
+
+impl LiveFeed {
+    /// Says that `site` of `tenant` has new events (ingest, after commit).
+    /// Costs nothing when no board is open.
+    pub fn site_changed(&self, tenant: TenantId, site: &str) {
+        if self.notices.receiver_count() > 0 {
+            let _ = self.notices.send(SiteChanged {
+                tenant,
+                site: site.to_string(),
+            });
+        }
+    }
+
+    /// The board of `site`, kept current while the returned receiver is
+    /// held: it holds the latest board (read at once if nobody watched
+    /// the site yet) and changes whenever the board is read again.
+    pub fn watch_board(
+        &self,
+        store: &Store,
+        clock: crate::clock::Clock,
+        tenant: TenantId,
+        site: &str,
+    ) -> watch::Receiver<Option<Arc<Board>>> {
+        SiteBoards::watch(&self.boards, self, store, clock, tenant, site)
+    }
+}
+
+/// One task per site with open boards.
+#[derive(Default)]
+struct SiteBoards {
+    open: Mutex<HashMap<(TenantId, String), Weak<watch::Sender<Option<Arc<Board>>>>>>,
+}
+
+impl SiteBoards {
+    fn watch(
+        boards: &Arc<SiteBoards>,
+        feed: &LiveFeed,
+        store: &Store,
+        clock: crate::clock::Clock,
+        tenant: TenantId,
+        site: &str,
+    ) -> watch::Receiver<Option<Arc<Board>>> {
+        let key = (tenant, site.to_string());
+        let mut open = boards.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.retain(|_, sender| sender.strong_count() > 0);
+        if let Some(sender) = open.get(&key).and_then(Weak::upgrade) {
+            return sender.subscribe();
+        }
+        let (sender, receiver) = watch::channel(None);
+        let sender = Arc::new(sender);
+        open.insert(key.clone(), Arc::downgrade(&sender));
+        tokio::spawn(keep_board(
+            boards.clone(),
+            key,
+            sender,
+            feed.notices.subscribe(),
+            store.clone(),
+            clock,
+            tenant,
+            site.to_string(),
+        ));
+        receiver
+    }
+
+    /// Whether the task of `key` may stop: no page watches it, checked
+    /// under the lock a new page subscribes under (then it is forgotten).
+    fn last_page_gone(&self, key: &(TenantId, String), sender: &watch::Sender<Option<Arc<Board>>>) -> bool {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if sender.receiver_count() > 0 {
+            return false;
+        }
+        open.remove(key);
+        true
+    }
+}
+
+/// Reads the board of one site at start, on every change and every
+/// [`REFRESH_EVERY`], until no page watches it.
+async fn keep_board(
+    boards: Arc<SiteBoards>,
+    key: (TenantId, String),
+    sender: Arc<watch::Sender<Option<Arc<Board>>>>,
+    mut notices: broadcast::Receiver<SiteChanged>,
+    store: Store,
+    clock: crate::clock::Clock,
+    tenant: TenantId,
+    site: String,
+) {
+    loop {
+        match board::site_board(&store, tenant, &site, clock()).await {
+            Ok(read) => {
+                sender.send_replace(Some(Arc::new(read)));
+            }
+            Err(e) => tracing::warn!(site = %site, error = %e, "reading a live board failed"),
+        }
+        // Wait for a change of this site (or a lagging channel: read
+        // anyway), the refresh, or the last page to go.
+        let changed = async {
+            loop {
+                match notices.recv().await {
+                    Ok(notice) if notice.tenant == tenant && notice.site == site => return true,
+                    Ok(_) => continue,
+                    Err(broadcast::error::RecvError::Lagged(_)) => return true,
+                    Err(broadcast::error::RecvError::Closed) => return false,
+                }
+            }
+        };
+        tokio::select! {
+            open = changed => {
+                if !open {
+                    return;
+                }
+                tokio::time::sleep(SETTLE).await;
+                // Everything that arrived meanwhile is in the next read.
+                while notices.try_recv().is_ok() {}
+            }
+            () = tokio::time::sleep(REFRESH_EVERY) => {}
+            () = sender.closed() => {}
+        }
+        if boards.last_page_gone(&key, &sender) {
+            return;
+        }
+    }
+}
