@@ -157,6 +157,19 @@ pub(crate) fn route_book() -> book::RouteBook {
         .right(Module::Agents, Action::View),
         get(agents::list),
     );
+    let agent_request = b.schema::<agents::AgentRequest>();
+    b.add(
+        Operation::new(
+            "post",
+            "/api/v1/agents",
+            "Sync",
+            "A new agent of a site: answers its id and token (shown only now)",
+        )
+        .right(Module::Agents, Action::Admin)
+        .request(agent_request)
+        .status(201),
+        post(agents::add),
+    );
     b.add(
         Operation::new(
             "get",

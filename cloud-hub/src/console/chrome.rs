@@ -24,6 +24,7 @@ pub struct NavLink {
 pub const SECTIONS: &[(&str, &str, &str, Module)] = &[
     ("board", "/console/board", "nav.board", Module::Equipment),
     ("orders", "/console/orders", "nav.orders", Module::Production),
+    ("master", "/console/master", "nav.master", Module::MasterData),
     ("stock", "/console/stock", "nav.stock", Module::Stock),
     ("shortages", "/console/shortages", "nav.shortages", Module::Stock),
     ("costs", "/console/costs", "nav.costs", Module::Costing),

@@ -45,6 +45,12 @@ pub fn router(state: HubState) -> Router {
         .route("/shortages", get(reports::shortages))
         .route("/costs", get(reports::costs))
         .route("/sales", get(reports::sales))
+        .route("/master", get(master::index))
+        .route("/master/{kind}", get(master::list))
+        .route("/master/{kind}/{code}", get(master::record))
+        .route("/agents", get(people::agents))
+        .route("/users", get(people::users))
+        .route("/audit", get(people::audit))
         .fallback(not_found);
     Router::new()
         .route("/", get(login::front_door))

@@ -281,6 +281,13 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |_| json!({}),
         status: 422,
     },
+    // An agent for the owner's site: unknown to another tenant (422).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/agents",
+        body: |owner| json!({"site": owner.site, "name": "stolen gateway"}),
+        status: 422,
+    },
     // One's own language: nothing of another tenant's to reach.
     RouteBody {
         method: "PUT",

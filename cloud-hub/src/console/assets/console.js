@@ -30,12 +30,13 @@
     return "HTTP " + response.status;
   }
 
-  function callApi(method, url, body) {
+  function callApi(method, url, body, ifMatch) {
     var init = {
       method: method,
       credentials: "same-origin",
       headers: { "X-CSRF-Token": csrf(), "Accept": "application/json" }
     };
+    if (ifMatch) { init.headers["If-Match"] = ifMatch; }
     if (body !== undefined) {
       init.headers["Content-Type"] = "application/json";
       init.body = JSON.stringify(body);
@@ -110,6 +111,10 @@
   }
 
   function formBody(form) {
+    var whole = form.querySelector("textarea[data-whole-body]");
+    if (whole) {
+      try { return JSON.parse(whole.value); } catch (e) { throw new Error("JSON: " + e.message); }
+    }
     var body = {};
     Array.prototype.forEach.call(form.elements, function (input) {
       if (!input.name || input.disabled) { return; }
@@ -130,6 +135,13 @@
   function afterChange(element, result, body) {
     var then = element.getAttribute("data-then") || "reload";
     if (then === "reload") { window.location.reload(); return; }
+    if (then === "show-token") {
+      // A secret the hub shows once: into the page as text, never stored.
+      document.getElementById("new-agent-id").textContent = result.body.agent_id;
+      document.getElementById("new-agent-token").textContent = result.body.token;
+      document.getElementById("new-token").hidden = false;
+      return;
+    }
     window.location.assign(then.replace(/\{(\w+)\}/g, function (match, key) {
       var value = body && body[key];
       return value === undefined ? "" : encodeURIComponent(String(value));
@@ -149,7 +161,8 @@
         var body;
         try { body = formBody(form); } catch (e) { showError(box, e.message); return; }
         showError(box, "");
-        callApi(form.getAttribute("data-method") || "POST", form.getAttribute("data-api"), body)
+        callApi(form.getAttribute("data-method") || "POST", form.getAttribute("data-api"), body,
+          form.getAttribute("data-if-match"))
           .then(function (result) {
             if (result.response.ok) { afterChange(form, result, body); return; }
             showError(box, apiError(result.response, result.body));
@@ -168,6 +181,62 @@
             if (result.response.ok) { afterChange(button, result, body); return; }
             showError(errorBox(button), apiError(result.response, result.body));
           }, function () { button.disabled = false; showError(errorBox(button), "the hub does not answer"); });
+      });
+    });
+  }
+
+  // ---- file imports ------------------------------------------------------
+  // <form data-upload="/api/v1/import/..."> with one file input: the file is
+  // the request body; a refused file lists every bad row in the page.
+  function showRowErrors(box, body) {
+    var rows = body && body.error && body.error.rows;
+    box.textContent = "";
+    var message = document.createElement("p");
+    message.textContent = (body && body.error && body.error.message) || "import failed";
+    box.appendChild(message);
+    if (Array.isArray(rows)) {
+      var table = document.createElement("table");
+      rows.forEach(function (row) {
+        var tr = document.createElement("tr");
+        [row.row, row.column, row.reason || row.message].forEach(function (cell) {
+          var td = document.createElement("td");
+          td.textContent = cell === undefined || cell === null ? "" : String(cell);
+          tr.appendChild(td);
+        });
+        table.appendChild(tr);
+      });
+      box.appendChild(table);
+    }
+    box.hidden = false;
+  }
+
+  function setUpUploads() {
+    document.querySelectorAll("form[data-upload]").forEach(function (form) {
+      form.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var file = form.querySelector('input[type="file"]').files[0];
+        var box = form.querySelector(".import-errors");
+        var notice = form.querySelector(".notice");
+        box.hidden = true; notice.hidden = true;
+        if (!file) { return; }
+        var type = /\.xlsx$/i.test(file.name)
+          ? "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" : "text/csv";
+        fetch(form.getAttribute("data-upload"), {
+          method: "POST", credentials: "same-origin", body: file,
+          headers: { "X-CSRF-Token": csrf(), "Content-Type": type, "Accept": "application/json" }
+        }).then(function (response) {
+          return response.text().then(function (text) {
+            var body = null;
+            try { body = text ? JSON.parse(text) : null; } catch (ignored) { body = null; }
+            if (response.ok) {
+              notice.textContent = JSON.stringify(body);
+              notice.hidden = false;
+              window.setTimeout(function () { window.location.reload(); }, 1200);
+            } else {
+              showRowErrors(box, body);
+            }
+          });
+        });
       });
     });
   }
@@ -222,6 +291,7 @@
     if (login) { setUpLogin(login); }
     setUpChrome();
     setUpApiForms();
+    setUpUploads();
     document.querySelectorAll("[data-live]").forEach(setUpLive);
   });
 }());

@@ -2,8 +2,10 @@
 
 pub mod board;
 pub mod login;
+pub mod master;
 pub mod order;
 pub mod orders;
+pub mod people;
 pub mod reports;
 pub mod stock;
 pub mod when;
