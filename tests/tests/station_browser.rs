@@ -5,71 +5,25 @@
 //! and, at the end, which events reached the hub. Skips with a printed
 //! reason when Chromium or chromedriver is not installed.
 
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use mes_tests::stations::*;
-use mes_tests::{Rig, binaries, eventually, free_port, start_rig};
+use mes_tests::{Rig, binaries, eventually, start_rig};
 use serde_json::{Value, json};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+#[path = "support/browser.rs"]
+mod browser;
+use browser::Browser;
 
-/// A chromedriver process and a headless Chromium session through it; the
-/// process is killed when dropped.
-struct Browser {
-    client: Client,
-    driver: Child,
+/// The station page's own steps.
+trait StationPage {
+    async fn open_station(&self, agent: &str);
+    async fn answer(&self) -> (Option<String>, String);
+    async fn expect_answer(&self, green: bool, expected: &str);
+    async fn scan(&self, text: &str);
 }
 
-impl Drop for Browser {
-    fn drop(&mut self) {
-        let _ = self.driver.kill();
-        let _ = self.driver.wait();
-    }
-}
-
-impl Browser {
-    /// Starts chromedriver on a free port and opens a session, or `None`
-    /// (with the reason printed) when the browser is not installed.
-    async fn start() -> Option<Browser> {
-        for needed in [CHROMIUM, CHROMEDRIVER] {
-            if !Path::new(needed).exists() {
-                eprintln!("skipping: {needed} is not installed (apt-get install chromium chromium-driver)");
-                return None;
-            }
-        }
-        let port = free_port();
-        let driver = Command::new(CHROMEDRIVER)
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts");
-        let url = format!("http://127.0.0.1:{port}");
-        let status = reqwest::Client::new();
-        eventually("chromedriver to answer", Duration::from_secs(20), || {
-            let request = status.get(format!("{url}/status")).send();
-            async move { request.await.ok().filter(|r| r.status().is_success()).map(drop) }
-        })
-        .await;
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"binary": CHROMIUM, "args": ["--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--window-size=1280,1600"]}),
-        );
-        // Both rustls crypto backends are in the build; pick one explicitly.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        let client = ClientBuilder::rustls()
-            .expect("TLS roots load")
-            .capabilities(caps)
-            .connect(&url)
-            .await
-            .expect("a Chromium session opens");
-        Some(Browser { client, driver })
-    }
-
+impl StationPage for Browser {
     /// Opens the station page and waits until it shows the station.
     async fn open_station(&self, agent: &str) {
         self.client
@@ -118,37 +72,6 @@ impl Browser {
     async fn scan(&self, text: &str) {
         let field = self.client.find(Locator::Id("scan")).await.expect("scan field");
         field.send_keys(&format!("{text}\n")).await.expect("typing");
-    }
-
-    async fn fill(&self, id: &str, value: &str) {
-        let el = self.client.find(Locator::Id(id)).await.expect("field");
-        el.clear().await.expect("clear");
-        el.send_keys(value).await.expect("typing");
-    }
-
-    async fn select(&self, id: &str, value: &str) {
-        let el = self.client.find(Locator::Id(id)).await.expect("select");
-        el.select_by_value(value).await.expect("select option");
-    }
-
-    async fn click(&self, id: &str) {
-        self.client
-            .find(Locator::Id(id))
-            .await
-            .expect("button")
-            .click()
-            .await
-            .expect("click");
-    }
-
-    async fn text_of(&self, id: &str) -> String {
-        self.client
-            .find(Locator::Id(id))
-            .await
-            .expect("element")
-            .text()
-            .await
-            .expect("text")
     }
 }
 
