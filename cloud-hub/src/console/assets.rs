@@ -11,9 +11,21 @@ use std::sync::OnceLock;
 
 /// (name, content type, bytes).
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("console.css", "text/css; charset=utf-8", include_bytes!("assets/console.css")),
-    ("console.js", "text/javascript; charset=utf-8", include_bytes!("assets/console.js")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("assets/favicon.svg")),
+    (
+        "console.css",
+        "text/css; charset=utf-8",
+        include_bytes!("assets/console.css"),
+    ),
+    (
+        "console.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("assets/console.js"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("assets/favicon.svg"),
+    ),
 ];
 
 fn etags() -> &'static Vec<String> {

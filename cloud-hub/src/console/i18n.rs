@@ -155,6 +155,15 @@ impl Catalog {
         key
     }
 
+    /// The text of `key`, or `fallback` when neither this catalog nor
+    /// English has it (for keys made at run time, such as a kind's title).
+    pub fn m_or<'a>(&'a self, key: &str, fallback: &'a str) -> &'a str {
+        self.texts
+            .get(key)
+            .or_else(|| Catalog::of(Lang::En).texts.get(key))
+            .map_or(fallback, String::as_str)
+    }
+
     /// The text of `key` with each `{name}` replaced by its value.
     pub fn fill(&self, key: &str, values: &[(&str, &str)]) -> String {
         let mut text = self.m(key).to_string();

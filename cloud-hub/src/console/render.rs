@@ -52,17 +52,29 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let (lang, status, title, explain) = match &self {
             PageError::Login { back_to } => {
-                let target = format!(
-                    "/console/login?next={}",
-                    urlencode(safe_back_to(back_to))
-                );
+                let target = format!("/console/login?next={}", urlencode(safe_back_to(back_to)));
                 return Redirect::to(&target).into_response();
             }
-            PageError::Forbidden(lang) => (*lang, StatusCode::FORBIDDEN, "error.forbidden", "error.forbidden_explain"),
-            PageError::NotFound(lang) => (*lang, StatusCode::NOT_FOUND, "error.not_found", "error.not_found_explain"),
+            PageError::Forbidden(lang) => (
+                *lang,
+                StatusCode::FORBIDDEN,
+                "error.forbidden",
+                "error.forbidden_explain",
+            ),
+            PageError::NotFound(lang) => (
+                *lang,
+                StatusCode::NOT_FOUND,
+                "error.not_found",
+                "error.not_found_explain",
+            ),
             PageError::Internal(lang, detail) => {
                 tracing::error!(error = %detail, "console page failed");
-                (*lang, StatusCode::INTERNAL_SERVER_ERROR, "error.internal", "error.internal_explain")
+                (
+                    *lang,
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "error.internal",
+                    "error.internal_explain",
+                )
             }
         };
         let t = Catalog::of(lang);
@@ -116,7 +128,10 @@ pub async fn security_headers(response: Response) -> Response {
     let mut response = response;
     let h = response.headers_mut();
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     let is_html = h

@@ -75,7 +75,9 @@ impl FromRequestParts<HubState> for Viewer {
             .path_and_query()
             .map(|p| p.as_str().to_string())
             .unwrap_or_default();
-        let login = || PageError::Login { back_to: back_to.clone() };
+        let login = || PageError::Login {
+            back_to: back_to.clone(),
+        };
         // Pages take the session cookie only: a bearer header is not how a
         // browser comes, and the API is where tokens go.
         let mut headers = parts.headers.clone();

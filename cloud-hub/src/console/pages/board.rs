@@ -167,9 +167,10 @@ fn counting_text(t: &'static Catalog, board: &Board, offset_minutes: i64) -> Str
 /// The sites the viewer may see the board of, with their UTC offsets.
 async fn visible_sites(state: &HubState, viewer: &Viewer) -> Result<Vec<(String, i64)>, PageError> {
     let scope = viewer.require(Module::Equipment, Action::View)?;
-    let sites = service::list_all::<SiteSettings>(&state.store, viewer.principal.tenant, RecordQuery::default())
-        .await
-        .map_err(|e| viewer.failed(e))?;
+    let sites =
+        service::list_all::<SiteSettings>(&state.store, viewer.principal.tenant, RecordQuery::default())
+            .await
+            .map_err(|e| viewer.failed(e))?;
     Ok(sites
         .into_iter()
         .map(|s| (s.record.code.to_string(), i64::from(s.record.utc_offset_minutes)))
@@ -197,17 +198,21 @@ pub async fn show(
     let Some(offset) = sites.iter().find(|(code, _)| *code == site).map(|(_, o)| *o) else {
         return Err(viewer.not_found());
     };
-    let board = crate::machines::board::site_board(&state.store, viewer.principal.tenant, &site, (state.clock)())
-        .await
-        .map_err(|e| match e {
-            crate::error::HubError::NotFound { .. } => viewer.not_found(),
-            other => viewer.failed(other),
-        })?;
+    let board =
+        crate::machines::board::site_board(&state.store, viewer.principal.tenant, &site, (state.clock)())
+            .await
+            .map_err(|e| match e {
+                crate::error::HubError::NotFound { .. } => viewer.not_found(),
+                other => viewer.failed(other),
+            })?;
     let t = viewer.texts();
     let chrome = Chrome::new(&viewer, "board", t.fill("board.title", &[("site", &site)]));
     let template = BoardPage {
         chrome,
-        sites: sites.iter().map(|(code, _)| (code.clone(), *code == site)).collect(),
+        sites: sites
+            .iter()
+            .map(|(code, _)| (code.clone(), *code == site))
+            .collect(),
         counting: counting_text(t, &board, offset),
         banner_html: banner_html(t, &board),
         cards_html: board.machines.iter().map(|m| card_html(t, m, offset)).collect(),

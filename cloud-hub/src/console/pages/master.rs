@@ -46,6 +46,13 @@ fn info<T: MasterKind>() -> KindInfo {
     }
 }
 
+impl KindInfo {
+    /// Its title in `t`'s language (catalog key `kind.<path>`).
+    pub fn title_in(&self, t: &'static crate::console::i18n::Catalog) -> &'static str {
+        t.m_or(&format!("kind.{}", self.path), self.title)
+    }
+}
+
 /// Every kind, in the order the API documents them.
 pub fn kinds() -> Vec<KindInfo> {
     vec![
@@ -77,7 +84,7 @@ pub fn kinds() -> Vec<KindInfo> {
 #[template(path = "master_index.html")]
 struct IndexPage {
     chrome: Chrome,
-    kinds: Vec<KindInfo>,
+    kinds: Vec<(KindInfo, &'static str)>,
 }
 
 /// `GET /console/master`.
@@ -89,9 +96,10 @@ pub async fn index(viewer: Viewer) -> Result<Response, PageError> {
     if kinds.is_empty() {
         return Err(PageError::Forbidden(viewer.lang));
     }
+    let t = viewer.texts();
     let template = IndexPage {
-        chrome: Chrome::new(&viewer, "master", viewer.texts().m("master.title")),
-        kinds,
+        chrome: Chrome::new(&viewer, "master", t.m("master.title")),
+        kinds: kinds.into_iter().map(|k| (k, k.title_in(t))).collect(),
     };
     Ok(page(&template, viewer.lang))
 }
@@ -188,7 +196,12 @@ pub async fn list(
         .into_iter()
         .filter(|r| r.site.as_ref().is_none_or(|s| scope.covers(s)))
         .map(|r| Row {
-            name: r.body.get("name").and_then(|v| v.as_str()).unwrap_or_default().to_string(),
+            name: r
+                .body
+                .get("name")
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string(),
             site: r.site.unwrap_or_default(),
             code: r.code,
             version: r.version,
@@ -197,7 +210,11 @@ pub async fn list(
         .collect();
     let t = viewer.texts();
     let template = ListPage {
-        chrome: Chrome::new(&viewer, "master", t.fill("master.list_title", &[("kind", kind.title)])),
+        chrome: Chrome::new(
+            &viewer,
+            "master",
+            t.fill("master.list_title", &[("kind", kind.title)]),
+        ),
         may_edit: viewer.may(kind.edit_module, Action::Edit),
         example: example(kind.kind).to_string(),
         kind,
@@ -213,6 +230,7 @@ pub async fn list(
 struct RecordPage {
     chrome: Chrome,
     kind: KindInfo,
+    kind_title: &'static str,
     code: String,
     version: i64,
     archived: bool,
@@ -236,13 +254,34 @@ pub async fn record(
         .filter(|r| r.site.as_ref().is_none_or(|s| scope.covers(s)))
         .ok_or_else(|| viewer.not_found())?;
     let template = RecordPage {
-        chrome: Chrome::new(&viewer, "master", format!("{} {}", kind.title, code)),
+        chrome: Chrome::new(
+            &viewer,
+            "master",
+            format!("{} {}", kind.title_in(viewer.texts()), code),
+        ),
         json: serde_json::to_string_pretty(&row.body).unwrap_or_default(),
         version: row.version,
         archived: row.archived,
         may_edit: viewer.may(kind.edit_module, Action::Edit),
+        kind_title: kind.title_in(viewer.texts()),
         kind,
         code,
     };
     Ok(page(&template, viewer.lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::i18n::{Catalog, Lang};
+
+    #[test]
+    fn every_kind_has_a_title_in_both_languages() {
+        for kind in kinds() {
+            for lang in [Lang::En, Lang::Zh] {
+                let key = format!("kind.{}", kind.path);
+                assert_ne!(Catalog::of(lang).m(&key), key, "{key} in {}", lang.code());
+            }
+        }
+    }
 }

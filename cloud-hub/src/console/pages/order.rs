@@ -100,7 +100,9 @@ pub async fn show(
         None
     };
     let plan = match &order.site {
-        Some(site) => planned(&state, &viewer, [site.to_string()]).await.remove(code.as_str()),
+        Some(site) => planned(&state, &viewer, [site.to_string()])
+            .await
+            .remove(code.as_str()),
         None => None,
     };
     let t = viewer.texts();

@@ -104,7 +104,8 @@ pub async fn planned(
     let slack = crate::planning::settings().at_risk_slack_minutes;
     let mut out = HashMap::new();
     for site in sites {
-        match crate::planning::service::live_report(&state.store, viewer.principal.tenant, &site, slack).await {
+        match crate::planning::service::live_report(&state.store, viewer.principal.tenant, &site, slack).await
+        {
             Ok(report) => out.extend(report.orders.into_iter().map(|o| (o.order.clone(), o))),
             // No plan is shown as no plan; the planning page says why.
             Err(e) => tracing::debug!(site = %site, error = %e, "no plan for the orders list"),
@@ -161,12 +162,13 @@ pub async fn list(
         let after_ok = query.after.as_ref().is_none_or(|a| r.code.as_str() > a.as_str());
         site_ok && status_ok && text_ok && after_ok
     };
-    let mut orders: Vec<Stored<ProductionOrder>> = service::list_all::<ProductionOrder>(&state.store, tenant, base)
-        .await
-        .map_err(|e| viewer.failed(e))?
-        .into_iter()
-        .filter(keep)
-        .collect();
+    let mut orders: Vec<Stored<ProductionOrder>> =
+        service::list_all::<ProductionOrder>(&state.store, tenant, base)
+            .await
+            .map_err(|e| viewer.failed(e))?
+            .into_iter()
+            .filter(keep)
+            .collect();
     let sites: Vec<String> = {
         let mut s: Vec<String> = orders
             .iter()
@@ -183,8 +185,10 @@ pub async fn list(
     let is_late = |o: &ProductionOrder| -> bool {
         match plans.get(o.code.as_str()).and_then(|p| p.lateness_minutes) {
             Some(minutes) => minutes > 0,
-            None => !matches!(o.status, ProductionStatus::Completed | ProductionStatus::Closed)
-                && o.due.is_some_and(|d| d < today),
+            None => {
+                !matches!(o.status, ProductionStatus::Completed | ProductionStatus::Closed)
+                    && o.due.is_some_and(|d| d < today)
+            }
         }
     };
     if late_only {
@@ -218,7 +222,12 @@ pub async fn list(
             site: o.site.as_ref().map(ToString::to_string).unwrap_or_default(),
             due: o.due.map(|d| d.to_string()).unwrap_or_default(),
             completion: plan
-                .map(|p| p.completion.replace('T', " ").trim_end_matches(":00Z").to_string())
+                .map(|p| {
+                    p.completion
+                        .replace('T', " ")
+                        .trim_end_matches(":00Z")
+                        .to_string()
+                })
                 .unwrap_or_default(),
             lateness: plan
                 .and_then(|p| p.lateness_minutes)
@@ -228,7 +237,11 @@ pub async fn list(
         });
     }
     let statuses = std::iter::once(("open", t.m("status.open"), status_filter == "open"))
-        .chain(std::iter::once(("all", t.m("status.all"), status_filter == "all")))
+        .chain(std::iter::once((
+            "all",
+            t.m("status.all"),
+            status_filter == "all",
+        )))
         .chain(
             STATUSES
                 .iter()

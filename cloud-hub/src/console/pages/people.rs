@@ -116,7 +116,12 @@ pub async fn users(State(state): State<HubState>, viewer: Viewer) -> Result<Resp
         roles: roles
             .into_iter()
             .map(|r| {
-                let rights = r.rights.iter().map(ToString::to_string).collect::<Vec<_>>().join(" ");
+                let rights = r
+                    .rights
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join(" ");
                 (r, rights)
             })
             .collect(),
@@ -175,7 +180,9 @@ pub async fn audit(
         )
         .await
         .map_err(|e| viewer.failed(e))?;
-    let next = (rows.len() == AUDIT_PAGE).then(|| rows.last().map(|r| r.id)).flatten();
+    let next = (rows.len() == AUDIT_PAGE)
+        .then(|| rows.last().map(|r| r.id))
+        .flatten();
     let t = viewer.texts();
     let template = AuditPage {
         chrome: Chrome::new(&viewer, "users", t.m("audit.title")),

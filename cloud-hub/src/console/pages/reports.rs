@@ -81,7 +81,9 @@ pub async fn costs(State(state): State<HubState>, viewer: Viewer) -> Result<Resp
             value: pool.value,
         })
         .collect();
-    let stock_total = values.iter().fold(Decimal::ZERO, |sum, v| sum.saturating_add(v.value));
+    let stock_total = values
+        .iter()
+        .fold(Decimal::ZERO, |sum, v| sum.saturating_add(v.value));
     let template = CostsPage {
         chrome: Chrome::new(&viewer, "costs", viewer.texts().m("costs.title")),
         orders,

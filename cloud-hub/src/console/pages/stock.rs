@@ -132,7 +132,11 @@ pub async fn material(
         .map_err(found_or(&viewer))?;
     let t = viewer.texts();
     let template = MaterialPage {
-        chrome: Chrome::new(&viewer, "stock", t.fill("stock.material_title", &[("material", &code)])),
+        chrome: Chrome::new(
+            &viewer,
+            "stock",
+            t.fill("stock.material_title", &[("material", &code)]),
+        ),
         entries: entries
             .into_iter()
             .map(|e| {
