@@ -24,6 +24,7 @@ pub mod inventory;
 pub mod machines;
 pub mod masterdata;
 pub mod metrics;
+pub mod oee;
 pub mod planning;
 pub mod production;
 pub mod projection;
