@@ -131,7 +131,7 @@ impl Tally {
 }
 
 /// A ratio with the numerator and denominator it is taken from, so a page
-/// can show the formula. Decimals are exact strings.
+/// can show the formula. Decimals are exact strings without trailing zeros.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Ratio {
     /// The numerator.
@@ -154,8 +154,8 @@ impl Ratio {
                 .map(|v| v.round_dp(places).normalize())
         };
         Ratio {
-            numerator,
-            denominator,
+            numerator: numerator.normalize(),
+            denominator: denominator.normalize(),
             value,
         }
     }
@@ -264,12 +264,12 @@ impl Figures {
             setup_ms: t.setup_loss_ms,
             idle_ms: t.idle_ms,
             actual_production_ms: t.running_ms,
-            produced: t.produced,
-            good: t.good,
-            scrap: arith::sub(t.produced, t.good)?,
-            planned_run_ms: t.planned_run_ms,
-            unrated_produced: t.unrated_produced,
-            unrated_good: t.unrated_good,
+            produced: t.produced.normalize(),
+            good: t.good.normalize(),
+            scrap: arith::sub(t.produced, t.good)?.normalize(),
+            planned_run_ms: t.planned_run_ms.normalize(),
+            unrated_produced: t.unrated_produced.normalize(),
+            unrated_good: t.unrated_good.normalize(),
             counted_good: t.counted_good,
             counted_scrap: t.counted_scrap,
             stops: t.stops,

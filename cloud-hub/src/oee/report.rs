@@ -150,7 +150,7 @@ fn step(step: &str, kind: StepKind, ms: Decimal) -> WaterfallStep {
         step: step.into(),
         kind,
         reason: None,
-        ms,
+        ms: ms.normalize(),
     }
 }
 

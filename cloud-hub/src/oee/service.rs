@@ -116,7 +116,13 @@ fn planned(calendar: Option<&Calendar>, equipment: &Equipment, offset: i64, peri
     working_time(calendar, &equipment.code, offset, from_min, to_min)
         .intervals()
         .iter()
-        .map(|i| ((i.start * MIN).max(period.from), (i.end * MIN).min(period.to)))
+        // The calendar is open (always available) past `to_min`: clipped.
+        .map(|i| {
+            (
+                i.start.saturating_mul(MIN).max(period.from),
+                i.end.saturating_mul(MIN).min(period.to),
+            )
+        })
         .filter(|(a, b)| a < b)
         .collect()
 }
