@@ -256,15 +256,16 @@ fn trend(buckets: &[Bucket], tallies: &[Tally]) -> Result<Vec<BucketFigures>, Ou
         .collect()
 }
 
+/// What the machines of `site` share for one question.
 async fn question<'a>(
     store: &Store,
     tenant: TenantId,
-    master: &SiteMaster,
+    (site, master): (&str, &SiteMaster),
     log: &'a SiteLog,
     period: Period,
     now: i64,
 ) -> Result<Question<'a>, HubError> {
-    let runs = time::runs(&log.facts, now).map_err(out_of_range("site", ""))?;
+    let runs = time::runs(&log.facts, now).map_err(out_of_range("site", site))?;
     Ok(Question {
         period,
         offset: master.utc_offset(),
@@ -294,7 +295,7 @@ pub async fn equipment_oee(
     let calendar = load::calendar_of(store, tenant, &record, &master).await?;
     let buckets = cut(bucket, calendar.as_ref(), master.utc_offset(), period)?;
     let log = load::site_log(store, tenant, &site, &[record.code.to_string()]).await?;
-    let q = question(store, tenant, &master, &log, period, now).await?;
+    let q = question(store, tenant, (&site, &master), &log, period, now).await?;
     let fail = out_of_range("equipment", code);
     let none = MachineEvents::default();
     let machine = Machine {
@@ -352,7 +353,7 @@ pub async fn site_oee(
     let equipment = load::site_equipment(store, tenant, site).await?;
     let codes: Vec<String> = equipment.iter().map(|e| e.code.to_string()).collect();
     let log = load::site_log(store, tenant, site, &codes).await?;
-    let q = question(store, tenant, &master, &log, period, now).await?;
+    let q = question(store, tenant, (site, &master), &log, period, now).await?;
     let fail = out_of_range("site", site);
     let mut pooled: Vec<Tally> = vec![Tally::default(); spans.len()];
     let mut machines = Vec::with_capacity(equipment.len());
