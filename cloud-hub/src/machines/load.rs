@@ -83,22 +83,20 @@ fn correction(stamp: &str, logged: i64) -> i64 {
     mes_protocols::Timestamp::parse(stamp).map_or(0, |stamp| logged - stamp.unix_millis())
 }
 
-/// The outage `raw` reports for `equipment`, in hub time, if it names it.
-fn outage_of(raw: &str, logged: i64, equipment: &str) -> Option<Outage> {
+/// The outage `raw` reports, in hub time, with the equipment it names.
+fn outage_of(raw: &str, logged: i64) -> Option<(Outage, Vec<String>)> {
     let RawOutage { occurred_at, data } = serde_json::from_str(raw).ok()?;
-    if !data.equipment.iter().any(|e| e == equipment) {
-        return None;
-    }
     let shift = correction(&occurred_at, logged);
     let at = |s: &str| {
         mes_protocols::Timestamp::parse(s)
             .ok()
             .map(|t| t.unix_millis().saturating_add(shift))
     };
-    Some(Outage {
+    let outage = Outage {
         from: at(&data.from)?,
         until: at(&data.until)?,
-    })
+    };
+    Some((outage, data.equipment))
 }
 
 /// Adds what `event` (a logged event of one of [`KINDS`]) says of the
@@ -107,8 +105,13 @@ fn outage_of(raw: &str, logged: i64, equipment: &str) -> Option<Outage> {
 /// those), change nothing. Call [`MachineEvents::finish`] after the last.
 pub(crate) fn fold(machines: &mut HashMap<String, MachineEvents>, e: &SiteEvent) {
     if e.kind == "agent_outage" {
-        for (code, events) in machines.iter_mut() {
-            events.outages.extend(outage_of(&e.raw, e.occurred_at, code));
+        let Some((outage, named)) = outage_of(&e.raw, e.occurred_at) else {
+            return;
+        };
+        for code in named {
+            if let Some(events) = machines.get_mut(&code) {
+                events.outages.push(outage);
+            }
         }
         return;
     }

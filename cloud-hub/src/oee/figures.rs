@@ -50,7 +50,8 @@ pub struct Tally {
     pub agent_down_ms: i64,
     /// Planned busy time with no state known at all.
     pub no_signal_ms: i64,
-    /// Down stops begun (first counted) in the bucket.
+    /// Down stops whose first minute in planned busy time (within the
+    /// period asked) falls in the bucket.
     pub stops: u64,
     /// Down time and stops per reason (none: no reason given).
     pub reasons: BTreeMap<Option<String>, ReasonTally>,
@@ -215,7 +216,9 @@ pub struct Figures {
     pub counted_good: u64,
     /// Scrap parts the machine's own counter counted.
     pub counted_scrap: u64,
-    /// Down stops begun in the period (counted where first in planned time).
+    /// Down stops with down time in planned busy time, each counted once,
+    /// where its first such minute is (a stop begun before the period and
+    /// going on in it counts here too).
     pub stops: u64,
     /// Availability = APT / base.
     pub availability: Ratio,

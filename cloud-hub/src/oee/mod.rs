@@ -25,7 +25,8 @@
 //! - **MTBF** = APT / stops; **MTTR** = down time / stops (ms). A stop is
 //!   one stretch of `down` (a change of reason during it does not make a
 //!   second; `machines::timeline`'s `stop_since`), counted once, in the
-//!   bucket of its first minute inside planned busy time.
+//!   bucket of its first minute inside planned busy time (a stop begun
+//!   before the period that goes on into it counts in the period).
 //!
 //! Every ratio comes with its numerator and denominator (exact decimal
 //! strings), and has no value when its denominator is zero. Times are ms,
@@ -73,7 +74,8 @@
 //! Machines, buckets and sites pool by summing every numerator and
 //! denominator (`Tally::add`), never by averaging ratios; buckets cover
 //! the period without gap or overlap, so the buckets pool to the period.
-//! A site's trend is cut by its default calendar's shifts.
+//! A site's answer pools its active machines; its trend is cut by its
+//! default calendar's shifts (each machine's time by its own calendar).
 
 pub mod buckets;
 pub mod compute;

@@ -80,6 +80,7 @@ on_both_backends!(
     oee::oee_flags_fast_cycles_and_pools_machines_by_sums,
     oee::oee_late_events_give_the_punctual_answer,
     oee::oee_questions_are_checked,
+    oee::oee_agent_outage_is_unknown_time,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
     crud::routing_round_trips,

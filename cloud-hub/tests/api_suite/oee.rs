@@ -731,3 +731,58 @@ pub async fn oee_questions_are_checked(db: &TestDb) {
     assert_eq!(empty["totals"]["oee"]["value"], Value::Null, "{empty}");
     assert_eq!(empty["totals"]["availability"]["denominator"], "0", "{empty}");
 }
+
+/// The machines' agent was not running 08:00–08:30 (its `agent_outage`
+/// on restart): that half hour of oee-1's running is unknown, out of the
+/// base and out of APT, never guessed. By hand: APT = 380 − 30 = 350 min
+/// = 21,000,000 ms; base = 480 − 30 = 450 min = 27,000,000 ms;
+/// availability = 0.777778; performance = 19,200,000 / 21,000,000 =
+/// 0.914286.
+pub async fn oee_agent_outage_is_unknown_time(db: &TestDb) {
+    let hub = Hub::with_clock(&db.store, cloud_hub::clock::fixed_clock(HUB_NOW));
+    let t = hub.tenant("outage").await;
+    floor(&hub, &t).await;
+    let shift = monday(&t);
+    let mut all = shift.machines;
+    all.extend(shift.stations);
+    let mut outage = spec(
+        at(8, 30),
+        "agent_outage",
+        json!({"from": at(8, 0), "until": at(8, 30), "equipment": [t.code("oee-1"), t.code("oee-2")]}),
+        false,
+    );
+    outage.source = json!({"type": "subsystem", "id": "agent"});
+    all.push(outage);
+    all.sort_by(|a, b| a.at.cmp(&b.at));
+    Agent::main(&t).send(&hub, &all).await;
+    let answer = oee(
+        &hub,
+        &t,
+        &format!("equipment/{}", t.code("oee-1")),
+        &monday_query("shift"),
+    )
+    .await;
+    let f = &answer["totals"];
+    assert_eq!(
+        (&f["agent_down_ms"], &f["unknown_ms"], &f["base_ms"]),
+        (&json!(30 * MIN), &json!(30 * MIN), &json!(450 * MIN)),
+        "{f}"
+    );
+    assert_eq!(
+        ratio(&f["availability"]),
+        r("21000000", "27000000", Some("0.777778"))
+    );
+    assert_eq!(
+        ratio(&f["performance"]),
+        r("19200000", "21000000", Some("0.914286"))
+    );
+    assert_eq!(f["down_ms"], 55 * MIN, "the outage is not downtime");
+    let waterfall = answer["waterfall"].as_array().expect("a waterfall");
+    assert!(
+        waterfall
+            .iter()
+            .any(|s| s["step"] == "agent_down" && s["kind"] == "exclude"),
+        "{}",
+        answer["waterfall"]
+    );
+}
