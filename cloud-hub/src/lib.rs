@@ -26,6 +26,7 @@ pub mod live;
 pub mod machines;
 pub mod masterdata;
 pub mod metrics;
+pub mod oee;
 pub mod planning;
 pub mod production;
 pub mod projection;

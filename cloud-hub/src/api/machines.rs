@@ -31,7 +31,7 @@ struct Period {
     to: i64,
 }
 
-fn instant(raw: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ApiFailure> {
+pub(super) fn instant(raw: &HashMap<String, String>, name: &str) -> Result<Option<i64>, ApiFailure> {
     raw.get(name)
         .map(|v| {
             Timestamp::parse(v)

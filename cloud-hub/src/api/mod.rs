@@ -17,6 +17,7 @@ mod inventory;
 mod machines;
 mod masterdata;
 mod masterdata_files;
+mod oee;
 mod panics;
 mod params;
 mod people;
@@ -216,6 +217,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     inventory::add_routes(&mut b);
     projection::add_routes(&mut b);
     machines::add_routes(&mut b);
+    oee::add_routes(&mut b);
     access::add_routes(&mut b);
     auth::add_routes(&mut b);
     people::add_routes(&mut b);

@@ -75,6 +75,16 @@ fn floor_fact(event: &Event) -> Option<FloorFact> {
     })
 }
 
+/// The floor fact of a logged event (`raw`, the JSON the log keeps) with
+/// the event's id; none for an event that cannot be read (the projection
+/// reports it) or that is no floor fact.
+pub(crate) fn read_fact(raw: &str) -> Option<(String, FloorFact)> {
+    let logged = serde_json::from_str::<Logged>(raw).ok()?;
+    let id = logged.draft.id.to_string();
+    let event = logged.draft.into_event(logged.seq);
+    floor_fact(&event).map(|fact| (id, fact))
+}
+
 /// The floor facts of every site of `tenant`, sorted by (at, row). Events
 /// that cannot be read are left out (the projection reports them).
 pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFact>, HubError> {
@@ -94,11 +104,7 @@ pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFac
                 .await
                 .map_err(HubError::Store)?;
             for e in &page {
-                let Ok(logged) = serde_json::from_str::<Logged>(&e.raw) else {
-                    continue;
-                };
-                let event = logged.draft.into_event(logged.seq);
-                if let Some(fact) = floor_fact(&event) {
+                if let Some((_, fact)) = read_fact(&e.raw) {
                     facts.push(TimedFact {
                         // Hub time (the log's column), as the ledger dates it.
                         at: e.occurred_at,

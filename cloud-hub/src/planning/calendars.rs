@@ -27,9 +27,57 @@ pub fn local_minute(at: PrimitiveDateTime, offset: i64) -> i64 {
 }
 
 /// The local date at epoch minute `minute`.
-fn local_date(minute: i64, offset: i64) -> Date {
+pub fn local_date(minute: i64, offset: i64) -> Date {
     let days = (minute + offset).div_euclid(DAY);
     Date::from_julian_day(2_440_588 + days as i32).unwrap_or(Date::MIN)
+}
+
+/// One occurrence of a weekly shift of a calendar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ShiftInstance {
+    /// The local day it starts on.
+    pub date: Date,
+    /// Its shift: the index in the calendar's `shifts`.
+    pub shift: usize,
+    /// Its start, epoch minute (UTC).
+    pub start: i64,
+    /// Its end, epoch minute (UTC); a shift ending at or before its start
+    /// time ends the next day.
+    pub end: i64,
+}
+
+/// Every shift of `cal` starting on a local day from the day before
+/// epoch minute `from`'s (a night shift started then reaches into `from`)
+/// to `to`'s, in day then calendar order; none starts on a holiday.
+/// Holidays and maintenance do not cut them here: [`working_time`] does.
+pub fn shift_instances(cal: &CalendarRecord, offset: i64, from: i64, to: i64) -> Vec<ShiftInstance> {
+    let mut out = Vec::new();
+    let mut day = local_date(from, offset) - Duration::days(1);
+    let last = local_date(to, offset);
+    while day <= last {
+        let midnight = local_midnight(day, offset);
+        let holiday = cal.holidays.iter().any(|h| h.date == day);
+        for (index, shift) in cal.shifts.iter().enumerate().filter(|_| !holiday) {
+            if !shift.days.iter().any(|d| d.to_time() == day.weekday()) {
+                continue;
+            }
+            let (start, mut end) = (shift.start.minutes(), shift.end.minutes());
+            if end <= start {
+                end += DAY;
+            }
+            out.push(ShiftInstance {
+                date: day,
+                shift: index,
+                start: midnight + start,
+                end: midnight + end,
+            });
+        }
+        day = day.next_day().unwrap_or(Date::MAX);
+        if day == Date::MAX {
+            break;
+        }
+    }
+    out
 }
 
 /// The working time of `equipment` following `calendar` between epoch
@@ -46,28 +94,9 @@ pub fn working_time(
     let Some(cal) = calendar else {
         return Calendar::always();
     };
-    let mut intervals = Vec::new();
-    // From the day before: a night shift started then reaches into `from`.
-    let mut day = local_date(from, offset) - Duration::days(1);
-    let last = local_date(to, offset);
-    while day <= last {
-        let midnight = local_midnight(day, offset);
-        let holiday = cal.holidays.iter().any(|h| h.date == day);
-        for shift in cal.shifts.iter().filter(|_| !holiday) {
-            if !shift.days.iter().any(|d| d.to_time() == day.weekday()) {
-                continue;
-            }
-            let (start, mut end) = (shift.start.minutes(), shift.end.minutes());
-            if end <= start {
-                end += DAY;
-            }
-            intervals.push(Interval::new(midnight + start, midnight + end));
-        }
-        day = day.next_day().unwrap_or(Date::MAX);
-        if day == Date::MAX {
-            break;
-        }
-    }
+    let intervals = shift_instances(cal, offset, from, to)
+        .into_iter()
+        .map(|s| Interval::new(s.start, s.end));
     // Shifts are whole local days apart, never empty, and far inside the
     // supported range, so the calendar builds; an empty one is the safe side.
     let mut working = Calendar::from_intervals(intervals)

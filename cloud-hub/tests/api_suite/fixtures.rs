@@ -497,6 +497,16 @@ pub const PATH_VALUES: &[PathValue] = &[
         value: |owner| owner.site.clone(),
     },
     PathValue {
+        prefix: "/api/v1/oee/equipment/",
+        param: "code",
+        value: |owner| owner.code("press-1"),
+    },
+    PathValue {
+        prefix: "/api/v1/oee/sites/",
+        param: "site",
+        value: |owner| owner.site.clone(),
+    },
+    PathValue {
         prefix: "/api/v1/agents/",
         param: "agent",
         value: |owner| owner.agent_id.clone(),

@@ -20,6 +20,7 @@ mod hub;
 mod isolation;
 mod limits;
 mod machines;
+mod oee;
 mod openapi;
 mod paging;
 mod rights;
@@ -75,6 +76,11 @@ on_both_backends!(
     machines::equipment_timeline_downtime_and_parts,
     machines::site_equipment_shows_each_latest_state,
     machines::an_agent_outage_is_agent_down_in_the_timeline,
+    oee::oee_worked_example_by_hand,
+    oee::oee_flags_fast_cycles_and_pools_machines_by_sums,
+    oee::oee_late_events_give_the_punctual_answer,
+    oee::oee_questions_are_checked,
+    oee::oee_agent_outage_is_unknown_time,
     crud::material_with_alt_units_round_trips,
     crud::bom_with_versions_round_trips,
     crud::routing_round_trips,

@@ -145,6 +145,7 @@ pub async fn master_data(store: &Store, tenant: TenantId, shape: &Shape) -> anyh
         production_location: Some(code(location_code(0))?),
         utc_offset_minutes: 60,
         calendar: None,
+        changeover_planned: false,
     })?]);
     groups.push(
         (0..shape.stations)

@@ -45,6 +45,12 @@ pub struct SiteSettings {
     /// always available.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<Code>,
+    /// Whether changeovers (equipment in `setup`) are planned time: true
+    /// takes setup time out of OEE availability's base (like planned
+    /// maintenance); false, the default, counts it as an availability
+    /// loss (`crate::oee`).
+    #[serde(default)]
+    pub changeover_planned: bool,
 }
 
 impl MasterKind for SiteSettings {
