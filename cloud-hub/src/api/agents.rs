@@ -71,7 +71,10 @@ pub(super) async fn add(
     let agent = match created {
         Ok(agent) => agent,
         Err(StoreError::NotFound { .. }) => {
-            return Err(ApiFailure::invalid("site", format!("no site {} in this company", request.site)));
+            return Err(ApiFailure::invalid(
+                "site",
+                format!("no site {} in this company", request.site),
+            ));
         }
         Err(e) => return Err(e.into()),
     };

@@ -394,7 +394,11 @@ async fn set_language(
         .await?
         .is_none()
     {
-        return Err(ApiFailure::new(StatusCode::NOT_FOUND, "not_found", "no such user"));
+        return Err(ApiFailure::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            "no such user",
+        ));
     }
     Ok(Json(json!({ "language": language })))
 }

@@ -58,7 +58,12 @@ pub async fn site_equipment(
         });
     }
     let latest: HashMap<String, (StateData, i64)> = store
-        .latest_per_key(tenant, site.to_string(), &["equipment_state_changed"], "equipment")
+        .latest_per_key(
+            tenant,
+            site.to_string(),
+            &["equipment_state_changed"],
+            "equipment",
+        )
         .await
         .map_err(HubError::Store)?
         .into_iter()

@@ -235,11 +235,35 @@ mod tests {
     fn a_run_lists_its_pauses_lots_output_and_worker_time() {
         let run = json_run("E1");
         let facts = vec![
-            fact(1, "E1", "operation_started", 0, serde_json::json!({"run": run, "equipment": "P-1", "workers": ["W-1"]})),
-            fact(2, "E1", "material_consumed", 1_000, serde_json::json!({"run": run, "material": "STEEL", "lot": "L-7", "quantity": {"value": "2.5", "unit": "kg"}})),
-            fact(3, "E1", "operation_paused", 600_000, serde_json::json!({"run": run, "reason": "JAM"})),
+            fact(
+                1,
+                "E1",
+                "operation_started",
+                0,
+                serde_json::json!({"run": run, "equipment": "P-1", "workers": ["W-1"]}),
+            ),
+            fact(
+                2,
+                "E1",
+                "material_consumed",
+                1_000,
+                serde_json::json!({"run": run, "material": "STEEL", "lot": "L-7", "quantity": {"value": "2.5", "unit": "kg"}}),
+            ),
+            fact(
+                3,
+                "E1",
+                "operation_paused",
+                600_000,
+                serde_json::json!({"run": run, "reason": "JAM"}),
+            ),
             fact(4, "E1", "operation_resumed", 900_000, serde_json::json!(run)),
-            fact(5, "E1", "output_reported", 1_700_000, serde_json::json!({"run": run, "material": "BRACKET", "good": "40", "scrap": "2", "unit": "pcs", "scrap_reason": "BURR", "lot": "OUT-1"})),
+            fact(
+                5,
+                "E1",
+                "output_reported",
+                1_700_000,
+                serde_json::json!({"run": run, "material": "BRACKET", "good": "40", "scrap": "2", "unit": "pcs", "scrap_reason": "BURR", "lot": "OUT-1"}),
+            ),
             fact(6, "E1", "operation_finished", 1_800_000, serde_json::json!(run)),
         ];
         let mut times = BTreeMap::new();
@@ -259,11 +283,21 @@ mod tests {
         assert_eq!((r.started_at, r.finished_at), (Some(0), Some(1_800_000)));
         assert_eq!(
             r.pauses,
-            vec![Pause { from: 600_000, until: Some(900_000), reason: Some("JAM".into()) }]
+            vec![Pause {
+                from: 600_000,
+                until: Some(900_000),
+                reason: Some("JAM".into())
+            }]
         );
         assert_eq!(r.active_minutes, Decimal::from(25));
         assert_eq!(r.machine_minutes, Decimal::from(20));
-        assert_eq!(r.workers, vec![WorkerTime { worker: "W-1".into(), minutes: Decimal::from(25) }]);
+        assert_eq!(
+            r.workers,
+            vec![WorkerTime {
+                worker: "W-1".into(),
+                minutes: Decimal::from(25)
+            }]
+        );
         assert_eq!(r.consumed[0].lot.as_deref(), Some("L-7"));
         assert_eq!(r.consumed[0].quantity, "2.5".parse::<Decimal>().expect("decimal"));
         assert_eq!(r.outputs[0].scrap_reason.as_deref(), Some("BURR"));
@@ -274,12 +308,27 @@ mod tests {
     fn runs_are_listed_by_start_and_an_open_pause_stays_open() {
         let (a, b) = (json_run("A"), json_run("B"));
         let facts = vec![
-            fact(1, "B", "operation_started", 5, serde_json::json!({"run": b, "equipment": "P-2"})),
-            fact(2, "A", "operation_started", 9, serde_json::json!({"run": a, "equipment": "P-1"})),
+            fact(
+                1,
+                "B",
+                "operation_started",
+                5,
+                serde_json::json!({"run": b, "equipment": "P-2"}),
+            ),
+            fact(
+                2,
+                "A",
+                "operation_started",
+                9,
+                serde_json::json!({"run": a, "equipment": "P-1"}),
+            ),
             fact(3, "B", "operation_paused", 20, serde_json::json!({"run": b})),
         ];
         let log = execution_log(&facts, &BTreeMap::new());
-        assert_eq!(log.iter().map(|r| r.execution.as_str()).collect::<Vec<_>>(), ["B", "A"]);
+        assert_eq!(
+            log.iter().map(|r| r.execution.as_str()).collect::<Vec<_>>(),
+            ["B", "A"]
+        );
         assert_eq!(log[0].pauses[0].until, None);
         assert_eq!(log[0].finished_at, None);
     }
