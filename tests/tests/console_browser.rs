@@ -36,6 +36,26 @@ async fn rig() -> Rig {
     seed_master_data(&rig.hub.url(), &rig.creds.api_token)
         .await
         .expect("master data");
+    let client = reqwest::Client::new();
+    for (path, body) in [
+        (
+            "warehouses",
+            json!({"code": "MAIN", "name": "Main store", "site": "plant-1"}),
+        ),
+        (
+            "locations",
+            json!({"code": "STORE", "warehouse": "MAIN", "site": "plant-1"}),
+        ),
+    ] {
+        let response = client
+            .post(format!("{}/api/v1/{path}", rig.hub.url()))
+            .bearer_auth(&rig.creds.api_token)
+            .json(&body)
+            .send()
+            .await
+            .expect("hub answers");
+        assert!(response.status().is_success(), "POST {path}");
+    }
     for (login, role, password) in [
         ("planner", "planner", PLANNER_PASSWORD),
         ("keeper", "store_keeper", KEEPER_PASSWORD),
@@ -263,8 +283,20 @@ async fn a_planner_runs_the_floor_from_the_console() {
     assert!(!total.is_empty(), "the actual total is shown");
     browser.screenshot(&shots.join("order.png")).await;
 
+    browser.goto(&format!("{hub}/console/oee")).await;
+    browser.wait_for("the OEE tiles", "#oee-tiles .tile").await;
+    assert!(
+        browser.exists("#waterfall svg rect").await,
+        "the waterfall is drawn"
+    );
+    assert!(
+        browser.text_css("#oee-machines").await.contains("press-1"),
+        "the machine is listed"
+    );
+    browser.screenshot(&shots.join("oee.png")).await;
+
     for (page, file) in [
-        ("stock", "stock.png"),
+        ("stock", "stock-planner.png"),
         ("shortages", "shortages.png"),
         ("costs", "costs.png"),
         ("master", "master.png"),
@@ -296,6 +328,8 @@ async fn a_planner_runs_the_floor_from_the_console() {
     browser.wait_for("the login page", "#login-form").await;
 }
 
+/// A store keeper posts goods received from the stock page's form, and
+/// sees neither the costs nor the users.
 #[tokio::test]
 async fn a_store_keeper_sees_neither_costs_nor_users() {
     let Some(browser) = Browser::start().await else {
@@ -306,6 +340,26 @@ async fn a_store_keeper_sees_neither_costs_nor_users() {
     log_in(&browser, &hub, "keeper", KEEPER_PASSWORD).await;
     browser.goto(&format!("{hub}/console/stock")).await;
     browser.wait_for("the stock page", "#balances").await;
+    // Goods received through the stock page's form.
+    for (name, value) in [
+        ("document", "GR-1"),
+        ("material", "STEEL"),
+        ("lot", "L-1"),
+        ("quantity", "40"),
+        ("unit", "kg"),
+        ("location", "STORE"),
+        ("unit_price", "1.20"),
+    ] {
+        browser.fill_in("receipt-form", name, value).await;
+    }
+    submit(&browser, "receipt-form").await;
+    browser
+        .wait_text("the received lot in the balances", "#balances tbody", |t| {
+            t.contains("STEEL") && t.contains("L-1") && t.contains("40")
+        })
+        .await;
+    browser.screenshot(&screenshots().join("stock.png")).await;
+
     for section in ["stock", "orders", "shortages"] {
         assert!(
             browser.exists(&format!("[data-nav={section}]")).await,

@@ -23,6 +23,7 @@ pub struct NavLink {
 /// shows the link (the page itself checks the same right).
 pub const SECTIONS: &[(&str, &str, &str, Module)] = &[
     ("board", "/console/board", "nav.board", Module::Equipment),
+    ("oee", "/console/oee", "nav.oee", Module::Equipment),
     ("orders", "/console/orders", "nav.orders", Module::Production),
     ("master", "/console/master", "nav.master", Module::MasterData),
     ("stock", "/console/stock", "nav.stock", Module::Stock),

@@ -244,7 +244,7 @@ pub fn warnings(what: &str, f: &Figures) -> Vec<String> {
         out.push(format!(
             "{what}: {} min of planned busy time are of unknown state (offline, agent down or no \
              signal) and are left out of availability's base",
-            Decimal::from(f.unknown_ms) / Decimal::from(60_000)
+            (Decimal::from(f.unknown_ms) / Decimal::from(60_000)).round_dp(1)
         ));
     }
     out

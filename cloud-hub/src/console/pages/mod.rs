@@ -3,6 +3,8 @@
 pub mod board;
 pub mod login;
 pub mod master;
+pub mod oee;
+pub mod oee_view;
 pub mod order;
 pub mod orders;
 pub mod people;
