@@ -245,6 +245,18 @@ async fn a_planner_runs_the_floor_from_the_console() {
         .expect("marker read");
     assert_eq!(same_page, json!(true), "the board changed without a reload");
     browser.screenshot(&shots.join("board.png")).await;
+    // The same board on a 10-inch tablet held upright.
+    browser
+        .client
+        .set_window_size(800, 1280)
+        .await
+        .expect("window resizes");
+    browser.screenshot(&shots.join("board-tablet.png")).await;
+    browser
+        .client
+        .set_window_size(1280, 1000)
+        .await
+        .expect("window resizes");
 
     // Output and the run's end, then the order's execution log and cost.
     machine_event(&rig, json!({"equipment": "press-1", "state": "running"})).await;

@@ -3,6 +3,7 @@
 //! and site.
 
 use super::book::{Operation, RouteBook};
+use super::guard::SiteAccess;
 use super::guard::TenantCaller;
 use super::params::{bad_query, date_param, only};
 use super::{ApiFailure, HubState};
@@ -13,7 +14,8 @@ use crate::costing::standard_query::{DEFAULT_LOT_SIZE, material_standard};
 use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::extract::{Path, Query, State};
-use axum::response::Json;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -32,6 +34,70 @@ pub struct StockValue {
     pub quantity: Decimal,
     /// Its value (moving average).
     pub value: Decimal,
+}
+
+/// Every production order's actual cost by element so far (costs rolled
+/// into its output), as JSON or CSV (`format=csv`), orders of the caller's
+/// sites only.
+async fn order_costs(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(SiteAccess(scope)): Extension<SiteAccess>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Response, ApiFailure> {
+    only(&raw, &["format"])?;
+    let csv = match raw.get("format").map(String::as_str) {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(bad_query("format", "must be json or csv")),
+    };
+    let costing = costing::cost_tenant(&state.store, tenant, (state.clock)()).await?;
+    let orders: Vec<costing::OrderCost> = costing
+        .orders
+        .into_values()
+        .filter(|o| o.site.as_ref().is_none_or(|s| scope.covers(s)))
+        .collect();
+    if !csv {
+        return Ok(Json(json!({ "items": orders })).into_response());
+    }
+    let internal =
+        |e: csv::Error| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record([
+        "order",
+        "material",
+        "site",
+        "good",
+        "scrap",
+        "materials",
+        "labour",
+        "machine",
+        "overhead",
+        "total",
+        "unit_cost",
+    ])
+    .map_err(internal)?;
+    for o in &orders {
+        let text = |v: &Option<String>| crate::csv_cell::escape(v.as_deref().unwrap_or("")).into_owned();
+        out.write_record([
+            crate::csv_cell::escape(&o.order).into_owned(),
+            text(&o.material),
+            text(&o.site),
+            o.good.to_string(),
+            o.scrap.to_string(),
+            o.materials.to_string(),
+            o.labour.to_string(),
+            o.machine.to_string(),
+            o.overhead.to_string(),
+            o.total.to_string(),
+            o.unit_cost.map(|u| u.to_string()).unwrap_or_default(),
+        ])
+        .map_err(internal)?;
+    }
+    let bytes = out
+        .into_inner()
+        .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
+    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
 }
 
 async fn order_cost(
@@ -143,6 +209,22 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         .query("site", "the site whose equipment rates and overhead rule apply (default: equipment of every site, no overhead)")
         .response(standard),
         get(standard_cost),
+    );
+    let order_cost_item = b.schema::<costing::OrderCost>();
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/costing/orders",
+            tag,
+            "Every production order's actual cost by element so far (JSON, or CSV rows with format=csv)",
+        )
+        .right(Module::Costing, Action::View)
+        .query("format", "json (default) or csv")
+        .response(
+            json!({"type": "object", "properties": {"items": {"type": "array", "items": order_cost_item}}}),
+        )
+        .produces("text/csv"),
+        get(order_costs),
     );
     b.add(
         Operation::new(
