@@ -83,10 +83,16 @@ impl LiveFeed {
     }
 }
 
+/// What a site's task hands every open page: the latest board read.
+type BoardSender = watch::Sender<Option<Arc<Board>>>;
+
+/// A site of a tenant.
+type SiteKey = (TenantId, String);
+
 /// One task per site with open boards.
 #[derive(Default)]
 struct SiteBoards {
-    open: Mutex<HashMap<(TenantId, String), Weak<watch::Sender<Option<Arc<Board>>>>>>,
+    open: Mutex<HashMap<SiteKey, Weak<BoardSender>>>,
 }
 
 impl SiteBoards {
@@ -114,15 +120,13 @@ impl SiteBoards {
             feed.notices.subscribe(),
             store.clone(),
             clock,
-            tenant,
-            site.to_string(),
         ));
         receiver
     }
 
     /// Whether the task of `key` may stop: no page watches it, checked
     /// under the lock a new page subscribes under (then it is forgotten).
-    fn last_page_gone(&self, key: &(TenantId, String), sender: &watch::Sender<Option<Arc<Board>>>) -> bool {
+    fn last_page_gone(&self, key: &SiteKey, sender: &BoardSender) -> bool {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         if sender.receiver_count() > 0 {
             return false;
@@ -136,14 +140,13 @@ impl SiteBoards {
 /// [`REFRESH_EVERY`], until no page watches it.
 async fn keep_board(
     boards: Arc<SiteBoards>,
-    key: (TenantId, String),
-    sender: Arc<watch::Sender<Option<Arc<Board>>>>,
+    key: SiteKey,
+    sender: Arc<BoardSender>,
     mut notices: broadcast::Receiver<SiteChanged>,
     store: Store,
     clock: crate::clock::Clock,
-    tenant: TenantId,
-    site: String,
 ) {
+    let (tenant, site) = (key.0, key.1.clone());
     loop {
         match board::site_board(&store, tenant, &site, clock()).await {
             Ok(read) => {

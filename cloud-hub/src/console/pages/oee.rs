@@ -50,8 +50,8 @@ struct OeePage {
     chrome: Chrome,
     action: String,
     sites: Vec<(String, bool)>,
-    ranges: Vec<(&'static str, &'static str, bool)>,
-    buckets: Vec<(&'static str, &'static str, bool)>,
+    ranges: Menu,
+    buckets: Menu,
     period: String,
     tiles: Vec<Tile>,
     waterfall: Chart,
@@ -91,14 +91,10 @@ fn choices(
     Ok((period, bucket, range, bucket.as_str().to_string()))
 }
 
-fn menus(
-    viewer: &Viewer,
-    range: &str,
-    bucket: &str,
-) -> (
-    Vec<(&'static str, &'static str, bool)>,
-    Vec<(&'static str, &'static str, bool)>,
-) {
+/// A menu's choices: (value, text, chosen).
+type Menu = Vec<(&'static str, &'static str, bool)>;
+
+fn menus(viewer: &Viewer, range: &str, bucket: &str) -> (Menu, Menu) {
     let t = viewer.texts();
     let ranges = RANGES
         .iter()
@@ -119,6 +115,51 @@ fn found_or(viewer: &Viewer) -> impl Fn(HubError) -> PageError + '_ {
     move |e| match e {
         HubError::NotFound { .. } => viewer.not_found(),
         other => viewer.failed(other),
+    }
+}
+
+/// What an OEE answer (a site's or a machine's) shows.
+struct Shown<'a> {
+    totals: &'a Figures,
+    waterfall: &'a [crate::oee::report::WaterfallStep],
+    trend: &'a [crate::oee::report::BucketFigures],
+    pareto: &'a [crate::oee::report::ReasonFigures],
+    warnings: &'a [String],
+    changeover_planned: bool,
+    from: i64,
+    to: i64,
+}
+
+/// Where a page's form goes and what it offers.
+struct Frame {
+    title: String,
+    action: String,
+    sites: Vec<(String, bool)>,
+}
+
+fn oee_page(
+    viewer: &Viewer,
+    frame: Frame,
+    (range, bucket): (&str, &str),
+    shown: Shown<'_>,
+    machines: Vec<MachineRow>,
+) -> OeePage {
+    let t = viewer.texts();
+    let (ranges, buckets) = menus(viewer, range, bucket);
+    OeePage {
+        chrome: Chrome::new(viewer, "oee", frame.title),
+        action: frame.action,
+        sites: frame.sites,
+        ranges,
+        buckets,
+        period: format!("{} – {}", date_time(shown.from, 0), date_time(shown.to, 0)),
+        tiles: oee_view::tiles(t, shown.totals),
+        waterfall: oee_view::waterfall(t, shown.waterfall),
+        trend: oee_view::trend(t, shown.trend),
+        pareto: oee_view::pareto(t, shown.pareto),
+        machines,
+        warnings: shown.warnings.to_vec(),
+        changeover_planned: shown.changeover_planned,
     }
 }
 
@@ -155,26 +196,27 @@ pub async fn site(
         .await
         .map_err(found_or(&viewer))?;
     let t = viewer.texts();
-    let (ranges, buckets) = menus(&viewer, &range, &bucket_name);
-    let template = OeePage {
-        chrome: Chrome::new(&viewer, "oee", t.fill("oee.site_title", &[("site", &site)])),
+    let machines = answer
+        .equipment
+        .iter()
+        .map(|m| machine_row(&viewer, m.equipment.clone(), m.name.clone(), &m.totals))
+        .collect();
+    let frame = Frame {
+        title: t.fill("oee.site_title", &[("site", &site)]),
         action: "/console/oee".into(),
         sites: sites.iter().map(|s| (s.clone(), *s == site)).collect(),
-        ranges,
-        buckets,
-        period: format!("{} – {}", date_time(answer.from, 0), date_time(answer.to, 0)),
-        tiles: oee_view::tiles(t, &answer.totals),
-        waterfall: oee_view::waterfall(t, &answer.waterfall),
-        trend: oee_view::trend(t, &answer.trend),
-        pareto: oee_view::pareto(t, &answer.pareto),
-        machines: answer
-            .equipment
-            .iter()
-            .map(|m| machine_row(&viewer, m.equipment.clone(), m.name.clone(), &m.totals))
-            .collect(),
-        warnings: answer.warnings.clone(),
-        changeover_planned: answer.changeover_planned,
     };
+    let shown = Shown {
+        totals: &answer.totals,
+        waterfall: &answer.waterfall,
+        trend: &answer.trend,
+        pareto: &answer.pareto,
+        warnings: &answer.warnings,
+        changeover_planned: answer.changeover_planned,
+        from: answer.from,
+        to: answer.to,
+    };
+    let template = oee_page(&viewer, frame, (&range, &bucket_name), shown, machines);
     Ok(page(&template, viewer.lang))
 }
 
@@ -196,28 +238,24 @@ pub async fn equipment(
         return Err(viewer.not_found());
     }
     let t = viewer.texts();
-    let (ranges, buckets) = menus(&viewer, &range, &bucket_name);
-    let template = OeePage {
-        chrome: Chrome::new(
-            &viewer,
-            "oee",
-            t.fill(
-                "oee.equipment_title",
-                &[("equipment", &code), ("name", &answer.name)],
-            ),
+    let frame = Frame {
+        title: t.fill(
+            "oee.equipment_title",
+            &[("equipment", &code), ("name", &answer.name)],
         ),
         action: format!("/console/oee/equipment/{code}"),
         sites: Vec::new(),
-        ranges,
-        buckets,
-        period: format!("{} – {}", date_time(answer.from, 0), date_time(answer.to, 0)),
-        tiles: oee_view::tiles(t, &answer.totals),
-        waterfall: oee_view::waterfall(t, &answer.waterfall),
-        trend: oee_view::trend(t, &answer.trend),
-        pareto: oee_view::pareto(t, &answer.pareto),
-        machines: Vec::new(),
-        warnings: answer.warnings.clone(),
-        changeover_planned: answer.changeover_planned,
     };
+    let shown = Shown {
+        totals: &answer.totals,
+        waterfall: &answer.waterfall,
+        trend: &answer.trend,
+        pareto: &answer.pareto,
+        warnings: &answer.warnings,
+        changeover_planned: answer.changeover_planned,
+        from: answer.from,
+        to: answer.to,
+    };
+    let template = oee_page(&viewer, frame, (&range, &bucket_name), shown, Vec::new());
     Ok(page(&template, viewer.lang))
 }

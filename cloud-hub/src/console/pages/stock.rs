@@ -31,6 +31,81 @@ pub struct StockQuery {
     site: Option<String>,
 }
 
+/// One field of a stock document form: its name in the API's JSON, its
+/// label's catalog key, whether it is required, whether it takes a decimal.
+type DocField = (&'static str, &'static str, bool, bool);
+
+/// A stock document form: its type, title key and fields.
+pub struct DocForm {
+    kind: &'static str,
+    title: &'static str,
+    fields: Vec<DocField>,
+}
+
+/// The stock documents a store keeper posts, each a form of its fields.
+fn document_forms() -> Vec<DocForm> {
+    let line = |quantity_key: &'static str| -> Vec<DocField> {
+        vec![
+            ("document", "stock.document", true, false),
+            ("material", "orders.material", true, false),
+            ("lot", "stock.lot", false, false),
+            ("quantity", quantity_key, true, true),
+            ("unit", "stock.unit", true, false),
+        ]
+    };
+    let with = |mut fields: Vec<DocField>, more: &[DocField]| {
+        fields.extend_from_slice(more);
+        fields
+    };
+    let location: DocField = ("location", "stock.location", true, false);
+    vec![
+        DocForm {
+            kind: "receipt",
+            title: "stock.receipt",
+            fields: with(
+                line("stock.quantity"),
+                &[
+                    location,
+                    ("purchase_order", "stock.purchase_order", false, false),
+                    ("unit_price", "stock.unit_price", false, true),
+                ],
+            ),
+        },
+        DocForm {
+            kind: "transfer",
+            title: "stock.transfer",
+            fields: with(
+                line("stock.quantity"),
+                &[
+                    ("from", "stock.from", true, false),
+                    ("to", "stock.to", true, false),
+                ],
+            ),
+        },
+        DocForm {
+            kind: "adjustment",
+            title: "stock.adjustment",
+            fields: with(
+                line("stock.signed_quantity"),
+                &[location, ("note", "stock.note", true, false)],
+            ),
+        },
+        DocForm {
+            kind: "scrap",
+            title: "stock.scrap",
+            fields: with(
+                line("stock.quantity"),
+                &[location, ("reason", "board.reason", true, false)],
+            ),
+        },
+        DocForm {
+            kind: "stocktake",
+            title: "stock.stocktake",
+            fields: with(line("stock.counted"), &[location]),
+        },
+    ]
+}
+
 #[derive(Template)]
 #[template(path = "stock.html")]
 struct StockPage {
@@ -42,6 +117,7 @@ struct StockPage {
     sites: Vec<(String, bool)>,
     more: bool,
     may_post: bool,
+    forms: Vec<DocForm>,
 }
 
 fn nonempty(value: Option<String>) -> Option<String> {
@@ -102,6 +178,7 @@ pub async fn balances(
             .collect(),
         more,
         may_post: viewer.may(Module::Stock, Action::Approve),
+        forms: document_forms(),
     };
     Ok(page(&template, viewer.lang))
 }
@@ -211,4 +288,22 @@ pub async fn lot(
         forward: fwd_lines,
     };
     Ok(page(&template, viewer.lang))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::console::i18n::{Catalog, Lang};
+
+    #[test]
+    fn every_document_form_text_is_in_both_catalogs() {
+        for form in document_forms() {
+            let keys = std::iter::once(form.title).chain(form.fields.iter().map(|f| f.1));
+            for key in keys {
+                for lang in [Lang::En, Lang::Zh] {
+                    assert_ne!(Catalog::of(lang).m(key), key, "{key} in {}", lang.code());
+                }
+            }
+        }
+    }
 }
