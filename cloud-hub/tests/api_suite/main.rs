@@ -67,6 +67,7 @@ on_both_backends!(
     sessions::a_password_change_ends_the_other_sessions,
     sessions::the_audit_log_records_who_did_what_with_before_and_after,
     sessions::access_inputs_past_their_documented_bounds_are_400,
+    sessions::blank_names_are_422_and_long_ones_400,
     sessions::a_change_on_another_hub_counts_at_a_cached_sessions_next_request,
     stock_documents::undated_document_retried_is_the_same_document,
     limits::values_past_the_maxima_are_422_naming_the_field,

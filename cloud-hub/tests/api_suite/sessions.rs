@@ -396,6 +396,43 @@ pub async fn access_inputs_past_their_documented_bounds_are_400(db: &TestDb) {
     .expect_error(400, "invalid_body", Some("login"));
 }
 
+/// A name past the document's 100 characters is 400 (a schema error); an
+/// empty or blank one is 422 naming the field, for users, tokens, roles
+/// and groups alike.
+pub async fn blank_names_are_422_and_long_ones_400(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let long = "n".repeat(101);
+    for (path, field, body) in [
+        ("/api/v1/users", "login", json!({"login": ""})),
+        (
+            "/api/v1/users",
+            "display_name",
+            json!({"login": "ann", "display_name": "  "}),
+        ),
+        ("/api/v1/roles", "name", json!({"name": " ", "rights": []})),
+        ("/api/v1/groups", "name", json!({"name": ""})),
+    ] {
+        hub.post(path, &t.token, &body)
+            .await
+            .expect_error(422, "invalid", Some(field));
+    }
+    person(&hub, &t, "pia", &["viewer"], false).await;
+    hub.post("/api/v1/users/pia/tokens", &t.token, &json!({"name": "   "}))
+        .await
+        .expect_error(422, "invalid", Some("name"));
+    for (path, field, body) in [
+        ("/api/v1/users", "login", json!({"login": long})),
+        ("/api/v1/roles", "name", json!({"name": long, "rights": []})),
+        ("/api/v1/groups", "name", json!({"name": long})),
+        ("/api/v1/users/pia/tokens", "name", json!({"name": long})),
+    ] {
+        hub.post(path, &t.token, &body)
+            .await
+            .expect_error(400, "invalid_body", Some(field));
+    }
+}
+
 /// A session used on one hub sees, at its next request there, what
 /// another hub on the same database changed: the user's language and
 /// roles, and the end of the session (a logout, an admin ending it).
