@@ -3,8 +3,12 @@
 //! once per request (`api/guard.rs`) and asks it "may you do this action
 //! on this module at this site".
 //!
-//! Rights are read from the database on every request, so a changed role
-//! takes effect on the next request of a live session, on every replica.
+//! Every request reads its credential's row (one lookup by the secret's
+//! hash); what the user holds comes from the store's cache while that row's
+//! access version is the one it was read at, and every change to roles,
+//! groups, grants or the user advances it. So a changed role, a disabled
+//! user, a revoked token or an ended session counts from the next request,
+//! on every replica.
 
 use super::config::AccessConfig;
 use super::session;
@@ -12,10 +16,15 @@ use crate::store::access::{Credential, PrincipalRow, SessionsToEnd};
 use crate::store::rights::{Right, RightSet, SiteScope};
 use crate::store::{Store, StoreError, TenantId, UserId};
 use axum::http::{HeaderMap, Method};
+use std::sync::Arc;
 
-/// A session's last request is written back at most this often, ms (not
-/// on every request; the idle timeout is minutes).
-const TOUCH_EVERY_MS: i64 = 30_000;
+/// How often a session's last request is written back, ms: once a minute
+/// rather than on every request (a write), and at least four times per
+/// idle timeout (the stored last request is behind the real one by up to
+/// this much, and the session may end that much early).
+fn touch_every_ms(idle_ms: i64) -> i64 {
+    (idle_ms / 4).clamp(1, 60_000)
+}
 
 /// An authenticated person or service.
 #[derive(Debug, Clone)]
@@ -31,19 +40,18 @@ pub struct Principal {
     /// How the request authenticated.
     pub credential: Credential,
     /// What the user (through this credential) holds.
-    pub rights: RightSet,
+    pub rights: Arc<RightSet>,
 }
 
 impl Principal {
     fn from_row(row: PrincipalRow) -> Principal {
-        let rights = RightSet::from_grants(&row.grants, row.narrowing.as_deref());
         Principal {
             tenant: row.tenant,
             user: row.user,
             login: row.login,
             language: row.language,
             credential: row.credential,
-            rights,
+            rights: row.rights,
         }
     }
 
@@ -133,7 +141,7 @@ pub async fn authenticate(
     if changes && !session::csrf_matches(headers, csrf_token) {
         return Err(Refusal::CsrfMissing);
     }
-    if now - *last_seen_at >= TOUCH_EVERY_MS {
+    if now - *last_seen_at >= touch_every_ms(config.idle_ms()) {
         store.touch_session(row.tenant, *id, now).await?;
     }
     Ok(Principal::from_row(row))

@@ -125,9 +125,9 @@ async fn login(State(state): State<HubState>, request: Request) -> Result<Respon
         .await
         .map_err(|_| super::guard::too_large(super::book::DEFAULT_BODY_LIMIT))?;
     let request: LoginRequest = parse_body(&body)?;
-    super::people::length("tenant", &request.tenant, 1, 100)?;
-    super::people::length("login", &request.login, 1, 100)?;
-    super::people::length("password", &request.password, 1, 1000)?;
+    super::bounds::length("tenant", &request.tenant, 1, 100)?;
+    super::bounds::length("login", &request.login, 1, 100)?;
+    super::bounds::length("password", &request.password, 1, 1000)?;
     let now = (state.clock)();
     let login_key = request.login.trim().to_lowercase();
     let failures = state
@@ -410,8 +410,8 @@ async fn change_password(
     body: Bytes,
 ) -> Result<Json<Value>, ApiFailure> {
     let request: PasswordChange = parse_body(&body)?;
-    super::people::length("current", &request.current, 1, 1000)?;
-    super::people::length("new", &request.new, 1, 1000)?;
+    super::bounds::length("current", &request.current, 1, 1000)?;
+    super::bounds::length("new", &request.new, 1, 1000)?;
     let found = state
         .store
         .login_user(tenant, principal.login.clone())

@@ -92,6 +92,31 @@ pub(crate) struct AuditNote {
     pub after: Option<serde_json::Value>,
 }
 
+impl AuditNote {
+    /// The object `kind` `code` a handler changed, with its values before
+    /// and after.
+    pub(crate) fn object(
+        kind: &str,
+        code: &str,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+    ) -> AuditNote {
+        AuditNote {
+            object_kind: Some(kind.into()),
+            object_code: Some(code.into()),
+            before,
+            after,
+        }
+    }
+}
+
+/// `body` answered with `status`, carrying `note` for the audit row.
+pub(crate) fn with_note(status: StatusCode, body: serde_json::Value, note: AuditNote) -> Response {
+    let mut response = (status, axum::Json(body)).into_response();
+    response.extensions_mut().insert(note);
+    response
+}
+
 /// `POST /api/v1/materials/{code}` for `post` and its path (leaked once per
 /// route at start-up: the set of routes is fixed).
 pub(crate) fn action_name(method: &str, path: &str) -> &'static str {

@@ -6,6 +6,7 @@ mod agents;
 mod audit;
 mod auth;
 pub(crate) mod book;
+mod bounds;
 mod costing;
 mod downlink;
 mod duplicate_keys;
@@ -26,6 +27,7 @@ mod production;
 mod projection;
 mod rejections;
 mod reports;
+mod roles;
 
 pub use error::ApiFailure;
 pub use http_refusals::{JsonRefusalListener, JsonRefusals};
@@ -221,6 +223,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     access::add_routes(&mut b);
     auth::add_routes(&mut b);
     people::add_routes(&mut b);
+    roles::add_routes(&mut b);
     audit::add_routes(&mut b);
     costing::add_routes(&mut b);
     reports::add_routes(&mut b);

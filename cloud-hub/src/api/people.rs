@@ -1,31 +1,28 @@
-//! Users, roles, groups, their API tokens, everyone's sessions and the
-//! tenant's access settings, for admins: `/api/v1/users…`,
-//! `/api/v1/roles…`, `/api/v1/groups…`, `/api/v1/sessions…`,
-//! `/api/v1/settings/access`. Reading needs `system:view`, changing
-//! `system:admin`. Every change is audited with its before and after.
+//! Users, their API tokens, everyone's sessions and the tenant's access
+//! settings, for admins: `/api/v1/users…`, `/api/v1/sessions…`,
+//! `/api/v1/settings/access` (roles and groups are `roles.rs`). Reading
+//! needs `system:view`, changing `system:admin`. Every change is audited
+//! with its before and after.
 
 use super::book::{Operation, RouteBook};
-use super::guard::{AuditNote, TenantCaller};
+use super::bounds::{check_name, length};
+use super::guard::{AuditNote, TenantCaller, with_note};
 use super::masterdata::parse_body;
+use super::roles::check_grants;
 use super::{ApiFailure, HubState};
 use crate::access::password;
-use crate::store::access::{
-    GroupRow, NewUser, RoleGrant, RoleRow, SessionsToEnd, UserKind, UserRow, UserUpdate,
-};
+use crate::store::access::{NewUser, RoleGrant, SessionsToEnd, UserKind, UserRow, UserUpdate};
 use crate::store::rights::{Action, Module, Right};
 use crate::store::{TenantId, UserId};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Json, Response};
 use axum::routing::{delete, get, post, put};
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::{Value, json};
-
-/// Longest login, display name, role or group name, characters.
-const NAME_MAX: usize = 100;
 
 /// A new user.
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -123,68 +120,6 @@ pub struct NewTokenRequest {
     pub rights: Option<Vec<Right>>,
 }
 
-/// A role's content.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct RoleRequest {
-    /// What it is for.
-    #[serde(default)]
-    #[schemars(length(max = 500))]
-    pub description: String,
-    /// Its rights.
-    pub rights: Vec<Right>,
-}
-
-/// A new role.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewRoleRequest {
-    /// Its name, unique in the tenant.
-    #[schemars(length(min = 1, max = 100))]
-    pub name: String,
-    /// What it is for.
-    #[serde(default)]
-    #[schemars(length(max = 500))]
-    pub description: String,
-    /// Its rights.
-    pub rights: Vec<Right>,
-}
-
-/// A new group.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewGroupRequest {
-    /// Its name, unique in the tenant.
-    #[schemars(length(min = 1, max = 100))]
-    pub name: String,
-    /// What it is for.
-    #[serde(default)]
-    #[schemars(length(max = 500))]
-    pub description: String,
-    /// Logins of its members.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// Roles its members get.
-    #[serde(default)]
-    pub roles: Vec<RoleGrant>,
-}
-
-/// A group's content.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct GroupRequest {
-    /// What it is for.
-    #[serde(default)]
-    #[schemars(length(max = 500))]
-    pub description: String,
-    /// Logins of its members.
-    #[serde(default)]
-    pub members: Vec<String>,
-    /// Roles its members get.
-    #[serde(default)]
-    pub roles: Vec<RoleGrant>,
-}
-
 /// The tenant's access settings.
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -193,80 +128,13 @@ pub struct AccessSettings {
     pub single_session: bool,
 }
 
-fn note(kind: &str, code: &str, before: Option<Value>, after: Option<Value>) -> AuditNote {
-    AuditNote {
-        object_kind: Some(kind.into()),
-        object_code: Some(code.into()),
-        before,
-        after,
-    }
-}
-
-fn with_note(status: StatusCode, body: Value, note: AuditNote) -> Response {
-    let mut response = (status, Json(body)).into_response();
-    response.extensions_mut().insert(note);
-    response
-}
-
-/// 400 naming `field` when `value` is outside the length the document
-/// gives it (characters).
-pub(super) fn length(field: &str, value: &str, min: usize, max: usize) -> Result<(), ApiFailure> {
-    let n = value.chars().count();
-    if n < min || n > max {
-        return Err(ApiFailure::new(
-            StatusCode::BAD_REQUEST,
-            "invalid_body",
-            format!("`{field}` must be {min} to {max} characters; it has {n}"),
-        )
-        .field(field));
-    }
-    Ok(())
-}
-
-fn check_name(field: &str, name: &str) -> Result<(), ApiFailure> {
-    if name.trim().is_empty() || name.chars().count() > NAME_MAX {
-        return Err(ApiFailure::invalid(
-            field,
-            format!("`{field}` must be 1 to {NAME_MAX} characters"),
-        ));
-    }
-    Ok(())
-}
-
-/// Checks that every granted role and site exists (422 naming the field).
-async fn check_grants(
-    state: &HubState,
-    tenant: TenantId,
-    field: &str,
-    grants: &[RoleGrant],
-) -> Result<(), ApiFailure> {
-    let roles = state.store.list_roles(tenant).await?;
-    for (i, grant) in grants.iter().enumerate() {
-        if !roles.iter().any(|r| r.name == grant.role) {
-            return Err(ApiFailure::invalid(
-                format!("{field}[{i}].role"),
-                format!("there is no role `{}`", grant.role),
-            ));
-        }
-        for (j, site) in grant.sites.iter().flatten().enumerate() {
-            if !state.store.site_exists(tenant, site.clone()).await? {
-                return Err(ApiFailure::invalid(
-                    format!("{field}[{i}].sites[{j}]"),
-                    format!("there is no site `{site}`"),
-                ));
-            }
-        }
-    }
-    Ok(())
-}
-
+/// The user `login` (one lookup), else 404.
 async fn user_or_404(state: &HubState, tenant: TenantId, login: &str) -> Result<UserRow, ApiFailure> {
     state
         .store
-        .list_users(tenant)
+        .login_user(tenant, login.to_string())
         .await?
-        .into_iter()
-        .find(|u| u.login == login)
+        .map(|found| found.user)
         .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", format!("no user `{login}`")))
 }
 
@@ -310,14 +178,13 @@ async fn create_user(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let request: NewUserRequest = parse_body(&body)?;
-    length("login", &request.login, 1, NAME_MAX)?;
+    check_name("login", &request.login)?;
     if let Some(name) = &request.display_name {
-        length("display_name", name, 0, NAME_MAX)?;
+        check_name("display_name", name)?;
     }
     if let Some(password) = &request.password {
         length("password", password, 0, 1000)?;
     }
-    check_name("login", &request.login)?;
     if !request
         .login
         .chars()
@@ -327,9 +194,6 @@ async fn create_user(
             "login",
             "a login is letters, digits, `.`, `_`, `-` and `@`",
         ));
-    }
-    if let Some(name) = &request.display_name {
-        check_name("display_name", name)?;
     }
     check_grants(&state, tenant, "roles", &request.roles).await?;
     let password_phc = match &request.password {
@@ -390,7 +254,7 @@ async fn create_user(
     Ok(with_note(
         StatusCode::CREATED,
         json!(user),
-        note("user", &login, None, after),
+        AuditNote::object("user", &login, None, after),
     ))
 }
 
@@ -403,7 +267,6 @@ async fn change_user(
     let before = user_or_404(&state, tenant, &login).await?;
     let change: UserChange = parse_body(&body)?;
     if let Some(name) = &change.display_name {
-        length("display_name", name, 1, NAME_MAX)?;
         check_name("display_name", name)?;
     }
     let update = UserUpdate {
@@ -424,7 +287,11 @@ async fn change_user(
         serde_json::to_value(&before).ok(),
         serde_json::to_value(&user).ok(),
     );
-    Ok(with_note(StatusCode::OK, json!(user), note("user", &login, b, a)))
+    Ok(with_note(
+        StatusCode::OK,
+        json!(user),
+        AuditNote::object("user", &login, b, a),
+    ))
 }
 
 async fn read_roles(
@@ -448,7 +315,7 @@ async fn set_roles(
     Ok(with_note(
         StatusCode::OK,
         json!(user),
-        note(
+        AuditNote::object(
             "user_roles",
             &login,
             Some(json!(before.roles)),
@@ -488,7 +355,7 @@ async fn reset_password(
     Ok(with_note(
         StatusCode::OK,
         json!({"login": login, "sessions_ended": true}),
-        note("user_password", &login, None, None),
+        AuditNote::object("user_password", &login, None, None),
     ))
 }
 
@@ -500,7 +367,6 @@ async fn create_token(
 ) -> Result<Response, ApiFailure> {
     user_or_404(&state, tenant, &login).await?;
     let request: NewTokenRequest = parse_body(&body)?;
-    length("name", &request.name, 1, NAME_MAX)?;
     check_name("name", &request.name)?;
     let token = state
         .store
@@ -514,230 +380,12 @@ async fn create_token(
     Ok(with_note(
         StatusCode::CREATED,
         json!({"name": request.name, "user": login, "rights": request.rights, "token": token.token}),
-        note(
+        AuditNote::object(
             "api_token",
             &request.name,
             None,
             Some(json!({"user": login, "rights": request.rights})),
         ),
-    ))
-}
-
-async fn list_roles(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-) -> Result<Json<Value>, ApiFailure> {
-    Ok(Json(json!({ "items": state.store.list_roles(tenant).await? })))
-}
-
-async fn read_role(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(name): Path<String>,
-) -> Result<Json<RoleRow>, ApiFailure> {
-    state
-        .store
-        .list_roles(tenant)
-        .await?
-        .into_iter()
-        .find(|r| r.name == name)
-        .map(Json)
-        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", format!("no role `{name}`")))
-}
-
-async fn read_group(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(name): Path<String>,
-) -> Result<Json<GroupRow>, ApiFailure> {
-    state
-        .store
-        .list_groups(tenant)
-        .await?
-        .into_iter()
-        .find(|g| g.name == name)
-        .map(Json)
-        .ok_or_else(|| ApiFailure::new(StatusCode::NOT_FOUND, "not_found", format!("no group `{name}`")))
-}
-
-async fn put_role(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiFailure> {
-    let roles = state.store.list_roles(tenant).await?;
-    if !roles.iter().any(|r| r.name == name) {
-        return Err(ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no role `{name}`"),
-        ));
-    }
-    let request: RoleRequest = parse_body(&body)?;
-    length("description", &request.description, 0, 500)?;
-    write_role(state, tenant, name, request.description, request.rights).await
-}
-
-async fn create_role(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    body: Bytes,
-) -> Result<Response, ApiFailure> {
-    let request: NewRoleRequest = parse_body(&body)?;
-    length("name", &request.name, 1, NAME_MAX)?;
-    length("description", &request.description, 0, 500)?;
-    check_name("name", &request.name)?;
-    if state
-        .store
-        .list_roles(tenant)
-        .await?
-        .iter()
-        .any(|r| r.name == request.name)
-    {
-        return Err(ApiFailure::new(
-            StatusCode::CONFLICT,
-            "exists",
-            format!("role `{}` exists already", request.name),
-        ));
-    }
-    write_role(state, tenant, request.name, request.description, request.rights).await
-}
-
-async fn write_role(
-    state: HubState,
-    tenant: TenantId,
-    name: String,
-    description: String,
-    rights: Vec<Right>,
-) -> Result<Response, ApiFailure> {
-    let request = RoleRequest { description, rights };
-    let before = state
-        .store
-        .put_role(
-            tenant,
-            name.clone(),
-            request.description.clone(),
-            request.rights.clone(),
-        )
-        .await?;
-    let role = RoleRow {
-        name: name.clone(),
-        description: request.description,
-        rights: request.rights,
-        updated_at: (state.clock)(),
-    };
-    let status = if before.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok(with_note(
-        status,
-        json!(role),
-        note("role", &name, before.map(|b| json!(b)), Some(json!(role.rights))),
-    ))
-}
-
-async fn list_groups(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-) -> Result<Json<Value>, ApiFailure> {
-    Ok(Json(json!({ "items": state.store.list_groups(tenant).await? })))
-}
-
-async fn put_group(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(name): Path<String>,
-    body: Bytes,
-) -> Result<Response, ApiFailure> {
-    if !state
-        .store
-        .list_groups(tenant)
-        .await?
-        .iter()
-        .any(|g| g.name == name)
-    {
-        return Err(ApiFailure::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            format!("no group `{name}`"),
-        ));
-    }
-    let request: GroupRequest = parse_body(&body)?;
-    length("description", &request.description, 0, 500)?;
-    write_group(state, tenant, name, request).await
-}
-
-async fn create_group(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    body: Bytes,
-) -> Result<Response, ApiFailure> {
-    let request: NewGroupRequest = parse_body(&body)?;
-    length("name", &request.name, 1, NAME_MAX)?;
-    length("description", &request.description, 0, 500)?;
-    check_name("name", &request.name)?;
-    if state
-        .store
-        .list_groups(tenant)
-        .await?
-        .iter()
-        .any(|g| g.name == request.name)
-    {
-        return Err(ApiFailure::new(
-            StatusCode::CONFLICT,
-            "exists",
-            format!("group `{}` exists already", request.name),
-        ));
-    }
-    let content = GroupRequest {
-        description: request.description,
-        members: request.members,
-        roles: request.roles,
-    };
-    write_group(state, tenant, request.name, content).await
-}
-
-async fn write_group(
-    state: HubState,
-    tenant: TenantId,
-    name: String,
-    request: GroupRequest,
-) -> Result<Response, ApiFailure> {
-    check_grants(&state, tenant, "roles", &request.roles).await?;
-    let users = state.store.list_users(tenant).await?;
-    for (i, member) in request.members.iter().enumerate() {
-        if !users.iter().any(|u| &u.login == member) {
-            return Err(ApiFailure::invalid(
-                format!("members[{i}]"),
-                format!("there is no user `{member}`"),
-            ));
-        }
-    }
-    let before = state
-        .store
-        .list_groups(tenant)
-        .await?
-        .into_iter()
-        .find(|g| g.name == name);
-    let group = GroupRow {
-        name: name.clone(),
-        description: request.description,
-        members: request.members,
-        roles: request.roles,
-    };
-    state.store.put_group(tenant, group.clone()).await?;
-    let status = if before.is_some() {
-        StatusCode::OK
-    } else {
-        StatusCode::CREATED
-    };
-    Ok(with_note(
-        status,
-        json!(group),
-        note("group", &name, before.map(|b| json!(b)), Some(json!(group))),
     ))
 }
 
@@ -778,7 +426,7 @@ async fn end_session(
     Ok(with_note(
         StatusCode::OK,
         json!({"id": id, "ended": true}),
-        note("session", &id, None, None),
+        AuditNote::object("session", &id, None, None),
     ))
 }
 
@@ -805,7 +453,7 @@ async fn put_settings(
     Ok(with_note(
         StatusCode::OK,
         json!({"single_session": request.single_session}),
-        note(
+        AuditNote::object(
             "access_settings",
             "single_session",
             Some(json!(before)),
@@ -814,11 +462,9 @@ async fn put_settings(
     ))
 }
 
-/// Adds the user, role, group, session and settings routes.
+/// Adds the user, session and settings routes.
 pub(crate) fn add_routes(book: &mut RouteBook) {
     let user = book.schema::<UserRow>();
-    let role = book.schema::<RoleRow>();
-    let group = book.schema::<GroupRow>();
     let session = book.schema::<crate::store::access::SessionRow>();
     let items = |s: &Value| json!({"type": "object", "properties": {"items": {"type": "array", "items": s}}});
     let tag = "Users and rights";
@@ -907,74 +553,6 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .request(new_token)
         .status(201),
         post(create_token),
-    );
-    book.add(
-        view(Operation::new(
-            "get",
-            "/api/v1/roles",
-            tag,
-            "The tenant's roles and their rights",
-        ))
-        .response(items(&role)),
-        get(list_roles),
-    );
-    let new_role = book.schema::<NewRoleRequest>();
-    book.add(
-        admin(Operation::new("post", "/api/v1/roles", tag, "Create a role"))
-            .request(new_role)
-            .response(role.clone())
-            .status(201),
-        post(create_role),
-    );
-    book.add(
-        view(Operation::new("get", "/api/v1/roles/{name}", tag, "One role")).response(role.clone()),
-        get(read_role),
-    );
-    let role_request = book.schema::<RoleRequest>();
-    book.add(
-        admin(Operation::new(
-            "put",
-            "/api/v1/roles/{name}",
-            tag,
-            "Replace a role's rights; it takes effect on the next request of every user holding it",
-        ))
-        .request(role_request)
-        .response(role),
-        put(put_role),
-    );
-    book.add(
-        view(Operation::new(
-            "get",
-            "/api/v1/groups",
-            tag,
-            "The tenant's groups, members and roles",
-        ))
-        .response(items(&group)),
-        get(list_groups),
-    );
-    let new_group = book.schema::<NewGroupRequest>();
-    book.add(
-        admin(Operation::new("post", "/api/v1/groups", tag, "Create a group"))
-            .request(new_group)
-            .response(group.clone())
-            .status(201),
-        post(create_group),
-    );
-    book.add(
-        view(Operation::new("get", "/api/v1/groups/{name}", tag, "One group")).response(group.clone()),
-        get(read_group),
-    );
-    let group_request = book.schema::<GroupRequest>();
-    book.add(
-        admin(Operation::new(
-            "put",
-            "/api/v1/groups/{name}",
-            tag,
-            "Replace a group's description, members and roles",
-        ))
-        .request(group_request)
-        .response(group),
-        put(put_group),
     );
     book.add(
         view(Operation::new(

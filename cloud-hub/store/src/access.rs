@@ -5,9 +5,11 @@
 //! Secrets never pass through here in the clear: passwords arrive as
 //! argon2id PHC strings, token and session secrets as their SHA-256.
 
-use crate::rights::{Grant, Right};
+use crate::rights::{Grant, Right, RightSet};
 use crate::{TenantId, UserId};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::sync::Arc;
 use uuid::Uuid;
 
 /// What kind of account a user is.
@@ -181,13 +183,9 @@ pub struct PrincipalRow {
     pub language: Option<String>,
     /// How the request authenticated.
     pub credential: Credential,
-    /// The roles granted to the user, directly and through groups.
-    pub grants: Vec<Grant>,
-    /// A token's narrowing of the user's rights (`None`: none).
-    pub narrowing: Option<Vec<Right>>,
-    /// The tenant's access version when this was read (see
-    /// [`crate::Store::principal_by_api_token`]).
-    pub access_version: i64,
+    /// What the user's roles (directly and through groups) add up to,
+    /// narrowed by a token's narrowing.
+    pub rights: Arc<RightSet>,
 }
 
 /// A browser session as listed (never its secret).
@@ -328,36 +326,103 @@ pub struct AuditQuery {
     pub limit: usize,
 }
 
-/// What users hold, per (tenant, user), as read at a tenant's access
-/// version: good while the version is unchanged. Bounded: when full it is
-/// emptied (a cache miss costs one query).
-#[derive(Debug, Default)]
-pub(crate) struct GrantCache {
-    entries: std::sync::Mutex<std::collections::HashMap<(TenantId, UserId), CachedGrants>>,
+/// A request's credential, by the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum CredentialHash {
+    /// A user's API token.
+    ApiToken(Vec<u8>),
+    /// A browser session's cookie.
+    Session(Vec<u8>),
 }
 
-/// A user's grants and the access version they were read at.
-type CachedGrants = (i64, Vec<Grant>);
+/// What the per-request lookup reads of a live credential: its access
+/// version (see `migrations/*/0010_credential_access_version.sql`) and a
+/// session's last request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct CredentialSeen {
+    /// The credential's access version.
+    pub access_version: i64,
+    /// A session's last request, unix ms (`None` for a token).
+    pub last_seen_at: Option<i64>,
+}
 
-/// Most users a hub keeps grants of.
-const GRANT_CACHE_MAX: usize = 10_000;
+/// A principal as read from the database, before its rights are added up.
+#[derive(Debug, Clone)]
+pub(crate) struct PrincipalRecord {
+    /// The tenant.
+    pub tenant: TenantId,
+    /// The user.
+    pub user: UserId,
+    /// The user's login.
+    pub login: String,
+    /// The user's language, if set.
+    pub language: Option<String>,
+    /// How the request authenticated.
+    pub credential: Credential,
+    /// A token's narrowing of the user's rights (`None`: none).
+    pub narrowing: Option<Vec<Right>>,
+    /// The credential's access version, read in the same statement.
+    pub access_version: i64,
+}
 
-impl GrantCache {
-    /// The grants of `user` if read at `version`.
-    pub(crate) fn get(&self, tenant: TenantId, user: UserId, version: i64) -> Option<Vec<Grant>> {
+impl PrincipalRecord {
+    /// The principal with the rights `grants` add up to.
+    pub(crate) fn with_grants(self, grants: &[Grant]) -> PrincipalRow {
+        PrincipalRow {
+            tenant: self.tenant,
+            user: self.user,
+            login: self.login,
+            language: self.language,
+            credential: self.credential,
+            rights: Arc::new(RightSet::from_grants(grants, self.narrowing.as_deref())),
+        }
+    }
+}
+
+/// Principals by credential, each as read at the credential's access
+/// version: good while the credential's row still has that version (every
+/// change to what a principal is advances it in its own transaction), so
+/// a request whose credential is cached reads one row by the credential's
+/// hash and nothing else. Bounded: when full it is emptied (a miss costs
+/// two queries).
+#[derive(Debug, Default)]
+pub(crate) struct PrincipalCache {
+    entries: std::sync::Mutex<HashMap<CredentialHash, (i64, PrincipalRow)>>,
+}
+
+/// Most credentials a hub keeps principals of.
+const PRINCIPAL_CACHE_MAX: usize = 10_000;
+
+impl PrincipalCache {
+    /// The principal of `credential` if it was read at the version `seen`
+    /// has, with a session's last request as `seen` says.
+    pub(crate) fn get(&self, credential: &CredentialHash, seen: CredentialSeen) -> Option<PrincipalRow> {
         let entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        entries
-            .get(&(tenant, user))
-            .filter(|(at, _)| *at == version)
-            .map(|(_, grants)| grants.clone())
+        let (version, row) = entries.get(credential)?;
+        if *version != seen.access_version {
+            return None;
+        }
+        let mut row = row.clone();
+        if let (Credential::Session { last_seen_at, .. }, Some(seen_at)) =
+            (&mut row.credential, seen.last_seen_at)
+        {
+            *last_seen_at = seen_at;
+        }
+        Some(row)
     }
 
-    /// Keeps the grants of `user` read at `version`.
-    pub(crate) fn put(&self, tenant: TenantId, user: UserId, version: i64, grants: Vec<Grant>) {
+    /// Keeps the principal of `credential`, read at `version`.
+    pub(crate) fn put(&self, credential: CredentialHash, version: i64, row: PrincipalRow) {
         let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
-        if entries.len() >= GRANT_CACHE_MAX {
+        if entries.len() >= PRINCIPAL_CACHE_MAX {
             entries.clear();
         }
-        entries.insert((tenant, user), (version, grants));
+        entries.insert(credential, (version, row));
+    }
+
+    /// Forgets `credential` (revoked, ended or unknown).
+    pub(crate) fn forget(&self, credential: &CredentialHash) {
+        let mut entries = self.entries.lock().unwrap_or_else(|p| p.into_inner());
+        entries.remove(credential);
     }
 }

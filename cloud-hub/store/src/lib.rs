@@ -68,7 +68,7 @@ use std::sync::Arc;
 
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
-pub struct Store(Backend, Arc<access::GrantCache>);
+pub struct Store(Backend, Arc<access::PrincipalCache>);
 
 #[derive(Clone)]
 enum Backend {
@@ -428,49 +428,58 @@ impl Store {
         on_backend!(self, b => b.tenant_id_by_slug(slug).await)
     }
 
-    /// The active user an API token acts as, with the roles it holds.
+    /// The active user an API token acts as, with the rights it holds.
     ///
-    /// One query finds the token, its user and the tenant's access
-    /// version; the user's grants come from this handle's cache while that
-    /// version is the one they were read at (every change to roles,
-    /// groups or grants advances it in the same transaction), else from a
-    /// second query. So a changed role counts from the next request, on
-    /// every hub sharing the database.
+    /// One query finds the live token by its hash and reads its access
+    /// version; the principal comes from this handle's cache while that
+    /// version is the one it was read at (every change to roles, groups,
+    /// grants or a user's active flag advances the version of every live
+    /// credential it reaches, in the change's transaction:
+    /// `migrations/*/0010_credential_access_version.sql`), else from two
+    /// more. So a revoked token, a disabled user or a changed role counts
+    /// from the next request, on every hub sharing the database.
     pub async fn principal_by_api_token(
         &self,
         token: &str,
     ) -> Result<Option<access::PrincipalRow>, StoreError> {
-        let found = on_backend!(self, b => b.principal_by_api_token(token).await)?;
-        self.with_grants(found).await
+        self.principal(access::CredentialHash::ApiToken(tokens::hash_token(token)))
+            .await
     }
 
     /// The live browser session whose secret hashes to `secret_hash`, and
-    /// its active user with the roles it holds (grants cached as for
-    /// [`Store::principal_by_api_token`]).
+    /// its active user with the rights it holds (cached as for
+    /// [`Store::principal_by_api_token`]; the session's last request is
+    /// read on every call).
     pub async fn principal_by_session(
         &self,
         secret_hash: Vec<u8>,
     ) -> Result<Option<access::PrincipalRow>, StoreError> {
-        let found = on_backend!(self, b => b.principal_by_session(secret_hash).await)?;
-        self.with_grants(found).await
+        self.principal(access::CredentialHash::Session(secret_hash)).await
     }
 
-    async fn with_grants(
+    async fn principal(
         &self,
-        found: Option<access::PrincipalRow>,
+        credential: access::CredentialHash,
     ) -> Result<Option<access::PrincipalRow>, StoreError> {
-        let Some(mut row) = found else {
+        let key = credential.clone();
+        let Some(seen) = on_backend!(self, b => b.credential_seen(key).await)? else {
+            self.1.forget(&credential);
             return Ok(None);
         };
-        row.grants = match self.1.get(row.tenant, row.user, row.access_version) {
-            Some(grants) => grants,
-            None => {
-                let (tenant, user) = (row.tenant, row.user);
-                let grants = on_backend!(self, b => b.user_grants(tenant, user).await)?;
-                self.1.put(tenant, user, row.access_version, grants.clone());
-                grants
-            }
+        if let Some(row) = self.1.get(&credential, seen) {
+            return Ok(Some(row));
+        }
+        let key = credential.clone();
+        let Some(record) = on_backend!(self, b => b.principal_record(key).await)? else {
+            self.1.forget(&credential);
+            return Ok(None);
         };
+        // Read after the record's version: never older than it.
+        let (tenant, user) = (record.tenant, record.user);
+        let grants = on_backend!(self, b => b.user_grants(tenant, user).await)?;
+        let version = record.access_version;
+        let row = record.with_grants(&grants);
+        self.1.put(credential, version, row.clone());
         Ok(Some(row))
     }
 

@@ -226,3 +226,81 @@ pub async fn a_changed_role_counts_from_the_next_request(db: &TestDb) {
         Some(vec![Right::new(Module::Sales, Action::View)])
     );
 }
+
+/// Every change to what a token's user holds counts at the next request of
+/// another hub on the same database, whose cache held the old answer: a
+/// role's rights, a group's roles, the user's active flag (through the API,
+/// and straight in the database as any other writer would), the token's
+/// revocation.
+pub async fn a_change_on_another_hub_counts_at_a_cached_tokens_next_request(db: &TestDb) {
+    let here = Hub::new(&db.store);
+    let there = Hub::new(&db.reopen());
+    let t = here.tenant("alpha").await;
+    let token = user_with(
+        &here,
+        &t,
+        "clerk",
+        vec![Right::new(Module::Stock, Action::View)],
+        None,
+    )
+    .await;
+    let stock = async |expected: u16| {
+        // Twice: the second answer comes from the cache the first filled.
+        for _ in 0..2 {
+            here.get("/api/v1/stock", &token).await.expect(expected);
+        }
+    };
+    let change = async |method: Method, path: &str, body: Value| {
+        there
+            .req(method, path)
+            .token(&t.token)
+            .json(&body)
+            .send()
+            .await
+            .expect(200);
+    };
+    stock(200).await;
+    change(
+        Method::PUT,
+        "/api/v1/roles/clerk",
+        json!({"rights": ["sales:view"]}),
+    )
+    .await;
+    stock(403).await;
+    // A group's role reaches its members.
+    there
+        .post(
+            "/api/v1/groups",
+            &t.token,
+            &json!({"name": "store", "members": ["clerk"], "roles": [{"role": "viewer"}]}),
+        )
+        .await
+        .expect(201);
+    stock(200).await;
+    change(Method::PUT, "/api/v1/groups/store", json!({"members": []})).await;
+    stock(403).await;
+    change(
+        Method::PUT,
+        "/api/v1/roles/clerk",
+        json!({"rights": ["stock:view"]}),
+    )
+    .await;
+    stock(200).await;
+    change(Method::PUT, "/api/v1/users/clerk", json!({"active": false})).await;
+    stock(401).await;
+    change(Method::PUT, "/api/v1/users/clerk", json!({"active": true})).await;
+    stock(200).await;
+    db.raw_sql("UPDATE users SET active = false WHERE login = 'clerk'")
+        .expect("the database takes it");
+    stock(401).await;
+    db.raw_sql("UPDATE users SET active = true WHERE login = 'clerk'")
+        .expect("the database takes it");
+    stock(200).await;
+    there
+        .req(Method::DELETE, "/api/v1/tokens/test")
+        .token(&t.token)
+        .send()
+        .await
+        .expect(200);
+    stock(401).await;
+}

@@ -395,3 +395,95 @@ pub async fn access_inputs_past_their_documented_bounds_are_400(db: &TestDb) {
     .await
     .expect_error(400, "invalid_body", Some("login"));
 }
+
+/// A name past the document's 100 characters is 400 (a schema error); an
+/// empty or blank one is 422 naming the field, for users, tokens, roles
+/// and groups alike.
+pub async fn blank_names_are_422_and_long_ones_400(db: &TestDb) {
+    let hub = Hub::new(&db.store);
+    let t = hub.tenant("alpha").await;
+    let long = "n".repeat(101);
+    for (path, field, body) in [
+        ("/api/v1/users", "login", json!({"login": ""})),
+        (
+            "/api/v1/users",
+            "display_name",
+            json!({"login": "ann", "display_name": "  "}),
+        ),
+        ("/api/v1/roles", "name", json!({"name": " ", "rights": []})),
+        ("/api/v1/groups", "name", json!({"name": ""})),
+    ] {
+        hub.post(path, &t.token, &body)
+            .await
+            .expect_error(422, "invalid", Some(field));
+    }
+    person(&hub, &t, "pia", &["viewer"], false).await;
+    hub.post("/api/v1/users/pia/tokens", &t.token, &json!({"name": "   "}))
+        .await
+        .expect_error(422, "invalid", Some("name"));
+    for (path, field, body) in [
+        ("/api/v1/users", "login", json!({"login": long})),
+        ("/api/v1/roles", "name", json!({"name": long, "rights": []})),
+        ("/api/v1/groups", "name", json!({"name": long})),
+        ("/api/v1/users/pia/tokens", "name", json!({"name": long})),
+    ] {
+        hub.post(path, &t.token, &body)
+            .await
+            .expect_error(400, "invalid_body", Some(field));
+    }
+}
+
+/// A session used on one hub sees, at its next request there, what
+/// another hub on the same database changed: the user's language and
+/// roles, and the end of the session (a logout, an admin ending it).
+pub async fn a_change_on_another_hub_counts_at_a_cached_sessions_next_request(db: &TestDb) {
+    let here = Hub::new(&db.store);
+    let there = Hub::new(&db.reopen());
+    let t = here.tenant("alpha").await;
+    person(&here, &t, "pia", &["planner"], false).await;
+    let b = browser(login(&here, &login_body(&t, "pia", PASSWORD), "A").await);
+    let other = browser(login(&here, &login_body(&t, "pia", PASSWORD), "B").await);
+    for _ in 0..2 {
+        let me = b.get(&here, "/api/v1/auth/me").await.expect(200);
+        assert_eq!(me.body["language"], Value::Null);
+        b.get(&here, "/api/v1/users").await.expect(403);
+    }
+    there
+        .req(Method::PUT, "/api/v1/users/pia")
+        .token(&t.token)
+        .json(&json!({"language": "zh"}))
+        .send()
+        .await
+        .expect(200);
+    let me = b.get(&here, "/api/v1/auth/me").await.expect(200);
+    assert_eq!(me.body["language"], "zh");
+    there
+        .req(Method::PUT, "/api/v1/users/pia/roles")
+        .token(&t.token)
+        .json(&json!([{"role": "admin"}]))
+        .send()
+        .await
+        .expect(200);
+    b.get(&here, "/api/v1/users").await.expect(200);
+    // Ended on the other hub: by its logout, and by an admin.
+    b.call(&there, Method::POST, "/api/v1/auth/logout", None, Some(&b.csrf))
+        .await
+        .expect(200);
+    b.get(&here, "/api/v1/auth/me")
+        .await
+        .expect_error(401, "unauthorized", None);
+    let id = other.get(&here, "/api/v1/auth/me").await.expect(200).body["session_id"]
+        .as_str()
+        .expect("a session id")
+        .to_string();
+    there
+        .req(Method::DELETE, format!("/api/v1/sessions/{id}"))
+        .token(&t.token)
+        .send()
+        .await
+        .expect(200);
+    other
+        .get(&here, "/api/v1/auth/me")
+        .await
+        .expect_error(401, "unauthorized", None);
+}

@@ -86,6 +86,31 @@ impl TestDb {
         }
     }
 
+    /// Runs `sql` in a transaction of its own on this database (as another
+    /// hub would) and leaves it open, holding its locks, until
+    /// [`Held::commit`].
+    pub async fn hold(&self, sql: &str) -> Held {
+        match &self.place {
+            Place::Sqlite { path, .. } => {
+                let conn = rusqlite::Connection::open(path).expect("the SQLite file opens");
+                conn.execute_batch(&format!("BEGIN IMMEDIATE; {sql}"))
+                    .expect("the held statements run");
+                Held::Sqlite(conn)
+            }
+            Place::Postgres { url, .. } => {
+                let (client, connection) = tokio_postgres::connect(url, tokio_postgres::NoTls)
+                    .await
+                    .expect("PostgreSQL answers");
+                tokio::spawn(connection);
+                client
+                    .batch_execute(&format!("BEGIN; {sql}"))
+                    .await
+                    .expect("the held statements run");
+                Held::Postgres(client)
+            }
+        }
+    }
+
     /// Another store on the same database (a restarted or second hub).
     pub fn reopen(&self) -> Store {
         match &self.place {
@@ -93,6 +118,29 @@ impl TestDb {
             Place::Postgres { url, .. } => {
                 Store::open_postgres(url, 4).expect("the PostgreSQL store reopens")
             }
+        }
+    }
+}
+
+/// A transaction left open by [`TestDb::hold`].
+pub enum Held {
+    /// On SQLite: the connection, inside `BEGIN IMMEDIATE`.
+    Sqlite(rusqlite::Connection),
+    /// On PostgreSQL: the client, inside `BEGIN`.
+    Postgres(tokio_postgres::Client),
+}
+
+impl Held {
+    /// Commits the held transaction.
+    pub async fn commit(self) {
+        match self {
+            Held::Sqlite(conn) => conn
+                .execute_batch("COMMIT")
+                .expect("the held transaction commits"),
+            Held::Postgres(client) => client
+                .batch_execute("COMMIT")
+                .await
+                .expect("the held transaction commits"),
         }
     }
 }

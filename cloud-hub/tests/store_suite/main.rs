@@ -49,6 +49,7 @@ macro_rules! on_both_backends {
 on_both_backends!(
     access::a_new_tenant_starts_with_the_built_in_roles,
     access::the_audit_log_refuses_update_and_delete,
+    access::a_credential_made_during_a_change_keeps_none_of_the_old_rights,
     tenancy::names_are_unique_where_they_should_be,
     tenancy::tokens_find_their_agent_and_tenant_only,
     tenancy::an_unknown_tenant_is_an_error_not_an_empty_answer,

@@ -57,6 +57,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0009_access",
         include_str!("../../migrations/postgres/0009_access.sql"),
     ),
+    (
+        10,
+        "0010_credential_access_version",
+        include_str!("../../migrations/postgres/0010_credential_access_version.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -386,13 +386,16 @@ impl PgStore {
         let id = user_id_by_login(&*tx, tenant, &login).await?;
         replace_grants(&*tx, tenant, "user_id", id, &grants).await?;
         tx.execute(
-            "UPDATE tenants SET access_version = access_version + 1 WHERE id = $1",
-            &[&tenant],
-        )
-        .await?;
-        tx.execute(
             "UPDATE users SET updated_at = $3 WHERE tenant_id = $1 AND id = $2",
             &[&tenant, &id, &now_ms()],
+        )
+        .await?;
+        // The user's row, then the tenant's: the order a change of the user's
+        // active flag locks them in (its trigger advances the tenant's
+        // version), so the two cannot deadlock.
+        tx.execute(
+            "UPDATE tenants SET access_version = access_version + 1 WHERE id = $1",
+            &[&tenant],
         )
         .await?;
         let user = user_by_login(&*tx, tenant, &login)

@@ -4,12 +4,12 @@
 use super::PgStore;
 use super::people::{rights_from, sites_from};
 use crate::access::{
-    Credential, LoginAttempt, LoginFailures, NewSession, PrincipalRow, SessionRow, SessionsToEnd,
+    Credential, CredentialHash, CredentialSeen, LoginAttempt, LoginFailures, NewSession, PrincipalRecord,
+    SessionRow, SessionsToEnd,
 };
 use crate::rights::Grant;
-use crate::tokens::hash_token;
 use crate::{StoreError, TenantId, UserId};
-use tokio_postgres::GenericClient;
+use tokio_postgres::{GenericClient, Row};
 use uuid::Uuid;
 
 /// Every role granted to `user`, directly or through its groups.
@@ -40,77 +40,100 @@ fn count(value: i64) -> u32 {
     u32::try_from(value).unwrap_or(u32::MAX)
 }
 
+/// The live credential by its hash: its access version and a session's
+/// last request (one row by a unique index).
+fn seen_sql(credential: &CredentialHash) -> (&'static str, &[u8]) {
+    match credential {
+        CredentialHash::ApiToken(hash) => (
+            "SELECT access_version, NULL::bigint FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+            hash,
+        ),
+        CredentialHash::Session(hash) => (
+            "SELECT access_version, last_seen_at FROM sessions WHERE secret_hash = $1 AND ended_at IS NULL",
+            hash,
+        ),
+    }
+}
+
+/// The live credential by its hash with its active user, in the columns
+/// [`principal_record`] reads (a token's name and narrowing, or a
+/// session's id, CSRF token and times).
+fn record_sql(credential: &CredentialHash) -> (&'static str, &[u8]) {
+    match credential {
+        CredentialHash::ApiToken(hash) => (
+            "SELECT t.tenant_id, u.id, u.login, u.language, t.access_version,
+                    t.name, t.rights, NULL::uuid, NULL::text, NULL::bigint, NULL::bigint
+             FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
+            hash,
+        ),
+        CredentialHash::Session(hash) => (
+            "SELECT s.tenant_id, u.id, u.login, u.language, s.access_version,
+                    NULL::text, NULL::jsonb, s.id, s.csrf_token, s.created_at, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
+             WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND u.active",
+            hash,
+        ),
+    }
+}
+
+/// A row of [`record_sql`]: a session when it has a session id, else a token.
+fn principal_record(r: &Row) -> Result<PrincipalRecord, StoreError> {
+    let credential = match r.try_get::<_, Option<Uuid>>(7)? {
+        Some(id) => Credential::Session {
+            id,
+            csrf_token: r.try_get(8)?,
+            created_at: r.try_get(9)?,
+            last_seen_at: r.try_get(10)?,
+        },
+        None => Credential::Token { name: r.try_get(5)? },
+    };
+    Ok(PrincipalRecord {
+        tenant: TenantId::from_row(r.try_get(0)?),
+        user: UserId::from_row(r.try_get(1)?),
+        login: r.try_get(2)?,
+        language: r.try_get(3)?,
+        credential,
+        narrowing: rights_from(r.try_get(6)?),
+        access_version: r.try_get(4)?,
+    })
+}
+
 impl PgStore {
-    /// The active user an API token acts as, with what it holds.
-    pub(crate) async fn principal_by_api_token(
+    /// The live credential's access version (and a session's last
+    /// request): the one query of an authenticated request.
+    pub(crate) async fn credential_seen(
         &self,
-        token: &str,
-    ) -> Result<Option<PrincipalRow>, StoreError> {
-        let hash = hash_token(token);
+        credential: CredentialHash,
+    ) -> Result<Option<CredentialSeen>, StoreError> {
+        let (sql, hash) = seen_sql(&credential);
         let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights, n.access_version
-                 FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
-                 JOIN tenants n ON n.id = t.tenant_id
-                 WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.active",
-            )
-            .await?;
+        let statement = client.prepare_cached(sql).await?;
         let Some(row) = client.query_opt(&statement, &[&hash]).await? else {
             return Ok(None);
         };
-        let tenant: Uuid = row.try_get(0)?;
-        let user: Uuid = row.try_get(1)?;
-        Ok(Some(PrincipalRow {
-            tenant: TenantId::from_row(tenant),
-            user: UserId::from_row(user),
-            login: row.try_get(2)?,
-            language: row.try_get(3)?,
-            credential: Credential::Token {
-                name: row.try_get(4)?,
-            },
-            grants: Vec::new(),
-            narrowing: rights_from(row.try_get(5)?),
-            access_version: row.try_get(6)?,
+        Ok(Some(CredentialSeen {
+            access_version: row.try_get(0)?,
+            last_seen_at: row.try_get(1)?,
         }))
     }
 
-    /// The live session whose cookie secret hashes to `secret_hash`, and
-    /// its active user with what it holds.
-    pub(crate) async fn principal_by_session(
+    /// The live credential with its active user (a token's narrowing, a
+    /// session's id and times), and the credential's access version read
+    /// in the same statement.
+    pub(crate) async fn principal_record(
         &self,
-        secret_hash: Vec<u8>,
-    ) -> Result<Option<PrincipalRow>, StoreError> {
+        credential: CredentialHash,
+    ) -> Result<Option<PrincipalRecord>, StoreError> {
+        let (sql, hash) = record_sql(&credential);
         let client = self.pool.get().await?;
-        let statement = client
-            .prepare_cached(
-                "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at,
-                        n.access_version
-                 FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
-                 JOIN tenants n ON n.id = s.tenant_id
-                 WHERE s.secret_hash = $1 AND s.ended_at IS NULL AND u.active",
-            )
-            .await?;
-        let Some(row) = client.query_opt(&statement, &[&secret_hash]).await? else {
-            return Ok(None);
-        };
-        let tenant: Uuid = row.try_get(0)?;
-        let user: Uuid = row.try_get(1)?;
-        Ok(Some(PrincipalRow {
-            tenant: TenantId::from_row(tenant),
-            user: UserId::from_row(user),
-            login: row.try_get(2)?,
-            language: row.try_get(3)?,
-            credential: Credential::Session {
-                id: row.try_get(4)?,
-                csrf_token: row.try_get(5)?,
-                created_at: row.try_get(6)?,
-                last_seen_at: row.try_get(7)?,
-            },
-            grants: Vec::new(),
-            narrowing: None,
-            access_version: row.try_get(8)?,
-        }))
+        let statement = client.prepare_cached(sql).await?;
+        client
+            .query_opt(&statement, &[&hash])
+            .await?
+            .as_ref()
+            .map(principal_record)
+            .transpose()
     }
 
     /// Every role granted to `user`, directly or through its groups.

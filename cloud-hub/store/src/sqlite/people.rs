@@ -349,12 +349,15 @@ impl SqliteStore {
             let id = user_id_by_login(&tx, tenant, &login)?;
             replace_grants(&tx, tenant, "user_id", &id.to_string(), &grants)?;
             tx.execute(
-                "UPDATE tenants SET access_version = access_version + 1 WHERE id = ?1",
-                [tenant],
-            )?;
-            tx.execute(
                 "UPDATE users SET updated_at = ?3 WHERE tenant_id = ?1 AND id = ?2",
                 params![tenant, id, now_ms()],
+            )?;
+            // The user's row, then the tenant's: the order a change of the user's
+            // active flag locks them in (its trigger advances the tenant's
+            // version), so the two cannot deadlock.
+            tx.execute(
+                "UPDATE tenants SET access_version = access_version + 1 WHERE id = ?1",
+                [tenant],
             )?;
             let user = user_by_login(&tx, tenant, &login)?.expect("the user exists").0;
             tx.commit()?;

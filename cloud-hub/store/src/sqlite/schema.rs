@@ -14,6 +14,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0007_agent_clock.sql"),
     include_str!("../../migrations/sqlite/0008_revocation.sql"),
     include_str!("../../migrations/sqlite/0009_access.sql"),
+    include_str!("../../migrations/sqlite/0010_credential_access_version.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.

@@ -3,10 +3,10 @@
 
 use super::SqliteStore;
 use crate::access::{
-    Credential, LoginAttempt, LoginFailures, NewSession, PrincipalRow, SessionRow, SessionsToEnd,
+    Credential, CredentialHash, CredentialSeen, LoginAttempt, LoginFailures, NewSession, PrincipalRecord,
+    SessionRow, SessionsToEnd,
 };
 use crate::rights::{self, Grant};
-use crate::tokens::hash_token;
 use crate::{StoreError, TenantId, UserId};
 use rusqlite::{Connection, OptionalExtension, params};
 use uuid::Uuid;
@@ -34,99 +34,102 @@ pub(super) fn grants_of_user(
     Ok(rows)
 }
 
+/// The live credential by its hash: its access version and a session's
+/// last request (one row by a unique index).
+fn seen_sql(credential: &CredentialHash) -> (&'static str, &[u8]) {
+    match credential {
+        CredentialHash::ApiToken(hash) => (
+            "SELECT access_version, NULL FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
+            hash,
+        ),
+        CredentialHash::Session(hash) => (
+            "SELECT access_version, last_seen_at FROM sessions WHERE secret_hash = ?1 AND ended_at IS NULL",
+            hash,
+        ),
+    }
+}
+
+/// The live credential by its hash with its active user, in the columns
+/// [`principal_record`] reads (a token's name and narrowing, or a
+/// session's id, CSRF token and times).
+fn record_sql(credential: &CredentialHash) -> (&'static str, &[u8]) {
+    match credential {
+        CredentialHash::ApiToken(hash) => (
+            "SELECT t.tenant_id, u.id, u.login, u.language, t.access_version,
+                    t.name, t.rights, NULL, NULL, NULL, NULL
+             FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
+             WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.active = 1",
+            hash,
+        ),
+        CredentialHash::Session(hash) => (
+            "SELECT s.tenant_id, u.id, u.login, u.language, s.access_version,
+                    NULL, NULL, s.id, s.csrf_token, s.created_at, s.last_seen_at
+             FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
+             WHERE s.secret_hash = ?1 AND s.ended_at IS NULL AND u.active = 1",
+            hash,
+        ),
+    }
+}
+
+/// A row of [`record_sql`]: a session when it has a session id, else a token.
+fn principal_record(r: &rusqlite::Row<'_>) -> rusqlite::Result<PrincipalRecord> {
+    let credential = match r.get::<_, Option<String>>(7)? {
+        Some(id) => Credential::Session {
+            id: Uuid::parse_str(&id).map_err(|e| {
+                rusqlite::Error::FromSqlConversionFailure(7, rusqlite::types::Type::Text, Box::new(e))
+            })?,
+            csrf_token: r.get(8)?,
+            created_at: r.get(9)?,
+            last_seen_at: r.get(10)?,
+        },
+        None => Credential::Token { name: r.get(5)? },
+    };
+    Ok(PrincipalRecord {
+        tenant: r.get(0)?,
+        user: r.get(1)?,
+        login: r.get(2)?,
+        language: r.get(3)?,
+        credential,
+        narrowing: r.get::<_, Option<String>>(6)?.map(|n| rights::parse_stored(&n)),
+        access_version: r.get(4)?,
+    })
+}
+
 impl SqliteStore {
-    /// The active user an API token acts as, with what it holds.
-    pub(crate) async fn principal_by_api_token(
+    /// The live credential's access version (and a session's last
+    /// request): the one query of an authenticated request.
+    pub(crate) async fn credential_seen(
         &self,
-        token: &str,
-    ) -> Result<Option<PrincipalRow>, StoreError> {
-        let hash = hash_token(token);
+        credential: CredentialHash,
+    ) -> Result<Option<CredentialSeen>, StoreError> {
         self.read(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "SELECT t.tenant_id, u.id, u.login, u.language, t.name, t.rights, n.access_version
-                     FROM api_tokens t JOIN users u ON u.id = t.user_id AND u.tenant_id = t.tenant_id
-                     JOIN tenants n ON n.id = t.tenant_id
-                     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL AND u.active = 1",
-                )?
+            let (sql, hash) = seen_sql(&credential);
+            Ok(conn
+                .prepare_cached(sql)?
                 .query_row([hash], |r| {
-                    Ok((
-                        r.get::<_, TenantId>(0)?,
-                        r.get::<_, UserId>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, Option<String>>(5)?,
-                        r.get::<_, i64>(6)?,
-                    ))
+                    Ok(CredentialSeen {
+                        access_version: r.get(0)?,
+                        last_seen_at: r.get(1)?,
+                    })
                 })
-                .optional()?;
-            let Some((tenant, user, login, language, name, narrowing, access_version)) = row else {
-                return Ok(None);
-            };
-            Ok(Some(PrincipalRow {
-                tenant,
-                user,
-                login,
-                language,
-                credential: Credential::Token { name },
-                grants: Vec::new(),
-                narrowing: narrowing.map(|n| rights::parse_stored(&n)),
-                access_version,
-            }))
+                .optional()?)
         })
         .await
     }
 
-    /// The live session whose cookie secret hashes to `secret_hash`, and
-    /// its active user with what it holds.
-    pub(crate) async fn principal_by_session(
+    /// The live credential with its active user (a token's narrowing, a
+    /// session's id and times), and the credential's access version read
+    /// in the same statement.
+    pub(crate) async fn principal_record(
         &self,
-        secret_hash: Vec<u8>,
-    ) -> Result<Option<PrincipalRow>, StoreError> {
+        credential: CredentialHash,
+    ) -> Result<Option<PrincipalRecord>, StoreError> {
         self.read(move |conn| {
-            let row = conn
-                .prepare_cached(
-                    "SELECT s.tenant_id, u.id, u.login, u.language, s.id, s.csrf_token, s.created_at, s.last_seen_at,
-                            n.access_version
-                     FROM sessions s JOIN users u ON u.id = s.user_id AND u.tenant_id = s.tenant_id
-                     JOIN tenants n ON n.id = s.tenant_id
-                     WHERE s.secret_hash = ?1 AND s.ended_at IS NULL AND u.active = 1",
-                )?
-                .query_row([secret_hash], |r| {
-                    Ok((
-                        r.get::<_, TenantId>(0)?,
-                        r.get::<_, UserId>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, Option<String>>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, i64>(7)?,
-                        r.get::<_, i64>(8)?,
-                    ))
-                })
-                .optional()?;
-            let Some((tenant, user, login, language, id, csrf_token, created_at, last_seen_at, access_version)) = row
-            else {
-                return Ok(None);
-            };
-            let id = Uuid::parse_str(&id).map_err(|e| StoreError::Task(format!("session id `{id}`: {e}")))?;
-            Ok(Some(PrincipalRow {
-                tenant,
-                user,
-                login,
-                language,
-                credential: Credential::Session {
-                    id,
-                    csrf_token,
-                    created_at,
-                    last_seen_at,
-                },
-                grants: Vec::new(),
-                narrowing: None,
-                access_version,
-            }))
+            let (sql, hash) = record_sql(&credential);
+            Ok(conn
+                .prepare_cached(sql)?
+                .query_row([hash], principal_record)
+                .optional()?)
         })
         .await
     }
