@@ -42,8 +42,8 @@ pub(super) async fn add(
     body: Bytes,
 ) -> Result<(StatusCode, Json<serde_json::Value>), ApiFailure> {
     let request: AgentRequest = parse_body(&body)?;
-    super::people::length("site", &request.site, 1, 100)?;
-    super::people::length("name", &request.name, 1, 100)?;
+    super::bounds::length("site", &request.site, 1, 100)?;
+    super::bounds::length("name", &request.name, 1, 100)?;
     if request.name.trim().is_empty() {
         return Err(ApiFailure::invalid("name", "must not be blank"));
     }
