@@ -25,6 +25,7 @@ pub const SECTIONS: &[(&str, &str, &str, Module)] = &[
     ("board", "/console/board", "nav.board", Module::Equipment),
     ("oee", "/console/oee", "nav.oee", Module::Equipment),
     ("orders", "/console/orders", "nav.orders", Module::Production),
+    ("plan", "/console/plan", "nav.plan", Module::Scheduling),
     ("master", "/console/master", "nav.master", Module::MasterData),
     ("stock", "/console/stock", "nav.stock", Module::Stock),
     ("shortages", "/console/shortages", "nav.shortages", Module::Stock),

@@ -37,6 +37,8 @@ pub fn router(state: HubState) -> Router {
         .route("/board", get(board::first))
         .route("/sites/{site}/board", get(board::show))
         .route("/sites/{site}/board/events", get(board::events))
+        .route("/plan", get(plan::first))
+        .route("/sites/{site}/plan", get(plan::show))
         .route("/oee", get(oee::site))
         .route("/oee/equipment/{code}", get(oee::equipment))
         .route("/orders", get(orders::list))

@@ -8,6 +8,8 @@ pub mod oee_view;
 pub mod order;
 pub mod orders;
 pub mod people;
+pub mod plan;
+pub mod plan_view;
 pub mod reports;
 pub mod stock;
 pub mod when;
