@@ -411,3 +411,88 @@ async fn a_store_keeper_sees_neither_costs_nor_users() {
     browser.wait_for("the order page", "#order-facts").await;
     assert!(!browser.exists("#order-cost").await, "no cost section");
 }
+
+/// The planning board: a plan made through the API shows order PO-1's
+/// press operation as a bar on press-1's row; clicking it highlights the
+/// order's chain and opens its panel; a store keeper has no link and the
+/// page (and its address) refuses them.
+#[tokio::test]
+async fn a_planner_sees_the_live_plan_as_a_machine_gantt() {
+    let Some(browser) = Browser::start_sized(1280, 800, "en-US").await else {
+        return;
+    };
+    let rig = rig().await;
+    let hub = rig.hub.url();
+    let response = reqwest::Client::new()
+        .post(format!("{hub}/api/v1/schedules/plant-1/run"))
+        .bearer_auth(&rig.creds.api_token)
+        .json(&json!({"time_limit_seconds": 1}))
+        .send()
+        .await
+        .expect("hub answers");
+    assert_eq!(
+        response.status().as_u16(),
+        201,
+        "{}",
+        response.text().await.unwrap_or_default()
+    );
+
+    log_in(&browser, &hub, "planner", PLANNER_PASSWORD).await;
+    assert!(browser.exists("[data-nav=plan]").await, "the planner has the link");
+    browser.goto(&format!("{hub}/console/plan")).await;
+    browser
+        .wait_for("PO-1's bar on the board", "#gantt a.bar[data-order=\"PO-1\"]")
+        .await;
+    assert!(browser.url().await.ends_with("/console/sites/plant-1/plan"));
+    assert!(browser.text_css("#gantt").await.contains("press-1 · Press 1"));
+    // The bar lies in press-1's row (its only machine row).
+    let in_row = browser
+        .client
+        .execute(
+            "var bar = document.querySelector('#gantt a.bar[data-order=\"PO-1\"] rect');
+             var row = document.querySelector('#gantt g.row rect');
+             var b = bar.getBoundingClientRect(), r = row.getBoundingClientRect();
+             return b.top >= r.top && b.bottom <= r.bottom && row.parentNode.textContent;",
+            vec![],
+        )
+        .await
+        .expect("script runs");
+    assert_eq!(in_row.as_str(), Some("press-1 · Press 1"), "{in_row}");
+    assert!(!browser.exists("#gantt a.bar.selected").await);
+
+    browser.click_css("#gantt a.bar[data-order=\"PO-1\"]").await;
+    browser
+        .wait_text("the chosen order", "#chosen-code", |t| t == "PO-1")
+        .await;
+    assert!(browser.exists("#gantt a.bar.selected[data-order=\"PO-1\"]").await);
+    assert!(browser.url().await.contains("order=PO-1"));
+    browser.click_css("#zoom a[href$=\"span=1d\"]").await;
+    browser
+        .wait_text("the one-day zoom", "#zoom a[aria-current=page]", |t| t == "1 day")
+        .await;
+    assert!(browser.exists("#gantt a.bar.selected[data-order=\"PO-1\"]").await);
+    browser.screenshot(&screenshots().join("plan.png")).await;
+    browser.click("logout").await;
+    browser.wait_for("the login page", "#login-form").await;
+
+    log_in(&browser, &hub, "keeper", KEEPER_PASSWORD).await;
+    assert!(!browser.exists("[data-nav=plan]").await, "no link for a store keeper");
+    browser.goto(&format!("{hub}/console/sites/plant-1/plan")).await;
+    assert_eq!(browser.text_css("h1").await, "Not for your role");
+    let cookie = browser
+        .client
+        .get_all_cookies()
+        .await
+        .expect("cookies")
+        .into_iter()
+        .find(|c| c.name().ends_with("mes_session"))
+        .expect("a session cookie");
+    let status = reqwest::Client::new()
+        .get(format!("{hub}/console/sites/plant-1/plan"))
+        .header("Cookie", format!("{}={}", cookie.name(), cookie.value()))
+        .send()
+        .await
+        .expect("hub answers")
+        .status();
+    assert_eq!(status.as_u16(), 403);
+}
