@@ -85,7 +85,13 @@ fn plan(now: i64) -> StoredPlan {
                 .map(|(_, m)| Alternative::nominal(*m))
                 .collect();
             let run = 20 + ((o * 7 + k * 13) % 100) as i64;
-            let mut op = Operation::new(format!("MO-{o:04}/{}", (k + 1) * 10), order, 15, run, alternatives);
+            let mut op = Operation::new(
+                format!("MO-{o:04}/{}", (k + 1) * 10),
+                order,
+                15,
+                run,
+                alternatives,
+            );
             op.earliest_start = now;
             let id = b.add_operation(op);
             if let Some(p) = previous {
@@ -140,8 +146,12 @@ async fn board_of_5000_operations_on_50_machines() {
     let token = store.create_api_token("bench", "bench").expect("token").token;
     put::<r::SiteSettings>(&store, tenant, json!({"code": "plant", "name": "Plant"})).await;
     for t in 0..TYPES {
-        put::<r::EquipmentType>(&store, tenant, json!({"code": format!("T{t}"), "name": format!("Type {t}")}))
-            .await;
+        put::<r::EquipmentType>(
+            &store,
+            tenant,
+            json!({"code": format!("T{t}"), "name": format!("Type {t}")}),
+        )
+        .await;
     }
     for i in 0..MACHINES {
         put::<r::Equipment>(

@@ -438,7 +438,10 @@ async fn a_planner_sees_the_live_plan_as_a_machine_gantt() {
     );
 
     log_in(&browser, &hub, "planner", PLANNER_PASSWORD).await;
-    assert!(browser.exists("[data-nav=plan]").await, "the planner has the link");
+    assert!(
+        browser.exists("[data-nav=plan]").await,
+        "the planner has the link"
+    );
     browser.goto(&format!("{hub}/console/plan")).await;
     browser
         .wait_for("PO-1's bar on the board", "#gantt a.bar[data-order=\"PO-1\"]")
@@ -476,7 +479,10 @@ async fn a_planner_sees_the_live_plan_as_a_machine_gantt() {
     browser.wait_for("the login page", "#login-form").await;
 
     log_in(&browser, &hub, "keeper", KEEPER_PASSWORD).await;
-    assert!(!browser.exists("[data-nav=plan]").await, "no link for a store keeper");
+    assert!(
+        !browser.exists("[data-nav=plan]").await,
+        "no link for a store keeper"
+    );
     browser.goto(&format!("{hub}/console/sites/plant-1/plan")).await;
     assert_eq!(browser.text_css("h1").await, "Not for your role");
     let cookie = browser

@@ -120,7 +120,11 @@ pub async fn first(State(state): State<HubState>, viewer: Viewer) -> Result<Resp
 }
 
 /// Master data of the site's machines, by code: name and type heading.
-async fn equipment_of(state: &HubState, viewer: &Viewer, site: &str) -> Result<HashMap<String, Equip>, PageError> {
+async fn equipment_of(
+    state: &HubState,
+    viewer: &Viewer,
+    site: &str,
+) -> Result<HashMap<String, Equip>, PageError> {
     let tenant = viewer.principal.tenant;
     let types: HashMap<String, String> =
         service::list_all::<EquipmentType>(&state.store, tenant, RecordQuery::default())
@@ -235,9 +239,7 @@ pub async fn show(
     let span = Span::parse(query.span.as_deref());
     let selected = query.order.as_deref().filter(|o| !o.is_empty());
     let chrome = Chrome::new(&viewer, "plan", t.fill("plan.title", &[("site", &site)]));
-    let may_run = viewer
-        .require_at(Module::Scheduling, Action::Edit, &site)
-        .is_ok();
+    let may_run = viewer.require_at(Module::Scheduling, Action::Edit, &site).is_ok();
     let mut template = PlanPage {
         chrome,
         sites: sites

@@ -449,9 +449,11 @@ pub fn layout<'a>(input: &Input<'a>, span: Span) -> Board<'a> {
         });
     };
     for (key, progress) in &stored.facts.operations {
-        let (Some(started), Some(finished), Some(equipment)) =
-            (progress.started_at, progress.finished_at, progress.equipment.as_ref())
-        else {
+        let (Some(started), Some(finished), Some(equipment)) = (
+            progress.started_at,
+            progress.finished_at,
+            progress.equipment.as_ref(),
+        ) else {
             continue;
         };
         let (start, end) = (started.div_euclid(60_000), finished.div_euclid(60_000));
@@ -479,7 +481,15 @@ pub fn layout<'a>(input: &Input<'a>, span: Span) -> Board<'a> {
             .map_or("", |o| o.name.as_str());
         let state = classify(op.pin.is_some(), input.order_states.get(order).copied());
         let setup_to = setup_end(&machine.calendar, s.start, s.setup);
-        place(s.machine.index(), s.start, s.end, setup_to, state, order, op.name.as_str());
+        place(
+            s.machine.index(),
+            s.start,
+            s.end,
+            setup_to,
+            state,
+            order,
+            op.name.as_str(),
+        );
     }
 
     let mut arrows = Vec::new();
@@ -618,7 +628,12 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
     for b in &board.bars {
         out.push_str(r#"<a href="?order="#);
         out.push_str(&urlencode(b.order));
-        let _ = write!(out, "&amp;span={}\" class=\"bar {}", texts.span.code(), b.state.class());
+        let _ = write!(
+            out,
+            "&amp;span={}\" class=\"bar {}",
+            texts.span.code(),
+            b.state.class()
+        );
         if b.selected {
             out.push_str(" selected");
         }
@@ -694,7 +709,10 @@ mod tests {
 
     #[test]
     fn time_maps_linearly_onto_the_plot_and_clamps_at_its_edges() {
-        let w = Window { from: 1000, to: 1000 + 1400 };
+        let w = Window {
+            from: 1000,
+            to: 1000 + 1400,
+        };
         assert_eq!(w.x(1000), LABEL_W);
         assert_eq!(w.x(1700), LABEL_W + 700);
         assert_eq!(w.x(2400), LABEL_W + PLOT_W);
@@ -720,7 +738,10 @@ mod tests {
 
     #[test]
     fn ticks_fall_on_whole_site_hours_and_days() {
-        let w = Window { from: 60, to: 60 + 1440 };
+        let w = Window {
+            from: 60,
+            to: 60 + 1440,
+        };
         // UTC+1: the window opens at 02:00 local; two-hour ticks from 02:00.
         let t = ticks(w, Span::Day, 60);
         assert_eq!(t[0].label, "02:00");
@@ -728,7 +749,14 @@ mod tests {
         let midnight = t.iter().find(|t| t.midnight).expect("a midnight tick");
         assert_eq!(midnight.label, "01-02");
         assert_eq!(t.len(), 12);
-        let days = ticks(Window { from: 0, to: 7 * 1440 }, Span::Week, 0);
+        let days = ticks(
+            Window {
+                from: 0,
+                to: 7 * 1440,
+            },
+            Span::Week,
+            0,
+        );
         assert_eq!(days.len(), 7);
         assert!(days.iter().all(|t| t.midnight));
         assert_eq!(days[1].label, "01-02");
@@ -749,7 +777,10 @@ mod tests {
         .collect();
         let (rows, tops) = rows(&["M1", "M2", "X9", "M4"], &equipment, "other");
         let labels: Vec<&str> = rows.iter().map(|r| r.label.as_str()).collect();
-        assert_eq!(labels, ["mill", "M2 · Mill", "M4", "saw", "M1 · Saw", "other", "X9"]);
+        assert_eq!(
+            labels,
+            ["mill", "M2 · Mill", "M4", "saw", "M1 · Saw", "other", "X9"]
+        );
         assert_eq!(rows[1].machine, Some(1));
         assert_eq!(tops[1], AXIS_H + GROUP_H);
         assert_eq!(tops[3], AXIS_H + GROUP_H + ROW_H);
