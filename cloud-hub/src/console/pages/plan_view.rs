@@ -829,4 +829,137 @@ mod tests {
         esc(&mut out, r#"<a href="x">&'"#);
         assert_eq!(out, "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
     }
+
+    /// Machine M1 (working 0–600, 700 on) and M2 (always, down 300–400);
+    /// order A: op 10 on M1 0–100 (setup 20), op 20 on M2 150–250; order B
+    /// late: op 10 on M1 100–200; A/5 finished on M2 at 10–60.
+    fn small_plan() -> StoredPlan {
+        use crate::planning::build::DownWindow;
+        use crate::planning::facts::{FloorFacts, OperationProgress};
+        use crate::planning::stored::PlanMeta;
+        use mes_protocols::Code;
+        use mes_scheduler::{Alternative, Machine, ModelBuilder, Operation, Order, Plan, ScheduledOp};
+        let mut b = ModelBuilder::new();
+        let m1 = b.add_machine(Machine::new("M1", calendar(&[(0, 600), (700, 100_000)])));
+        let m2 = b.add_machine(Machine::new("M2", Calendar::always()));
+        let a = b.add_order(Order::new("A"));
+        let o_b = b.add_order(Order::new("B").due(50));
+        let a10 = b.add_operation(Operation::new("A/10", a, 20, 80, vec![Alternative::nominal(m1)]));
+        let a20 = b.add_operation(Operation::new("A/20", a, 0, 100, vec![Alternative::nominal(m2)]));
+        let b10 = b.add_operation(Operation::new(
+            "B/10",
+            o_b,
+            0,
+            100,
+            vec![Alternative::nominal(m1)],
+        ));
+        b.add_precedence(a10, a20);
+        let model = b.build().expect("a valid model");
+        let at = |op, machine, start, end, setup| ScheduledOp {
+            op,
+            machine,
+            start,
+            end,
+            setup,
+        };
+        let plan = Plan {
+            ops: vec![
+                at(a10, m1, 0, 100, 20),
+                at(a20, m2, 150, 250, 0),
+                at(b10, m1, 100, 200, 0),
+            ],
+        };
+        let mut facts = FloorFacts::default();
+        facts.operations.insert(
+            "A/5".into(),
+            OperationProgress {
+                started_at: Some(10 * 60_000),
+                equipment: Some(Code::parse("M2").expect("code")),
+                finished_at: Some(60 * 60_000),
+            },
+        );
+        StoredPlan::new(
+            &model,
+            plan,
+            PlanMeta {
+                facts,
+                down: vec![DownWindow {
+                    equipment: Code::parse("M2").expect("code"),
+                    from: 300,
+                    to: 400,
+                }],
+                ..PlanMeta::default()
+            },
+        )
+    }
+
+    #[test]
+    fn the_layout_places_bars_shades_and_the_chosen_chain() {
+        let stored = small_plan();
+        let equipment = HashMap::new();
+        let states: HashMap<&str, OrderState> = [("A", OrderState::NoDueDate), ("B", OrderState::Late)]
+            .into_iter()
+            .collect();
+        let window = Window { from: 0, to: 1400 };
+        let board = layout(
+            &Input {
+                stored: &stored,
+                equipment: &equipment,
+                other_group: "other",
+                order_states: &states,
+                window,
+                offset_minutes: 0,
+                now: 120,
+                selected: Some("A"),
+            },
+            Span::Day,
+        );
+        let (_, tops) = rows(&["M1", "M2"], &equipment, "other");
+        let bar = |op: &str| board.bars.iter().find(|b| b.op == op).expect("a bar");
+        let done = bar("A/5");
+        assert_eq!((done.state, done.x, done.w), (BarState::Done, LABEL_W + 10, 50));
+        assert_eq!(done.y, tops[1] + BAR_PAD);
+        let a10 = bar("A/10");
+        assert_eq!(
+            (a10.state, a10.x, a10.w, a10.setup_w),
+            (BarState::Planned, LABEL_W, 100, 20)
+        );
+        assert!(a10.selected && bar("A/20").selected && !bar("B/10").selected);
+        assert_eq!(bar("B/10").state, BarState::Late);
+        // A/10 ends on M1 at 100, A/20 starts on M2 at 150.
+        assert_eq!(
+            board.arrows,
+            [(
+                LABEL_W + 100,
+                tops[0] + ROW_H / 2,
+                LABEL_W + 150,
+                tops[1] + ROW_H / 2
+            )]
+        );
+        let shades: Vec<(i64, i64, i64, bool)> =
+            board.shades.iter().map(|s| (s.x, s.w, s.y, s.down)).collect();
+        assert_eq!(
+            shades,
+            [
+                (LABEL_W + 600, 100, tops[0], false),
+                (LABEL_W + 300, 100, tops[1], true)
+            ]
+        );
+        assert_eq!(board.now_x, Some(LABEL_W + 120));
+        let svg = svg(
+            &board,
+            &SvgTexts {
+                title: "Plan <x>",
+                now: "Now",
+                span: Span::Day,
+                offset_minutes: 0,
+            },
+        );
+        assert!(
+            svg.contains(r#"<a href="?order=A&amp;span=1d" class="bar planned selected" data-order="A">"#)
+        );
+        assert!(svg.contains(r#"class="bar late" data-order="B" opacity="0.35""#));
+        assert!(svg.contains("aria-label=\"Plan &lt;x&gt;\""));
+        assert_eq!(svg.matches("marker-end").count(), 1);
+    }
 }
