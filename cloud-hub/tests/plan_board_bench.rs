@@ -234,12 +234,14 @@ async fn board_of_5000_operations_on_50_machines() {
         .await
         .expect("session");
     let cookie = format!("{}={secret}", session::SECURE_COOKIE);
-    let app = router(HubState::new(
+    let state = HubState::new(
         store.clone(),
         Arc::new(HubMetrics::default()),
         IngestLimits::default(),
         cloud_hub::clock::system_clock(),
-    ));
+    );
+    // The hub serves the API and the console on one listener (`app.rs`).
+    let app = router(state.clone()).merge(cloud_hub::console::router(state));
     let board = |path: &str| {
         Request::get(path)
             .header(header::COOKIE, cookie.clone())
