@@ -33,8 +33,8 @@ use cloud_hub::masterdata::records::{
 use cloud_hub::masterdata::service::{self, PendingWrite};
 use cloud_hub::store::{Expect, Store, TenantId};
 use mes_protocols::event::{
-    EquipmentState, EquipmentStateChanged, MaterialConsumed, OperationPaused, OperationRun,
-    OperationStarted, OutputReported, PartsCounted, WorkerClock,
+    EquipmentState, EquipmentStateChanged, MaterialConsumed, OperationPaused, OperationRun, OperationStarted,
+    OutputReported, PartsCounted, WorkerClock,
 };
 use mes_protocols::{Code, EventBody, EventDraft, ExecutionId, Quantity, Source, Timestamp};
 use rand::rngs::StdRng;
@@ -148,45 +148,65 @@ pub async fn master_data(
     let t = tenant;
     let mut groups: Vec<Vec<PendingWrite>> = vec![
         vec![
-            pending(&from_json!(EquipmentType, json!({"code": "PRESS", "name": "Press"}))?)?,
-            pending(&from_json!(WorkerType, 
+            pending(&from_json!(
+                EquipmentType,
+                json!({"code": "PRESS", "name": "Press"})
+            )?)?,
+            pending(&from_json!(
+                WorkerType,
                 json!({"code": "OP", "name": "Operator", "hourly_rate": "30"}),
             )?)?,
         ],
         (0..shape.machines)
             .map(|s| {
-                pending(&from_json!(Equipment, json!({
+                pending(&from_json!(
+                    Equipment,
+                    json!({
                     "code": equipment(s), "name": format!("Press {s}"), "equipment_type": "PRESS",
-                    "site": SITE, "hourly_rate": "60"}))?)
+                    "site": SITE, "hourly_rate": "60"})
+                )?)
             })
             .collect::<anyhow::Result<_>>()?,
         (0..shape.machines)
             .map(|s| {
-                pending(&from_json!(Station, json!({
+                pending(&from_json!(
+                    Station,
+                    json!({
                     "code": station(s), "name": format!("Press station {s}"), "site": SITE,
-                    "equipment": [equipment(s)]}))?)
+                    "equipment": [equipment(s)]})
+                )?)
             })
             .collect::<anyhow::Result<_>>()?,
         (0..shape.machines * 3)
             .map(|w| {
-                pending(&from_json!(Worker, json!({
+                pending(&from_json!(
+                    Worker,
+                    json!({
                     "code": format!("W-{w:04}"), "name": format!("Worker {w}"),
-                    "badge": format!("B-{w:04}"), "worker_type": "OP", "site": SITE}))?)
+                    "badge": format!("B-{w:04}"), "worker_type": "OP", "site": SITE})
+                )?)
             })
             .collect::<anyhow::Result<_>>()?,
         (0..shape.raws)
             .map(|r| {
-                pending(&from_json!(Material, json!({
+                pending(&from_json!(
+                    Material,
+                    json!({
                     "code": raw(r), "name": format!("Raw {r}"), "kind": "raw", "base_unit": "kg",
-                    "lot_tracked": false, "standard_cost": "1.5"}))?)
+                    "lot_tracked": false, "standard_cost": "1.5"})
+                )?)
             })
             .chain((0..shape.products).map(|p| {
-                pending(&from_json!(Material, json!({
+                pending(&from_json!(
+                    Material,
+                    json!({
                     "code": product(p), "name": format!("Product {p}"), "kind": "finished",
-                    "base_unit": "pcs", "lot_tracked": false, "standard_cost": "12"}))?)
+                    "base_unit": "pcs", "lot_tracked": false, "standard_cost": "12"})
+                )?)
             }))
             .collect::<anyhow::Result<_>>()?,
-        vec![pending(&from_json!(CostingSettings, 
+        vec![pending(&from_json!(
+            CostingSettings,
             json!({"code": SITE, "overhead": {"percent_of_conversion": "10"}}),
         )?)?],
     ];
@@ -207,10 +227,13 @@ pub async fn master_data(
     }
     let start = now - shape.days * 24 * HOUR;
     for r in 0..shape.raws {
-        let doc = from_json!(StockDocument, json!({
+        let doc = from_json!(
+            StockDocument,
+            json!({
             "type": "receipt", "document": format!("REC-{r:02}"), "location": "L-000",
             "material": raw(r), "quantity": "1000000", "unit": "kg", "unit_price": "1.40",
-            "occurred_at": Timestamp::from_unix_millis(start - HOUR)}))?;
+            "occurred_at": Timestamp::from_unix_millis(start - HOUR)})
+        )?;
         documents::post(store, t, doc)
             .await
             .map_err(|e| anyhow::anyhow!("receiving {}: {e}", raw(r)))?;
@@ -252,7 +275,9 @@ async fn orders(
             priority: 1,
             routing_version: Some(code("1")?),
             bom_version: None,
-            site: (status != ProductionStatus::Draft).then(|| code(SITE)).transpose()?,
+            site: (status != ProductionStatus::Draft)
+                .then(|| code(SITE))
+                .transpose()?,
             status,
             sales_order: None,
             operations: match status {
@@ -418,7 +443,10 @@ pub fn events(
                     }),
                 ));
                 if run_kind != Run::Running || s % 12 != 0 {
-                    out.push(body_at(begins + 45 * MINUTE, EventBody::OperationResumed(run.clone())));
+                    out.push(body_at(
+                        begins + 45 * MINUTE,
+                        EventBody::OperationResumed(run.clone()),
+                    ));
                 }
             }
             let good = match run_kind {

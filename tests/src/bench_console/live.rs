@@ -43,11 +43,7 @@ impl Drop for Boards {
 }
 
 /// Reads one stream's messages, sending each `card` on.
-async fn read_stream(
-    stream: usize,
-    mut reply: reqwest::Response,
-    arrivals: mpsc::UnboundedSender<Arrival>,
-) {
+async fn read_stream(stream: usize, mut reply: reqwest::Response, arrivals: mpsc::UnboundedSender<Arrival>) {
     let mut buffer: Vec<u8> = Vec::new();
     while let Ok(Some(chunk)) = reply.chunk().await {
         buffer.extend_from_slice(&chunk);
@@ -112,11 +108,7 @@ pub async fn open(session: &Session, site: &str, n: usize, machines: usize) -> a
             .context("every board stream ended")?;
         seen[arrival.stream].insert(arrival.id);
     }
-    Ok(Boards {
-        n,
-        arrivals,
-        readers,
-    })
+    Ok(Boards { n, arrivals, readers })
 }
 
 /// An agent of the site posting live events over HTTP.

@@ -66,9 +66,16 @@ impl Session {
     /// `must_contain`, is an error.
     pub async fn timed(&self, path: &str, must_contain: &str) -> anyhow::Result<Duration> {
         let started = Instant::now();
-        let reply = self.get(path).send().await.with_context(|| format!("GET {path}"))?;
+        let reply = self
+            .get(path)
+            .send()
+            .await
+            .with_context(|| format!("GET {path}"))?;
         let status = reply.status();
-        let body = reply.text().await.with_context(|| format!("reading GET {path}"))?;
+        let body = reply
+            .text()
+            .await
+            .with_context(|| format!("reading GET {path}"))?;
         let took = started.elapsed();
         anyhow::ensure!(
             status == reqwest::StatusCode::OK,

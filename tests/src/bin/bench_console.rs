@@ -98,6 +98,11 @@ struct Args {
     /// Seed of the generated data.
     #[arg(long, default_value_t = 7)]
     seed: u64,
+    /// Seconds to wait once the hub runs on the generated database, before
+    /// measuring (it prints the database's and the hub's URLs and the
+    /// planner's login), to look at either with other tools.
+    #[arg(long, default_value_t = 0)]
+    hold_secs: u64,
 }
 
 /// A store backend.
@@ -163,7 +168,10 @@ async fn generate(db: &BenchDb, args: &Args, rows: usize) -> anyhow::Result<Seed
         raws: 40,
     };
     let now = cloud_hub::store::now_ms();
-    eprintln!("  the console's factory: master data and {} orders", thousands(floor_shape.orders as f64));
+    eprintln!(
+        "  the console's factory: master data and {} orders",
+        thousands(floor_shape.orders as f64)
+    );
     let codes = floor::master_data(store, tenant.id, &floor_shape, args.seed, now).await?;
     let (drafts, floor) = floor::events(&floor_shape, &codes, args.seed, now)?;
     eprintln!("  ingesting {} floor events", thousands(floor.events as f64));
@@ -174,7 +182,8 @@ async fn generate(db: &BenchDb, args: &Args, rows: usize) -> anyhow::Result<Seed
     }
     let events = rows + floor.events;
     eprintln!("  projecting {} events", thousands(events as f64));
-    let projected = measure::project_all(store, tenant.id, cloud_hub::projection::DEFAULT_BATCH, events).await?;
+    let projected =
+        measure::project_all(store, tenant.id, cloud_hub::projection::DEFAULT_BATCH, events).await?;
     anyhow::ensure!(
         projected.events == events && projected.issues == 0,
         "projected {} of {} events with {} issues",
@@ -246,6 +255,15 @@ async fn run(db: &BenchDb, args: &Args, rows: usize) -> anyhow::Result<(Vec<Vec<
     let dir = tempfile::tempdir()?;
     let mut hub = HubProcess::with_database(&hub_binary()?, dir.path(), &db.url())?;
     hub.start().await.context("starting the hub")?;
+    if args.hold_secs > 0 {
+        eprintln!(
+            "  holding {} s: database {}, hub {}, login {TENANT} / {PLANNER} / {PASSWORD:?}",
+            args.hold_secs,
+            db.url(),
+            hub.url()
+        );
+        tokio::time::sleep(Duration::from_secs(args.hold_secs)).await;
+    }
     let result = measure_hub(&hub, args, &seeded, live_agent).await;
     hub.stop();
     let (rows, mut notes) = result?;
@@ -292,10 +310,16 @@ async fn measure_hub(
     let last_machine = format!("EQ-{:03}", args.machines - 1);
     let order = &seeded.floor.detail_order;
     let targets = [
-        (format!("/console/sites/{SITE}/board"), format!("m-{last_machine}")),
+        (
+            format!("/console/sites/{SITE}/board"),
+            format!("m-{last_machine}"),
+        ),
         ("/console/orders".to_string(), "/console/orders/MO-".to_string()),
         (format!("/console/orders/{order}"), order.clone()),
-        ("/api/v1/production-orders?limit=50".to_string(), "\"items\"".to_string()),
+        (
+            "/api/v1/production-orders?limit=50".to_string(),
+            "\"items\"".to_string(),
+        ),
         (format!("/api/v1/sites/{SITE}/equipment"), last_machine.clone()),
     ];
     eprintln!("  pages: {} rounds after {WARMUP} warm-up rounds", args.calls);
@@ -317,7 +341,10 @@ async fn measure_hub(
     };
     let mut rows = vec![
         page(
-            format!("board, {} machines (GET /console/sites/{SITE}/board)", args.machines),
+            format!(
+                "board, {} machines (GET /console/sites/{SITE}/board)",
+                args.machines
+            ),
             figures[0],
         ),
         page(
@@ -332,7 +359,10 @@ async fn measure_hub(
             figures[2],
         ),
     ];
-    eprintln!("  live: {} open boards, {} events", args.streams, args.live_events);
+    eprintln!(
+        "  live: {} open boards, {} events",
+        args.streams, args.live_events
+    );
     let mut boards = live::open(&session, SITE, args.streams.max(1), args.machines).await?;
     let latencies = live::measure(
         &session,
