@@ -96,10 +96,9 @@ pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFac
         .map(|a| a.site)
         .collect();
     let mut facts = Vec::new();
-    // One kind at a time: each is read in arrival order straight from its
-    // index, where pages of all the kinds at once had the database sort
-    // every remaining event of them for each page. The facts are sorted
-    // below anyway.
+    // One kind at a time, each read straight from the (tenant, kind, row)
+    // index, not the tenant's every event walked in arrival order to pick
+    // these kinds out. The facts are sorted below anyway.
     let mut reads: Vec<(String, &'static [&'static str])> = Vec::new();
     for site in &sites {
         for kind in COSTING_EVENT_KINDS {
