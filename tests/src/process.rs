@@ -68,6 +68,13 @@ pub struct HubProcess {
 impl HubProcess {
     /// A hub that will keep its files in `dir` (not started yet).
     pub fn new(bin: &Path, dir: &Path) -> anyhow::Result<Self> {
+        let url = format!("sqlite://{}", dir.join("hub.db").display());
+        Self::with_database(bin, dir, &url)
+    }
+
+    /// A hub on the database at `url` (`[database] url`), keeping its
+    /// other files in `dir` (not started yet).
+    pub fn with_database(bin: &Path, dir: &Path, url: &str) -> anyhow::Result<Self> {
         let port = free_port();
         let hub = Self {
             bin: bin.to_path_buf(),
@@ -78,10 +85,7 @@ impl HubProcess {
         };
         std::fs::write(
             hub.config_path(),
-            format!(
-                "[http]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = \"sqlite://{}\"\n",
-                hub.db_path().display()
-            ),
+            format!("[http]\nlisten = \"127.0.0.1:{port}\"\n[database]\nurl = {url:?}\n"),
         )?;
         Ok(hub)
     }

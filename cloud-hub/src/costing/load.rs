@@ -96,11 +96,20 @@ pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFac
         .map(|a| a.site)
         .collect();
     let mut facts = Vec::new();
-    for site in sites {
+    // One kind at a time, each read straight from the (tenant, kind, row)
+    // index, not the tenant's every event walked in arrival order to pick
+    // these kinds out. The facts are sorted below anyway.
+    let mut reads: Vec<(String, &'static [&'static str])> = Vec::new();
+    for site in &sites {
+        for kind in COSTING_EVENT_KINDS {
+            reads.push((site.clone(), std::slice::from_ref(kind)));
+        }
+    }
+    for (site, kind) in reads {
         let mut after = 0;
         loop {
             let page = store
-                .site_events_after(tenant, site.clone(), after, COSTING_EVENT_KINDS, PAGE)
+                .site_events_after(tenant, site.clone(), after, kind, PAGE)
                 .await
                 .map_err(HubError::Store)?;
             for e in &page {

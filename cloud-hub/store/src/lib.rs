@@ -41,6 +41,7 @@ pub mod batch;
 pub mod config;
 pub mod costing;
 mod error;
+mod keyed;
 pub mod ledger;
 pub mod plans;
 mod postgres;

@@ -14,6 +14,7 @@ mod floor;
 mod harness;
 mod ingest;
 mod ledger;
+mod machines;
 mod poison;
 mod reapply;
 mod reports;
@@ -81,4 +82,5 @@ on_both_backends!(
     poison::deep_or_malformed_events_are_refused_at_ingest_and_set_aside_with_their_id,
     poison::extreme_events_are_booked_or_set_aside_and_never_wedge,
     poison::an_event_the_store_refuses_is_set_aside_and_the_rest_booked,
+    machines::latest_per_key_is_the_newest_event_of_the_site_per_key,
 );

@@ -110,6 +110,15 @@ impl BenchDb {
         }
     }
 
+    /// The database's URL as a hub's `[database] url` names it (SQLite:
+    /// the file; PostgreSQL: the run's schema as the search path).
+    pub fn url(&self) -> String {
+        match &self.place {
+            Place::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
+            Place::Postgres { url, .. } => url.clone(),
+        }
+    }
+
     /// A raw connection to the same database.
     pub async fn raw(&self) -> anyhow::Result<Raw> {
         match &self.place {

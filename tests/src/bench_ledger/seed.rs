@@ -277,32 +277,73 @@ impl Events {
     }
 }
 
+impl Iterator for Events {
+    type Item = anyhow::Result<EventDraft>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.draft().transpose()
+    }
+}
+
+/// The wire body of a batch of `agent` (incarnation `incarnation`)
+/// carrying `records` (events as [`EventDraft::to_record_json`] writes
+/// them) numbered from `first`, as the agent's uplink encodes it.
+pub fn encode(agent: &AgentAuth, incarnation: Incarnation, first: u64, records: &[String]) -> Vec<u8> {
+    let last = first + records.len() as u64 - 1;
+    let header = BatchHeader {
+        schema_version: SCHEMA_VERSION,
+        agent_id: agent.agent_id,
+        incarnation,
+        first_seq: Seq(first),
+        last_seq: Seq(last),
+        dropped: Vec::new(),
+        buffer: BufferReport::default(),
+        sent_at: now(),
+    };
+    encode_batch(
+        &header,
+        (first..=last).map(Seq).zip(records.iter().map(String::as_str)),
+    )
+}
+
 /// One agent's events as the batches it sends: numbered from 1 in one
-/// incarnation, `shape.batch` events each, encoded with the agent's wire
-/// encoder and decoded as the hub's ingest route decodes them.
+/// incarnation, a fixed number of events each, encoded with the agent's
+/// wire encoder and decoded as the hub's ingest route decodes them.
 pub struct Batches {
-    events: Events,
+    drafts: Box<dyn Iterator<Item = anyhow::Result<EventDraft>> + Send>,
+    size: usize,
     agent: AgentAuth,
     incarnation: Incarnation,
     next_seq: u64,
 }
 
 impl Batches {
-    /// The batches of `agent` carrying `events`.
+    /// The batches of `agent` carrying `events`, `shape.batch` each.
     pub fn new(agent: AgentAuth, events: Events) -> Self {
+        let size = events.shape.batch;
+        Self::of(agent, events, size)
+    }
+
+    /// The batches of `agent` carrying `drafts` in their order, `size` each.
+    pub fn of(
+        agent: AgentAuth,
+        drafts: impl Iterator<Item = anyhow::Result<EventDraft>> + Send + 'static,
+        size: usize,
+    ) -> Self {
         Self {
-            events,
+            drafts: Box::new(drafts),
+            size: size.max(1),
             agent,
             incarnation: Incarnation::new_v7(),
             next_seq: 1,
         }
     }
 
-    /// The next batch, or `None` after the last event.
-    pub fn next_batch(&mut self) -> anyhow::Result<Option<IngestBatch>> {
-        let mut records = Vec::with_capacity(self.events.shape.batch);
-        while records.len() < self.events.shape.batch {
-            match self.events.draft()? {
+    /// The next batch's wire body, or `None` after the last event.
+    pub fn next_body(&mut self) -> anyhow::Result<Option<Vec<u8>>> {
+        let mut records = Vec::with_capacity(self.size);
+        while records.len() < self.size {
+            match self.drafts.next().transpose()? {
                 Some(d) => records.push(d.to_record_json()),
                 None => break,
             }
@@ -310,25 +351,16 @@ impl Batches {
         if records.is_empty() {
             return Ok(None);
         }
-        let first = self.next_seq;
-        let last = first + records.len() as u64 - 1;
-        let header = BatchHeader {
-            schema_version: SCHEMA_VERSION,
-            agent_id: self.agent.agent_id,
-            incarnation: self.incarnation,
-            first_seq: Seq(first),
-            last_seq: Seq(last),
-            dropped: Vec::new(),
-            buffer: BufferReport::default(),
-            sent_at: now(),
-        };
-        let body = encode_batch(
-            &header,
-            (first..=last).map(Seq).zip(records.iter().map(String::as_str)),
-        );
-        let batch = cloud_hub::ingest::parse_body(&body, false, usize::MAX).context("decoding a batch")?;
-        self.next_seq = last + 1;
-        Ok(Some(batch))
+        let body = encode(&self.agent, self.incarnation, self.next_seq, &records);
+        self.next_seq += records.len() as u64;
+        Ok(Some(body))
+    }
+
+    /// The next batch, or `None` after the last event.
+    pub fn next_batch(&mut self) -> anyhow::Result<Option<IngestBatch>> {
+        self.next_body()?
+            .map(|body| cloud_hub::ingest::parse_body(&body, false, usize::MAX).context("decoding a batch"))
+            .transpose()
     }
 }
 

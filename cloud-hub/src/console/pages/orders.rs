@@ -16,10 +16,12 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 
 /// Orders on one page.
 pub const PAGE: usize = 100;
+/// Orders read from the store at a time while filling a page.
+const CHUNK: usize = 500;
 
 /// The list's filters.
 #[derive(Debug, Default, Deserialize)]
@@ -125,6 +127,18 @@ pub fn lateness_text(viewer: &Viewer, minutes: i64) -> String {
     }
 }
 
+/// Whether order `o` is late: by its live plan, else (no plan) when it is
+/// not done and its due day is before `today`.
+fn is_late(plans: &HashMap<String, OrderPlan>, o: &ProductionOrder, today: time::Date) -> bool {
+    match plans.get(o.code.as_str()).and_then(|p| p.lateness_minutes) {
+        Some(minutes) => minutes > 0,
+        None => {
+            !matches!(o.status, ProductionStatus::Completed | ProductionStatus::Closed)
+                && o.due.is_some_and(|d| d < today)
+        }
+    }
+}
+
 fn status_key(status: ProductionStatus) -> &'static str {
     STATUSES
         .iter()
@@ -162,37 +176,49 @@ pub async fn list(
         let after_ok = query.after.as_ref().is_none_or(|a| r.code.as_str() > a.as_str());
         site_ok && status_ok && text_ok && after_ok
     };
-    let mut orders: Vec<Stored<ProductionOrder>> =
-        service::list_all::<ProductionOrder>(&state.store, tenant, base)
-            .await
-            .map_err(|e| viewer.failed(e))?
-            .into_iter()
-            .filter(keep)
-            .collect();
-    let sites: Vec<String> = {
-        let mut s: Vec<String> = orders
-            .iter()
-            .filter_map(|o| o.record.site.as_ref().map(ToString::to_string))
-            .collect();
-        s.sort();
-        s.dedup();
-        s
-    };
-    let plans = planned(&state, &viewer, sites.clone()).await;
     let today = time::OffsetDateTime::from_unix_timestamp((state.clock)() / 1000)
         .map(|t| t.date())
         .unwrap_or(time::Date::MIN);
-    let is_late = |o: &ProductionOrder| -> bool {
-        match plans.get(o.code.as_str()).and_then(|p| p.lateness_minutes) {
-            Some(minutes) => minutes > 0,
-            None => {
-                !matches!(o.status, ProductionStatus::Completed | ProductionStatus::Closed)
-                    && o.due.is_some_and(|d| d < today)
-            }
+    // Read a chunk at a time in code order until the page and one order
+    // more (so there is a next page) are found, never every order of the
+    // tenant; the live plans of the sites met on the way.
+    let mut orders: Vec<Stored<ProductionOrder>> = Vec::new();
+    let mut plans: HashMap<String, OrderPlan> = HashMap::new();
+    let mut planned_sites: BTreeSet<String> = BTreeSet::new();
+    let mut cursor = query.after.clone();
+    while orders.len() <= PAGE {
+        let chunk = service::list::<ProductionOrder>(
+            &state.store,
+            tenant,
+            RecordQuery {
+                after: cursor.clone(),
+                limit: CHUNK,
+                ..base.clone()
+            },
+        )
+        .await
+        .map_err(|e| viewer.failed(e))?;
+        let full = chunk.len() == CHUNK;
+        if let Some(last) = chunk.last() {
+            cursor = Some(last.record.code.to_string());
         }
-    };
-    if late_only {
-        orders.retain(|o| is_late(&o.record));
+        let kept: Vec<Stored<ProductionOrder>> = chunk.into_iter().filter(keep).collect();
+        let new_sites: BTreeSet<String> = kept
+            .iter()
+            .filter_map(|o| o.record.site.as_ref().map(ToString::to_string))
+            .filter(|s| !planned_sites.contains(s))
+            .collect();
+        if !new_sites.is_empty() {
+            plans.extend(planned(&state, &viewer, new_sites.iter().cloned()).await);
+            planned_sites.extend(new_sites);
+        }
+        orders.extend(
+            kept.into_iter()
+                .filter(|o| !late_only || is_late(&plans, &o.record, today)),
+        );
+        if !full {
+            break;
+        }
     }
     let more = orders.len() > PAGE;
     orders.truncate(PAGE);
@@ -233,7 +259,7 @@ pub async fn list(
                 .and_then(|p| p.lateness_minutes)
                 .map(|m| lateness_text(&viewer, m))
                 .unwrap_or_default(),
-            late: is_late(o),
+            late: is_late(&plans, o, today),
         });
     }
     let statuses = std::iter::once(("open", t.m("status.open"), status_filter == "open"))

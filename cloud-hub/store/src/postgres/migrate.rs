@@ -62,6 +62,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0010_credential_access_version",
         include_str!("../../migrations/postgres/0010_credential_access_version.sql"),
     ),
+    (
+        11,
+        "0011_event_keys",
+        include_str!("../../migrations/postgres/0011_event_keys.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

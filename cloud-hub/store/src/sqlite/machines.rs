@@ -2,10 +2,12 @@
 //! site, and the parts counted since an instant.
 
 use super::SqliteStore;
+use crate::keyed::{KeyedEvents, keyed};
 use crate::plans::SiteEvent;
 use crate::types::PartsSince;
 use crate::{StoreError, TenantId};
-use rusqlite::params;
+use rusqlite::types::Value as SqlValue;
+use rusqlite::{params, params_from_iter};
 
 /// The events of a site's agents, with the site's short name as `?2`.
 const SITE_EVENTS: &str = "FROM events e
@@ -16,7 +18,8 @@ const SITE_EVENTS: &str = "FROM events e
 impl SqliteStore {
     /// The latest event of `kinds` (by hub time, then arrival) per value of
     /// the event's `data.{path}` (dots for nested fields), from the agents
-    /// of `site`.
+    /// of `site`. Served by a keyed index when one holds the kinds
+    /// (`keyed.rs`), else by reading every event of the kinds.
     pub(crate) async fn latest_per_key(
         &self,
         tenant: TenantId,
@@ -24,10 +27,10 @@ impl SqliteStore {
         kinds: &'static [&'static str],
         path: &'static str,
     ) -> Result<Vec<(String, SiteEvent)>, StoreError> {
-        let path = format!("$.data.{path}");
-        let kinds = serde_json::json!(kinds).to_string();
-        self.read(move |conn| {
-            let mut stmt = conn.prepare_cached(&format!(
+        let index = keyed(kinds, path);
+        let sql = match index {
+            Some(index) => latest_by_index(index),
+            None => format!(
                 "SELECT key, id, kind, occurred_at, raw FROM (
                      SELECT json_extract(e.raw, ?4) AS key, e.id, e.kind, e.occurred_at, e.raw,
                             ROW_NUMBER() OVER (PARTITION BY json_extract(e.raw, ?4)
@@ -36,9 +39,19 @@ impl SqliteStore {
                      WHERE e.tenant_id = ?1 AND st.slug = ?2
                        AND e.kind IN (SELECT value FROM json_each(?3)))
                  WHERE n = 1 AND key IS NOT NULL ORDER BY key"
-            ))?;
+            ),
+        };
+        let path = format!("$.data.{path}");
+        let kinds = serde_json::json!(kinds).to_string();
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(&sql)?;
+            let mut args: Vec<SqlValue> = vec![tenant.into(), site.into(), kinds.into()];
+            if index.is_none() {
+                // Else the index's own expression names the field.
+                args.push(path.into());
+            }
             let rows = stmt
-                .query_map(params![tenant, site, kinds, path], |r| {
+                .query_map(params_from_iter(args), |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         SiteEvent {
@@ -84,4 +97,30 @@ impl SqliteStore {
         })
         .await
     }
+}
+
+/// [`SqliteStore::latest_per_key`] through `index`: the keys walked in
+/// order, one seek each, then per key the newest event of the kinds (`?3`)
+/// from the site's agents, walking the key's entries back from the newest.
+fn latest_by_index(index: &KeyedEvents) -> String {
+    let (key, term) = (index.sqlite_key(""), index.kind_term(""));
+    let (x_key, x_term) = (index.sqlite_key("x."), index.kind_term("x."));
+    format!(
+        "WITH RECURSIVE keys(key) AS (
+             SELECT (SELECT MIN({key}) FROM events WHERE tenant_id = ?1 AND {term})
+             UNION ALL
+             SELECT (SELECT MIN({key}) FROM events WHERE tenant_id = ?1 AND {term} AND {key} > keys.key)
+             FROM keys WHERE keys.key IS NOT NULL),
+         streams(id) AS (
+             SELECT s.id FROM agent_streams s
+             JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id
+             JOIN sites st ON st.id = a.site_id AND st.tenant_id = s.tenant_id
+             WHERE s.tenant_id = ?1 AND st.slug = ?2)
+         SELECT keys.key, e.id, e.kind, e.occurred_at, e.raw FROM keys JOIN events e ON e.id = (
+             SELECT x.id FROM events x
+             WHERE x.tenant_id = ?1 AND {x_term} AND {x_key} = keys.key
+               AND x.kind IN (SELECT value FROM json_each(?3)) AND x.stream_id IN (SELECT id FROM streams)
+             ORDER BY x.occurred_at DESC, x.id DESC LIMIT 1)
+         WHERE keys.key IS NOT NULL ORDER BY keys.key"
+    )
 }

@@ -127,12 +127,18 @@ impl SqliteStore {
                 .map(|i| format!("?{}", i + 5))
                 .collect::<Vec<_>>()
                 .join(", ");
+            // The site's streams as a list the events are checked against,
+            // not a join: so the events are read in arrival order from an
+            // index and the read stops at the limit (joined, each page sorted
+            // every remaining event of the kinds).
             let sql = format!(
                 "SELECT e.id, e.kind, e.occurred_at, e.raw FROM events e
-                 JOIN agent_streams s ON s.id = e.stream_id AND s.tenant_id = e.tenant_id
-                 JOIN agents a ON a.id = s.agent_id AND a.tenant_id = e.tenant_id
-                 JOIN sites st ON st.id = a.site_id AND st.tenant_id = e.tenant_id
-                 WHERE e.tenant_id = ?1 AND st.slug = ?2 AND e.id > ?3 AND e.kind IN ({placeholders})
+                 WHERE e.tenant_id = ?1 AND e.id > ?3 AND e.kind IN ({placeholders})
+                   AND e.stream_id IN (
+                       SELECT s.id FROM agent_streams s
+                       JOIN agents a ON a.id = s.agent_id AND a.tenant_id = s.tenant_id
+                       JOIN sites st ON st.id = a.site_id AND st.tenant_id = s.tenant_id
+                       WHERE s.tenant_id = ?1 AND st.slug = ?2)
                  ORDER BY e.id LIMIT ?4"
             );
             let mut args: Vec<SqlValue> = vec![
