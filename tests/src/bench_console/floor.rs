@@ -122,7 +122,7 @@ fn status_of(k: usize, per_station: usize, s: usize) -> (ProductionStatus, Run) 
         k if k < ran / 5 => (ProductionStatus::Closed, Run::Finished { complete: true }),
         k if k < in_progress => (ProductionStatus::Completed, Run::Finished { complete: true }),
         k if k < ran => (ProductionStatus::InProgress, Run::Finished { complete: false }),
-        k if k == ran && s % 4 == 0 => (ProductionStatus::InProgress, Run::Running),
+        k if k == ran && s.is_multiple_of(4) => (ProductionStatus::InProgress, Run::Running),
         k if k < per_station - per_station / 10 => (ProductionStatus::Released, Run::None),
         _ => (ProductionStatus::Draft, Run::None),
     }
@@ -324,7 +324,7 @@ pub fn events(
     let mut detail_order = None;
     let mut statuses: std::collections::BTreeMap<&'static str, (ProductionStatus, usize)> =
         std::collections::BTreeMap::new();
-    for s in 0..shape.machines {
+    for (s, station_codes) in codes.iter().enumerate().take(shape.machines) {
         let eq = code(&equipment(s))?;
         let st = code(&station(s))?;
         let device = || Source::Device(eq.clone());
@@ -392,7 +392,7 @@ pub fn events(
             }
         }
         // Runs, one per order that reached the floor.
-        for (k, order) in codes[s].iter().enumerate() {
+        for (k, order) in station_codes.iter().enumerate() {
             let (status, run_kind) = status_of(k, per_station, s);
             statuses.entry(status.as_str()).or_insert((status, 0)).1 += 1;
             if run_kind == Run::None {

@@ -112,6 +112,8 @@ impl BenchDb {
 
     /// The database's URL as a hub's `[database] url` names it (SQLite:
     /// the file; PostgreSQL: the run's schema as the search path).
+    // bench-console includes this module too and reads it; bench-ledger does not.
+    #[allow(dead_code)]
     pub fn url(&self) -> String {
         match &self.place {
             Place::Sqlite { path, .. } => format!("sqlite://{}", path.display()),
