@@ -25,8 +25,8 @@
 //! 2. The real hub binary (`hub`, built beside this one) started on that
 //!    database; a user with the built-in `planner` role logs in through
 //!    `POST /api/v1/auth/login`; every request carries the session cookie.
-//! 3. Page times, p50 / p99 / max over `--calls` rounds after 5 warm-up
-//!    rounds; each round requests, one after the other, the board
+//! 3. Page times, p50 / p99 / max over `--calls` rounds after `--warmup`
+//!    (5) rounds; each round requests, one after the other, the board
 //!    `GET /console/sites/plant-1/board` (every press), the order list
 //!    `GET /console/orders` (default filter: the open orders, 100 a page),
 //!    an order's detail `GET /console/orders/{code}` (a completed order
@@ -89,6 +89,13 @@ struct Args {
     /// Timed rounds (each requests every page and reference once).
     #[arg(long, default_value_t = 200)]
     calls: usize,
+    /// Untimed rounds first.
+    #[arg(long, default_value_t = 5)]
+    warmup: usize,
+    /// Timed rounds that include the order detail (at most --calls; it is
+    /// the slowest page).
+    #[arg(long, default_value_t = 200)]
+    detail_calls: usize,
     /// Open board streams.
     #[arg(long, default_value_t = 50)]
     streams: usize,
@@ -118,7 +125,6 @@ const TENANT: &str = "bench";
 const SITE: &str = seed::SITE;
 const PLANNER: &str = "planner";
 const PASSWORD: &str = "violet tractor 19 lemons";
-const WARMUP: usize = 5;
 
 fn ms((p50, p99, max): (f64, f64, f64)) -> String {
     format!("{p50:.1} / {p99:.1} / {max:.1} ms")
@@ -221,18 +227,23 @@ async fn generate(db: &BenchDb, args: &Args, rows: usize) -> anyhow::Result<Seed
     })
 }
 
-/// Times every page and reference, interleaved, `calls` rounds after
-/// [`WARMUP`] rounds; returns one sample list per entry of `targets`.
+/// Times every page and reference (path, text its answer contains, timed
+/// rounds it takes part in), interleaved, after `warmup` rounds; returns
+/// one sample list per entry of `targets`.
 async fn time_pages(
     session: &Session,
-    targets: &[(String, String)],
-    calls: usize,
+    targets: &[(String, String, usize)],
+    warmup: usize,
 ) -> anyhow::Result<Vec<Vec<Duration>>> {
-    let mut samples = vec![Vec::with_capacity(calls); targets.len()];
-    for round in 0..WARMUP + calls {
-        for (i, (path, marker)) in targets.iter().enumerate() {
+    let rounds = targets.iter().map(|t| t.2).max().unwrap_or(0);
+    let mut samples = vec![Vec::new(); targets.len()];
+    for round in 0..warmup + rounds {
+        for (i, (path, marker, calls)) in targets.iter().enumerate() {
+            if round >= warmup + calls {
+                continue;
+            }
             let took = session.timed(path, marker).await?;
-            if round >= WARMUP {
+            if round >= warmup {
                 samples[i].push(took);
             }
         }
@@ -309,21 +320,39 @@ async fn measure_hub(
     let session = Session::login(&hub.url(), TENANT, PLANNER, PASSWORD).await?;
     let last_machine = format!("EQ-{:03}", args.machines - 1);
     let order = &seeded.floor.detail_order;
+    let calls = args.calls.max(1);
     let targets = [
         (
             format!("/console/sites/{SITE}/board"),
             format!("m-{last_machine}"),
+            calls,
         ),
-        ("/console/orders".to_string(), "/console/orders/MO-".to_string()),
-        (format!("/console/orders/{order}"), order.clone()),
+        (
+            "/console/orders".to_string(),
+            "/console/orders/MO-".to_string(),
+            calls,
+        ),
+        (
+            format!("/console/orders/{order}"),
+            order.clone(),
+            args.detail_calls.clamp(1, calls),
+        ),
         (
             "/api/v1/production-orders?limit=50".to_string(),
             "\"items\"".to_string(),
+            calls,
         ),
-        (format!("/api/v1/sites/{SITE}/equipment"), last_machine.clone()),
+        (
+            format!("/api/v1/sites/{SITE}/equipment"),
+            last_machine.clone(),
+            calls,
+        ),
     ];
-    eprintln!("  pages: {} rounds after {WARMUP} warm-up rounds", args.calls);
-    let samples = time_pages(&session, &targets, args.calls.max(1)).await?;
+    eprintln!(
+        "  pages: {} rounds after {} warm-up rounds",
+        args.calls, args.warmup
+    );
+    let samples = time_pages(&session, &targets, args.warmup).await?;
     let figures: Vec<(f64, f64, f64)> = samples.into_iter().map(percentiles).collect();
     let reference = format!(
         "production-orders?limit=50: {}; sites/{SITE}/equipment: {}",
@@ -355,7 +384,11 @@ async fn measure_hub(
             figures[1],
         ),
         page(
-            format!("order detail (GET /console/orders/{order}), ledger at 1M+ rows"),
+            format!(
+                "order detail, ledger at {} rows (GET /console/orders/{order}; {} rounds)",
+                thousands(seeded.rows as f64),
+                targets[2].2
+            ),
             figures[2],
         ),
     ];
@@ -392,9 +425,9 @@ async fn measure_hub(
     ]);
     let notes = vec![
         format!(
-            "pages and references: p50 / p99 / max of {} rounds, client-timed over loopback (request sent → last byte), \
-             one planner session, the hub binary on the same 2 cores",
-            args.calls
+            "pages and references: p50 / p99 / max of {} rounds after {} warm-up rounds, client-timed over loopback \
+             (request sent → last byte), one planner session, the hub binary on the same cores",
+            args.calls, args.warmup
         ),
         format!(
             "live: {} card messages timed; the hub gathers changes for 50 ms before reading the board once per site",
