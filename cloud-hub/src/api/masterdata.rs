@@ -40,8 +40,6 @@ pub(crate) fn item<T: MasterKind>(stored: &Stored<T>) -> Value {
     value
 }
 
-/// Reads a request body as `T`, naming the field that is wrong; an object
-/// naming a key twice is refused, naming the key.
 /// `4.0` is the integer 4 to JSON Schema (and so to the OpenAPI document),
 /// but serde refuses it for an integer field: read such numbers as the
 /// integers they are, while a double holds them exactly (below 10^15).
@@ -61,7 +59,29 @@ fn integral_numbers_as_integers(value: &mut Value) {
     }
 }
 
+/// Reads a request body, a JSON object, as `T`, naming the field that is
+/// wrong; an object naming a key twice is refused, naming the key.
 pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
+    parse_json(body, JsonShape::Object)
+}
+
+/// [`parse_body`] for the one kind of body that is a JSON array (a list
+/// replaced whole, such as a user's roles).
+pub(crate) fn parse_list<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<T, ApiFailure> {
+    parse_json(body, JsonShape::Array)
+}
+
+/// What a body's top level must be. serde reads a struct from an array
+/// too (its fields in order), so an object type must say so itself: a
+/// `[]` sent for an object whose fields all have defaults would otherwise
+/// be taken as an empty change.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum JsonShape {
+    Object,
+    Array,
+}
+
+fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], shape: JsonShape) -> Result<T, ApiFailure> {
     if let Some(path) = super::duplicate_keys::first_duplicate(body) {
         return Err(ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -77,6 +97,17 @@ pub(crate) fn parse_body<T: serde::de::DeserializeOwned>(body: &[u8]) -> Result<
             format!("the body is not JSON: {e}"),
         )
     })?;
+    let (wanted, expected) = match shape {
+        JsonShape::Object => (value.is_object(), "a JSON object"),
+        JsonShape::Array => (value.is_array(), "a JSON array"),
+    };
+    if !wanted {
+        return Err(ApiFailure::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_body",
+            format!("the body must be {expected}"),
+        ));
+    }
     if let Value::Object(map) = &mut value {
         for key in BOOKKEEPING {
             map.remove(key);

@@ -309,7 +309,7 @@ async fn set_roles(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let before = user_or_404(&state, tenant, &login).await?;
-    let grants: Vec<RoleGrant> = parse_body(&body)?;
+    let grants: Vec<RoleGrant> = super::masterdata::parse_list(&body)?;
     check_grants(&state, tenant, "", &grants).await?;
     let user = state.store.set_user_roles(tenant, login.clone(), grants).await?;
     Ok(with_note(
