@@ -29,8 +29,6 @@ pub const COSTING_EVENT_KINDS: &[&str] = &[
     "equipment_state_changed",
 ];
 
-const PAGE: usize = 5000;
-
 pub use crate::masterdata::service::all_records as all;
 
 /// An event as the log keeps it: the wire event with its `seq`.
@@ -85,56 +83,9 @@ pub(crate) fn read_fact(raw: &str) -> Option<(String, FloorFact)> {
     floor_fact(&event).map(|fact| (id, fact))
 }
 
-/// The floor facts of every site of `tenant`, sorted by (at, row). Events
-/// that cannot be read are left out (the projection reports them).
-pub async fn floor_facts(store: &Store, tenant: TenantId) -> Result<Vec<TimedFact>, HubError> {
-    let sites: BTreeSet<String> = store
-        .list_agents(tenant)
-        .await
-        .map_err(HubError::Store)?
-        .into_iter()
-        .map(|a| a.site)
-        .collect();
-    let mut facts = Vec::new();
-    // One kind at a time, each read straight from the (tenant, kind, row)
-    // index, not the tenant's every event walked in arrival order to pick
-    // these kinds out. The facts are sorted below anyway.
-    let mut reads: Vec<(String, &'static [&'static str])> = Vec::new();
-    for site in &sites {
-        for kind in COSTING_EVENT_KINDS {
-            reads.push((site.clone(), std::slice::from_ref(kind)));
-        }
-    }
-    for (site, kind) in reads {
-        let mut after = 0;
-        loop {
-            let page = store
-                .site_events_after(tenant, site.clone(), after, kind, PAGE)
-                .await
-                .map_err(HubError::Store)?;
-            for e in &page {
-                if let Some((_, fact)) = read_fact(&e.raw) {
-                    facts.push(TimedFact {
-                        // Hub time (the log's column), as the ledger dates it.
-                        at: e.occurred_at,
-                        row: e.id,
-                        fact,
-                    });
-                }
-            }
-            match page.last() {
-                Some(last) if page.len() == PAGE => after = last.id,
-                _ => break,
-            }
-        }
-    }
-    facts.sort_by_key(|f| (f.at, f.row));
-    Ok(facts)
-}
-
 /// Everything the engine needs for `tenant`, costed as of `as_of` (unix ms).
 pub async fn load(store: &Store, tenant: TenantId, as_of: i64) -> Result<CostingInput, HubError> {
-    let master = CostingMaster::load(store, tenant).await?;
+    let master = CostingMaster::cached(store, tenant).await?;
     load_with(store, tenant, &master, as_of).await
 }
 
@@ -146,7 +97,8 @@ pub async fn load_with(
     as_of: i64,
 ) -> Result<CostingInput, HubError> {
     let movements = store.all_movements(tenant).await.map_err(HubError::Store)?;
-    assemble(store, tenant, master, movements, as_of).await
+    let facts = super::floor_log::floor_facts(store, tenant).await?;
+    Ok(assemble(master, movements, facts.as_ref().clone(), as_of))
 }
 
 /// What the engine needs to cost order `order` of `tenant` exactly as the
@@ -155,7 +107,9 @@ pub async fn load_with(
 /// consumed, then of each material the orders that produced those consumed,
 /// and so on up the chain (a material's moving average depends on all of
 /// its rows; an output receipt's value on its order's cost). Floor facts
-/// stay whole: a worker's time is shared between the runs they clock.
+/// are those the chain's orders' run times depend on
+/// ([`super::floor_log::relevant_to`]: a worker's or machine's time is
+/// shared between the runs active at once).
 pub async fn load_for_order(
     store: &Store,
     tenant: TenantId,
@@ -197,17 +151,18 @@ pub async fn load_for_order(
             }
         }
     }
-    assemble(store, tenant, master, rows.into_values().collect(), as_of).await
+    let facts = super::floor_log::floor_facts(store, tenant).await?;
+    let facts = super::floor_log::relevant_to(&facts, &orders_seen);
+    Ok(assemble(master, rows.into_values().collect(), facts, as_of))
 }
 
-/// The engine's input from `movements` and the master data.
-async fn assemble(
-    store: &Store,
-    tenant: TenantId,
+/// The engine's input from `movements`, floor `facts` and the master data.
+fn assemble(
     master: &CostingMaster,
     movements: Vec<mes_stock::Movement>,
+    facts: Vec<TimedFact>,
     as_of: i64,
-) -> Result<CostingInput, HubError> {
+) -> CostingInput {
     let standard: BTreeMap<Code, Decimal> = master
         .materials
         .iter()
@@ -259,13 +214,13 @@ async fn assemble(
             .map(|e| (e.record.code.clone(), e.record.hourly_rate))
             .collect(),
     };
-    Ok(CostingInput {
+    CostingInput {
         movements,
         standard,
         orders,
-        facts: floor_facts(store, tenant).await?,
+        facts,
         rates,
         overhead: master.overhead(),
         as_of,
-    })
+    }
 }

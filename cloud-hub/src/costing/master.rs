@@ -10,7 +10,20 @@ use crate::masterdata::records::{
 use crate::masterdata::service::{self, Stored, all_records};
 use crate::store::TenantId;
 use crate::store::{RecordQuery, Store};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, OnceLock};
+
+/// Tenants whose costing master data is kept between questions.
+const CACHED_TENANTS: usize = 64;
+
+/// The master data last read per database and tenant, with the tenant's
+/// master-data version it was read at.
+type MasterCache = HashMap<(crate::store::StoreInstance, TenantId), (i64, Arc<CostingMaster>)>;
+
+fn master_cache() -> &'static Mutex<MasterCache> {
+    static CACHE: OnceLock<Mutex<MasterCache>> = OnceLock::new();
+    CACHE.get_or_init(Mutex::default)
+}
 
 /// A tenant's master data as the costing reads it (archived records too:
 /// old rows and events still name them).
@@ -54,6 +67,35 @@ impl CostingMaster {
             orders: all_records(store, tenant).await?,
             locations: all_records(store, tenant).await?,
         })
+    }
+
+    /// `tenant`'s master data, read again only when a master-data write
+    /// has advanced the tenant's version since it was last read (every
+    /// write does, in its own transaction). The version is read before the
+    /// records, so a write during the read only makes the next question
+    /// read them again.
+    pub async fn cached(store: &Store, tenant: TenantId) -> Result<Arc<Self>, HubError> {
+        let key = (store.instance(), tenant);
+        let version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
+        let lock = || {
+            master_cache()
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        };
+        if let Some((at, master)) = lock().get(&key)
+            && *at == version
+        {
+            return Ok(master.clone());
+        }
+        let master = Arc::new(Self::load(store, tenant).await?);
+        let mut cache = lock();
+        if cache.len() >= CACHED_TENANTS && !cache.contains_key(&key) {
+            // Rarely many tenants at once on one hub: start over rather
+            // than track use.
+            cache.clear();
+        }
+        cache.insert(key, (version, master.clone()));
+        Ok(master)
     }
 
     /// The overhead rule per site.

@@ -23,6 +23,7 @@
 //! - [`variance`]: an order's variances from its standard (pure).
 
 pub mod engine;
+pub mod floor_log;
 pub mod load;
 pub mod master;
 pub mod money;
@@ -46,7 +47,7 @@ use crate::store::TenantId;
 
 /// Costs everything of `tenant` as of `as_of` (unix ms).
 pub async fn cost_tenant(store: &Store, tenant: TenantId, as_of: i64) -> Result<Costing, HubError> {
-    let master = master::CostingMaster::load(store, tenant).await?;
+    let master = master::CostingMaster::cached(store, tenant).await?;
     cost_tenant_with(store, tenant, &master, as_of).await
 }
 

@@ -60,7 +60,7 @@ pub async fn order_report(
     now: i64,
 ) -> Result<OrderCostReport, HubError> {
     let order = service::get::<ProductionOrder>(store, tenant, code).await?.record;
-    let master = CostingMaster::load(store, tenant).await?;
+    let master = CostingMaster::cached(store, tenant).await?;
     let costing = super::cost_order_with(store, tenant, &master, &order.code, now).await?;
     let cost = costing
         .orders

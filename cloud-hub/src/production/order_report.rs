@@ -51,7 +51,7 @@ pub(super) async fn complete(
     }
     // This order's cost, from the ledger rows it depends on (not the
     // whole tenant's costing).
-    let master = crate::costing::master::CostingMaster::load(store, tenant).await?;
+    let master = crate::costing::master::CostingMaster::cached(store, tenant).await?;
     let costing = crate::costing::cost_order_with(store, tenant, &master, &order.code, now).await?;
     let Some(cost) = costing.orders.get(&order.code) else {
         return Ok(());

@@ -69,7 +69,19 @@ use std::sync::Arc;
 
 /// Handle to the hub database; cheap to clone.
 #[derive(Clone)]
-pub struct Store(Backend, Arc<access::PrincipalCache>);
+pub struct Store(Backend, Arc<access::PrincipalCache>, StoreInstance);
+
+/// Which opened database a [`Store`] handle is (clones share it): a number
+/// unique in the process, for caches the hub keeps per database.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct StoreInstance(u64);
+
+impl StoreInstance {
+    fn next() -> Self {
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+        StoreInstance(NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+    }
+}
 
 #[derive(Clone)]
 enum Backend {
@@ -95,7 +107,11 @@ impl Store {
 
     /// Opens (creating and migrating) the SQLite database at `path`.
     pub fn open_sqlite(path: &Path) -> Result<Store, StoreError> {
-        Ok(Store(Backend::Sqlite(SqliteStore::open(path)?), Arc::default()))
+        Ok(Store(
+            Backend::Sqlite(SqliteStore::open(path)?),
+            Arc::default(),
+            StoreInstance::next(),
+        ))
     }
 
     /// Connects to the PostgreSQL database at `url` (`postgres://…`) with a
@@ -105,7 +121,13 @@ impl Store {
         Ok(Store(
             Backend::Postgres(PgStore::open(url, max_connections)?),
             Arc::default(),
+            StoreInstance::next(),
         ))
+    }
+
+    /// Which opened database this handle is (the same for its clones).
+    pub fn instance(&self) -> StoreInstance {
+        self.2
     }
 
     /// Which backend this is (`sqlite` or `postgres`), for logs and tests.
@@ -357,6 +379,19 @@ impl Store {
         order: String,
     ) -> Result<Vec<mes_stock::Movement>, StoreError> {
         on_backend!(self, b => b.movements_of_order(tenant, order).await)
+    }
+
+    /// Every movement booked for any of production orders `orders`, in one
+    /// query (a page of the order list), unordered.
+    pub async fn movements_of_orders(
+        &self,
+        tenant: TenantId,
+        orders: Vec<String>,
+    ) -> Result<Vec<mes_stock::Movement>, StoreError> {
+        if orders.is_empty() {
+            return Ok(Vec::new());
+        }
+        on_backend!(self, b => b.movements_of_orders(tenant, orders).await)
     }
 
     /// Up to `limit` events of `tenant` after event row `after`, in arrival order.

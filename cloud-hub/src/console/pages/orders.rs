@@ -80,21 +80,29 @@ fn is_open(status: ProductionStatus) -> bool {
     matches!(status, ProductionStatus::Released | ProductionStatus::InProgress)
 }
 
-/// Good output received into stock for `order` (base units).
-pub async fn received(state: &HubState, viewer: &Viewer, order: &str) -> Result<Decimal, PageError> {
+/// Good output received into stock for each of `orders` (base units), by
+/// order code, in one query; orders with none are absent.
+pub async fn received(
+    state: &HubState,
+    viewer: &Viewer,
+    orders: Vec<String>,
+) -> Result<HashMap<String, Decimal>, PageError> {
     let rows = state
         .store
-        .movements_of_order(viewer.principal.tenant, order.to_string())
+        .movements_of_orders(viewer.principal.tenant, orders)
         .await
         .map_err(|e| viewer.failed(e))?;
-    Ok(rows
-        .iter()
-        .filter(|m| m.kind == mes_stock::MovementKind::OutputReceipt)
-        .filter_map(|m| match m.amount {
-            mes_stock::Amount::Delta(q) => Some(q),
-            mes_stock::Amount::Counted(_) => None,
-        })
-        .fold(Decimal::ZERO, Decimal::saturating_add))
+    let mut out: HashMap<String, Decimal> = HashMap::new();
+    for m in rows {
+        if m.kind != mes_stock::MovementKind::OutputReceipt {
+            continue;
+        }
+        if let (Some(order), mes_stock::Amount::Delta(q)) = (&m.order, m.amount) {
+            let sum = out.entry(order.to_string()).or_default();
+            *sum = sum.saturating_add(q);
+        }
+    }
+    Ok(out)
 }
 
 /// The live plans' view of every order of `sites`, by order code.
@@ -224,9 +232,18 @@ pub async fn list(
     orders.truncate(PAGE);
     let t = viewer.texts();
     let mut rows = Vec::with_capacity(orders.len());
+    let received_by_order = received(
+        &state,
+        &viewer,
+        orders.iter().map(|o| o.record.code.to_string()).collect(),
+    )
+    .await?;
     for stored in &orders {
         let o = &stored.record;
-        let received = received(&state, &viewer, o.code.as_str()).await?;
+        let received = received_by_order
+            .get(o.code.as_str())
+            .copied()
+            .unwrap_or_default();
         let percent = if o.quantity > Decimal::ZERO {
             ((received * Decimal::from(100)) / o.quantity)
                 .round()

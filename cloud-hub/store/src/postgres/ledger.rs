@@ -442,6 +442,25 @@ impl PgStore {
             .collect()
     }
 
+    /// Every movement booked for any of `orders`.
+    pub(crate) async fn movements_of_orders(
+        &self,
+        tenant: TenantId,
+        orders: Vec<String>,
+    ) -> Result<Vec<Movement>, StoreError> {
+        let tenant = tenant.as_uuid();
+        let client = self.pool.get().await?;
+        client
+            .query(
+                "SELECT body FROM stock_movements WHERE tenant_id = $1 AND production_order = ANY($2)",
+                &[&tenant, &orders],
+            )
+            .await?
+            .iter()
+            .map(|r| movement(r.try_get(0)?))
+            .collect()
+    }
+
     /// The events of `tenant` at event rows `rows` (those it has), in row order.
     pub(crate) async fn events_at(
         &self,

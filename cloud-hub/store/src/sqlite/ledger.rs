@@ -387,6 +387,28 @@ impl SqliteStore {
         .await
     }
 
+    /// Every movement booked for any of `orders` (a JSON array bound once).
+    pub(crate) async fn movements_of_orders(
+        &self,
+        tenant: TenantId,
+        orders: Vec<String>,
+    ) -> Result<Vec<Movement>, StoreError> {
+        let list = serde_json::to_string(&orders)
+            .map_err(|e| StoreError::Task(format!("order list as JSON: {e}")))?;
+        self.read(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT body FROM stock_movements WHERE tenant_id = ?1
+                 AND production_order IS NOT NULL
+                 AND production_order IN (SELECT value FROM json_each(?2))",
+            )?;
+            let bodies = stmt
+                .query_map(params![tenant, list], |r| r.get::<_, String>(0))?
+                .collect::<Result<Vec<_>, _>>()?;
+            bodies.iter().map(|b| movement(b)).collect()
+        })
+        .await
+    }
+
     /// Up to `limit` events of `tenant` after row `after`, in arrival order.
     pub(crate) async fn events_after(
         &self,
