@@ -21,6 +21,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 const PLANNER_PASSWORD: &str = "violet tractor 19 lemons";
+const ADMIN_PASSWORD: &str = "granite owl 88 harbours";
 const KEEPER_PASSWORD: &str = "amber forklift 42 pears";
 
 fn screenshots() -> PathBuf {
@@ -59,6 +60,7 @@ async fn rig() -> Rig {
     for (login, role, password) in [
         ("planner", "planner", PLANNER_PASSWORD),
         ("keeper", "store_keeper", KEEPER_PASSWORD),
+        ("boss", "admin", ADMIN_PASSWORD),
     ] {
         rig.hub
             .cli_with_input(
@@ -410,6 +412,55 @@ async fn a_store_keeper_sees_neither_costs_nor_users() {
     browser.goto(&format!("{hub}/console/orders/PO-1")).await;
     browser.wait_for("the order page", "#order-facts").await;
     assert!(!browser.exists("#order-cost").await, "no cost section");
+}
+
+/// An admin changes a user's roles on the users page: the store keeper
+/// becomes a store keeper at plant-1 only and a viewer; the API reads the
+/// new grants back and the audit page lists the change.
+#[tokio::test]
+async fn an_admin_changes_a_users_roles_on_the_users_page() {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    let rig = rig().await;
+    let hub = rig.hub.url();
+    log_in(&browser, &hub, "boss", ADMIN_PASSWORD).await;
+    browser.goto(&format!("{hub}/console/users")).await;
+    browser.wait_for("the users table", "#users").await;
+    let form = "form.roles-form[data-login=keeper]";
+    browser
+        .click_css(&format!("tr.role-editor:has({form}) summary"))
+        .await;
+    let field = |name: &str| format!("{form} [name=\"{name}\"]");
+    browser.select_css(&field("roles.0.role"), "store_keeper").await;
+    browser.fill_css(&field("roles.0.sites"), "plant-1").await;
+    browser.select_css(&field("roles.1.role"), "viewer").await;
+    browser.click_css(&format!("{form} button[type=submit]")).await;
+    browser
+        .wait_text(
+            "the keeper's new roles in the table",
+            "#users tr[data-login=keeper]",
+            |t| t.contains("store_keeper (plant-1)") && t.contains("viewer"),
+        )
+        .await;
+    let grants: Value = reqwest::Client::new()
+        .get(format!("{hub}/api/v1/users/keeper/roles"))
+        .bearer_auth(&rig.creds.api_token)
+        .send()
+        .await
+        .expect("hub answers")
+        .json()
+        .await
+        .expect("roles as JSON");
+    assert_eq!(
+        grants,
+        json!([{"role": "store_keeper", "sites": ["plant-1"]}, {"role": "viewer"}]),
+        "the API reads back what the page saved"
+    );
+    browser.goto(&format!("{hub}/console/audit")).await;
+    browser
+        .wait_text("the change in the audit log", "main", |t| t.contains("keeper"))
+        .await;
 }
 
 /// The planning board: a plan made through the API shows order PO-1's

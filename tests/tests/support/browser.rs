@@ -125,6 +125,28 @@ impl Browser {
             .expect("select option");
     }
 
+    /// Picks option `value` of the select matching CSS `selector`.
+    pub async fn select_css(&self, selector: &str, value: &str) {
+        self.client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("select {selector}: {e}"))
+            .select_by_value(value)
+            .await
+            .expect("select option");
+    }
+
+    /// Types `value` into the field matching CSS `selector`.
+    pub async fn fill_css(&self, selector: &str, value: &str) {
+        let el = self
+            .client
+            .find(Locator::Css(selector))
+            .await
+            .unwrap_or_else(|e| panic!("field {selector}: {e}"));
+        el.clear().await.expect("clear");
+        el.send_keys(value).await.expect("typing");
+    }
+
     /// Clicks the element matching CSS `selector`.
     pub async fn click_css(&self, selector: &str) {
         self.client

@@ -85,7 +85,8 @@
   // ---- changes through the API ------------------------------------------
   // <form data-api="/api/v1/..." data-method="POST" data-then="reload|<url>">
   // Inputs named a.b become nested objects; data-type="number" and
-  // data-type="json" inputs are sent as such; empty optional inputs are
+  // data-type="json" inputs are sent as such, data-type="list" as a list
+  // of its comma-separated values; empty optional inputs are
   // left out. A <template data-json-lines> is not used: line tables use
   // inputs named lines.0.material etc.
   function setPath(target, path, value) {
@@ -123,12 +124,21 @@
       if (value === "" && !input.required) { return; }
       var type = input.getAttribute("data-type");
       if (type === "number") { value = Number(value); }
+      if (type === "list") {
+        value = value.split(",").map(function (v) { return v.trim(); }).filter(function (v) { return v !== ""; });
+        if (value.length === 0) { return; }
+      }
       if (type === "json") {
         try { value = JSON.parse(value); } catch (e) { throw new Error(input.name + ": not valid JSON"); }
       }
       setPath(body, input.name, value);
     });
-    return compact(body);
+    body = compact(body);
+    // data-send="field": the request body is that field of the form's
+    // object (an API taking a list, such as a user's roles).
+    var send = form.getAttribute("data-send");
+    if (send) { return body[send] === undefined ? [] : body[send]; }
+    return body;
   }
 
   // data-then: "reload", or a URL where {field} is the sent body's field.

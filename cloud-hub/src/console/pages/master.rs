@@ -236,6 +236,8 @@ struct RecordPage {
     archived: bool,
     json: String,
     may_edit: bool,
+    /// A calendar's week, holidays and maintenance, read from its JSON.
+    calendar: Option<super::calendar_view::CalendarView>,
 }
 
 /// `GET /console/master/{kind}/{code}`.
@@ -253,7 +255,12 @@ pub async fn record(
         .map_err(|e| viewer.failed(e))?
         .filter(|r| r.site.as_ref().is_none_or(|s| scope.covers(s)))
         .ok_or_else(|| viewer.not_found())?;
+    let calendar = (kind.kind == crate::masterdata::records::Calendar::KIND)
+        .then(|| serde_json::from_value::<crate::masterdata::records::Calendar>(row.body.clone()).ok())
+        .flatten()
+        .map(|c| super::calendar_view::CalendarView::of(&c, viewer.texts()));
     let template = RecordPage {
+        calendar,
         chrome: Chrome::new(
             &viewer,
             "master",

@@ -1,6 +1,7 @@
 //! One file per page (or group of pages about one thing).
 
 pub mod board;
+pub mod calendar_view;
 pub mod login;
 pub mod master;
 pub mod oee;

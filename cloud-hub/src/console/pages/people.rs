@@ -74,6 +74,9 @@ pub async fn agents(State(state): State<HubState>, viewer: Viewer) -> Result<Res
 pub struct UserView {
     user: UserRow,
     roles: String,
+    /// The role editor's rows: each direct grant (role, its sites
+    /// comma-separated, empty for every site) and one empty row to add.
+    slots: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -100,6 +103,17 @@ pub async fn users(State(state): State<HubState>, viewer: Viewer) -> Result<Resp
         users: users
             .into_iter()
             .map(|u| UserView {
+                slots: u
+                    .roles
+                    .iter()
+                    .map(|g| {
+                        (
+                            g.role.clone(),
+                            g.sites.as_ref().map(|s| s.join(", ")).unwrap_or_default(),
+                        )
+                    })
+                    .chain(std::iter::once((String::new(), String::new())))
+                    .collect(),
                 roles: u
                     .roles
                     .iter()
