@@ -108,7 +108,7 @@ pub async fn load_with(
 /// and so on up the chain (a material's moving average depends on all of
 /// its rows; an output receipt's value on its order's cost). Floor facts
 /// are those the chain's orders' run times depend on
-/// ([`super::floor_log::relevant_to`]: a worker's or machine's time is
+/// ([`super::floor_index::FloorIndex::for_orders`]: a worker's or machine's time is
 /// shared between the runs active at once).
 pub async fn load_for_order(
     store: &Store,
@@ -151,8 +151,7 @@ pub async fn load_for_order(
             }
         }
     }
-    let facts = super::floor_log::floor_facts(store, tenant).await?;
-    let facts = super::floor_log::relevant_to(&facts, &orders_seen);
+    let facts = super::floor_log::facts_for_orders(store, tenant, &orders_seen).await?;
     Ok(assemble(master, rows.into_values().collect(), facts, as_of))
 }
 

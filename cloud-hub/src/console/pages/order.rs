@@ -60,13 +60,12 @@ async fn runs_of(state: &HubState, viewer: &Viewer, order: &str, now: i64) -> Re
         .operation_facts(tenant, order.to_string())
         .await
         .map_err(|e| viewer.failed(e))?;
-    let all = crate::costing::floor_log::floor_facts(&state.store, tenant)
-        .await
-        .map_err(|e| viewer.failed(e))?;
     let ours =
         std::collections::BTreeSet::from([mes_protocols::Code::parse(order)
             .map_err(|e| viewer.failed(format!("order code {order:?}: {e}")))?]);
-    let floor = crate::costing::floor_log::relevant_to(&all, &ours);
+    let floor = crate::costing::floor_log::facts_for_orders(&state.store, tenant, &ours)
+        .await
+        .map_err(|e| viewer.failed(e))?;
     let runs = crate::costing::time::runs(&floor, now).map_err(|e| viewer.failed(format!("{e:?}")))?;
     let times =
         crate::costing::time::run_times(&runs, &floor, now).map_err(|e| viewer.failed(format!("{e:?}")))?;
