@@ -28,6 +28,10 @@ pub(crate) const RECORD_SQL_TAIL: &str = "ON CONFLICT (tenant_id, production_ord
 impl super::Store {
     /// Records `figures` (JSON) as the reported cost of `order` at `now`;
     /// returns when they were first reported and last changed.
+    ///
+    /// Figures equal to those recorded change nothing, so they are answered
+    /// from a read without a write (a report viewed again takes no write
+    /// lock and waits for no commit); only new or changed figures write.
     pub async fn record_order_cost(
         &self,
         tenant: TenantId,
@@ -35,6 +39,12 @@ impl super::Store {
         figures: String,
         now: i64,
     ) -> Result<CostSnapshot, super::StoreError> {
+        let recorded = on_backend!(self, b => b.order_cost_snapshot(tenant, order.clone()).await)?;
+        if let Some((same, snapshot)) = recorded
+            && same == figures
+        {
+            return Ok(snapshot);
+        }
         on_backend!(self, b => b.record_order_cost(tenant, order, figures, now).await)
     }
 }

@@ -27,4 +27,32 @@ impl PgStore {
             previous: row.try_get(2)?,
         })
     }
+
+    /// The figures recorded for `order` with their snapshot, if any.
+    pub(crate) async fn order_cost_snapshot(
+        &self,
+        tenant: TenantId,
+        order: String,
+    ) -> Result<Option<(String, CostSnapshot)>, StoreError> {
+        let tenant = tenant.as_uuid();
+        let client = self.pool.get().await?;
+        let row = client
+            .query_opt(
+                "SELECT figures, first_costed_at, changed_at, previous FROM order_cost_snapshots
+                 WHERE tenant_id = $1 AND production_order = $2",
+                &[&tenant, &order],
+            )
+            .await?;
+        row.map(|r| {
+            Ok((
+                r.try_get(0)?,
+                CostSnapshot {
+                    first_costed_at: r.try_get(1)?,
+                    changed_at: r.try_get(2)?,
+                    previous: r.try_get(3)?,
+                },
+            ))
+        })
+        .transpose()
+    }
 }
