@@ -15,7 +15,7 @@ use mes_protocols::event::EquipmentState;
 use mes_protocols::{Code, Event, EventBody, EventDraft, Seq};
 use rust_decimal::Decimal;
 use serde::Deserialize;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 /// The event kinds the costing reads from the log.
 pub const COSTING_EVENT_KINDS: &[&str] = &[
@@ -172,16 +172,28 @@ fn assemble(
         .iter()
         .map(|l| (&l.code, l.site.to_string()))
         .collect();
-    let movements = movements
+    let movements: Vec<SitedMovement> = movements
         .into_iter()
         .map(|movement| SitedMovement {
             site: sites.get(&movement.key.location).cloned().unwrap_or_default(),
             movement,
         })
         .collect();
+    // Only the orders the rows and facts name: the engine looks up no
+    // other (a tenant has thousands; building and dropping a map of them
+    // all was most of costing one order).
+    let named: HashSet<&Code> = movements
+        .iter()
+        .filter_map(|m| m.movement.order.as_ref())
+        .chain(facts.iter().filter_map(|f| match &f.fact {
+            FloorFact::Started { order, .. } | FloorFact::Output { order, .. } => Some(order),
+            _ => None,
+        }))
+        .collect();
     let orders = master
         .orders
         .iter()
+        .filter(|o| named.contains(&o.code))
         .map(|o| {
             (
                 o.code.clone(),

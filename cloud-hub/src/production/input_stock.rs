@@ -14,8 +14,7 @@
 use crate::arith::{self, OutOfRange};
 use crate::error::HubError;
 use crate::inventory::position::position_among;
-use crate::masterdata::records::{Location, ProductionOrder};
-use crate::masterdata::service;
+use crate::masterdata::records::ProductionOrder;
 use crate::store::Store;
 use crate::store::TenantId;
 use mes_protocols::{Code, Timestamp};
@@ -77,18 +76,21 @@ pub async fn input_stock(
     at: Timestamp,
 ) -> Result<BTreeMap<String, InputStock>, HubError> {
     let site = order.site.as_ref();
-    let at_site: BTreeSet<Code> = service::all_records::<Location>(store, tenant)
-        .await?
-        .into_iter()
+    // The tenant's locations and orders as the costing keeps them (read
+    // again only after a master-data change), not read whole per report.
+    let master = crate::costing::master::CostingMaster::cached(store, tenant).await?;
+    let at_site: BTreeSet<&Code> = master
+        .locations
+        .iter()
         .filter(|l| site.is_none_or(|s| &l.site == s))
-        .map(|l| l.code)
+        .map(|l| &l.code)
         .collect();
-    let orders = service::all_records::<ProductionOrder>(store, tenant).await?;
+    let orders = &master.orders;
     let order_sites: BTreeMap<&Code, Option<&Code>> =
         orders.iter().map(|o| (&o.code, o.site.as_ref())).collect();
     let mut out = BTreeMap::new();
     for material in materials {
-        let p = match position_among(store, tenant, material, Some(at), &orders).await {
+        let p = match position_among(store, tenant, material, Some(at), orders).await {
             Ok(p) => p,
             Err(HubError::NotFound { .. }) => continue,
             Err(e) => return Err(e),
