@@ -32,6 +32,11 @@ pub fn web(state: HubState) -> axum::Router {
 
 /// Serves until `shutdown`; in-flight requests finish first.
 pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    // One serving hub per SQLite file (`serve_lock.rs`); held until return.
+    let _serve_lock = match config.database.location() {
+        Ok(crate::config::DatabaseLocation::Sqlite(path)) => Some(crate::serve_lock::ServeLock::acquire(path)?),
+        _ => None,
+    };
     let opening = config.clone();
     let store = tokio::task::spawn_blocking(move || open_store(&opening))
         .await

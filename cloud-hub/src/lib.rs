@@ -31,6 +31,7 @@ pub mod planning;
 pub mod production;
 pub mod projection;
 pub mod reports;
+pub mod serve_lock;
 pub use mes_hub_store as store;
 pub use mes_stock as stock;
 pub mod telemetry;
