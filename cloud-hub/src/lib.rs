@@ -14,6 +14,7 @@ pub mod arith;
 pub mod auth;
 pub mod cli;
 pub mod clock;
+pub mod cluster;
 pub mod config;
 pub mod console;
 pub mod costing;

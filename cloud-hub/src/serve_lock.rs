@@ -102,7 +102,10 @@ impl ServeLock {
         file.seek(SeekFrom::Start(0)).map_err(io)?;
         write!(file, "{}", std::process::id()).map_err(io)?;
         file.flush().map_err(io)?;
-        Ok(ServeLock { _file: file, path: lock })
+        Ok(ServeLock {
+            _file: file,
+            path: lock,
+        })
     }
 
     /// The lock file.

@@ -50,10 +50,19 @@ async fn a_second_hub_on_the_same_sqlite_file_is_refused_naming_it() {
     let out = serve_expecting_exit(bin, &config, Duration::from_secs(20));
     assert!(!out.status.success(), "refused with a failure status");
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains(&db.display().to_string()), "names the file: {stderr}");
-    assert!(stderr.contains("already served by another hub"), "says why: {stderr}");
+    assert!(
+        stderr.contains(&db.display().to_string()),
+        "names the file: {stderr}"
+    );
+    assert!(
+        stderr.contains("already served by another hub"),
+        "says why: {stderr}"
+    );
     let pid = first.pid().expect("the first hub runs").to_string();
-    assert!(stderr.contains(&pid), "names the holder's process id {pid}: {stderr}");
+    assert!(
+        stderr.contains(&pid),
+        "names the holder's process id {pid}: {stderr}"
+    );
     drop(second);
 
     // The first hub still serves; killed with -9, it leaves the lock file

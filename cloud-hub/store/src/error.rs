@@ -86,6 +86,34 @@ pub enum StoreError {
         /// The version stored.
         found: i64,
     },
+    /// A projection step read its events after cursor `expected`, but the
+    /// stored cursor is at `found`: another step was written meanwhile
+    /// (by this replica or another). Nothing was written.
+    #[error(
+        "projection step read after event row {expected} but the cursor is at {found}: another step \
+         was written meanwhile; nothing written"
+    )]
+    StaleStep {
+        /// The cursor the step read after.
+        expected: i64,
+        /// The cursor stored.
+        found: i64,
+    },
+    /// The tenant lease a fenced write was made under is no longer this
+    /// replica's (expired, or taken by another replica). Nothing was
+    /// written.
+    #[error(
+        "the lease on tenant {tenant} (fence {fence}) is no longer held by replica {holder}; \
+         nothing written"
+    )]
+    LeaseLost {
+        /// The tenant.
+        tenant: crate::TenantId,
+        /// The fencing token the write carried.
+        fence: i64,
+        /// The replica that made the write.
+        holder: String,
+    },
     /// The task or thread running the query failed.
     #[error("database task failed: {0}")]
     Task(String),

@@ -23,6 +23,7 @@ mod access;
 mod audit;
 mod costing;
 mod ingest;
+mod leases;
 mod ledger;
 mod machines;
 mod migrate;
