@@ -47,7 +47,14 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     // Background work stops before the keeper gives the leases up.
     let work_stop = shutdown.child_token();
     let keeper_stop = CancellationToken::new();
-    let (ownership, keeper) = crate::cluster::start(&store, &config.cluster, keeper_stop.clone());
+    let live = crate::live::LiveFeed::default();
+    let (ownership, keeper) = crate::cluster::start(
+        &store,
+        &config.cluster,
+        &live,
+        keeper_stop.clone(),
+        shutdown.clone(),
+    );
     let planner = crate::planning::start(
         &config.planning,
         store.clone(),
@@ -73,7 +80,8 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         crate::clock::system_clock(),
     )
     .with_access(config.access.clone())
-    .with_ownership(ownership.clone());
+    .with_ownership(ownership.clone())
+    .with_live(live);
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),
         config.projection.clone(),

@@ -119,6 +119,13 @@ impl HubState {
         }
     }
 
+    /// The same state with `live` as its live feed (relayed between
+    /// replicas on PostgreSQL).
+    pub fn with_live(mut self, live: crate::live::LiveFeed) -> Self {
+        self.live = live;
+        self
+    }
+
     /// The same state following `ownership` (several replicas).
     pub fn with_ownership(mut self, ownership: crate::cluster::Ownership) -> Self {
         self.ownership = ownership;

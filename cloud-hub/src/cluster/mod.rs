@@ -16,6 +16,7 @@
 
 pub mod config;
 pub mod keeper;
+pub mod relay;
 pub mod spread;
 
 pub use config::ClusterConfig;
@@ -119,21 +120,31 @@ impl Ownership {
     }
 }
 
-/// Starts the lease keeper when `store` is shared (PostgreSQL); answers
-/// the ownership the background tasks follow and the keeper's task.
+/// Starts the lease keeper when `store` is shared (PostgreSQL), stopped
+/// by `keeper_stop`, and the relay of live notices between replicas
+/// (`relay.rs`, feeding `feed`), stopped by `shutdown`; answers the
+/// ownership the background tasks follow and the keeper's task.
 pub fn start(
     store: &Store,
     config: &ClusterConfig,
+    feed: &crate::live::LiveFeed,
+    keeper_stop: tokio_util::sync::CancellationToken,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> (Ownership, Option<tokio::task::JoinHandle<()>>) {
-    match store.leases() {
-        None => (Ownership::Alone, None),
-        Some(leases) => {
-            let replica = keeper::replica_name(config);
-            tracing::info!(replica = %replica, lease_ms = config.lease_ms, renew_ms = config.renew_ms,
-                "several replicas may serve this database: tenants' background work is leased");
-            let (held, task) = keeper::start(leases, config, replica, shutdown);
-            (Ownership::Leased(held), Some(task))
-        }
-    }
+    let (Some(leases), Some(notices)) = (store.leases(), store.notices()) else {
+        return (Ownership::Alone, None);
+    };
+    let replica = keeper::replica_name(config);
+    tracing::info!(replica = %replica, lease_ms = config.lease_ms, renew_ms = config.renew_ms,
+        "several replicas may serve this database: tenants' background work is leased, live notices relayed");
+    let listen_url = Some(config.listen_url.clone()).filter(|u| !u.is_empty());
+    feed.relay_to(relay::start(
+        notices,
+        feed.clone(),
+        replica.clone(),
+        listen_url,
+        shutdown,
+    ));
+    let (held, task) = keeper::start(leases, config, replica, keeper_stop);
+    (Ownership::Leased(held), Some(task))
 }

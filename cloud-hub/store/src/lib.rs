@@ -73,6 +73,35 @@ impl Leases {
     }
 }
 
+/// Live notices between replicas on PostgreSQL ([`Store::notices`]):
+/// LISTEN/NOTIFY on the channel `mes_site_changed`.
+#[derive(Clone)]
+pub struct Notices(PgStore);
+
+pub use postgres::SiteNotice;
+
+impl Notices {
+    /// Says to every listening replica that each of `sites` has new events;
+    /// `origin` names this replica (so it can ignore its own notices).
+    pub async fn notify(&self, origin: &str, sites: &[(TenantId, String)]) -> Result<(), StoreError> {
+        self.0.notify_sites(origin, sites).await
+    }
+
+    /// Listens on a direct connection (to `url`, else the store's
+    /// database; LISTEN needs a session, so not through PgBouncer in
+    /// transaction mode) and sends every notice to `sink` until the
+    /// connection ends (an error: connect again) or `sink` closes. `ready`
+    /// is sent once listening.
+    pub async fn listen(
+        &self,
+        url: Option<&str>,
+        sink: tokio::sync::mpsc::Sender<SiteNotice>,
+        ready: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Result<(), StoreError> {
+        self.0.listen_sites(url, sink, ready).await
+    }
+}
+
 /// Runs the same call on whichever backend this store is (each arm is
 /// type-checked against its own backend).
 macro_rules! on_backend {
@@ -173,6 +202,15 @@ impl Store {
     /// hub (its serve lock) and no leases: the fence changes nothing there.
     pub fn fenced(&self, fence: leases::Fence) -> Store {
         Store(self.0.clone(), self.1.clone(), Some(Arc::new(fence)))
+    }
+
+    /// Live notices between replicas: `Some` on PostgreSQL, `None` on
+    /// SQLite (one hub per file, whose ingest feeds its boards directly).
+    pub fn notices(&self) -> Option<Notices> {
+        match &self.0 {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(b) => Some(Notices(b.clone())),
+        }
     }
 
     /// The replica heartbeats and tenant leases of several hubs on one

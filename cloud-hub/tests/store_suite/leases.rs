@@ -169,3 +169,57 @@ pub async fn a_replica_that_lost_its_lease_cannot_commit_a_step(db: &crate::harn
         "A's heartbeat is gone"
     );
 }
+
+pub async fn a_notice_sent_by_one_hub_is_heard_by_another(db: &crate::harness::TestDb) {
+    let store = &db.store;
+    let Some(sender) = store.notices() else {
+        // SQLite: one hub per file; its ingest feeds its own boards.
+        assert_eq!(store.backend_name(), "sqlite");
+        return;
+    };
+    let other = db.reopen();
+    let listener = other.notices().expect("the same database is PostgreSQL");
+    let tenant = store.create_tenant("noticed").expect("a tenant");
+    let (sink, mut heard) = tokio::sync::mpsc::channel(16);
+    let (ready, listening) = tokio::sync::oneshot::channel();
+    let task = tokio::spawn(async move { listener.listen(None, sink, Some(ready)).await });
+    tokio::time::timeout(Duration::from_secs(10), listening)
+        .await
+        .expect("listening within 10 s")
+        .expect("the listener says so");
+    // The channel is the database's, shared with parallel tests: this
+    // test's notices carry an origin of its own.
+    let origin = format!("replica-{}", uuid::Uuid::now_v7());
+    sender
+        .notify(
+            &origin,
+            &[(tenant, "plant-1".to_string()), (tenant, "plant-2".to_string())],
+        )
+        .await
+        .expect("the notice is sent");
+    let mut sites = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while sites.len() < 2 {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let n = tokio::time::timeout(left, heard.recv())
+            .await
+            .expect("both notices heard within 10 s")
+            .expect("the listener runs");
+        if n.origin == origin {
+            assert_eq!(n.tenant, tenant);
+            sites.push(n.site);
+        }
+    }
+    assert_eq!(sites, ["plant-1", "plant-2"]);
+    drop(heard);
+    // With its sink closed the listener ends by itself, without error.
+    sender
+        .notify(&origin, &[(tenant, "plant-1".to_string())])
+        .await
+        .expect("sent");
+    tokio::time::timeout(Duration::from_secs(10), task)
+        .await
+        .expect("the listener ends")
+        .expect("no panic")
+        .expect("no error");
+}

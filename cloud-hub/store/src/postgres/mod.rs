@@ -19,6 +19,8 @@
 //! `check-config`). Run the hub and PostgreSQL on a private network, or put
 //! a TLS tunnel in between, until a rustls connector is added.
 
+pub use notify::SiteNotice;
+
 mod access;
 mod audit;
 mod costing;
@@ -27,6 +29,7 @@ mod leases;
 mod ledger;
 mod machines;
 mod migrate;
+mod notify;
 mod people;
 mod plans;
 mod records;
