@@ -42,7 +42,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     /// A PostgreSQL query failed.
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No PostgreSQL connection could be taken from the pool.
     #[error("database connection pool: {0}")]
@@ -117,4 +117,16 @@ pub enum StoreError {
     /// The task or thread running the query failed.
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+/// A PostgreSQL error with what the server or the connection said
+/// (tokio-postgres shows only "db error" of a server's refusal).
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
+    match std::error::Error::source(e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    }
 }

@@ -171,7 +171,15 @@ impl Store {
         })?;
         match location {
             DatabaseLocation::Sqlite(path) => Self::open_sqlite(path),
-            DatabaseLocation::Postgres(url) => Self::open_postgres(url, config.max_connections),
+            DatabaseLocation::Postgres(url) => Ok(Store(
+                Backend::Postgres(PgStore::open(
+                    url,
+                    config.max_connections,
+                    config.statement_timeout_ms,
+                )?),
+                Arc::default(),
+                None,
+            )),
         }
     }
 
@@ -189,7 +197,11 @@ impl Store {
     /// Blocks while doing so (see [`Store::open`]).
     pub fn open_postgres(url: &str, max_connections: usize) -> Result<Store, StoreError> {
         Ok(Store(
-            Backend::Postgres(PgStore::open(url, max_connections)?),
+            Backend::Postgres(PgStore::open(
+                url,
+                max_connections,
+                config::DEFAULT_STATEMENT_TIMEOUT_MS,
+            )?),
             Arc::default(),
             None,
         ))

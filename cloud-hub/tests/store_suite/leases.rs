@@ -223,3 +223,39 @@ pub async fn a_notice_sent_by_one_hub_is_heard_by_another(db: &crate::harness::T
         .expect("no panic")
         .expect("no error");
 }
+
+pub async fn a_statement_past_the_timeout_is_cancelled(db: &crate::harness::TestDb) {
+    let Some(url) = db.postgres_url() else {
+        return;
+    };
+    let config = cloud_hub::store::config::DatabaseConfig {
+        url: url.to_string(),
+        max_connections: 2,
+        statement_timeout_ms: 200,
+    };
+    let store = cloud_hub::store::Store::open(&config).expect("the store opens");
+    store
+        .tenants()
+        .await
+        .expect("a statement within the timeout runs");
+    // Another session holds the table: the statement waits, and is
+    // cancelled after the timeout rather than holding the connection.
+    let held = db.hold("LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE").await;
+    let started = Instant::now();
+    let err = store
+        .tenants()
+        .await
+        .expect_err("the waiting statement is cancelled");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    let cancelled = match &err {
+        StoreError::Postgres(e) => e.code() == Some(&tokio_postgres::error::SqlState::QUERY_CANCELED),
+        _ => false,
+    };
+    assert!(cancelled, "{err:?}");
+    held.commit().await;
+    store.tenants().await.expect("the pool's connections still work");
+}

@@ -87,4 +87,5 @@ on_both_backends!(
     leases::a_step_read_after_a_moved_cursor_is_refused_whole,
     leases::a_replica_that_lost_its_lease_cannot_commit_a_step,
     leases::a_notice_sent_by_one_hub_is_heard_by_another,
+    leases::a_statement_past_the_timeout_is_cancelled,
 );

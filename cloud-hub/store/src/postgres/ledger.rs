@@ -333,16 +333,26 @@ impl PgStore {
     ) -> Result<LedgerOutcome, StoreError> {
         let tenant_id = tenant;
         let tenant = tenant.as_uuid();
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        if let Some(fence) = fence {
-            super::leases::hold_fence(&tx, tenant_id, fence).await?;
+        let mut attempts = super::retry::Attempts::default();
+        loop {
+            let attempt = async {
+                let mut client = self.pool.get().await?;
+                let tx = client.transaction().await?;
+                if let Some(fence) = fence {
+                    super::leases::hold_fence(&tx, tenant_id, fence).await?;
+                }
+                let outcome = write_ledger(&tx, &tenant, write.clone()).await?;
+                if outcome.written {
+                    tx.commit().await?;
+                }
+                Ok(outcome)
+            }
+            .await;
+            match attempt {
+                Err(e) if attempts.again(&e).await => continue,
+                other => return other,
+            }
         }
-        let outcome = write_ledger(&tx, &tenant, write).await?;
-        if outcome.written {
-            tx.commit().await?;
-        }
-        Ok(outcome)
     }
 
     /// Balances by `query`.
