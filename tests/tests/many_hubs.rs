@@ -15,6 +15,10 @@
 //!   read from those movements and OEE from the log itself, so equal
 //!   movements are equal costs and OEE.
 //!
+//!
+//! And live updates cross replicas: a board open on one replica shows an
+//! event ingested on another (LISTEN/NOTIFY).
+//!
 //! Skipped with a printed reason without PostgreSQL
 //! (`MES_TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/test`)
 //! or without `haproxy` on the PATH.
@@ -22,6 +26,9 @@
 #[path = "../src/bench_ledger/mod.rs"]
 #[allow(dead_code)]
 mod bench_ledger;
+#[path = "../src/bench_console/web.rs"]
+#[allow(dead_code)]
+mod web;
 
 use bench_ledger::seed::{self, Batches, Events, Shape};
 use cloud_hub::store::{AgentAuth, Store, TenantId};
@@ -580,4 +587,137 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
         );
     }
     drop(proxy);
+}
+
+/// Reads `reply`'s server-sent events and sends each `card` message's
+/// (id, html) on.
+async fn read_cards(
+    mut reply: reqwest::Response,
+    cards: tokio::sync::mpsc::UnboundedSender<(String, String)>,
+) {
+    let mut buffer: Vec<u8> = Vec::new();
+    while let Ok(Some(chunk)) = reply.chunk().await {
+        buffer.extend_from_slice(&chunk);
+        while let Some(end) = buffer.windows(2).position(|w| w == b"\n\n") {
+            let block: Vec<u8> = buffer.drain(..end + 2).collect();
+            let text = String::from_utf8_lossy(&block);
+            let mut event = "";
+            let mut data = String::new();
+            for line in text.lines() {
+                if let Some(name) = line.strip_prefix("event:") {
+                    event = name.trim();
+                } else if let Some(part) = line.strip_prefix("data:") {
+                    data.push_str(part.strip_prefix(' ').unwrap_or(part));
+                }
+            }
+            if event != "card" {
+                continue;
+            }
+            let Ok(card) = serde_json::from_str::<serde_json::Value>(&data) else {
+                continue;
+            };
+            let id = card["id"].as_str().unwrap_or_default().to_string();
+            let html = card["html"].as_str().unwrap_or_default().to_string();
+            if cards.send((id, html)).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_board_on_one_replica_shows_an_event_ingested_on_another() {
+    let Some(pg) = TestDatabase::create() else {
+        return;
+    };
+    let bin = env!("CARGO_BIN_EXE_hub");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut hubs = Vec::new();
+    for i in 1..=2 {
+        let home = dir.path().join(format!("hub-{i}"));
+        std::fs::create_dir_all(&home).expect("a directory per replica");
+        let mut hub = HubProcess::with_database(bin.as_ref(), &home, &pg.url).expect("hub");
+        hub.start().await.expect("a replica starts");
+        hubs.push(hub);
+    }
+    let (a, b) = (&hubs[0], &hubs[1]);
+    let creds = a.provision("acme", "plant-1").expect("provision");
+    mes_tests::stations::seed_master_data(&a.url(), &creds.api_token)
+        .await
+        .expect("master data");
+    let password = "a long enough password for the test";
+    a.cli_with_input(
+        &[
+            "user", "add", "--tenant", "acme", "--login", "ana", "--role", "admin",
+        ],
+        &format!("{password}\n"),
+    )
+    .expect("user add");
+
+    // A board open on replica B.
+    let session = web::Session::login(&b.url(), "acme", "ana", password)
+        .await
+        .expect("logged in on B");
+    let reply = session
+        .get("/console/sites/plant-1/board/events")
+        .header(reqwest::header::ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .expect("the board's stream opens");
+    assert_eq!(reply.status(), reqwest::StatusCode::OK);
+    let (send, mut cards) = tokio::sync::mpsc::unbounded_channel();
+    let reader = tokio::spawn(read_cards(reply, send));
+    let first = tokio::time::timeout(Duration::from_secs(20), cards.recv())
+        .await
+        .expect("the whole board arrives first")
+        .expect("the stream runs");
+    assert_eq!(first.0, "m-press-1", "{first:?}");
+
+    // The machine goes down, reported to replica A by the agent.
+    let store = Store::open_postgres(&pg.url, 2).expect("the test's own store");
+    let auth = store
+        .agent_by_token(&creds.agent_token)
+        .await
+        .expect("the store answers")
+        .expect("the agent");
+    let reason = "R-LIVE-7";
+    let draft = mes_protocols::EventDraft::new(
+        mes_protocols::Timestamp::from_datetime(time::OffsetDateTime::now_utc()),
+        mes_protocols::Source::Device(mes_protocols::Code::parse("press-1").expect("a code")),
+        mes_protocols::EventBody::EquipmentStateChanged(mes_protocols::event::EquipmentStateChanged {
+            equipment: mes_protocols::Code::parse("press-1").expect("a code"),
+            state: mes_protocols::event::EquipmentState::Down,
+            reason: Some(mes_protocols::Code::parse(reason).expect("a code")),
+        }),
+    );
+    let body = seed::encode(
+        &auth,
+        mes_protocols::Incarnation::new_v7(),
+        1,
+        &[draft.to_record_json()],
+    );
+    let sent = Instant::now();
+    let answer = reqwest::Client::new()
+        .post(format!("{}/api/v1/ingest", a.url()))
+        .bearer_auth(&creds.agent_token)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .body(body)
+        .send()
+        .await
+        .expect("replica A answers");
+    assert!(answer.status().is_success(), "{}", answer.status());
+
+    // Replica B's board shows it.
+    let deadline = sent + Duration::from_secs(10);
+    loop {
+        let card = tokio::time::timeout_at(deadline.into(), cards.recv())
+            .await
+            .expect("B's board shows the event ingested on A within 10 s")
+            .expect("the stream runs");
+        if card.0 == "m-press-1" && card.1.contains(reason) {
+            eprintln!("the card changed on B {:?} after the ingest on A", sent.elapsed());
+            break;
+        }
+    }
+    reader.abort();
 }
