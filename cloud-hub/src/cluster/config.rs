@@ -59,12 +59,22 @@ impl ClusterConfig {
                 "at most 200 characters, none a control character".into(),
             ));
         }
-        if !self.listen_url.is_empty()
-            && !(self.listen_url.starts_with("postgres://") || self.listen_url.starts_with("postgresql://"))
-        {
-            return Err(("cluster.listen_url", "must be a postgres:// URL or empty".into()));
+        if self.listen_url.is_empty() {
+            return Ok(());
         }
-        Ok(())
+        // The same URL rules as `database.url` (and its password redacted
+        // in the message).
+        let as_database = crate::config::DatabaseConfig {
+            url: self.listen_url.clone(),
+            ..crate::config::DatabaseConfig::default()
+        };
+        match as_database.location() {
+            Ok(crate::config::DatabaseLocation::Postgres(_)) => Ok(()),
+            Ok(crate::config::DatabaseLocation::Sqlite(_)) => {
+                Err(("cluster.listen_url", "must be a postgres:// URL or empty".into()))
+            }
+            Err(reason) => Err(("cluster.listen_url", reason)),
+        }
     }
 
     /// The bound on how long a dead replica's tenants wait for another
