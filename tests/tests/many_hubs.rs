@@ -26,13 +26,17 @@
 #[path = "../src/bench_ledger/mod.rs"]
 #[allow(dead_code)]
 mod bench_ledger;
+#[path = "support/replicas.rs"]
+#[allow(dead_code)] // shared by several test files, each using a part
+mod replicas;
 #[path = "../src/bench_console/web.rs"]
 #[allow(dead_code)]
 mod web;
 
-use bench_ledger::seed::{self, Batches, Events, Shape};
-use cloud_hub::store::{AgentAuth, Store, TenantId};
+use bench_ledger::seed;
+use cloud_hub::store::{Store, TenantId};
 use mes_tests::{HubProcess, eventually, free_port};
+use replicas::{TestDatabase, assert_booked_once, progress, provision, run_agent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -46,77 +50,6 @@ const RENEW_MS: u64 = 500;
 /// Events of the tenant whose replica is killed, and of each other one.
 const BIG_TENANT_EVENTS: usize = 12_000;
 const EVENTS: usize = 2_500;
-const BATCH: usize = 250;
-
-// --- the database ---------------------------------------------------------
-
-/// A database of this test's own (LISTEN/NOTIFY channels are per
-/// database, so parallel tests never hear each other), dropped at the end.
-struct TestDatabase {
-    admin_url: String,
-    name: String,
-    url: String,
-}
-
-fn admin(url: &str, sql: &str) -> Result<(), String> {
-    let (url, sql) = (url.to_string(), sql.to_string());
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| e.to_string())?;
-        runtime.block_on(async {
-            let connect = tokio_postgres::connect(&url, tokio_postgres::NoTls);
-            let (client, connection) = tokio::time::timeout(Duration::from_secs(5), connect)
-                .await
-                .map_err(|_| "connecting timed out".to_string())?
-                .map_err(|e| e.to_string())?;
-            tokio::spawn(connection);
-            client.batch_execute(&sql).await.map_err(|e| format!("{e:?}"))
-        })
-    })
-    .join()
-    .map_err(|_| "the admin thread panicked".to_string())?
-}
-
-impl TestDatabase {
-    fn create() -> Option<TestDatabase> {
-        let admin_url = std::env::var("MES_TEST_DATABASE_URL")
-            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into());
-        let name = format!("many_hubs_{}", uuid::Uuid::now_v7().simple());
-        if let Err(e) = admin(&admin_url, &format!("CREATE DATABASE {name}")) {
-            eprintln!(
-                "skipping: cannot create a database at {} ({e}); start PostgreSQL or set MES_TEST_DATABASE_URL",
-                cloud_hub::config::redact_url(&admin_url)
-            );
-            return None;
-        }
-        let (base, query) = match admin_url.split_once('?') {
-            Some((b, q)) => (b.to_string(), format!("?{q}")),
-            None => (admin_url.clone(), String::new()),
-        };
-        let server = base.rsplit_once('/').map_or(base.as_str(), |(s, _)| s);
-        let url = format!("{server}/{name}{query}");
-        Some(TestDatabase { admin_url, name, url })
-    }
-
-    async fn client(&self) -> tokio_postgres::Client {
-        let (client, connection) = tokio_postgres::connect(&self.url, tokio_postgres::NoTls)
-            .await
-            .expect("the test database answers");
-        tokio::spawn(connection);
-        client
-    }
-}
-
-impl Drop for TestDatabase {
-    fn drop(&mut self) {
-        let _ = admin(
-            &self.admin_url,
-            &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name),
-        );
-    }
-}
 
 // --- the proxy ------------------------------------------------------------
 
@@ -194,94 +127,6 @@ impl Drop for Proxy {
     }
 }
 
-// --- agents ---------------------------------------------------------------
-
-/// One tenant with its agent.
-struct TenantAgent {
-    slug: String,
-    id: TenantId,
-    auth: AgentAuth,
-    token: String,
-    events: usize,
-}
-
-async fn provision(store: &Store, i: usize) -> TenantAgent {
-    let slug = format!("t{i}");
-    let id = store.create_tenant(&slug).expect("a tenant");
-    store.create_site(&slug, seed::SITE).expect("a site");
-    let agent = store
-        .create_agent(&slug, seed::SITE, "gateway")
-        .expect("an agent");
-    let auth = store
-        .agent_by_token(&agent.token)
-        .await
-        .expect("the store answers")
-        .expect("the agent's token");
-    let events = if i == 0 { BIG_TENANT_EVENTS } else { EVENTS };
-    seed::master_data(store, id, &shape(events))
-        .await
-        .expect("master data");
-    TenantAgent {
-        slug,
-        id,
-        auth,
-        token: agent.token,
-        events,
-    }
-}
-
-fn shape(events: usize) -> Shape {
-    Shape {
-        materials: 12,
-        locations: 4,
-        stations: 6,
-        lots: 3,
-        events,
-        batch: BATCH,
-    }
-}
-
-/// Posts every batch of `agent` through `proxy_url`, each until the hub
-/// acknowledges it (a replica killed mid-request, a 502 or 503 of the
-/// proxy: sent again, as an agent's uplink does); answers the events
-/// acknowledged.
-async fn run_agent(agent: Arc<TenantAgent>, proxy_url: String, seed_no: u64) -> usize {
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()
-        .expect("an HTTP client");
-    let drafts = Events::new(shape(agent.events), seed_no);
-    let mut batches = Batches::of(agent.auth.clone(), drafts, BATCH);
-    let mut acked = 0;
-    while let Some(body) = batches.next_body().expect("a batch encodes") {
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let sent = client
-                .post(format!("{proxy_url}/api/v1/ingest"))
-                .bearer_auth(&agent.token)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(body.clone())
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => break,
-                Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
-                    panic!("tenant {}: ingest refused a batch: {}", agent.slug, r.status())
-                }
-                _ => {}
-            }
-            assert!(
-                Instant::now() < deadline,
-                "tenant {}: a batch was not acknowledged within 60 s",
-                agent.slug
-            );
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        acked += BATCH.min(agent.events - acked);
-    }
-    acked
-}
-
 // --- watching the replicas ------------------------------------------------
 
 /// Per replica name: the tenants its `/healthz` said it projected events of.
@@ -323,19 +168,6 @@ async fn lease_of(db: &tokio_postgres::Client, tenant: TenantId) -> Option<(Stri
     .await
     .expect("the lease table reads")
     .map(|r| (r.get(0), r.get(1)))
-}
-
-/// (cursor, last event row) of `tenant`.
-async fn progress(db: &tokio_postgres::Client, tenant: TenantId) -> (i64, i64) {
-    let row = db
-        .query_one(
-            "SELECT COALESCE((SELECT event_row FROM projection_cursors WHERE tenant_id = $1), 0),
-                    COALESCE((SELECT max(id) FROM events WHERE tenant_id = $1), 0)",
-            &[&tenant.as_uuid()],
-        )
-        .await
-        .expect("progress reads");
-    (row.get(0), row.get(1))
 }
 
 /// The tenant's ledger as text: every movement (key, quantity, body) and
@@ -402,7 +234,8 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
     let store = Store::open_postgres(&pg.url, 4).expect("the test's own store");
     let mut tenants = Vec::new();
     for i in 0..TENANTS {
-        tenants.push(Arc::new(provision(&store, i).await));
+        let events = if i == 0 { BIG_TENANT_EVENTS } else { EVENTS };
+        tenants.push(Arc::new(provision(&store, i, events).await));
     }
     // The leases spread: every replica holds some.
     eventually("every replica to hold leases", Duration::from_secs(30), || {
@@ -427,7 +260,15 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
     let agents: Vec<_> = tenants
         .iter()
         .enumerate()
-        .map(|(i, t)| tokio::spawn(run_agent(t.clone(), proxy.url(), 0x4ab5_0000 + i as u64)))
+        .map(|(i, t)| {
+            let patience = Duration::from_secs(60);
+            tokio::spawn(run_agent(
+                t.clone(),
+                vec![proxy.url()],
+                0x4ab5_0000 + i as u64,
+                patience,
+            ))
+        })
         .collect();
 
     // Mid-projection of the big tenant (its holder's `/healthz` has said
@@ -508,33 +349,13 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
     watcher.abort();
 
     // Each acknowledged event stored once and booked once.
-    for (t, acked) in tenants.iter().zip(&acked) {
+    for (t, (acked, retried)) in tenants.iter().zip(&acked) {
+        eprintln!(
+            "{}: {acked} events acknowledged, {retried} posts sent again",
+            t.slug
+        );
         assert_eq!(*acked, t.events, "{}: every event acknowledged", t.slug);
-        let counts = db
-            .query_one(
-                "SELECT (SELECT count(*) FROM events WHERE tenant_id = $1),
-                        (SELECT count(DISTINCT event_id) FROM events WHERE tenant_id = $1),
-                        (SELECT count(*) FROM stock_movements WHERE tenant_id = $1 AND from_event),
-                        (SELECT count(DISTINCT movement_key) FROM stock_movements WHERE tenant_id = $1),
-                        (SELECT count(*) FROM projection_issues WHERE tenant_id = $1)",
-                &[&t.id.as_uuid()],
-            )
-            .await
-            .expect("counts read");
-        let n = |i: usize| counts.get::<_, i64>(i) as usize;
-        assert_eq!(
-            (n(0), n(1)),
-            (t.events, t.events),
-            "{}: each event stored once",
-            t.slug
-        );
-        assert_eq!(
-            (n(2), n(3)),
-            (t.events, t.events),
-            "{}: each event booked once",
-            t.slug
-        );
-        assert_eq!(n(4), 0, "{}: no event set aside", t.slug);
+        assert_booked_once(&db, t).await;
     }
 
     // Every replica projected some tenants (the killed one before it died).
