@@ -47,14 +47,13 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     // Background work stops before the keeper gives the leases up.
     let work_stop = shutdown.child_token();
     let keeper_stop = CancellationToken::new();
+    let replica = crate::cluster::replica_name(&config.cluster);
+    let (ownership, keeper) =
+        crate::cluster::start(&store, &config.cluster, replica.clone(), keeper_stop.clone());
+    // Live notices to and from the other replicas (PostgreSQL).
     let live = crate::live::LiveFeed::default();
-    let (ownership, keeper) = crate::cluster::start(
-        &store,
-        &config.cluster,
-        &live,
-        keeper_stop.clone(),
-        shutdown.clone(),
-    );
+    let listen_url = Some(config.cluster.listen_url.clone()).filter(|u| !u.is_empty());
+    crate::live_relay::start(&store, &live, replica, listen_url, shutdown.clone());
     let planner = crate::planning::start(
         &config.planning,
         store.clone(),

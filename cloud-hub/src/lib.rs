@@ -24,6 +24,7 @@ pub mod error;
 pub mod ingest;
 pub mod inventory;
 pub mod live;
+pub mod live_relay;
 pub mod machines;
 pub mod masterdata;
 pub mod metrics;

@@ -12,7 +12,7 @@
 //! This replica's ingest feeds this replica's boards at once; on
 //! PostgreSQL every notice is also relayed to the other replicas through
 //! LISTEN/NOTIFY, and theirs come back through [`LiveFeed::deliver`]
-//! (`cluster/relay.rs`), so a board on any replica shows events ingested
+//! (`live_relay.rs`), so a board on any replica shows events ingested
 //! on any other.
 
 use crate::machines::board::{self, Board};
@@ -72,7 +72,7 @@ impl LiveFeed {
             site: site.to_string(),
         };
         if let Some(relay) = self.relay.get() {
-            // Full (the database is slow): dropped, see `cluster/relay.rs`.
+            // Full (the database is slow): dropped, see `live_relay.rs`.
             let _ = relay.try_send(notice.clone());
         }
         self.deliver(notice);

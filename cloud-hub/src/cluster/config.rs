@@ -64,13 +64,13 @@ impl ClusterConfig {
         }
         // The same URL rules as `database.url` (and its password redacted
         // in the message).
-        let as_database = crate::config::DatabaseConfig {
+        let as_database = crate::store::config::DatabaseConfig {
             url: self.listen_url.clone(),
-            ..crate::config::DatabaseConfig::default()
+            ..crate::store::config::DatabaseConfig::default()
         };
         match as_database.location() {
-            Ok(crate::config::DatabaseLocation::Postgres(_)) => Ok(()),
-            Ok(crate::config::DatabaseLocation::Sqlite(_)) => {
+            Ok(crate::store::config::DatabaseLocation::Postgres(_)) => Ok(()),
+            Ok(crate::store::config::DatabaseLocation::Sqlite(_)) => {
                 Err(("cluster.listen_url", "must be a postgres:// URL or empty".into()))
             }
             Err(reason) => Err(("cluster.listen_url", reason)),

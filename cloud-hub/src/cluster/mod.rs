@@ -8,7 +8,8 @@
 //! background work is leased (`keeper.rs` keeps this replica's leases,
 //! `spread.rs` says how many it takes, the store's `leases.rs` holds the
 //! protocol and the fence every step is written under); on SQLite one
-//! hub serves the file (`serve_lock.rs`) and does every tenant.
+//! hub serves the file (`serve_lock.rs`) and does every tenant. Live
+//! notices between replicas are `live_relay.rs`'s.
 //!
 //! [`Ownership`] is what the background tasks ask: "which tenants are
 //! mine now, and with which store handle" (fenced by the tenant's lease
@@ -16,7 +17,6 @@
 
 pub mod config;
 pub mod keeper;
-pub mod relay;
 pub mod spread;
 
 pub use config::ClusterConfig;
@@ -120,31 +120,26 @@ impl Ownership {
     }
 }
 
-/// Starts the lease keeper when `store` is shared (PostgreSQL), stopped
-/// by `keeper_stop`, and the relay of live notices between replicas
-/// (`relay.rs`, feeding `feed`), stopped by `shutdown`; answers the
-/// ownership the background tasks follow and the keeper's task.
+/// This replica's name: `cluster.replica_id`, else host, process id and
+/// a random suffix.
+pub fn replica_name(config: &ClusterConfig) -> Arc<str> {
+    keeper::replica_name(config)
+}
+
+/// Starts the lease keeper of replica `replica` when `store` is shared
+/// (PostgreSQL), stopped by `keeper_stop`; answers the ownership the
+/// background tasks follow and the keeper's task.
 pub fn start(
     store: &Store,
     config: &ClusterConfig,
-    feed: &crate::live::LiveFeed,
+    replica: Arc<str>,
     keeper_stop: tokio_util::sync::CancellationToken,
-    shutdown: tokio_util::sync::CancellationToken,
 ) -> (Ownership, Option<tokio::task::JoinHandle<()>>) {
-    let (Some(leases), Some(notices)) = (store.leases(), store.notices()) else {
+    let Some(leases) = store.leases() else {
         return (Ownership::Alone, None);
     };
-    let replica = keeper::replica_name(config);
     tracing::info!(replica = %replica, lease_ms = config.lease_ms, renew_ms = config.renew_ms,
-        "several replicas may serve this database: tenants' background work is leased, live notices relayed");
-    let listen_url = Some(config.listen_url.clone()).filter(|u| !u.is_empty());
-    feed.relay_to(relay::start(
-        notices,
-        feed.clone(),
-        replica.clone(),
-        listen_url,
-        shutdown,
-    ));
+        "several replicas may serve this database: tenants' background work is leased");
     let (held, task) = keeper::start(leases, config, replica, keeper_stop);
     (Ownership::Leased(held), Some(task))
 }

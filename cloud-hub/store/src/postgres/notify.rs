@@ -1,6 +1,6 @@
 //! Live notices between replicas through PostgreSQL's LISTEN/NOTIFY: "site
 //! S of tenant T has new events", sent by the replica that stored them and
-//! heard by every replica with boards open (`cloud-hub/src/cluster/relay.rs`).
+//! heard by every replica with boards open (`cloud-hub/src/live_relay.rs`).
 //!
 //! Sending is one `pg_notify` statement on a pooled connection, so it works
 //! through PgBouncer in transaction mode. Listening needs a session: the

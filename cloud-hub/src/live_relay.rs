@@ -17,7 +17,7 @@
 //! ingest; the board shows the change at the next notice or periodic read.
 
 use crate::live::{LiveFeed, SiteChanged};
-use crate::store::{Notices, TenantId};
+use crate::store::{Notices, Store, TenantId};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,19 +29,24 @@ pub const GATHER: Duration = Duration::from_millis(50);
 /// Notices waiting for the sender at most.
 const QUEUE: usize = 4096;
 
-/// Starts the sender and the listener; answers the sender's channel, which
-/// the live feed relays every ingest notice to.
+/// On PostgreSQL, starts the sender and the listener of replica `replica`
+/// (listening on `listen_url`, else the store's database) until
+/// `shutdown`, and makes `feed` relay every ingest notice to the sender;
+/// on SQLite does nothing (one hub per file).
 pub fn start(
-    notices: Notices,
-    feed: LiveFeed,
+    store: &Store,
+    feed: &LiveFeed,
     replica: Arc<str>,
     listen_url: Option<String>,
     shutdown: CancellationToken,
-) -> mpsc::Sender<SiteChanged> {
+) {
+    let Some(notices) = store.notices() else {
+        return;
+    };
     let (relay, queue) = mpsc::channel(QUEUE);
     tokio::spawn(send(notices.clone(), queue, replica.clone(), shutdown.clone()));
-    tokio::spawn(listen(notices, feed, replica, listen_url, shutdown));
-    relay
+    tokio::spawn(listen(notices, feed.clone(), replica, listen_url, shutdown));
+    feed.relay_to(relay);
 }
 
 /// Gathers notices for [`GATHER`] and sends each distinct site once.
