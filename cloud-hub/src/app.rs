@@ -32,18 +32,41 @@ pub fn web(state: HubState) -> axum::Router {
 
 /// Serves until `shutdown`; in-flight requests finish first.
 pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Result<()> {
+    // One serving hub per SQLite file (`serve_lock.rs`); held until return.
+    let _serve_lock = match config.database.location() {
+        Ok(crate::config::DatabaseLocation::Sqlite(path)) => {
+            Some(crate::serve_lock::ServeLock::acquire(path)?)
+        }
+        _ => None,
+    };
     let opening = config.clone();
     let store = tokio::task::spawn_blocking(move || open_store(&opening))
         .await
         .context("opening the database")??;
     let store_backend = store.backend_name();
-    crate::planning::start(&config.planning, store.clone(), shutdown.clone());
+    // Background work stops before the keeper gives the leases up.
+    let work_stop = shutdown.child_token();
+    let keeper_stop = CancellationToken::new();
+    let replica = crate::cluster::replica_name(&config.cluster);
+    let (ownership, keeper) =
+        crate::cluster::start(&store, &config.cluster, replica.clone(), keeper_stop.clone());
+    // Live notices to and from the other replicas (PostgreSQL).
+    let live = crate::live::LiveFeed::default();
+    let listen_url = Some(config.cluster.listen_url.clone()).filter(|u| !u.is_empty());
+    crate::live_relay::start(&store, &live, replica, listen_url, shutdown.clone());
+    let planner = crate::planning::start(
+        &config.planning,
+        store.clone(),
+        ownership.clone(),
+        work_stop.clone(),
+    );
     let metrics = Arc::new(HubMetrics::default());
-    tokio::spawn(crate::projection::run_books_check(
+    let books = tokio::spawn(crate::projection::run_books_check(
         store.clone(),
         config.projection.clone(),
         metrics.clone(),
-        shutdown.clone(),
+        ownership.clone(),
+        work_stop.clone(),
     ));
     let state = HubState::new(
         store,
@@ -55,12 +78,15 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
         },
         crate::clock::system_clock(),
     )
-    .with_access(config.access.clone());
+    .with_access(config.access.clone())
+    .with_ownership(ownership.clone())
+    .with_live(live);
     let projection = tokio::spawn(crate::projection::run_projection(
         state.store.clone(),
         config.projection.clone(),
         state.metrics.clone(),
-        shutdown.clone(),
+        ownership,
+        work_stop.clone(),
     ));
     let listener = tokio::net::TcpListener::bind(config.http.listen)
         .await
@@ -82,6 +108,17 @@ pub async fn serve(config: HubConfig, shutdown: CancellationToken) -> anyhow::Re
     shutdown.cancel();
     if let Err(e) = projection.await {
         tracing::error!(error = %e, "projection task failed");
+    }
+    books.abort();
+    if let Some(planner) = planner {
+        planner.abort();
+    }
+    // No step of this replica runs any more: hand the leases over.
+    keeper_stop.cancel();
+    if let Some(keeper) = keeper
+        && let Err(e) = keeper.await
+    {
+        tracing::error!(error = %e, "lease keeper failed");
     }
     tracing::info!("hub stopped");
     Ok(())

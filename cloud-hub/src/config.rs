@@ -12,6 +12,10 @@ pub use crate::store::config::{DatabaseConfig, DatabaseLocation, redact_url};
 /// Environment variable overriding `database.url` (it may hold a password).
 pub const ENV_DATABASE_URL: &str = "MES_HUB_DATABASE_URL";
 
+/// Environment variable overriding `cluster.listen_url` (it may hold a
+/// password).
+pub const ENV_LISTEN_URL: &str = "MES_HUB_LISTEN_URL";
+
 /// The whole hub configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -28,6 +32,8 @@ pub struct HubConfig {
     pub projection: crate::projection::ProjectionConfig,
     /// Browser sessions and login limits.
     pub access: crate::access::config::AccessConfig,
+    /// Several hubs on one PostgreSQL: tenant leases, live notices.
+    pub cluster: crate::cluster::ClusterConfig,
 }
 
 /// The HTTP server.
@@ -88,6 +94,9 @@ pub fn load(path: Option<&Path>) -> Result<HubConfig, ConfigError> {
     if let Ok(url) = std::env::var(ENV_DATABASE_URL) {
         config.database.url = url.trim().to_string();
     }
+    if let Ok(url) = std::env::var(ENV_LISTEN_URL) {
+        config.cluster.listen_url = url.trim().to_string();
+    }
     check(&config, &name)?;
     Ok(config)
 }
@@ -97,6 +106,9 @@ fn check(config: &HubConfig, file: &str) -> Result<(), ConfigError> {
         return Err(ConfigError::new(file, key, reason));
     }
     if let Err((key, reason)) = config.access.check() {
+        return Err(ConfigError::new(file, key, reason));
+    }
+    if let Err((key, reason)) = config.cluster.check() {
         return Err(ConfigError::new(file, key, reason));
     }
     config

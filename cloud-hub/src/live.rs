@@ -9,9 +9,11 @@
 //! The task also reads the board every [`REFRESH_EVERY`] without a change,
 //! so an agent that falls silent shows as behind on open boards.
 //!
-//! This replica's ingest feeds this replica's boards; with several hubs
-//! behind one load balancer a notice must also come from the others (the
-//! many-hubs issue's work).
+//! This replica's ingest feeds this replica's boards at once; on
+//! PostgreSQL every notice is also relayed to the other replicas through
+//! LISTEN/NOTIFY, and theirs come back through [`LiveFeed::deliver`]
+//! (`live_relay.rs`), so a board on any replica shows events ingested
+//! on any other.
 
 use crate::machines::board::{self, Board};
 use crate::store::{Store, TenantId};
@@ -39,6 +41,8 @@ pub struct SiteChanged {
 pub struct LiveFeed {
     notices: broadcast::Sender<SiteChanged>,
     boards: Arc<SiteBoards>,
+    /// Where notices go for the other replicas (PostgreSQL), once set.
+    relay: Arc<std::sync::OnceLock<tokio::sync::mpsc::Sender<SiteChanged>>>,
 }
 
 impl std::fmt::Debug for LiveFeed {
@@ -53,20 +57,39 @@ impl Default for LiveFeed {
         LiveFeed {
             notices,
             boards: Arc::new(SiteBoards::default()),
+            relay: Arc::default(),
         }
     }
 }
 
 impl LiveFeed {
     /// Says that `site` of `tenant` has new events (ingest, after commit).
-    /// Costs nothing when no board is open.
+    /// Costs nothing when no board is open here and there is no other
+    /// replica to tell.
     pub fn site_changed(&self, tenant: TenantId, site: &str) {
-        if self.notices.receiver_count() > 0 {
-            let _ = self.notices.send(SiteChanged {
-                tenant,
-                site: site.to_string(),
-            });
+        let notice = SiteChanged {
+            tenant,
+            site: site.to_string(),
+        };
+        if let Some(relay) = self.relay.get() {
+            // Full (the database is slow): dropped, see `live_relay.rs`.
+            let _ = relay.try_send(notice.clone());
         }
+        self.deliver(notice);
+    }
+
+    /// Hands `notice` to this replica's open boards only (a notice
+    /// another replica sent).
+    pub fn deliver(&self, notice: SiteChanged) {
+        if self.notices.receiver_count() > 0 {
+            let _ = self.notices.send(notice);
+        }
+    }
+
+    /// Relays every later [`LiveFeed::site_changed`] to `relay` as well
+    /// (the other replicas); set once, at start.
+    pub fn relay_to(&self, relay: tokio::sync::mpsc::Sender<SiteChanged>) {
+        let _ = self.relay.set(relay);
     }
 
     /// The board of `site`, kept current while the returned receiver is

@@ -90,6 +90,17 @@ impl HubProcess {
         Ok(hub)
     }
 
+    /// Adds `toml` (whole tables, e.g. `[cluster]\nreplica_id = "hub-1"`)
+    /// to the hub's configuration file, read at the next `start`.
+    pub fn append_config(&self, toml: &str) -> anyhow::Result<()> {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.config_path())?;
+        writeln!(file, "{toml}")?;
+        Ok(())
+    }
+
     /// The hub's SQLite file.
     pub fn db_path(&self) -> PathBuf {
         self.dir.join("hub.db")

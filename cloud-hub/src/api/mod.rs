@@ -93,6 +93,9 @@ pub struct HubState {
     pub access: Arc<crate::access::config::AccessConfig>,
     /// Notices of new events for open console pages.
     pub live: crate::live::LiveFeed,
+    /// Which tenants' background work this replica does (`/healthz`
+    /// reports its leases).
+    pub ownership: crate::cluster::Ownership,
 }
 
 impl HubState {
@@ -112,7 +115,21 @@ impl HubState {
             clock,
             access: Arc::new(crate::access::config::AccessConfig::default()),
             live: crate::live::LiveFeed::default(),
+            ownership: crate::cluster::Ownership::Alone,
         }
+    }
+
+    /// The same state with `live` as its live feed (relayed between
+    /// replicas on PostgreSQL).
+    pub fn with_live(mut self, live: crate::live::LiveFeed) -> Self {
+        self.live = live;
+        self
+    }
+
+    /// The same state following `ownership` (several replicas).
+    pub fn with_ownership(mut self, ownership: crate::cluster::Ownership) -> Self {
+        self.ownership = ownership;
+        self
     }
 
     /// The same state with `access` settings.
@@ -278,16 +295,30 @@ async fn openapi() -> Json<serde_json::Value> {
     Json(DOCUMENT.get_or_init(openapi_document).clone())
 }
 
+/// `/healthz`: 200 `ok` when the database answers and no tenant this
+/// replica projects lags over `[projection] max_lag_secs`, else 503
+/// (`degraded` naming the tenants, or `database unavailable`). On
+/// PostgreSQL it also says which tenant leases this replica holds
+/// (`cluster`: replica name, live replicas, each lease's tenant, fencing
+/// token, how long held and events projected under it).
 async fn health(State(state): State<HubState>) -> Response {
+    let cluster = state.ownership.report();
+    let with_cluster = |mut body: serde_json::Value| {
+        if let (Some(c), Some(o)) = (&cluster, body.as_object_mut()) {
+            o.insert("cluster".into(), c.clone());
+        }
+        Json(body)
+    };
     match state.store.health().await {
         // A tenant whose projection lags over `[projection] max_lag_secs`
         // (wedged, or far behind) makes the hub degraded.
         Ok(_) => match state.metrics.lagging_projections().as_slice() {
-            [] => Json(serde_json::json!({ "status": "ok" })).into_response(),
+            [] => with_cluster(serde_json::json!({ "status": "ok", "database": "ok" })).into_response(),
             lagging => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({
+                with_cluster(serde_json::json!({
                     "status": "degraded",
+                    "database": "ok",
                     "projection_lag": lagging.iter()
                         .map(|(tenant, secs)| serde_json::json!({ "tenant": tenant, "lag_seconds": secs }))
                         .collect::<Vec<_>>(),
@@ -299,7 +330,9 @@ async fn health(State(state): State<HubState>) -> Response {
             tracing::error!(error = %e, "health check: database unavailable");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
-                Json(serde_json::json!({ "status": "database unavailable" })),
+                with_cluster(
+                    serde_json::json!({ "status": "database unavailable", "database": "unavailable" }),
+                ),
             )
                 .into_response()
         }

@@ -89,6 +89,7 @@ pub fn settings() -> PlanningSettings {
 pub fn start(
     config: &config::PlanningConfig,
     store: crate::store::Store,
+    ownership: crate::cluster::Ownership,
     shutdown: tokio_util::sync::CancellationToken,
 ) -> Option<tokio::task::JoinHandle<()>> {
     configure(config.settings());
@@ -96,6 +97,6 @@ pub fn start(
         return None;
     }
     let clock: watch::Clock = std::sync::Arc::new(crate::store::now_ms);
-    let watcher = watch::Watcher::new(store, config.watch(), clock);
+    let watcher = watch::Watcher::new(store, config.watch(), clock).owning(ownership);
     Some(tokio::spawn(watcher.run(shutdown)))
 }

@@ -80,6 +80,9 @@ pub struct Watcher {
     settings: WatchSettings,
     clock: Clock,
     sites: HashMap<(TenantId, String), SiteWatch>,
+    /// Whose sites it re-plans: every tenant's, or those this replica
+    /// holds the lease of (several hubs on one PostgreSQL).
+    ownership: crate::cluster::Ownership,
 }
 
 impl Watcher {
@@ -90,7 +93,15 @@ impl Watcher {
             settings,
             clock,
             sites: HashMap::new(),
+            ownership: crate::cluster::Ownership::Alone,
         }
+    }
+
+    /// The same watcher, re-planning only the tenants `ownership` gives
+    /// this replica.
+    pub fn owning(mut self, ownership: crate::cluster::Ownership) -> Self {
+        self.ownership = ownership;
+        self
     }
 
     /// Polls until `shutdown`; errors are logged and the next poll retries.
@@ -113,7 +124,8 @@ impl Watcher {
 
     /// One poll over every planned site; returns the re-plans made.
     pub async fn tick(&mut self) -> Result<Vec<Replanned>, PlanningError> {
-        let watched = self.store.watched_sites().await?;
+        let mut watched = self.store.watched_sites().await?;
+        watched.retain(|w| self.ownership.owns(w.tenant));
         let keep: BTreeSet<(TenantId, String)> = watched.iter().map(|w| (w.tenant, w.site.clone())).collect();
         self.sites.retain(|k, _| keep.contains(k));
         let mut done = Vec::new();

@@ -19,6 +19,7 @@ use super::context::ProjectionContext;
 use super::step::{StepOutcome, plain_text, project_step, raw_event_id};
 use crate::error::HubError;
 use crate::store::Store;
+use crate::store::StoreError;
 use crate::store::TenantId;
 use crate::store::ledger::{LedgerWrite, ProjectionIssue, ProjectionStep};
 use std::future::Future;
@@ -95,6 +96,7 @@ async fn guarded_with(
     let limit = limit.max(1);
     let first = match attempt(store, tenant, context, limit, step).await {
         Ok(step) => return Ok(step),
+        Err(Failure::Error(e)) if is_fenced(&e) => return Err(e),
         Err(failure) => failure,
     };
     let mut total = StepOutcome::default();
@@ -117,6 +119,7 @@ async fn guarded_with(
                 total.issues += step.issues;
                 total.bytes += step.bytes;
             }
+            Err(Failure::Error(e)) if is_fenced(&e) => return Err(e),
             Err(failure) => {
                 let after = store.projection_cursor(tenant).await.map_err(HubError::Store)?;
                 if after != cursor {
@@ -135,6 +138,16 @@ async fn guarded_with(
         }
     }
     Ok(total)
+}
+
+/// Whether `e` refused a step for its lease or cursor (another step, here
+/// or on another replica, got there first): nothing to narrow down or set
+/// aside, the caller looks again.
+fn is_fenced(e: &HubError) -> bool {
+    matches!(
+        e,
+        HubError::Store(StoreError::StaleStep { .. } | StoreError::LeaseLost { .. })
+    )
 }
 
 /// One step in a task of its own, so that a panic comes back as a
@@ -210,6 +223,7 @@ async fn set_aside(store: &Store, tenant: TenantId, failure: &Failure) -> Result
                     facts: Vec::new(),
                     issues: vec![issue],
                     resolved: Vec::new(),
+                    after_event_row: Some(cursor),
                 }),
             },
         )

@@ -50,7 +50,7 @@ pub async fn reapply_issues(store: &Store, tenant: TenantId, limit: usize) -> Re
     let task_store = store.clone();
     let step: StepOutcome = tokio::spawn(async move {
         let mut context = None;
-        project_events(&task_store, tenant, &mut context, &events, 0, rows).await
+        project_events(&task_store, tenant, &mut context, &events, (None, 0), rows).await
     })
     .await
     .map_err(|e| HubError::InvalidState {

@@ -132,12 +132,21 @@ pub async fn project_step(
         return Ok(StepOutcome::default());
     };
     let through = last.row;
-    project_events(store, tenant, context, &events, through, Vec::new()).await
+    project_events(
+        store,
+        tenant,
+        context,
+        &events,
+        (Some(cursor), through),
+        Vec::new(),
+    )
+    .await
 }
 
 /// Projects `events` of `tenant` in one step: ledger rows, facts and
 /// issues, recording `through` as the cursor (the stored cursor never moves
-/// back) and replacing the issues of the event rows `resolved` (a
+/// back; with `after`, only if the stored cursor is still `after`, checked
+/// in the step's transaction, so a step is never applied twice) and replacing the issues of the event rows `resolved` (a
 /// re-application of set-aside events: those that book now lose their
 /// issue, those that still cannot keep one with the new reason).
 pub(super) async fn project_events(
@@ -145,7 +154,7 @@ pub(super) async fn project_events(
     tenant: TenantId,
     context: &mut Option<ProjectionContext>,
     events: &[LoggedEvent],
-    through: i64,
+    (after, through): (Option<i64>, i64),
     resolved: Vec<i64>,
 ) -> Result<StepOutcome, HubError> {
     let version = store.tenant_version(tenant).await.map_err(HubError::Store)?;
@@ -158,6 +167,7 @@ pub(super) async fn project_events(
     let mut step = ProjectionStep {
         through_event_row: through,
         resolved,
+        after_event_row: after,
         ..ProjectionStep::default()
     };
     let mut rows = Vec::new();

@@ -2,8 +2,10 @@
 
 use super::context::ProjectionContext;
 use super::guard::guarded_step;
+use crate::error::HubError;
 use crate::metrics::HubMetrics;
 use crate::store::Store;
+use crate::store::StoreError;
 use crate::store::TenantId;
 use serde::Deserialize;
 use std::collections::HashMap;
@@ -49,15 +51,20 @@ impl Default for ProjectionConfig {
     }
 }
 
-/// Projects every tenant's new events until `shutdown`, each step guarded
-/// (`guard.rs`: an event a step fails on is set aside, never retried
-/// forever). A step that fails without an event to blame (the database is
-/// down) is retried at the next tick and logged at most once a minute per
-/// tenant. Publishes each tenant's lag and set-aside events in `metrics`.
+/// Projects the new events of every tenant this replica owns
+/// (`ownership`: every tenant alone on SQLite, its leased tenants on
+/// PostgreSQL, each step then fenced by the lease) until `shutdown`, each
+/// step guarded (`guard.rs`: an event a step fails on is set aside, never
+/// retried forever). A step that fails without an event to blame (the
+/// database is down) is retried at the next tick and logged at most once
+/// a minute per tenant; a step refused for its lease or cursor (another
+/// replica's step got there first) is simply looked at again. Publishes
+/// each owned tenant's lag and set-aside events in `metrics`.
 pub async fn run_projection(
     store: Store,
     config: ProjectionConfig,
     metrics: Arc<HubMetrics>,
+    ownership: crate::cluster::Ownership,
     shutdown: CancellationToken,
 ) {
     let mut tenants_state: HashMap<TenantId, TenantProgress> = HashMap::new();
@@ -65,41 +72,23 @@ pub async fn run_projection(
     let batch = config.batch.max(1);
     loop {
         let mut busy = false;
-        match store.tenants().await {
-            Ok(tenants) => {
-                for (tenant, slug) in tenants {
-                    let progress = tenants_state.entry(tenant).or_default();
-                    let limit = progress.step_size.next(batch);
-                    match guarded_step(&store, tenant, &mut progress.context, limit).await {
-                        Ok(step) => {
-                            busy |= step.events > 0;
-                            progress.step_size.measured(step.events, step.bytes);
-                            // Caught up when a step finds nothing (a busy
-                            // tick steps again at once until it does).
-                            if step.events == 0 {
-                                progress.behind_since = None;
-                            } else {
-                                progress.behind_since.get_or_insert_with(Instant::now);
-                            }
-                            if step.issues > 0 {
-                                metrics.count_set_aside(&slug, step.issues as u64);
-                            }
-                        }
-                        Err(e) => {
-                            progress.behind_since.get_or_insert_with(Instant::now);
-                            metrics.count_projection_failure(&slug);
-                            progress.failures_unlogged += 1;
-                            if progress.last_logged.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
-                                tracing::warn!(tenant = %slug, error = %e, failures = progress.failures_unlogged,
-                                    "projection step failed; retrying (logged at most once a minute)");
-                                progress.last_logged = Some(Instant::now());
-                                progress.failures_unlogged = 0;
-                            }
-                        }
+        match ownership.assignments(&store).await {
+            Ok(assigned) => {
+                // Tenants no longer ours: another replica reports their lag.
+                tenants_state.retain(|tenant, progress| {
+                    let kept = assigned.iter().any(|a| a.tenant == *tenant);
+                    if !kept {
+                        metrics.set_projection_lag(&progress.slug, 0, false);
                     }
-                    let lag = progress.behind_since.map_or(0, |t| t.elapsed().as_secs());
-                    let over = config.max_lag_secs > 0 && lag > config.max_lag_secs;
-                    metrics.set_projection_lag(&slug, lag, over);
+                    kept
+                });
+                for a in assigned {
+                    if shutdown.is_cancelled() {
+                        return;
+                    }
+                    let progress = tenants_state.entry(a.tenant).or_default();
+                    progress.slug.clone_from(&a.slug);
+                    busy |= step_tenant(&a, progress, batch, &config, &metrics).await;
                 }
             }
             Err(e) => tracing::warn!(error = %e, "projection cannot list tenants; retrying"),
@@ -117,12 +106,67 @@ pub async fn run_projection(
     }
 }
 
+/// One guarded step of one assigned tenant; whether it found events.
+async fn step_tenant(
+    a: &crate::cluster::Assignment,
+    progress: &mut TenantProgress,
+    batch: usize,
+    config: &ProjectionConfig,
+    metrics: &HubMetrics,
+) -> bool {
+    let slug = &a.slug;
+    let limit = progress.step_size.next(batch);
+    let mut busy = false;
+    match guarded_step(&a.store, a.tenant, &mut progress.context, limit).await {
+        Ok(step) => {
+            busy = step.events > 0;
+            a.projected
+                .fetch_add(step.events as u64, std::sync::atomic::Ordering::Relaxed);
+            progress.step_size.measured(step.events, step.bytes);
+            // Caught up when a step finds nothing (a busy
+            // tick steps again at once until it does).
+            if step.events == 0 {
+                progress.behind_since = None;
+            } else {
+                progress.behind_since.get_or_insert_with(Instant::now);
+            }
+            if step.issues > 0 {
+                metrics.count_set_aside(slug, step.issues as u64);
+            }
+        }
+        Err(HubError::Store(e @ (StoreError::StaleStep { .. } | StoreError::LeaseLost { .. }))) => {
+            // Not a failure of the tenant's projection: another step was
+            // written first (look again at once), or the lease moved (the
+            // keeper drops it at its next round; until then the tick waits).
+            tracing::info!(tenant = %slug, reason = %e, "projection step not written");
+            busy = matches!(e, StoreError::StaleStep { .. });
+        }
+        Err(e) => {
+            progress.behind_since.get_or_insert_with(Instant::now);
+            metrics.count_projection_failure(slug);
+            progress.failures_unlogged += 1;
+            if progress.last_logged.is_none_or(|t| t.elapsed() >= LOG_EVERY) {
+                tracing::warn!(tenant = %slug, error = %e, failures = progress.failures_unlogged,
+                    "projection step failed; retrying (logged at most once a minute)");
+                progress.last_logged = Some(Instant::now());
+                progress.failures_unlogged = 0;
+            }
+        }
+    }
+    let lag = progress.behind_since.map_or(0, |t| t.elapsed().as_secs());
+    let over = config.max_lag_secs > 0 && lag > config.max_lag_secs;
+    metrics.set_projection_lag(slug, lag, over);
+    busy
+}
+
 /// How often a tenant's failing projection is logged at most.
 const LOG_EVERY: Duration = Duration::from_secs(60);
 
 /// What the task keeps per tenant.
 #[derive(Default)]
 struct TenantProgress {
+    /// Its short name.
+    slug: String,
     /// Its projection context (units, locations).
     context: Option<ProjectionContext>,
     /// Since when its projection has not read every event of its log.
@@ -135,13 +179,15 @@ struct TenantProgress {
     step_size: super::step_size::StepSize,
 }
 
-/// Checks every tenant's books every `config.books_check_interval_secs`
-/// (the first check one interval after start) until `shutdown`; publishes
-/// the unbooked count per tenant and logs each unbooked event.
+/// Checks the books of every tenant this replica owns (`ownership`)
+/// every `config.books_check_interval_secs` (the first check one
+/// interval after start) until `shutdown`; publishes the unbooked count
+/// per tenant and logs each unbooked event.
 pub async fn run_books_check(
     store: Store,
     config: ProjectionConfig,
     metrics: std::sync::Arc<crate::metrics::HubMetrics>,
+    ownership: crate::cluster::Ownership,
     shutdown: CancellationToken,
 ) {
     if config.books_check_interval_secs == 0 {
@@ -153,14 +199,14 @@ pub async fn run_books_check(
             () = shutdown.cancelled() => return,
             () = tokio::time::sleep(interval) => {}
         }
-        let tenants = match store.tenants().await {
+        let tenants = match ownership.assignments(&store).await {
             Ok(tenants) => tenants,
             Err(e) => {
                 tracing::warn!(error = %e, "books check cannot list tenants; retrying at the next interval");
                 continue;
             }
         };
-        for (id, slug) in tenants {
+        for crate::cluster::Assignment { tenant: id, slug, .. } in tenants {
             match super::books::check_books(&store, id).await {
                 Ok(report) => {
                     metrics.set_unbooked(&slug, report.unbooked.len());

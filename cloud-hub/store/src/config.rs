@@ -15,8 +15,16 @@ pub struct DatabaseConfig {
     /// password; the hub never logs it).
     pub url: String,
     /// Most connections the hub opens to PostgreSQL (ignored for SQLite,
-    /// which uses one writer and one reader).
+    /// which uses one writer and one reader). Per replica: N replicas open
+    /// up to N × this, which PostgreSQL's `max_connections` (or
+    /// PgBouncer's pool) must allow.
     pub max_connections: usize,
+    /// Longest a PostgreSQL statement may run, in milliseconds, before the
+    /// server cancels it (`statement_timeout`, sent when connecting); 0
+    /// leaves the server's setting. Migrations run without it. Behind a
+    /// PgBouncer that refuses the `options` startup parameter, set 0 here
+    /// and `ALTER ROLE … SET statement_timeout` on the database instead.
+    pub statement_timeout_ms: u64,
 }
 
 impl Default for DatabaseConfig {
@@ -24,9 +32,15 @@ impl Default for DatabaseConfig {
         Self {
             url: "sqlite://cloud-hub.db".into(),
             max_connections: 16,
+            statement_timeout_ms: DEFAULT_STATEMENT_TIMEOUT_MS,
         }
     }
 }
+
+/// `database.statement_timeout_ms` unless configured: far above any
+/// request's or step's statement, short enough that a runaway query does
+/// not hold a pool connection for long.
+pub const DEFAULT_STATEMENT_TIMEOUT_MS: u64 = 60_000;
 
 /// Where `database.url` points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -42,7 +42,7 @@ pub enum StoreError {
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
     /// A PostgreSQL query failed.
-    #[error("database error: {0}")]
+    #[error("database error: {}", describe(.0))]
     Postgres(#[from] tokio_postgres::Error),
     /// No PostgreSQL connection could be taken from the pool.
     #[error("database connection pool: {0}")]
@@ -86,7 +86,47 @@ pub enum StoreError {
         /// The version stored.
         found: i64,
     },
+    /// A projection step read its events after cursor `expected`, but the
+    /// stored cursor is at `found`: another step was written meanwhile
+    /// (by this replica or another). Nothing was written.
+    #[error(
+        "projection step read after event row {expected} but the cursor is at {found}: another step \
+         was written meanwhile; nothing written"
+    )]
+    StaleStep {
+        /// The cursor the step read after.
+        expected: i64,
+        /// The cursor stored.
+        found: i64,
+    },
+    /// The tenant lease a fenced write was made under is no longer this
+    /// replica's (expired, or taken by another replica). Nothing was
+    /// written.
+    #[error(
+        "the lease on tenant {tenant} (fence {fence}) is no longer held by replica {holder}; \
+         nothing written"
+    )]
+    LeaseLost {
+        /// The tenant.
+        tenant: crate::TenantId,
+        /// The fencing token the write carried.
+        fence: i64,
+        /// The replica that made the write.
+        holder: String,
+    },
     /// The task or thread running the query failed.
     #[error("database task failed: {0}")]
     Task(String),
+}
+
+/// A PostgreSQL error with what the server or the connection said
+/// (tokio-postgres shows only "db error" of a server's refusal).
+fn describe(e: &tokio_postgres::Error) -> String {
+    if let Some(db) = e.as_db_error() {
+        return format!("{} (SQLSTATE {})", db.message(), db.code().code());
+    }
+    match std::error::Error::source(e) {
+        Some(source) => format!("{e}: {source}"),
+        None => e.to_string(),
+    }
 }

@@ -62,6 +62,23 @@ pub struct ProjectionStep {
     /// Event rows whose stored issues this step replaces (it re-applies
     /// them): their issues are removed before `issues` are written.
     pub resolved: Vec<i64>,
+    /// The cursor the step read its events after, when it moves the
+    /// cursor: the write is refused ([`StoreError::StaleStep`]) unless the
+    /// stored cursor is still there, checked in the step's own
+    /// transaction, so a step is never applied twice (two replicas, or a
+    /// replica that lost its lease mid-step). `None` for writes that do
+    /// not follow the cursor (re-applying set-aside events).
+    pub after_event_row: Option<i64>,
+}
+
+/// Refuses a projection step read after cursor `expected` when the stored
+/// cursor is `found` (another step was written meanwhile). The one rule
+/// both backends apply inside the step's transaction.
+pub(crate) fn check_step_cursor(step: &ProjectionStep, found: i64) -> Result<(), StoreError> {
+    match step.after_event_row {
+        Some(expected) if expected != found => Err(StoreError::StaleStep { expected, found }),
+        _ => Ok(()),
+    }
 }
 
 /// A ledger write: rows, and (for the projection) its progress, in one

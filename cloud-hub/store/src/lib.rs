@@ -25,6 +25,83 @@
 //! the backends differ only in how they talk to their database. The shared
 //! test suite `cloud-hub/tests/store_suite.rs` runs every case on both.
 
+/// The replica heartbeats and tenant leases on PostgreSQL
+/// ([`Store::leases`]; the protocol is in [`leases`]).
+#[derive(Clone)]
+pub struct Leases(PgStore);
+
+impl Leases {
+    /// Writes `replica`'s heartbeat (alive for `ttl`); answers how many
+    /// replicas are alive, this one included.
+    pub async fn heartbeat(&self, replica: &str, ttl: std::time::Duration) -> Result<usize, StoreError> {
+        self.0.replica_heartbeat(replica, ttl).await
+    }
+
+    /// Extends the leases of `held` that are still their holder's by
+    /// `ttl`; answers those still held (the others are lost).
+    pub async fn renew(
+        &self,
+        held: &[leases::Fence],
+        ttl: std::time::Duration,
+    ) -> Result<Vec<leases::Fence>, StoreError> {
+        self.0.renew_leases(held, ttl).await
+    }
+
+    /// Takes up to `want` free or expired tenant leases for `holder`.
+    pub async fn take(
+        &self,
+        holder: &Arc<str>,
+        want: usize,
+        ttl: std::time::Duration,
+    ) -> Result<Vec<leases::Taken>, StoreError> {
+        self.0.take_leases(holder, want, ttl).await
+    }
+
+    /// Gives a lease up at once.
+    pub async fn release(&self, fence: &leases::Fence) -> Result<(), StoreError> {
+        self.0.release_lease(fence).await
+    }
+
+    /// `replica` stops: its leases and heartbeat end now.
+    pub async fn leave(&self, replica: &str) -> Result<(), StoreError> {
+        self.0.leave(replica).await
+    }
+
+    /// How many tenants the replicas share.
+    pub async fn tenant_count(&self) -> Result<usize, StoreError> {
+        self.0.tenant_count().await
+    }
+}
+
+/// Live notices between replicas on PostgreSQL ([`Store::notices`]):
+/// LISTEN/NOTIFY on the channel `mes_site_changed`.
+#[derive(Clone)]
+pub struct Notices(PgStore);
+
+pub use postgres::SiteNotice;
+
+impl Notices {
+    /// Says to every listening replica that each of `sites` has new events;
+    /// `origin` names this replica (so it can ignore its own notices).
+    pub async fn notify(&self, origin: &str, sites: &[(TenantId, String)]) -> Result<(), StoreError> {
+        self.0.notify_sites(origin, sites).await
+    }
+
+    /// Listens on a direct connection (to `url`, else the store's
+    /// database; LISTEN needs a session, so not through PgBouncer in
+    /// transaction mode) and sends every notice to `sink` until the
+    /// connection ends (an error: connect again) or `sink` closes. `ready`
+    /// is sent once listening.
+    pub async fn listen(
+        &self,
+        url: Option<&str>,
+        sink: tokio::sync::mpsc::Sender<SiteNotice>,
+        ready: Option<tokio::sync::oneshot::Sender<()>>,
+    ) -> Result<(), StoreError> {
+        self.0.listen_sites(url, sink, ready).await
+    }
+}
+
 /// Runs the same call on whichever backend this store is (each arm is
 /// type-checked against its own backend).
 macro_rules! on_backend {
@@ -42,6 +119,7 @@ pub mod config;
 pub mod costing;
 mod error;
 mod keyed;
+pub mod leases;
 pub mod ledger;
 pub mod plans;
 mod postgres;
@@ -68,8 +146,17 @@ use std::path::Path;
 use std::sync::Arc;
 
 /// Handle to the hub database; cheap to clone.
+///
+/// A handle may carry a tenant lease's [`leases::Fence`]
+/// ([`Store::fenced`]): its projection steps then commit only while the
+/// lease is still this replica's (PostgreSQL; `leases.rs`).
 #[derive(Clone)]
-pub struct Store(Backend, Arc<access::PrincipalCache>, StoreInstance);
+pub struct Store(
+    Backend,
+    Arc<access::PrincipalCache>,
+    StoreInstance,
+    Option<Arc<leases::Fence>>,
+);
 
 /// Which opened database a [`Store`] handle is (clones share it): a number
 /// unique in the process, for caches the hub keeps per database.
@@ -101,7 +188,16 @@ impl Store {
         })?;
         match location {
             DatabaseLocation::Sqlite(path) => Self::open_sqlite(path),
-            DatabaseLocation::Postgres(url) => Self::open_postgres(url, config.max_connections),
+            DatabaseLocation::Postgres(url) => Ok(Store(
+                Backend::Postgres(PgStore::open(
+                    url,
+                    config.max_connections,
+                    config.statement_timeout_ms,
+                )?),
+                Arc::default(),
+                StoreInstance::next(),
+                None,
+            )),
         }
     }
 
@@ -111,6 +207,7 @@ impl Store {
             Backend::Sqlite(SqliteStore::open(path)?),
             Arc::default(),
             StoreInstance::next(),
+            None,
         ))
     }
 
@@ -119,15 +216,48 @@ impl Store {
     /// Blocks while doing so (see [`Store::open`]).
     pub fn open_postgres(url: &str, max_connections: usize) -> Result<Store, StoreError> {
         Ok(Store(
-            Backend::Postgres(PgStore::open(url, max_connections)?),
+            Backend::Postgres(PgStore::open(
+                url,
+                max_connections,
+                config::DEFAULT_STATEMENT_TIMEOUT_MS,
+            )?),
             Arc::default(),
             StoreInstance::next(),
+            None,
         ))
     }
 
     /// Which opened database this handle is (the same for its clones).
     pub fn instance(&self) -> StoreInstance {
         self.2
+    }
+
+    /// This store whose ledger writes are made under `fence`: on
+    /// PostgreSQL each commits only while the tenant's lease is still the
+    /// one `fence` names (checked and held in the write's transaction),
+    /// else fails with [`StoreError::LeaseLost`]. SQLite has one serving
+    /// hub (its serve lock) and no leases: the fence changes nothing there.
+    pub fn fenced(&self, fence: leases::Fence) -> Store {
+        Store(self.0.clone(), self.1.clone(), self.2, Some(Arc::new(fence)))
+    }
+
+    /// Live notices between replicas: `Some` on PostgreSQL, `None` on
+    /// SQLite (one hub per file, whose ingest feeds its boards directly).
+    pub fn notices(&self) -> Option<Notices> {
+        match &self.0 {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(b) => Some(Notices(b.clone())),
+        }
+    }
+
+    /// The replica heartbeats and tenant leases of several hubs on one
+    /// database: `Some` on PostgreSQL, `None` on SQLite (one hub per file,
+    /// doing every tenant's background work).
+    pub fn leases(&self) -> Option<Leases> {
+        match &self.0 {
+            Backend::Sqlite(_) => None,
+            Backend::Postgres(b) => Some(Leases(b.clone())),
+        }
     }
 
     /// Which backend this is (`sqlite` or `postgres`), for logs and tests.
@@ -343,7 +473,10 @@ impl Store {
         tenant: TenantId,
         write: ledger::LedgerWrite,
     ) -> Result<ledger::LedgerOutcome, StoreError> {
-        on_backend!(self, b => b.write_ledger(tenant, write).await)
+        match &self.0 {
+            Backend::Sqlite(b) => b.write_ledger(tenant, write).await,
+            Backend::Postgres(b) => b.write_ledger(tenant, write, self.3.as_deref()).await,
+        }
     }
 
     /// Stock balances by `query`, in (material, lot, location) order (bytewise).

@@ -111,6 +111,14 @@ impl TestDb {
         }
     }
 
+    /// The PostgreSQL URL of this test's schema, or `None` on SQLite.
+    pub fn postgres_url(&self) -> Option<&str> {
+        match &self.place {
+            Place::Sqlite { .. } => None,
+            Place::Postgres { url, .. } => Some(url),
+        }
+    }
+
     /// Another store on the same database (a restarted or second hub).
     pub fn reopen(&self) -> Store {
         match &self.place {

@@ -13,6 +13,7 @@ mod fixtures;
 mod floor;
 mod harness;
 mod ingest;
+mod leases;
 mod ledger;
 mod machines;
 mod poison;
@@ -83,4 +84,8 @@ on_both_backends!(
     poison::extreme_events_are_booked_or_set_aside_and_never_wedge,
     poison::an_event_the_store_refuses_is_set_aside_and_the_rest_booked,
     machines::latest_per_key_is_the_newest_event_of_the_site_per_key,
+    leases::a_step_read_after_a_moved_cursor_is_refused_whole,
+    leases::a_replica_that_lost_its_lease_cannot_commit_a_step,
+    leases::a_notice_sent_by_one_hub_is_heard_by_another,
+    leases::a_statement_past_the_timeout_is_cancelled,
 );

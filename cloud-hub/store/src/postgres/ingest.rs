@@ -38,15 +38,31 @@ impl PgStore {
             tenant,
             agent: auth.agent_id.0,
         };
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        let result = store_batch(&tx, owner, &batch).await?;
+        let mut attempts = super::retry::Attempts::default();
+        let result = loop {
+            let attempt = async {
+                let mut client = self.pool.get().await?;
+                let tx = client.transaction().await?;
+                let result = store_batch(&tx, owner, &batch).await?;
+                match &result {
+                    Ok(_) => tx.commit().await?,
+                    Err(_) => tx.rollback().await?,
+                }
+                Ok::<_, StoreError>(result)
+            }
+            .await;
+            match attempt {
+                Err(e) if attempts.again(&e).await => continue,
+                other => break other?,
+            }
+        };
         match &result {
-            Ok(_) => tx.commit().await?,
+            Ok(_) => {}
             Err(rejection) => {
-                tx.rollback().await?;
                 let (kind, detail) = rejection_anomaly(&batch, rejection);
-                client
+                self.pool
+                    .get()
+                    .await?
                     .execute(
                         "INSERT INTO agent_anomalies (tenant_id, agent_id, at, kind, detail)
                          VALUES ($1, $2, $3, $4, $5)",

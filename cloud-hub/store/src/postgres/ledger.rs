@@ -9,7 +9,7 @@ use super::PgStore;
 use crate::TenantId;
 use crate::ledger::{
     BalanceQuery, BalanceRow, LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact,
-    ProjectionIssue, from_event, judge, lot_column, lot_from_column, movement_key,
+    ProjectionIssue, check_step_cursor, from_event, judge, lot_column, lot_from_column, movement_key,
 };
 use crate::ledger::{bad_data, code, decimal, movement};
 use crate::{StoreError, now_ms};
@@ -142,6 +142,21 @@ async fn write_ledger(
 ) -> Result<LedgerOutcome, StoreError> {
     tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(tenant)])
         .await?;
+    // Under the tenant's ledger lock, so the cursor read is the last one
+    // committed (READ COMMITTED: a statement's snapshot is taken after
+    // the lock was granted).
+    if let Some(step) = write.projection.as_ref().filter(|s| s.after_event_row.is_some()) {
+        let found: i64 = tx
+            .query_opt(
+                "SELECT event_row FROM projection_cursors WHERE tenant_id = $1",
+                &[tenant],
+            )
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?
+            .unwrap_or(0);
+        check_step_cursor(step, found)?;
+    }
     let sites: HashMap<MovementId, String> = write
         .rows
         .iter()
@@ -306,19 +321,38 @@ async fn write_ledger(
 
 impl PgStore {
     /// Writes ledger rows (and projection progress) in one transaction.
+    /// Under `fence` (a projection step of a replica), only while the
+    /// tenant's lease is still the one the fence names: checked, and held
+    /// against a takeover (`FOR SHARE`), in this transaction
+    /// (`leases.rs`).
     pub(crate) async fn write_ledger(
         &self,
         tenant: TenantId,
         write: LedgerWrite,
+        fence: Option<&crate::leases::Fence>,
     ) -> Result<LedgerOutcome, StoreError> {
+        let tenant_id = tenant;
         let tenant = tenant.as_uuid();
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        let outcome = write_ledger(&tx, &tenant, write).await?;
-        if outcome.written {
-            tx.commit().await?;
+        let mut attempts = super::retry::Attempts::default();
+        loop {
+            let attempt = async {
+                let mut client = self.pool.get().await?;
+                let tx = client.transaction().await?;
+                if let Some(fence) = fence {
+                    super::leases::hold_fence(&tx, tenant_id, fence).await?;
+                }
+                let outcome = write_ledger(&tx, &tenant, write.clone()).await?;
+                if outcome.written {
+                    tx.commit().await?;
+                }
+                Ok(outcome)
+            }
+            .await;
+            match attempt {
+                Err(e) if attempts.again(&e).await => continue,
+                other => return other,
+            }
         }
-        Ok(outcome)
     }
 
     /// Balances by `query`.

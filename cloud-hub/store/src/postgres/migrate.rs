@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0011_event_keys",
         include_str!("../../migrations/postgres/0011_event_keys.sql"),
     ),
+    (
+        12,
+        "0012_replica_leases",
+        include_str!("../../migrations/postgres/0012_replica_leases.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no
@@ -82,6 +87,9 @@ pub(super) async fn migrate(client: &mut Client) -> Result<(), StoreError> {
     // Not a NOTICE in the hub's log at every start ("already exists").
     tx.batch_execute("SET LOCAL client_min_messages = warning")
         .await?;
+    // A migration may build an index over every event: no time limit
+    // (`database.statement_timeout_ms` is for requests and steps).
+    tx.batch_execute("SET LOCAL statement_timeout = 0").await?;
     tx.batch_execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations (
              version    integer PRIMARY KEY,

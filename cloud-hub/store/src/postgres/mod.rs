@@ -19,16 +19,21 @@
 //! `check-config`). Run the hub and PostgreSQL on a private network, or put
 //! a TLS tunnel in between, until a rustls connector is added.
 
+pub use notify::SiteNotice;
+
 mod access;
 mod audit;
 mod costing;
 mod ingest;
+mod leases;
 mod ledger;
 mod machines;
 mod migrate;
+mod notify;
 mod people;
 mod plans;
 mod records;
+mod retry;
 mod sessions;
 mod tenancy;
 
@@ -53,7 +58,13 @@ pub(crate) struct PgStore {
 impl PgStore {
     /// Parses `url`, applies the migrations on a connection of its own, and
     /// makes the pool (which connects lazily, on the runtime that uses it).
-    pub(crate) fn open(url: &str, max_connections: usize) -> Result<PgStore, StoreError> {
+    /// Every connection it makes cancels a statement after
+    /// `statement_timeout_ms` (0: the server's setting).
+    pub(crate) fn open(
+        url: &str,
+        max_connections: usize,
+        statement_timeout_ms: u64,
+    ) -> Result<PgStore, StoreError> {
         let open_error = |source| StoreError::OpenPostgres {
             url: redact_url(url),
             source,
@@ -64,6 +75,18 @@ impl PgStore {
         }
         if config.get_application_name().is_none() {
             config.application_name("cloud-hub");
+        }
+        if statement_timeout_ms > 0 {
+            // A startup parameter, not a `SET` on the session: it holds on
+            // every connection of the pool without session state the hub
+            // would have to restore (and works through PgBouncer when it
+            // passes `options` on).
+            let timeout = format!("-c statement_timeout={statement_timeout_ms}");
+            let options = match config.get_options() {
+                Some(given) if !given.is_empty() => format!("{given} {timeout}"),
+                _ => timeout,
+            };
+            config.options(&options);
         }
         let manager = Manager::from_config(
             config.clone(),

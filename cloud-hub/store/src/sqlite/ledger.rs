@@ -110,6 +110,18 @@ fn write_ledger(
     tenant: &TenantId,
     write: LedgerWrite,
 ) -> Result<LedgerOutcome, StoreError> {
+    // One writer: the cursor read here is the last one committed.
+    if let Some(step) = write.projection.as_ref().filter(|s| s.after_event_row.is_some()) {
+        let found: i64 = tx
+            .query_row(
+                "SELECT event_row FROM projection_cursors WHERE tenant_id = ?1",
+                [tenant],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        crate::ledger::check_step_cursor(step, found)?;
+    }
     let sites: HashMap<MovementId, String> = write
         .rows
         .iter()

@@ -1,0 +1,4 @@
+-- PostgreSQL's 0012 holds the replicas' heartbeats and tenant leases
+-- (issue 18). A SQLite file is served by one hub (the serve lock beside
+-- it), which does every tenant's background work itself: nothing to
+-- store. Kept so both stores count their migrations alike.
