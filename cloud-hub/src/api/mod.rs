@@ -28,6 +28,7 @@ mod projection;
 mod rejections;
 mod reports;
 mod roles;
+mod steering;
 
 pub use error::ApiFailure;
 pub use http_refusals::{JsonRefusalListener, JsonRefusals};
@@ -215,6 +216,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     masterdata::add_kind::<r::Calendar>(&mut b);
     masterdata_files::add_routes(&mut b);
     planning::add_routes(&mut b);
+    steering::add_routes(&mut b);
     production::add_routes(&mut b);
     inventory::add_routes(&mut b);
     projection::add_routes(&mut b);

@@ -12,6 +12,7 @@
 //! - [`stored`]: the plan document kept per site; [`report`]: what the API shows.
 //! - [`service`]: run, read, what-if, validate, re-plan.
 //! - [`watch`]: the background re-planning task.
+//! - [`steer`]: the planner's changes as what-ifs, drafts, accept, undo.
 //!
 //! Invariants: every plan stored or shown passed `mes_scheduler::validate`
 //! for the model it was made for; a what-if never writes; every read names
@@ -24,6 +25,7 @@ pub mod facts;
 pub mod input;
 pub mod report;
 pub mod service;
+pub mod steer;
 pub mod stored;
 pub mod watch;
 

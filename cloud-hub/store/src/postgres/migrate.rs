@@ -67,6 +67,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0011_event_keys",
         include_str!("../../migrations/postgres/0011_event_keys.sql"),
     ),
+    (
+        12,
+        "0012_plan_steering",
+        include_str!("../../migrations/postgres/0012_plan_steering.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -30,6 +30,7 @@ mod people;
 mod plans;
 mod records;
 mod sessions;
+mod steering;
 mod tenancy;
 
 use super::StoreError;

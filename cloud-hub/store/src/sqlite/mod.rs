@@ -19,6 +19,7 @@ mod people;
 mod plans;
 mod records;
 mod schema;
+mod steering;
 mod sessions;
 mod tenancy;
 

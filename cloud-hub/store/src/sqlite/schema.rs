@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0009_access.sql"),
     include_str!("../../migrations/sqlite/0010_credential_access_version.sql"),
     include_str!("../../migrations/sqlite/0011_event_keys.sql"),
+    include_str!("../../migrations/sqlite/0012_plan_steering.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.
