@@ -4,7 +4,7 @@
 use super::PgStore;
 use crate::TenantId;
 use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
-use crate::{StoreError, now_ms};
+use crate::StoreError;
 use deadpool_postgres::Transaction;
 
 /// Applies `step` to its author's stack, inside the transaction that
@@ -101,14 +101,14 @@ impl PgStore {
         .transpose()
     }
 
-    /// Stores a draft (and forgets the site's drafts past their lifetime).
+    /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
     pub(crate) async fn save_plan_draft(&self, tenant: TenantId, draft: PlanDraftRow) -> Result<(), StoreError> {
         let tenant = tenant.as_uuid();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         tx.execute(
             "DELETE FROM plan_drafts WHERE tenant_id = $1 AND site = $2 AND created_at < $3",
-            &[&tenant, &draft.site, &(now_ms() - DRAFT_LIFETIME_MS)],
+            &[&tenant, &draft.site, &(draft.created_at - DRAFT_LIFETIME_MS)],
         )
         .await?;
         tx.execute(

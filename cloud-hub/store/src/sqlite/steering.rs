@@ -4,7 +4,7 @@
 use super::SqliteStore;
 use crate::TenantId;
 use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
-use crate::{StoreError, now_ms};
+use crate::StoreError;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 fn json_column(index: usize, text: &str) -> rusqlite::Result<serde_json::Value> {
@@ -102,13 +102,13 @@ impl SqliteStore {
         .await
     }
 
-    /// Stores a draft (and forgets the site's drafts past their lifetime).
+    /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
     pub(crate) async fn save_plan_draft(&self, tenant: TenantId, draft: PlanDraftRow) -> Result<(), StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
             tx.execute(
                 "DELETE FROM plan_drafts WHERE tenant_id = ?1 AND site = ?2 AND created_at < ?3",
-                params![tenant, draft.site, now_ms() - DRAFT_LIFETIME_MS],
+                params![tenant, draft.site, draft.created_at - DRAFT_LIFETIME_MS],
             )?;
             tx.execute(
                 "INSERT INTO plan_drafts (tenant_id, site, draft_id, author, base_revision, body, answer, created_at)
