@@ -4,7 +4,8 @@
 //! (JSON API) follows; a drop on a lathe (touch) and a drop before the
 //! operation's predecessor are refused with their reasons; undo restores
 //! the earlier plan; a plan made meanwhile (the API's run) reloads the open
-//! board with what moved; a supervisor (scheduling view, no edit) sees the
+//! board with what moved; the dispatch lists show each machine's sequence
+//! (and the API gives them as CSV); a supervisor (scheduling view, no edit) sees the
 //! board without drag handles and the API refuses their what-if (403).
 //! Screenshots before and after the drag go to `target/console-screenshots/`
 //! (or `$MES_SCREENSHOTS`). Skips with a printed reason when Chromium or
@@ -310,6 +311,29 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
         .wait_text("the board to show the new plan", "#plan-diff h2", |t| !t.is_empty())
         .await;
     assert!(heading.contains(&format!("revision {shown} →")), "{heading}");
+
+    // The dispatch lists: one table per machine, printable, and as CSV.
+    browser.click("plan-dispatch").await;
+    browser
+        .wait_for("the dispatch lists", "section.dispatch-machine[data-equipment=\"press-1\"]")
+        .await;
+    let listed = browser.text_css("#main").await;
+    assert!(listed.contains("PO-1 / 10") && listed.contains("PO-9 / 20"), "{listed}");
+    assert!(browser.exists("#dispatch-print").await);
+    browser
+        .screenshot(&screenshots().join("plan-dispatch.png"))
+        .await;
+    let csv = reqwest::Client::new()
+        .get(format!("{hub}/api/v1/sites/plant-1/plan/dispatch?format=csv&equipment=press-1"))
+        .bearer_auth(&rig.creds.api_token)
+        .send()
+        .await
+        .expect("hub answers")
+        .text()
+        .await
+        .expect("a body");
+    assert!(csv.starts_with("equipment,seq,order,operation,start,end"), "{csv}");
+    assert!(csv.lines().skip(1).all(|l| l.starts_with("press-1,")), "{csv}");
     browser.click("logout").await;
     browser.wait_for("the login page", "#login-form").await;
 

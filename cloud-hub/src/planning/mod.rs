@@ -11,6 +11,7 @@
 //! - [`build`]: data + facts + changes → model (the rules the issue left open).
 //! - [`stored`]: the plan document kept per site; [`report`]: what the API shows.
 //! - [`service`]: run, read, what-if, validate, re-plan.
+//! - [`dispatch`]: the plan per machine as a dispatch list.
 //! - [`watch`]: the background re-planning task.
 //! - [`steer`]: the planner's changes as what-ifs, drafts, accept, undo.
 //!
@@ -21,6 +22,7 @@
 pub mod build;
 pub mod calendars;
 pub mod config;
+pub mod dispatch;
 pub mod facts;
 pub mod input;
 pub mod report;

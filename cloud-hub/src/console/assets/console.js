@@ -462,6 +462,9 @@
     setUpApiForms();
     setUpUploads();
     document.querySelectorAll("[data-live]").forEach(setUpLive);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
     var plan = document.getElementById("plan-board");
     if (plan) { setUpPlanBoard(plan); }
   });
