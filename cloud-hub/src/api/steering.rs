@@ -263,14 +263,6 @@ async fn create_draft(
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
-async fn show_draft(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path((site, draft)): Path<(String, String)>,
-) -> Result<Json<DraftAnswer>, ApiFailure> {
-    Ok(Json(drafts::get(&state.store, tenant, &site, &draft).await?))
-}
-
 async fn discard_draft(
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
@@ -385,9 +377,27 @@ async fn diff(
     if let Some(unknown) = params.keys().find(|k| *k != "from_revision" && *k != "to_revision") {
         return Err(super::params::bad_query(unknown, "unknown query parameter"));
     }
-    let from = revision_param(&params, "from_revision")?
-        .ok_or_else(|| super::params::bad_query("from_revision", "`from_revision` is required"))?;
     let to = revision_param(&params, "to_revision")?;
+    let from = match revision_param(&params, "from_revision")? {
+        Some(from) => from,
+        None => {
+            // By default what the last revision changed; nothing before the first.
+            if !state.store.site_exists(tenant, site.clone()).await? {
+                return Err(PlanningError::SiteNotFound(site).into());
+            }
+            let live = state.store.live_plan_revision(tenant, site.clone()).await?.unwrap_or(0);
+            if live <= 1 {
+                return Ok(Json(RevisionDiff {
+                    from: live,
+                    to: live,
+                    trigger: String::new(),
+                    operations_moved: 0,
+                    operations: Vec::new(),
+                }));
+            }
+            to.unwrap_or(live) - 1
+        }
+    };
     Ok(Json(drafts::diff(&state.store, tenant, &site, from, to).await?))
 }
 
@@ -487,15 +497,9 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .right(Module::Scheduling, Action::Edit)
         .request(draft_body)
         .describe(limits)
-        .response(draft.clone())
+        .response(draft)
         .status(201),
         post(create_draft),
-    );
-    book.add(
-        Operation::new("get", format!("{base}/drafts/{{draft}}"), tag, "A draft and its consequences")
-            .right(Module::Scheduling, Action::View)
-            .response(draft),
-        get(show_draft),
     );
     book.add(
         Operation::new("delete", format!("{base}/drafts/{{draft}}"), tag, "Discard a draft")
@@ -564,7 +568,7 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .right(Module::Scheduling, Action::View)
         .query_typed(
             "from_revision",
-            "The earlier revision (required)",
+            "The earlier revision (default: the one before `to_revision`)",
             json!({"type": "integer", "minimum": 1}),
         )
         .query_typed(
