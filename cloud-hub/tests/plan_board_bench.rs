@@ -326,13 +326,26 @@ async fn board_of_5000_operations_on_50_machines() {
         let answer: Value = serde_json::from_slice(&bytes).expect("a draft");
         draft_size = bytes.len();
         moved += answer["consequences"]["operations_moved"].as_u64().unwrap_or(0);
-        let discard = format!("/api/v1/sites/plant/plan/drafts/{}", answer["draft"].as_str().expect("an id"));
-        let gone = app.clone().oneshot(api("DELETE", &discard, None)).await.expect("infallible");
+        let discard = format!(
+            "/api/v1/sites/plant/plan/drafts/{}",
+            answer["draft"].as_str().expect("an id")
+        );
+        let gone = app
+            .clone()
+            .oneshot(api("DELETE", &discard, None))
+            .await
+            .expect("infallible");
         assert_eq!(gone.status(), 204);
         let started = Instant::now();
         let response = app.clone().oneshot(read()).await.expect("infallible");
         assert_eq!(response.status(), 200);
-        read_size = response.into_body().collect().await.expect("body").to_bytes().len();
+        read_size = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .len();
         if call >= 5 {
             what_ifs.push(elapsed);
             reads.push(started.elapsed());
@@ -342,7 +355,11 @@ async fn board_of_5000_operations_on_50_machines() {
         "what-ifs moved {:.1} operations on average (the dragged one and those it pushed)",
         moved as f64 / (WHAT_IF_CALLS + 5) as f64
     );
-    report("POST /api/v1/sites/plant/plan/drafts (what-if)", what_ifs, draft_size);
+    report(
+        "POST /api/v1/sites/plant/plan/drafts (what-if)",
+        what_ifs,
+        draft_size,
+    );
     report("GET /api/v1/schedules/plant (JSON, same run)", reads, read_size);
 }
 
@@ -359,7 +376,10 @@ fn drags(stored: &StoredPlan) -> Vec<(String, String)> {
                 return None;
             }
             let other = op.alternatives.iter().find(|a| a.machine != s.machine)?;
-            Some((op.name.clone(), stored.machines[other.machine.index()].name.clone()))
+            Some((
+                op.name.clone(),
+                stored.machines[other.machine.index()].name.clone(),
+            ))
         })
         .collect()
 }

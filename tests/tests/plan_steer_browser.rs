@@ -156,10 +156,7 @@ async fn centre(browser: &Browser, selector: &str) -> (f64, f64) {
         .await
         .expect("script runs");
     let xy = at.as_array().expect("two numbers");
-    (
-        xy[0].as_f64().expect("x"),
-        xy[1].as_f64().expect("y"),
-    )
+    (xy[0].as_f64().expect("x"), xy[1].as_f64().expect("y"))
 }
 
 /// Presses at `from`, moves in steps to `to`, releases: with the mouse,
@@ -259,9 +256,16 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     browser.wait_for("what moved", "#plan-diff").await;
     let moved = browser.text_of("plan-diff").await;
     assert!(moved.contains("PO-1/10"), "{moved}");
-    assert_eq!(machine_of(&live_plan(&rig).await, "PO-1", "10"), target, "the live plan follows");
+    assert_eq!(
+        machine_of(&live_plan(&rig).await, "PO-1", "10"),
+        target,
+        "the live plan follows"
+    );
     browser
-        .wait_for("the moved bar on its new row", &format!("#gantt a.bar[data-op=\"PO-1/10\"][data-machine=\"{target}\"]"))
+        .wait_for(
+            "the moved bar on its new row",
+            &format!("#gantt a.bar[data-op=\"PO-1/10\"][data-machine=\"{target}\"]"),
+        )
         .await;
     browser
         .screenshot(&screenshots().join("plan-steer-after.png"))
@@ -272,8 +276,14 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     let lathe = centre(&browser, "#gantt g.row[data-code=\"lathe-1\"] rect").await;
     drag(&browser, from, (from.0, lathe.1), true).await;
     let reason = refusal(&browser).await;
-    assert!(reason.contains("may not run on lathe-1") && reason.contains("LATHE"), "{reason}");
-    assert!(!browser.exists("#gantt a.bar[transform]").await, "the bar went back");
+    assert!(
+        reason.contains("may not run on lathe-1") && reason.contains("LATHE"),
+        "{reason}"
+    );
+    assert!(
+        !browser.exists("#gantt a.bar[transform]").await,
+        "the bar went back"
+    );
     browser
         .screenshot(&screenshots().join("plan-steer-refused.png"))
         .await;
@@ -283,7 +293,9 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     let second = centre(&browser, &bar("PO-9/20")).await;
     drag(&browser, second, (first.0, second.1), false).await;
     let reason = browser
-        .wait_text("the precedence refusal", "#steer-error", |t| t.contains("must follow"))
+        .wait_text("the precedence refusal", "#steer-error", |t| {
+            t.contains("must follow")
+        })
         .await;
     assert!(reason.contains("PO-9/10"), "{reason}");
 
@@ -301,30 +313,46 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     browser.wait_for("the board", "#plan-board").await;
     let shown: i64 = browser
         .client
-        .execute("return Number(document.getElementById('plan-board').getAttribute('data-revision'));", vec![])
+        .execute(
+            "return Number(document.getElementById('plan-board').getAttribute('data-revision'));",
+            vec![],
+        )
         .await
         .expect("script runs")
         .as_i64()
         .expect("a revision");
-    post(&rig, "schedules/plant-1/run", json!({"time_limit_seconds": 1, "seed": 7})).await;
+    post(
+        &rig,
+        "schedules/plant-1/run",
+        json!({"time_limit_seconds": 1, "seed": 7}),
+    )
+    .await;
     let heading = browser
-        .wait_text("the board to show the new plan", "#plan-diff h2", |t| !t.is_empty())
+        .wait_text("the board to show the new plan", "#plan-diff h2", |t| {
+            !t.is_empty()
+        })
         .await;
     assert!(heading.contains(&format!("revision {shown} →")), "{heading}");
 
     // The dispatch lists: one table per machine, printable, and as CSV.
     browser.click("plan-dispatch").await;
     browser
-        .wait_for("the dispatch lists", "section.dispatch-machine[data-equipment=\"press-1\"]")
+        .wait_for(
+            "the dispatch lists",
+            "section.dispatch-machine[data-equipment=\"press-1\"]",
+        )
         .await;
     let listed = browser.text_css("#main").await;
-    assert!(listed.contains("PO-1 / 10") && listed.contains("PO-9 / 20"), "{listed}");
+    assert!(
+        listed.contains("PO-1 / 10") && listed.contains("PO-9 / 20"),
+        "{listed}"
+    );
     assert!(browser.exists("#dispatch-print").await);
-    browser
-        .screenshot(&screenshots().join("plan-dispatch.png"))
-        .await;
+    browser.screenshot(&screenshots().join("plan-dispatch.png")).await;
     let csv = reqwest::Client::new()
-        .get(format!("{hub}/api/v1/sites/plant-1/plan/dispatch?format=csv&equipment=press-1"))
+        .get(format!(
+            "{hub}/api/v1/sites/plant-1/plan/dispatch?format=csv&equipment=press-1"
+        ))
         .bearer_auth(&rig.creds.api_token)
         .send()
         .await
@@ -332,7 +360,10 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
         .text()
         .await
         .expect("a body");
-    assert!(csv.starts_with("equipment,seq,order,operation,start,end"), "{csv}");
+    assert!(
+        csv.starts_with("equipment,seq,order,operation,start,end"),
+        "{csv}"
+    );
     assert!(csv.lines().skip(1).all(|l| l.starts_with("press-1,")), "{csv}");
     browser.click("logout").await;
     browser.wait_for("the login page", "#login-form").await;

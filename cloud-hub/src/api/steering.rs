@@ -17,7 +17,9 @@ use crate::masterdata::service;
 use crate::planning::PlanningError;
 use crate::planning::dispatch::DispatchRow;
 use crate::planning::steer::Change;
-use crate::planning::steer::drafts::{self, DraftAnswer, DraftRequest, History, Made, RevisionDiff, SteerError};
+use crate::planning::steer::drafts::{
+    self, DraftAnswer, DraftRequest, History, Made, RevisionDiff, SteerError,
+};
 use crate::store::rights::{Action, Module};
 use crate::store::{RecordQuery, Store, TenantId};
 use axum::Extension;
@@ -186,7 +188,10 @@ pub fn parse_changes(body: DraftBody) -> Result<Vec<Change>, ApiFailure> {
                 start,
             } => {
                 if machine.is_none() && start.is_none() {
-                    return Err(ApiFailure::invalid(f("machine"), "a move names a machine, a start or both"));
+                    return Err(ApiFailure::invalid(
+                        f("machine"),
+                        "a move names a machine, a start or both",
+                    ));
                 }
                 Change::Move {
                     op: name(f("operation"), operation)?,
@@ -302,7 +307,13 @@ async fn accept_draft(
     Ok(made("accepted", &m))
 }
 
-async fn step(state: HubState, tenant: TenantId, login: &str, site: &str, undo: bool) -> Result<Response, ApiFailure> {
+async fn step(
+    state: HubState,
+    tenant: TenantId,
+    login: &str,
+    site: &str,
+    undo: bool,
+) -> Result<Response, ApiFailure> {
     let m = drafts::step_back(&state.store, tenant, site, login, undo, (state.clock)()).await?;
     Ok(made(if undo { "undone" } else { "redone" }, &m))
 }
@@ -360,10 +371,9 @@ fn revision_param(params: &HashMap<String, String>, name: &str) -> Result<Option
     params
         .get(name)
         .map(|v| {
-            v.parse::<i64>()
-                .ok()
-                .filter(|n| *n >= 1)
-                .ok_or_else(|| super::params::bad_query(name, format!("`{name}` must be a revision number (1 or more)")))
+            v.parse::<i64>().ok().filter(|n| *n >= 1).ok_or_else(|| {
+                super::params::bad_query(name, format!("`{name}` must be a revision number (1 or more)"))
+            })
         })
         .transpose()
 }
@@ -374,7 +384,10 @@ async fn diff(
     Path(site): Path<String>,
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<RevisionDiff>, ApiFailure> {
-    if let Some(unknown) = params.keys().find(|k| *k != "from_revision" && *k != "to_revision") {
+    if let Some(unknown) = params
+        .keys()
+        .find(|k| *k != "from_revision" && *k != "to_revision")
+    {
         return Err(super::params::bad_query(unknown, "unknown query parameter"));
     }
     let to = revision_param(&params, "to_revision")?;
@@ -385,7 +398,11 @@ async fn diff(
             if !state.store.site_exists(tenant, site.clone()).await? {
                 return Err(PlanningError::SiteNotFound(site).into());
             }
-            let live = state.store.live_plan_revision(tenant, site.clone()).await?.unwrap_or(0);
+            let live = state
+                .store
+                .live_plan_revision(tenant, site.clone())
+                .await?
+                .unwrap_or(0);
             if live <= 1 {
                 return Ok(Json(RevisionDiff {
                     from: live,
@@ -502,9 +519,14 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         post(create_draft),
     );
     book.add(
-        Operation::new("delete", format!("{base}/drafts/{{draft}}"), tag, "Discard a draft")
-            .right(Module::Scheduling, Action::Edit)
-            .status(204),
+        Operation::new(
+            "delete",
+            format!("{base}/drafts/{{draft}}"),
+            tag,
+            "Discard a draft",
+        )
+        .right(Module::Scheduling, Action::Edit)
+        .status(204),
         delete(discard_draft),
     );
     book.add(
@@ -547,15 +569,25 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         post(redo),
     );
     book.add(
-        Operation::new("get", format!("{base}/history"), tag, "What you can undo and redo now")
-            .right(Module::Scheduling, Action::View)
-            .response(history_schema),
+        Operation::new(
+            "get",
+            format!("{base}/history"),
+            tag,
+            "What you can undo and redo now",
+        )
+        .right(Module::Scheduling, Action::View)
+        .response(history_schema),
         get(history),
     );
     book.add(
-        Operation::new("get", format!("{base}/revision"), tag, "The live plan's revision (a light check)")
-            .right(Module::Scheduling, Action::View)
-            .response(revision_schema),
+        Operation::new(
+            "get",
+            format!("{base}/revision"),
+            tag,
+            "The live plan's revision (a light check)",
+        )
+        .right(Module::Scheduling, Action::View)
+        .response(revision_schema),
         get(revision),
     );
     book.add(
@@ -589,7 +621,9 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .right(Module::Scheduling, Action::View)
         .query("equipment", "Only this machine")
         .query("format", "json (default) or csv")
-        .response(json!({"type": "object", "properties": {"items": {"type": "array", "items": dispatch_row}}}))
+        .response(
+            json!({"type": "object", "properties": {"items": {"type": "array", "items": dispatch_row}}}),
+        )
         .produces("text/csv"),
         get(dispatch),
     );

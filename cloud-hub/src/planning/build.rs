@@ -214,11 +214,13 @@ fn order_operations(
             }
         }
         let inputs = r.inputs.iter().map(|i| i.material.clone()).collect();
-        let wait = wait.filter(|(at, _)| *at > ctx.frame.now).map(|(at, m)| MaterialWait {
-            op: op.name.clone(),
-            material: m.clone(),
-            available_at: at,
-        });
+        let wait = wait
+            .filter(|(at, _)| *at > ctx.frame.now)
+            .map(|(at, m)| MaterialWait {
+                op: op.name.clone(),
+                material: m.clone(),
+                available_at: at,
+            });
         ops.push(OpDraft { op, inputs, wait });
     }
     Ok(ops)

@@ -4,8 +4,8 @@
 //! (`store/plans.rs`).
 
 use super::build::{DownWindow, MaterialWait, Problem};
-use super::steer::Steering;
 use super::facts::FloorFacts;
+use super::steer::Steering;
 use mes_scheduler::{Cost, Machine, Model, ModelBuilder, ModelError, OpId, Operation, Order, Plan};
 use serde::{Deserialize, Serialize};
 

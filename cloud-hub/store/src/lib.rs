@@ -275,7 +275,11 @@ impl Store {
 
     /// The live plan's revision of `site` (none: no plan), without reading
     /// its document: an open board's light check for a new plan.
-    pub async fn live_plan_revision(&self, tenant: TenantId, site: String) -> Result<Option<i64>, StoreError> {
+    pub async fn live_plan_revision(
+        &self,
+        tenant: TenantId,
+        site: String,
+    ) -> Result<Option<i64>, StoreError> {
         on_backend!(self, b => b.live_plan_revision(tenant, site).await)
     }
 
@@ -292,7 +296,11 @@ impl Store {
 
     /// Stores a what-if's draft (drafts older than
     /// [`plans::DRAFT_LIFETIME_MS`] of the site are forgotten meanwhile).
-    pub async fn save_plan_draft(&self, tenant: TenantId, draft: plans::PlanDraftRow) -> Result<(), StoreError> {
+    pub async fn save_plan_draft(
+        &self,
+        tenant: TenantId,
+        draft: plans::PlanDraftRow,
+    ) -> Result<(), StoreError> {
         on_backend!(self, b => b.save_plan_draft(tenant, draft).await)
     }
 

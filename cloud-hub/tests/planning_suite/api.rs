@@ -13,7 +13,13 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 /// Sends one request through a fresh router on `store`: (status, JSON body).
-pub async fn call(store: &Store, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+pub async fn call(
+    store: &Store,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let state = HubState::new(
         store.clone(),
         Arc::new(HubMetrics::default()),

@@ -102,8 +102,17 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
     assert!(message.contains("mill") && message.contains("saw"), "{message}");
     // The mill step before the saw step of its order ends: refused.
     let (_, a10_end) = {
-        let id = first.operations.iter().position(|o| o.name == "MO-A/10").expect("planned");
-        let s = first.plan.ops.iter().find(|s| s.op.index() == id).expect("placed");
+        let id = first
+            .operations
+            .iter()
+            .position(|o| o.name == "MO-A/10")
+            .expect("planned");
+        let s = first
+            .plan
+            .ops
+            .iter()
+            .find(|s| s.op.index() == id)
+            .expect("placed");
         (s.start, s.end)
     };
     let (mill, mill_start) = place(&first, "MO-A/20");
@@ -117,7 +126,10 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
     assert_eq!(status, 422, "{err}");
     assert_eq!(err["error"]["code"], "before_predecessor", "{err}");
     assert!(
-        err["error"]["message"].as_str().unwrap_or_default().contains("MO-A/10"),
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("MO-A/10"),
         "{err}"
     );
     // Sunday is outside the calendar.
@@ -128,7 +140,11 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
         json!([{"kind": "move", "operation": "MO-A/10", "start": iso(sunday)}]),
     )
     .await;
-    assert_eq!((status, &err["error"]["code"]), (422, &json!("outside_calendar")), "{err}");
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (422, &json!("outside_calendar")),
+        "{err}"
+    );
 
     // The other saw: a draft with consequences; the live plan is untouched.
     let (status, answer) = draft(
@@ -184,7 +200,11 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
         None,
     )
     .await;
-    assert_eq!((status, &err["error"]["code"]), (409, &json!("plan_changed")), "{err}");
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (409, &json!("plan_changed")),
+        "{err}"
+    );
     let (status, _) = call(
         &db.store,
         Method::POST,
@@ -226,7 +246,11 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
 
     // The re-plan came after the planner's step: undo would discard it.
     let (status, err) = call(&db.store, Method::POST, &format!("{PLAN}/undo"), &f.token, None).await;
-    assert_eq!((status, &err["error"]["code"]), (409, &json!("plan_changed")), "{err}");
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (409, &json!("plan_changed")),
+        "{err}"
+    );
     // A new accepted change, then undo and redo.
     let (_, pin) = draft(
         &db.store,
@@ -246,7 +270,10 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
     let (rev4, fourth) = live_and_valid(&db.store, f.tenant).await;
     assert_eq!(place(&fourth, "MO-A/10").0, saw);
     let (_, history) = call(&db.store, Method::GET, &format!("{PLAN}/history"), &f.token, None).await;
-    assert!(history["undo"].as_str().is_some_and(|s| s.contains("MO-A/10")), "{history}");
+    assert!(
+        history["undo"].as_str().is_some_and(|s| s.contains("MO-A/10")),
+        "{history}"
+    );
     assert_eq!(history["redo"], Value::Null);
     let (status, undone) = call(&db.store, Method::POST, &format!("{PLAN}/undo"), &f.token, None).await;
     assert_eq!(status, 200, "{undone}");
@@ -258,7 +285,11 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
     let (rev6, sixth) = live_and_valid(&db.store, f.tenant).await;
     assert_eq!((rev6, place(&sixth, "MO-A/10").0), (rev5 + 1, saw.clone()));
     let (status, err) = call(&db.store, Method::POST, &format!("{PLAN}/redo"), &f.token, None).await;
-    assert_eq!((status, &err["error"]["code"]), (409, &json!("nothing_to_redo")), "{err}");
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (409, &json!("nothing_to_redo")),
+        "{err}"
+    );
 
     // Every accept, undo and redo is in the audit log.
     let (status, audit) = call(
@@ -278,7 +309,10 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
         .filter_map(|e| e["action"].as_str().map(str::to_string))
         .collect();
     for suffix in ["/accept", "/undo", "/redo"] {
-        assert!(actions.iter().any(|a| a.ends_with(suffix)), "{suffix}: {actions:?}");
+        assert!(
+            actions.iter().any(|a| a.ends_with(suffix)),
+            "{suffix}: {actions:?}"
+        );
     }
 }
 

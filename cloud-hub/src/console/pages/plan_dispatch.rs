@@ -100,12 +100,13 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     viewer.require_at(Module::Scheduling, Action::View, &site)?;
     let tenant = viewer.principal.tenant;
-    let sites: Vec<(String, i64)> = service::list_all::<SiteSettings>(&state.store, tenant, RecordQuery::default())
-        .await
-        .map_err(|e| viewer.failed(e))?
-        .into_iter()
-        .map(|s| (s.record.code.to_string(), i64::from(s.record.utc_offset_minutes)))
-        .collect();
+    let sites: Vec<(String, i64)> =
+        service::list_all::<SiteSettings>(&state.store, tenant, RecordQuery::default())
+            .await
+            .map_err(|e| viewer.failed(e))?
+            .into_iter()
+            .map(|s| (s.record.code.to_string(), i64::from(s.record.utc_offset_minutes)))
+            .collect();
     let Some(offset) = site_offset(&sites, &site) else {
         return Err(viewer.not_found());
     };
@@ -134,7 +135,9 @@ pub async fn show(
     let csv = format!(
         "/api/v1/sites/{}/plan/dispatch?format=csv{}",
         urlencode(&site),
-        equipment.map(|e| format!("&equipment={}", urlencode(e))).unwrap_or_default()
+        equipment
+            .map(|e| format!("&equipment={}", urlencode(e)))
+            .unwrap_or_default()
     );
     Ok(page(
         &DispatchPage {

@@ -32,7 +32,8 @@ struct DraftFragment {
 
 fn time(iso: &str) -> String {
     // `2026-05-12T09:30:00Z` → `05-12 09:30` (UTC, as the API answers).
-    iso.get(5..16).map_or_else(|| iso.to_string(), |s| s.replace('T', " "))
+    iso.get(5..16)
+        .map_or_else(|| iso.to_string(), |s| s.replace('T', " "))
 }
 
 fn lateness(m: Option<i64>) -> String {
@@ -148,7 +149,12 @@ pub struct DiffView {
 
 /// The "what moved" panel from revision `since` to the live one; a
 /// revision no longer kept says so.
-pub async fn diff_view(state: &HubState, viewer: &Viewer, site: &str, since: i64) -> Result<DiffView, PageError> {
+pub async fn diff_view(
+    state: &HubState,
+    viewer: &Viewer,
+    site: &str,
+    since: i64,
+) -> Result<DiffView, PageError> {
     let t = viewer.texts();
     match drafts::diff(&state.store, viewer.principal.tenant, site, since, None).await {
         Ok(d) => {
@@ -181,7 +187,14 @@ pub async fn diff_view(state: &HubState, viewer: &Viewer, site: &str, since: i64
 /// The viewer's undo and redo on `site`: what each would do, if possible.
 pub async fn undo_redo(state: &HubState, viewer: &Viewer, site: &str) -> (Option<String>, Option<String>) {
     let t = viewer.texts();
-    match drafts::history(&state.store, viewer.principal.tenant, site, &viewer.principal.login).await {
+    match drafts::history(
+        &state.store,
+        viewer.principal.tenant,
+        site,
+        &viewer.principal.login,
+    )
+    .await
+    {
         Ok(h) => (
             h.undo.map(|w| t.fill("plan.undo_what", &[("what", &w)])),
             h.redo.map(|w| t.fill("plan.redo_what", &[("what", &w)])),

@@ -615,10 +615,7 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
             }
             Some(machine) => {
                 let fill = if n % 2 == 0 { "#ffffff" } else { "#f8fafc" };
-                let _ = write!(
-                    out,
-                    r##"<g class="row" data-machine="{machine}" data-code=""##
-                );
+                let _ = write!(out, r##"<g class="row" data-machine="{machine}" data-code=""##);
                 esc(&mut out, &row.code);
                 let _ = write!(
                     out,

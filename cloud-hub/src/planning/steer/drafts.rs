@@ -158,9 +158,7 @@ async fn live(store: &Store, tenant: TenantId, site: &str) -> Result<(LivePlanRo
 /// Validates `stored` against its own model (on the blocking pool).
 async fn validated(stored: StoredPlan) -> Result<StoredPlan, SteerError> {
     tokio::task::spawn_blocking(move || {
-        let model = stored
-            .model()
-            .map_err(|e| SteerError::Invalid(e.to_string()))?;
+        let model = stored.model().map_err(|e| SteerError::Invalid(e.to_string()))?;
         match mes_scheduler::validate(&model, &stored.plan).first() {
             Some(v) => Err(SteerError::Invalid(v.to_string())),
             None => Ok(stored),
@@ -236,7 +234,12 @@ pub async fn create(
     Ok(answer)
 }
 
-async fn draft_row(store: &Store, tenant: TenantId, site: &str, id: &str) -> Result<PlanDraftRow, SteerError> {
+async fn draft_row(
+    store: &Store,
+    tenant: TenantId,
+    site: &str,
+    id: &str,
+) -> Result<PlanDraftRow, SteerError> {
     store
         .plan_draft(tenant, site.to_string(), id.to_string())
         .await?
@@ -309,7 +312,8 @@ pub async fn accept(
     }
     let answer: DraftAnswer =
         serde_json::from_value(draft.answer.clone()).map_err(|e| SteerError::Invalid(e.to_string()))?;
-    let stored: StoredPlan = serde_json::from_value(draft.body).map_err(|e| SteerError::Invalid(e.to_string()))?;
+    let stored: StoredPlan =
+        serde_json::from_value(draft.body).map_err(|e| SteerError::Invalid(e.to_string()))?;
     let step = StepWrite::Push {
         author: author.to_string(),
         before_revision: row.revision,
@@ -329,7 +333,12 @@ pub async fn accept(
 }
 
 /// What `author` could undo and redo on `site` now.
-pub async fn history(store: &Store, tenant: TenantId, site: &str, author: &str) -> Result<History, SteerError> {
+pub async fn history(
+    store: &Store,
+    tenant: TenantId,
+    site: &str,
+    author: &str,
+) -> Result<History, SteerError> {
     let (row, _) = live(store, tenant, site).await?;
     let steps = store
         .plan_steps(tenant, site.to_string(), author.to_string())
@@ -433,7 +442,10 @@ pub async fn diff(
     };
     let older = parse(&older)?;
     tokio::task::spawn_blocking(move || {
-        let (a, b) = (older.model().map_err(PlanningError::from)?, newer.model().map_err(PlanningError::from)?);
+        let (a, b) = (
+            older.model().map_err(PlanningError::from)?,
+            newer.model().map_err(PlanningError::from)?,
+        );
         let (operations, operations_moved) = moved((&a, &older.plan), (&b, &newer.plan));
         Ok(RevisionDiff {
             from,

@@ -153,7 +153,11 @@ impl Steering {
     /// against `base` (the plan it steers, by operation key); records the
     /// replaced values and drops decisions reality no longer allows
     /// (reported as problems). Returns the steered model.
-    pub fn apply(&mut self, model: &Model, base: Option<(&Model, &Plan)>) -> Result<(Model, Vec<Problem>), ModelError> {
+    pub fn apply(
+        &mut self,
+        model: &Model,
+        base: Option<(&Model, &Plan)>,
+    ) -> Result<(Model, Vec<Problem>), ModelError> {
         self.originals = Originals::default();
         let mut problems = Vec::new();
         if self.is_empty() {
@@ -238,7 +242,8 @@ impl Steering {
             .filter_map(|s| {
                 let op = model.operation(s.op)?;
                 let machine = model.machine(s.machine)?;
-                (!self.fixed.contains_key(&op.name)).then(|| (op.name.clone(), (machine.name.clone(), s.start)))
+                (!self.fixed.contains_key(&op.name))
+                    .then(|| (op.name.clone(), (machine.name.clone(), s.start)))
             })
             .collect()
     }

@@ -178,7 +178,9 @@ fn require_order(model: &Model, order: &str) -> Result<(), Refusal> {
 /// The operation's id, machine code and start in the live plan; refused
 /// when it is not there or runs on the floor.
 fn current_place(attempt: &Attempt<'_>, model: &Model, op: &str) -> Result<(OpId, String, i64), Refusal> {
-    let id = model.find_operation(op).ok_or_else(|| not_in_plan("operation", op))?;
+    let id = model
+        .find_operation(op)
+        .ok_or_else(|| not_in_plan("operation", op))?;
     let entry = attempt
         .live
         .plan
@@ -260,7 +262,9 @@ fn machine_not_allowed(attempt: &Attempt<'_>, model: &Model, id: OpId, code: &st
         .collect();
     let needed = allowed.first().and_then(|m| attempt.types.get(*m));
     let why = match (attempt.types.get(code), needed) {
-        (Some(has), Some(needs)) if has != needs => format!(" (it is a {has}; the operation needs a {needs})"),
+        (Some(has), Some(needs)) if has != needs => {
+            format!(" (it is a {has}; the operation needs a {needs})")
+        }
         _ => String::new(),
     };
     Refusal::MachineNotAllowed {
@@ -301,9 +305,9 @@ fn improved(model: &Model, plan: Plan, steering: &Steering, budget: Duration) ->
         return plan;
     };
     let keeps_fixed = steering.fixed.keys().all(|name| {
-        model
-            .find_operation(name)
-            .is_none_or(|id| plan.get(id).map(|s| (s.machine, s.start)) == better.get(id).map(|s| (s.machine, s.start)))
+        model.find_operation(name).is_none_or(|id| {
+            plan.get(id).map(|s| (s.machine, s.start)) == better.get(id).map(|s| (s.machine, s.start))
+        })
     });
     if keeps_fixed && better.cost(model) < plan.cost(model) && validate(model, &better).is_empty() {
         better
@@ -315,7 +319,9 @@ fn improved(model: &Model, plan: Plan, steering: &Steering, budget: Duration) ->
 /// Whether a moved operation starts where it was put; else why not.
 fn check_landed(model: &Model, plan: &Plan, mv: &Move) -> Result<(), Refusal> {
     let Some(entry) = plan.get(mv.op) else {
-        return Err(Refusal::Unschedulable("the moved operation was not planned".into()));
+        return Err(Refusal::Unschedulable(
+            "the moved operation was not planned".into(),
+        ));
     };
     if entry.start == mv.start && entry.machine == mv.machine {
         return Ok(());

@@ -2,9 +2,9 @@
 //! `store/plans.rs`; the live plan's writes are in `plans.rs`).
 
 use super::PgStore;
+use crate::StoreError;
 use crate::TenantId;
 use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
-use crate::StoreError;
 use deadpool_postgres::Transaction;
 
 /// Applies `step` to its author's stack, inside the transaction that
@@ -41,7 +41,16 @@ pub(super) async fn write_step(
                 "INSERT INTO plan_steps (tenant_id, site, author, seq, before_revision, after_revision,
                                          result_revision, undone, summary, created_at)
                  VALUES ($1, $2, $3, $4, $5, $6, $6, false, $7, $8)",
-                &[&tenant, &site, &author, &seq, &before_revision, &revision, &summary, &now],
+                &[
+                    &tenant,
+                    &site,
+                    &author,
+                    &seq,
+                    &before_revision,
+                    &revision,
+                    &summary,
+                    &now,
+                ],
             )
             .await?;
         }
@@ -59,7 +68,11 @@ pub(super) async fn write_step(
 
 impl PgStore {
     /// The live plan's revision of the site, without its document.
-    pub(crate) async fn live_plan_revision(&self, tenant: TenantId, site: String) -> Result<Option<i64>, StoreError> {
+    pub(crate) async fn live_plan_revision(
+        &self,
+        tenant: TenantId,
+        site: String,
+    ) -> Result<Option<i64>, StoreError> {
         let tenant = tenant.as_uuid();
         let client = self.pool.get().await?;
         let row = client
@@ -102,7 +115,11 @@ impl PgStore {
     }
 
     /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
-    pub(crate) async fn save_plan_draft(&self, tenant: TenantId, draft: PlanDraftRow) -> Result<(), StoreError> {
+    pub(crate) async fn save_plan_draft(
+        &self,
+        tenant: TenantId,
+        draft: PlanDraftRow,
+    ) -> Result<(), StoreError> {
         let tenant = tenant.as_uuid();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;

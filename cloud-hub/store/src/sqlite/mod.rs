@@ -19,8 +19,8 @@ mod people;
 mod plans;
 mod records;
 mod schema;
-mod steering;
 mod sessions;
+mod steering;
 mod tenancy;
 
 use super::StoreError;

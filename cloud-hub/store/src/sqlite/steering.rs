@@ -2,14 +2,15 @@
 //! `store/plans.rs`; the live plan's writes are in `plans.rs`).
 
 use super::SqliteStore;
+use crate::StoreError;
 use crate::TenantId;
 use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
-use crate::StoreError;
 use rusqlite::{OptionalExtension, Transaction, params};
 
 fn json_column(index: usize, text: &str) -> rusqlite::Result<serde_json::Value> {
-    serde_json::from_str(text)
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e)))
+    serde_json::from_str(text).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(e))
+    })
 }
 
 /// Applies `step` to its author's stack, inside the transaction that
@@ -58,7 +59,11 @@ pub(super) fn write_step(
 
 impl SqliteStore {
     /// The live plan's revision of the site, without its document.
-    pub(crate) async fn live_plan_revision(&self, tenant: TenantId, site: String) -> Result<Option<i64>, StoreError> {
+    pub(crate) async fn live_plan_revision(
+        &self,
+        tenant: TenantId,
+        site: String,
+    ) -> Result<Option<i64>, StoreError> {
         self.read(move |conn| {
             Ok(conn
                 .query_row(
@@ -103,7 +108,11 @@ impl SqliteStore {
     }
 
     /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
-    pub(crate) async fn save_plan_draft(&self, tenant: TenantId, draft: PlanDraftRow) -> Result<(), StoreError> {
+    pub(crate) async fn save_plan_draft(
+        &self,
+        tenant: TenantId,
+        draft: PlanDraftRow,
+    ) -> Result<(), StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
             tx.execute(
