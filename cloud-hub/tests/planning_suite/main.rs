@@ -50,4 +50,5 @@ on_both_backends!(
     api::another_tenants_site_is_not_found,
     steer::moves_are_drafted_refused_accepted_and_undone,
     steer::another_tenant_cannot_steer,
+    steer::priorities_due_dates_pins_and_a_frozen_horizon_are_kept,
 );

@@ -352,3 +352,132 @@ pub async fn another_tenant_cannot_steer(db: &TestDb) {
         "acme's plan is untouched"
     );
 }
+
+async fn accept(store: &Store, token: &str, answer: &Value) -> u16 {
+    let id = answer["draft"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a draft: {answer}"));
+    call(
+        store,
+        Method::POST,
+        &format!("{PLAN}/drafts/{id}/accept"),
+        token,
+        None,
+    )
+    .await
+    .0
+}
+
+/// Priorities, due dates, pins and a frozen horizon: each a draft whose
+/// accepted plan passes the validator and keeps the decision.
+pub async fn priorities_due_dates_pins_and_a_frozen_horizon_are_kept(db: &TestDb) {
+    let f = factory(&db.store, "acme").await;
+    let (status, _) = call(
+        &db.store,
+        Method::POST,
+        "/api/v1/schedules/plant/run",
+        &f.token,
+        Some(json!({"time_limit_seconds": 1})),
+    )
+    .await;
+    assert_eq!(status, 201);
+    let due = NOW / 60_000 + 3 * 1440;
+    let (status, answer) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "priority", "order": "MO-C", "priority": 9},
+               {"kind": "due", "order": "MO-B", "due": iso(due)}]),
+    )
+    .await;
+    assert_eq!(status, 201, "{answer}");
+    let b = answer["consequences"]["orders"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|o| o["order"] == "MO-B")
+        .cloned()
+        .unwrap_or_else(|| panic!("MO-B's due date changed: {answer}"));
+    assert!(b["lateness_after"].as_i64().is_some(), "{b}");
+    assert_eq!(accept(&db.store, &f.token, &answer).await, 200);
+    let (_, stored) = live_and_valid(&db.store, f.tenant).await;
+    let order = |name: &str| {
+        stored
+            .orders
+            .iter()
+            .find(|o| o.name == name)
+            .cloned()
+            .expect("planned")
+    };
+    assert_eq!((order("MO-C").weight, order("MO-B").due), (9, Some(due)));
+
+    let (status, err) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "unpin", "operation": "MO-B/10"}]),
+    )
+    .await;
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (422, &json!("not_pinned")),
+        "{err}"
+    );
+    let (_, pin) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "pin", "operation": "MO-B/10"}]),
+    )
+    .await;
+    assert_eq!(accept(&db.store, &f.token, &pin).await, 200);
+    let (_, stored) = live_and_valid(&db.store, f.tenant).await;
+    assert!(stored.steering.fixed.contains_key("MO-B/10"));
+    let (_, unpin) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "unpin", "operation": "MO-B/10"}]),
+    )
+    .await;
+    assert_eq!(accept(&db.store, &f.token, &unpin).await, 200);
+    let (_, stored) = live_and_valid(&db.store, f.tenant).await;
+    assert!(stored.steering.fixed.is_empty());
+
+    // Freeze the next two days: what starts before stays, nothing moves in.
+    let until = NOW / 60_000 + 2 * 1440;
+    let (_, freeze) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "freeze", "until": iso(until)}]),
+    )
+    .await;
+    assert_eq!(accept(&db.store, &f.token, &freeze).await, 200);
+    let (_, frozen) = live_and_valid(&db.store, f.tenant).await;
+    assert_eq!(frozen.steering.frozen_until, Some(until));
+    for s in &frozen.plan.ops {
+        let op = &frozen.operations[s.op.index()];
+        assert!(
+            op.pin.is_some()
+                || stored.plan.ops.iter().any(|p| p.op == s.op && p.start == s.start)
+                || s.start >= until,
+            "{} starts at {} inside the frozen horizon",
+            op.name,
+            s.start
+        );
+    }
+    let (status, err) = draft(
+        &db.store,
+        &f.token,
+        json!([{"kind": "move", "operation": "MO-D/10", "start": iso(until - 60)}]),
+    )
+    .await;
+    assert_eq!(
+        (status, &err["error"]["code"]),
+        (422, &json!("before_earliest_start")),
+        "{err}"
+    );
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains(&iso(until)),
+        "{err}"
+    );
+}

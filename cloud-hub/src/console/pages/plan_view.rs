@@ -960,6 +960,7 @@ mod tests {
             .into_iter()
             .collect();
         let window = Window { from: 0, to: 1400 };
+        let moved = std::collections::HashSet::new();
         let board = layout(
             &Input {
                 stored: &stored,
@@ -971,7 +972,7 @@ mod tests {
                 now: 120,
                 selected: Some("A"),
                 editable: false,
-                moved: &std::collections::HashSet::new(),
+                moved: &moved,
             },
             Span::Day,
         );
