@@ -601,12 +601,12 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         .query_typed(
             "from_revision",
             "The earlier revision (default: the one before `to_revision`)",
-            json!({"type": "integer", "minimum": 1}),
+            json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
         )
         .query_typed(
             "to_revision",
             "The later revision (default: the live one)",
-            json!({"type": "integer", "minimum": 1}),
+            json!({"type": "integer", "minimum": 1, "maximum": i64::MAX}),
         )
         .response(diff_schema),
         get(diff),
