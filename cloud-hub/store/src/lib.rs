@@ -294,8 +294,9 @@ impl Store {
         on_backend!(self, b => b.plan_revision(tenant, site, revision).await)
     }
 
-    /// Stores a what-if's draft (drafts older than
-    /// [`plans::DRAFT_LIFETIME_MS`] of the site are forgotten meanwhile).
+    /// Stores a what-if's draft (drafts of the site older than
+    /// [`plans::DRAFT_LIFETIME_MS`], and the oldest beyond
+    /// [`plans::KEPT_DRAFTS`], are forgotten meanwhile).
     pub async fn save_plan_draft(
         &self,
         tenant: TenantId,

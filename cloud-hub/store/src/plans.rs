@@ -96,6 +96,10 @@ pub const KEPT_REVISIONS: i64 = 30;
 /// How long a draft (a what-if's result) is kept, ms.
 pub const DRAFT_LIFETIME_MS: i64 = 24 * 3600 * 1000;
 
+/// Most drafts kept per site (each holds a whole plan document): saving
+/// one more forgets the oldest.
+pub const KEPT_DRAFTS: i64 = 20;
+
 /// A what-if's result as stored: a plan document that becomes the live
 /// plan if it is accepted while the live plan is still at its base.
 #[derive(Debug, Clone, PartialEq)]

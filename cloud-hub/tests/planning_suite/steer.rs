@@ -481,3 +481,43 @@ pub async fn priorities_due_dates_pins_and_a_frozen_horizon_are_kept(db: &TestDb
         "{err}"
     );
 }
+
+/// A site keeps at most `KEPT_DRAFTS` drafts (each a whole plan): the
+/// oldest go first; and none outlives its lifetime.
+pub async fn drafts_are_bounded_per_site(db: &TestDb) {
+    use cloud_hub::store::plans::{DRAFT_LIFETIME_MS, KEPT_DRAFTS, PlanDraftRow};
+    let f = factory(&db.store, "acme").await;
+    let draft = |n: i64, at: i64| PlanDraftRow {
+        site: "plant".into(),
+        draft_id: format!("d{n:03}"),
+        author: "planner".into(),
+        base_revision: 1,
+        body: json!({"n": n}),
+        answer: json!({}),
+        created_at: at,
+    };
+    let kept = |id: String| {
+        let store = db.store.clone();
+        async move {
+            store
+                .plan_draft(f.tenant, "plant".into(), id)
+                .await
+                .expect("the store reads")
+                .is_some()
+        }
+    };
+    for n in 0..=KEPT_DRAFTS {
+        db.store
+            .save_plan_draft(f.tenant, draft(n, NOW + n))
+            .await
+            .expect("stored");
+    }
+    assert!(!kept("d000".into()).await, "the oldest is forgotten");
+    assert!(kept("d001".into()).await && kept(format!("d{KEPT_DRAFTS:03}")).await);
+    db.store
+        .save_plan_draft(f.tenant, draft(999, NOW + KEPT_DRAFTS + DRAFT_LIFETIME_MS + 1))
+        .await
+        .expect("stored");
+    assert!(!kept(format!("d{KEPT_DRAFTS:03}")).await, "expired");
+    assert!(kept("d999".into()).await);
+}

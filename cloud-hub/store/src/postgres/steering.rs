@@ -4,7 +4,7 @@
 use super::PgStore;
 use crate::StoreError;
 use crate::TenantId;
-use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
+use crate::plans::{DRAFT_LIFETIME_MS, KEPT_DRAFTS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
 use deadpool_postgres::Transaction;
 
 /// Applies `step` to its author's stack, inside the transaction that
@@ -114,7 +114,8 @@ impl PgStore {
         .transpose()
     }
 
-    /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
+    /// Stores a draft; forgets the site's drafts older than their lifetime
+    /// before this one, and the oldest beyond [`KEPT_DRAFTS`].
     pub(crate) async fn save_plan_draft(
         &self,
         tenant: TenantId,
@@ -126,6 +127,13 @@ impl PgStore {
         tx.execute(
             "DELETE FROM plan_drafts WHERE tenant_id = $1 AND site = $2 AND created_at < $3",
             &[&tenant, &draft.site, &(draft.created_at - DRAFT_LIFETIME_MS)],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM plan_drafts WHERE tenant_id = $1 AND site = $2 AND draft_id NOT IN (
+                 SELECT draft_id FROM plan_drafts WHERE tenant_id = $1 AND site = $2
+                 ORDER BY created_at DESC, draft_id LIMIT $3)",
+            &[&tenant, &draft.site, &(KEPT_DRAFTS - 1)],
         )
         .await?;
         tx.execute(

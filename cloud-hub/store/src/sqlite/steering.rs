@@ -4,7 +4,7 @@
 use super::SqliteStore;
 use crate::StoreError;
 use crate::TenantId;
-use crate::plans::{DRAFT_LIFETIME_MS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
+use crate::plans::{DRAFT_LIFETIME_MS, KEPT_DRAFTS, LivePlanRow, PlanDraftRow, PlanStep, StepWrite};
 use rusqlite::{OptionalExtension, Transaction, params};
 
 fn json_column(index: usize, text: &str) -> rusqlite::Result<serde_json::Value> {
@@ -107,7 +107,8 @@ impl SqliteStore {
         .await
     }
 
-    /// Stores a draft (and forgets the site's drafts older than its lifetime before this one).
+    /// Stores a draft; forgets the site's drafts older than their lifetime
+    /// before this one, and the oldest beyond [`KEPT_DRAFTS`].
     pub(crate) async fn save_plan_draft(
         &self,
         tenant: TenantId,
@@ -118,6 +119,12 @@ impl SqliteStore {
             tx.execute(
                 "DELETE FROM plan_drafts WHERE tenant_id = ?1 AND site = ?2 AND created_at < ?3",
                 params![tenant, draft.site, draft.created_at - DRAFT_LIFETIME_MS],
+            )?;
+            tx.execute(
+                "DELETE FROM plan_drafts WHERE tenant_id = ?1 AND site = ?2 AND draft_id NOT IN (
+                     SELECT draft_id FROM plan_drafts WHERE tenant_id = ?1 AND site = ?2
+                     ORDER BY created_at DESC, draft_id LIMIT ?3)",
+                params![tenant, draft.site, KEPT_DRAFTS - 1],
             )?;
             tx.execute(
                 "INSERT INTO plan_drafts (tenant_id, site, draft_id, author, base_revision, body, answer, created_at)
