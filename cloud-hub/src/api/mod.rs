@@ -22,6 +22,7 @@ mod oee;
 mod panics;
 mod params;
 mod people;
+mod plan_dispatch;
 mod planning;
 mod production;
 mod projection;
@@ -217,6 +218,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     masterdata_files::add_routes(&mut b);
     planning::add_routes(&mut b);
     steering::add_routes(&mut b);
+    plan_dispatch::add_routes(&mut b);
     production::add_routes(&mut b);
     inventory::add_routes(&mut b);
     projection::add_routes(&mut b);

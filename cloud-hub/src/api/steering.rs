@@ -2,9 +2,8 @@
 //! what-if of moves, pins, priorities, due dates or a frozen horizon
 //! against a copy of the live plan, stored as a draft; accept (only while
 //! the live plan is the draft's base, else 409), discard; the caller's
-//! undo and redo; the live revision (a light check for open boards),
-//! what moved between two revisions, and the plan per machine as dispatch
-//! lists (JSON or CSV). A change that breaks a constraint is
+//! undo and redo; the live revision (a light check for open boards) and
+//! what moved between two revisions. A change that breaks a constraint is
 //! 422 with the constraint as the code and the change's field named.
 
 use super::admission::GatePass;
@@ -15,7 +14,6 @@ use super::{ApiFailure, HubState};
 use crate::masterdata::records::Equipment;
 use crate::masterdata::service;
 use crate::planning::PlanningError;
-use crate::planning::dispatch::DispatchRow;
 use crate::planning::steer::Change;
 use crate::planning::steer::drafts::{
     self, DraftAnswer, DraftRequest, History, Made, RevisionDiff, SteerError,
@@ -26,8 +24,7 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::http::header;
-use axum::response::{IntoResponse, Json, Response};
+use axum::response::{Json, Response};
 use axum::routing::{delete, get, post};
 use mes_protocols::Timestamp;
 use schemars::JsonSchema;
@@ -418,75 +415,6 @@ async fn diff(
     Ok(Json(drafts::diff(&state.store, tenant, &site, from, to).await?))
 }
 
-/// The dispatch list as CSV (one row per operation, machines by code).
-fn dispatch_csv(rows: &[DispatchRow]) -> Result<Response, ApiFailure> {
-    let internal =
-        |e: csv::Error| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string());
-    let mut out = csv::Writer::from_writer(Vec::new());
-    out.write_record([
-        "equipment",
-        "seq",
-        "order",
-        "operation",
-        "start",
-        "end",
-        "setup_minutes",
-        "span_minutes",
-        "in_progress",
-        "fixed",
-        "waits_for",
-    ])
-    .map_err(internal)?;
-    for r in rows {
-        let text = |v: &str| crate::csv_cell::escape(v).into_owned();
-        out.write_record([
-            text(&r.equipment),
-            r.seq.to_string(),
-            text(&r.order),
-            text(&r.operation),
-            r.start.clone(),
-            r.end.clone(),
-            r.setup_minutes.to_string(),
-            r.span_minutes.to_string(),
-            r.in_progress.to_string(),
-            r.fixed.to_string(),
-            text(r.waits_for.as_deref().unwrap_or("")),
-        ])
-        .map_err(internal)?;
-    }
-    let bytes = out
-        .into_inner()
-        .map_err(|e| ApiFailure::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?;
-    Ok(([(header::CONTENT_TYPE, "text/csv; charset=utf-8")], bytes).into_response())
-}
-
-async fn dispatch(
-    State(state): State<HubState>,
-    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
-    Path(site): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-) -> Result<Response, ApiFailure> {
-    if let Some(unknown) = params.keys().find(|k| *k != "equipment" && *k != "format") {
-        return Err(super::params::bad_query(unknown, "unknown query parameter"));
-    }
-    let csv = match params.get("format").map(String::as_str) {
-        None | Some("json") => false,
-        Some("csv") => true,
-        Some(_) => return Err(super::params::bad_query("format", "`format` is json or csv")),
-    };
-    let planned = crate::planning::service::live(&state.store, tenant, &site).await;
-    let rows = match planned {
-        Ok(p) => crate::planning::dispatch::dispatch(&p.stored, params.get("equipment").map(String::as_str)),
-        Err(PlanningError::NoPlan(_)) => Vec::new(),
-        Err(e) => return Err(e.into()),
-    };
-    if csv {
-        dispatch_csv(&rows)
-    } else {
-        Ok(Json(json!({ "items": rows })).into_response())
-    }
-}
-
 /// Adds the steering routes to `book`.
 pub(crate) fn add_routes(book: &mut RouteBook) {
     let base = "/api/v1/sites/{code}/plan";
@@ -498,7 +426,6 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
     let history_schema = book.schema::<History>();
     let revision_schema = book.schema::<RevisionInfo>();
     let diff_schema = book.schema::<RevisionDiff>();
-    let dispatch_row = book.schema::<DispatchRow>();
     let limits = "At most 2 runs and what-ifs of a tenant at once; more are 429 with Retry-After. \
                   A change that breaks a constraint is 422 with the constraint as its code \
                   (`machine_not_allowed`, `before_predecessor`, `outside_calendar`, \
@@ -610,21 +537,5 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
         )
         .response(diff_schema),
         get(diff),
-    );
-    book.add(
-        Operation::new(
-            "get",
-            format!("{base}/dispatch"),
-            tag,
-            "The live plan per machine as dispatch lists (JSON, or CSV rows with format=csv)",
-        )
-        .right(Module::Scheduling, Action::View)
-        .query("equipment", "Only this machine")
-        .query("format", "json (default) or csv")
-        .response(
-            json!({"type": "object", "properties": {"items": {"type": "array", "items": dispatch_row}}}),
-        )
-        .produces("text/csv"),
-        get(dispatch),
     );
 }
