@@ -3,7 +3,11 @@
 //! through the real router) for a live plan of 5,000 operations on 50
 //! machines, next to a plain plan read (`GET /api/v1/schedules/{site}`,
 //! the same plan as JSON) in the same run; p50 and p99 of each, taking
-//! turns. The plan is solved by the scheduler on a generated model (1,000
+//! turns. Then the what-if after a drag (`POST
+//! /api/v1/sites/{code}/plan/drafts`: an operation moved to another machine
+//! of its type, repaired, validated, compared and stored as a draft; the
+//! draft is discarded untimed after each call), taking turns with the plain
+//! read again. The plan is solved by the scheduler on a generated model (1,000
 //! orders of five operations over five machine types of ten machines, two
 //! shifts on weekdays) and stored as the live plan. Ignored by default;
 //! run it in release mode:
@@ -40,6 +44,7 @@ const TYPES: usize = 5;
 const ORDERS: usize = 1_000;
 const OPS_PER_ORDER: usize = 5;
 const CALLS: usize = 200;
+const WHAT_IF_CALLS: usize = 100;
 
 async fn put<T: MasterKind>(store: &Store, tenant: TenantId, record: Value) {
     let record: T = serde_json::from_value(record).expect("a valid record");
@@ -167,6 +172,7 @@ async fn board_of_5000_operations_on_50_machines() {
     let stored = tokio::task::spawn_blocking(move || plan(now))
         .await
         .expect("the solver's thread");
+    let drags = drags(&stored);
     println!(
         "solved {} operations on {} machines in {:.1} s",
         stored.plan.ops.len(),
@@ -292,4 +298,88 @@ async fn board_of_5000_operations_on_50_machines() {
         samples.next().expect("the read"),
         sizes[legs.len()],
     );
+
+    let api = |method: &str, path: &str, body: Option<Value>| {
+        Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body.map_or_else(Body::empty, |b| Body::from(b.to_string())))
+            .expect("request")
+    };
+    let (mut what_ifs, mut reads) = (Vec::new(), Vec::new());
+    let (mut draft_size, mut read_size, mut moved) = (0, 0, 0);
+    for call in 0..WHAT_IF_CALLS + 5 {
+        let (op, machine) = &drags[call % drags.len()];
+        let body = json!({"changes": [{"kind": "move", "operation": op, "machine": machine}]});
+        let started = Instant::now();
+        let response = app
+            .clone()
+            .oneshot(api("POST", "/api/v1/sites/plant/plan/drafts", Some(body)))
+            .await
+            .expect("infallible");
+        let status = response.status();
+        let bytes = response.into_body().collect().await.expect("body").to_bytes();
+        let elapsed = started.elapsed();
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&bytes));
+        let answer: Value = serde_json::from_slice(&bytes).expect("a draft");
+        draft_size = bytes.len();
+        moved += answer["consequences"]["operations_moved"].as_u64().unwrap_or(0);
+        let discard = format!(
+            "/api/v1/sites/plant/plan/drafts/{}",
+            answer["draft"].as_str().expect("an id")
+        );
+        let gone = app
+            .clone()
+            .oneshot(api("DELETE", &discard, None))
+            .await
+            .expect("infallible");
+        assert_eq!(gone.status(), 204);
+        let started = Instant::now();
+        let response = app.clone().oneshot(read()).await.expect("infallible");
+        assert_eq!(response.status(), 200);
+        read_size = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes()
+            .len();
+        if call >= 5 {
+            what_ifs.push(elapsed);
+            reads.push(started.elapsed());
+        }
+    }
+    println!(
+        "what-ifs moved {:.1} operations on average (the dragged one and those it pushed)",
+        moved as f64 / (WHAT_IF_CALLS + 5) as f64
+    );
+    report(
+        "POST /api/v1/sites/plant/plan/drafts (what-if)",
+        what_ifs,
+        draft_size,
+    );
+    report("GET /api/v1/schedules/plant (JSON, same run)", reads, read_size);
+}
+
+/// Moves a drag could make: the first operation of every tenth order onto
+/// another machine of its type, at the same start.
+fn drags(stored: &StoredPlan) -> Vec<(String, String)> {
+    stored
+        .plan
+        .ops
+        .iter()
+        .filter_map(|s| {
+            let op = stored.operations.get(s.op.index())?;
+            if !op.name.ends_with("/10") || !op.name.trim_end_matches("/10").ends_with('0') {
+                return None;
+            }
+            let other = op.alternatives.iter().find(|a| a.machine != s.machine)?;
+            Some((
+                op.name.clone(),
+                stored.machines[other.machine.index()].name.clone(),
+            ))
+        })
+        .collect()
 }

@@ -9,7 +9,8 @@
 //!   on critical blocks, minimising [`Cost`] (weighted tardiness, then makespan,
 //!   then setup time), deterministically for a seed and iteration limit;
 //! - [`validate`] checks any [`Plan`] against every constraint;
-//! - [`reschedule`] repairs a previous plan after a change, keeping it stable.
+//! - [`reschedule`] repairs a previous plan after a change, keeping it stable;
+//!   [`improve`] searches on from a plan for a short time.
 //!
 //! Time is integer minutes from a horizon origin chosen by the caller.
 //!
@@ -58,7 +59,7 @@ pub use calendar::{Calendar, CalendarError, Interval, TIME_MAX, TIME_MIN};
 pub use error::{ModelError, SolveError};
 pub use model::{Alternative, Machine, MachineId, Model, OpId, Operation, Order, OrderId, Pin};
 pub use plan::{Cost, Plan, ScheduledOp};
-pub use reschedule::reschedule;
+pub use reschedule::{improve, reschedule};
 pub use setup::{SetupFamily, SetupMatrix};
 pub use solve::{DEFAULT_ITERATIONS, Solution, SolveOptions, solve};
 pub use validate::{Violation, validate};

@@ -29,11 +29,15 @@
 //! If the kept order contradicts new precedence arcs, stability is given up
 //! and the plan is rebuilt by the construction heuristic.
 
+use std::time::{Duration, Instant};
+
+use crate::bounds::lower_bound;
 use crate::decode::{Decoder, Sequencing, Timing};
 use crate::error::SolveError;
 use crate::model::{MachineId, Model, OpId};
 use crate::plan::Plan;
 use crate::solve::{best_construction, decode_error};
+use crate::tabu::{Limits, search};
 
 /// Repairs `previous` (a plan for `previous_model`) into a valid plan for `model`.
 pub fn reschedule(previous_model: &Model, previous: &Plan, model: &Model) -> Result<Plan, SolveError> {
@@ -120,4 +124,52 @@ fn insert_best(
     seq.machine_of[op.index()] = m;
     seq.seqs[m.index()].insert(pos, op);
     Ok(())
+}
+
+/// Improves `plan` (a plan for `model`) by the tabu search, starting from
+/// its machine sequences, for at most `time_limit`: the planner's "locally
+/// re-optimise" after a change of priorities or due dates. Returns the best
+/// plan found, never worse than `plan` decoded (the search keeps its
+/// start until it finds better). Not deterministic (wall-clock limit).
+pub fn improve(model: &Model, plan: &Plan, time_limit: Duration, seed: u64) -> Result<Plan, SolveError> {
+    let seq = sequencing_of(model, plan);
+    let mut decoder = Decoder::new(model);
+    let mut timing = Timing::default();
+    decoder
+        .decode(model, &seq, &mut timing)
+        .map_err(|e| decode_error(model, e))?;
+    let limits = Limits {
+        deadline: Some(Instant::now() + time_limit),
+        max_iterations: None,
+        lower_bound: lower_bound(model),
+    };
+    let out = search(model, seq, timing, limits, seed);
+    Ok(out.timing.to_plan(&out.seq))
+}
+
+/// The machine sequences of `plan` (unpinned operations by start).
+fn sequencing_of(model: &Model, plan: &Plan) -> Sequencing {
+    let mut seq = Sequencing {
+        machine_of: model
+            .ops
+            .iter()
+            .map(|o| o.pin.map_or(o.alternatives[0].machine, |p| p.machine))
+            .collect(),
+        seqs: vec![Vec::new(); model.machines.len()],
+    };
+    let mut placed: Vec<(MachineId, i64, i64, OpId)> = plan
+        .ops
+        .iter()
+        .filter(|s| {
+            model.ops.get(s.op.index()).is_some_and(|o| o.pin.is_none())
+                && model.run_on(s.op, s.machine).is_some()
+        })
+        .map(|s| (s.machine, s.start, s.end, s.op))
+        .collect();
+    placed.sort_unstable();
+    for (m, _, _, op) in placed {
+        seq.machine_of[op.index()] = m;
+        seq.seqs[m.index()].push(op);
+    }
+    seq
 }

@@ -147,3 +147,25 @@ fn operation_finished_early_lets_its_successor_move_up() {
         .start;
     assert!(after <= before, "J0/1 started at {before}, now {after}");
 }
+
+/// `improve` starts from a given plan (here a poor one: the shop's
+/// machines in reverse job order) and never returns a worse or invalid one.
+#[test]
+fn improve_searches_on_from_a_plan_and_never_returns_worse() {
+    let (model, good) = solved_shop();
+    // The jobs' dispatch in reverse order, as the repair decodes it.
+    let mut poor = good.clone();
+    for s in &mut poor.ops {
+        s.start = -s.start;
+        s.end = -s.end;
+    }
+    let poor = reschedule(&model, &poor, &model).expect("schedulable");
+    assert_eq!(validate(&model, &poor), vec![]);
+    let better =
+        mes_scheduler::improve(&model, &poor, std::time::Duration::from_millis(200), 1).expect("schedulable");
+    assert_eq!(validate(&model, &better), vec![]);
+    assert!(better.cost(&model) <= poor.cost(&model));
+    let again =
+        mes_scheduler::improve(&model, &good, std::time::Duration::from_millis(50), 1).expect("schedulable");
+    assert!(again.cost(&model) <= good.cost(&model));
+}

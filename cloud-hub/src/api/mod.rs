@@ -22,12 +22,14 @@ mod oee;
 mod panics;
 mod params;
 mod people;
+mod plan_dispatch;
 mod planning;
 mod production;
 mod projection;
 mod rejections;
 mod reports;
 mod roles;
+mod steering;
 
 pub use error::ApiFailure;
 pub use http_refusals::{JsonRefusalListener, JsonRefusals};
@@ -232,6 +234,8 @@ pub(crate) fn route_book() -> book::RouteBook {
     masterdata::add_kind::<r::Calendar>(&mut b);
     masterdata_files::add_routes(&mut b);
     planning::add_routes(&mut b);
+    steering::add_routes(&mut b);
+    plan_dispatch::add_routes(&mut b);
     production::add_routes(&mut b);
     inventory::add_routes(&mut b);
     projection::add_routes(&mut b);

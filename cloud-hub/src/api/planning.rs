@@ -158,7 +158,7 @@ impl From<PlanningError> for ApiFailure {
 }
 
 /// A place for one more planning computation of `tenant`, or 429.
-fn planning_pass(state: &HubState, tenant: TenantId) -> Result<GatePass, ApiFailure> {
+pub(super) fn planning_pass(state: &HubState, tenant: TenantId) -> Result<GatePass, ApiFailure> {
     state.planning_gate.try_enter(tenant).ok_or_else(|| {
         ApiFailure::busy(
             StatusCode::TOO_MANY_REQUESTS,

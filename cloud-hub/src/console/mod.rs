@@ -39,6 +39,8 @@ pub fn router(state: HubState) -> Router {
         .route("/sites/{site}/board/events", get(board::events))
         .route("/plan", get(plan::first))
         .route("/sites/{site}/plan", get(plan::show))
+        .route("/sites/{site}/plan/drafts/{draft}", get(plan_steer::draft))
+        .route("/sites/{site}/plan/dispatch", get(plan_dispatch::show))
         .route("/oee", get(oee::site))
         .route("/oee/equipment/{code}", get(oee::equipment))
         .route("/orders", get(orders::list))

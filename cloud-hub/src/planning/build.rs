@@ -63,6 +63,19 @@ pub struct Frame {
     pub horizon_end: i64,
 }
 
+/// An operation waiting for a material on order: it may not start before
+/// the purchase order's expected day (the board marks it, a move before it
+/// is refused naming the material).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MaterialWait {
+    /// The operation key `order/operation`.
+    pub op: String,
+    /// The material it waits for (the latest of its inputs on order).
+    pub material: Code,
+    /// When it is expected, epoch minutes (its earliest start).
+    pub available_at: i64,
+}
+
 /// A built model and what was left out.
 #[derive(Debug)]
 pub struct Built {
@@ -70,6 +83,8 @@ pub struct Built {
     pub model: Model,
     /// Orders and operations left out, or pins given up.
     pub problems: Vec<Problem>,
+    /// Operations that wait for material on order.
+    pub waits: Vec<MaterialWait>,
 }
 
 /// `minutes` (a decimal ≥ 0) rounded up to whole minutes, if in range.
@@ -102,6 +117,7 @@ pub fn material_ready(data: &SiteData, now: i64) -> HashMap<Code, i64> {
 struct OpDraft {
     op: Operation,
     inputs: Vec<Code>,
+    wait: Option<MaterialWait>,
 }
 
 /// Adds the machines in equipment order (so equipment `i` is machine `i`)
@@ -170,11 +186,12 @@ fn order_operations(
             alternatives.clone(),
         );
         op.splittable = r.splittable;
-        op.earliest_start = r
+        let wait = r
             .inputs
             .iter()
-            .filter_map(|i| ctx.ready.get(&i.material))
-            .fold(ctx.frame.now, |acc, t| acc.max(*t));
+            .filter_map(|i| Some((*ctx.ready.get(&i.material)?, &i.material)))
+            .max_by_key(|(at, _)| *at);
+        op.earliest_start = wait.map_or(ctx.frame.now, |(at, _)| at.max(ctx.frame.now));
         if let (Some(at), Some(e)) = (progress.started_at, progress.equipment.as_ref()) {
             let machine = ctx
                 .machine_of
@@ -197,7 +214,14 @@ fn order_operations(
             }
         }
         let inputs = r.inputs.iter().map(|i| i.material.clone()).collect();
-        ops.push(OpDraft { op, inputs });
+        let wait = wait
+            .filter(|(at, _)| *at > ctx.frame.now)
+            .map(|(at, m)| MaterialWait {
+                op: op.name.clone(),
+                material: m.clone(),
+                available_at: at,
+            });
+        ops.push(OpDraft { op, inputs, wait });
     }
     Ok(ops)
 }
@@ -242,6 +266,7 @@ pub fn build(
     let mut problems = Vec::new();
     let mut kept: Vec<Kept> = Vec::new();
     let mut names: HashMap<String, OpId> = HashMap::new();
+    let mut waits = Vec::new();
     for planned in &data.orders {
         let o = &planned.order;
         let ops = match order_operations(planned, &ctx, &mut problems) {
@@ -263,7 +288,8 @@ pub fn build(
             weight: i64::from(o.priority).min(MAX_WEIGHT),
         });
         let mut chain: Vec<(OpId, Vec<Code>)> = Vec::new();
-        for OpDraft { mut op, inputs } in ops {
+        for OpDraft { mut op, inputs, wait } in ops {
+            waits.extend(wait);
             op.order = order_id;
             let pinned = op.pin.is_some();
             let name = op.name.clone();
@@ -280,7 +306,11 @@ pub fn build(
     }
     let routing_only = b.clone();
     add_sub_assembly_arcs(&mut b, &kept);
-    build_checked(b, routing_only, &names, &mut problems).map(|model| Built { model, problems })
+    build_checked(b, routing_only, &names, &mut problems).map(|model| Built {
+        model,
+        problems,
+        waits,
+    })
 }
 
 /// Arcs from the last operation of an order making material X to every

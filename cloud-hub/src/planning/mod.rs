@@ -11,7 +11,9 @@
 //! - [`build`]: data + facts + changes → model (the rules the issue left open).
 //! - [`stored`]: the plan document kept per site; [`report`]: what the API shows.
 //! - [`service`]: run, read, what-if, validate, re-plan.
+//! - [`dispatch`]: the plan per machine as a dispatch list.
 //! - [`watch`]: the background re-planning task.
+//! - [`steer`]: the planner's changes as what-ifs, drafts, accept, undo.
 //!
 //! Invariants: every plan stored or shown passed `mes_scheduler::validate`
 //! for the model it was made for; a what-if never writes; every read names
@@ -20,10 +22,12 @@
 pub mod build;
 pub mod calendars;
 pub mod config;
+pub mod dispatch;
 pub mod facts;
 pub mod input;
 pub mod report;
 pub mod service;
+pub mod steer;
 pub mod stored;
 pub mod watch;
 

@@ -3,9 +3,10 @@
 //! live plan (stable repair). Solving runs on the blocking pool.
 
 use super::PlanningSettings;
-use super::build::{Built, DownWindow, Frame, Problem, build};
+use super::build::{Built, DownWindow, Frame, MaterialWait, Problem, build};
 use super::facts::{FloorChange, FloorFacts, PLANNING_EVENT_KINDS};
 use super::input::{SiteData, load_site};
+use super::steer::Steering;
 use super::stored::{PlanMeta, StoredPlan};
 use crate::error::HubError;
 use crate::store::TenantId;
@@ -208,24 +209,41 @@ fn frame(now_ms: i64, settings: &PlanningSettings) -> Frame {
     }
 }
 
-/// Solves (or, with `previous`, repairs) `built` on the blocking pool and
+/// A plan made for a model, with what the model left out, the material
+/// waits and the steering it keeps.
+struct Made {
+    model: Model,
+    plan: Plan,
+    problems: Vec<Problem>,
+    waits: Vec<MaterialWait>,
+    steering: Steering,
+}
+
+/// Solves (`options`) or repairs (no options: from `live`) `built` on the
+/// blocking pool, keeping the live plan's steering (issue 17), and
 /// validates the result.
 async fn plan_model(
     built: Built,
-    previous: Option<StoredPlan>,
+    live: Option<StoredPlan>,
     options: Option<(RunOptions, usize)>,
-) -> Result<(Model, Plan, Vec<Problem>), PlanningError> {
-    let Built { model, problems } = built;
+) -> Result<Made, PlanningError> {
+    let Built {
+        model,
+        mut problems,
+        waits,
+    } = built;
     tokio::task::spawn_blocking(move || {
-        let plan = match (previous, options) {
-            (Some(prev), None) => {
-                let prev_model = prev.model()?;
-                match reschedule(&prev_model, &prev.plan, &model) {
-                    Ok(plan) => plan,
-                    // The repair found no place: search afresh, briefly.
-                    Err(_) => solve(&model, &SolveOptions::default())?.plan,
-                }
-            }
+        let live_model = live.as_ref().map(StoredPlan::model).transpose()?;
+        let mut steering = live.as_ref().map(|l| l.steering.clone()).unwrap_or_default();
+        let base = live.as_ref().zip(live_model.as_ref()).map(|(l, m)| (m, &l.plan));
+        let (model, steered) = steering.apply(&model, base)?;
+        problems.extend(steered);
+        let plan = match (base, options) {
+            (Some((prev_model, prev_plan)), None) => match reschedule(prev_model, prev_plan, &model) {
+                Ok(plan) => plan,
+                // The repair found no place: search afresh, briefly.
+                Err(_) => solve(&model, &SolveOptions::default())?.plan,
+            },
             (_, options) => {
                 let (run, threads) = options.unwrap_or((
                     RunOptions {
@@ -246,7 +264,13 @@ async fn plan_model(
         if let Some(v) = validate(&model, &plan).first() {
             return Err(PlanningError::InvalidPlan(v.to_string()));
         }
-        Ok((model, plan, problems))
+        Ok(Made {
+            model,
+            plan,
+            problems,
+            waits,
+            steering,
+        })
     })
     .await
     .map_err(|e| PlanningError::Task(e.to_string()))?
@@ -256,12 +280,27 @@ async fn store_live(
     store: &Store,
     tenant: TenantId,
     pic: &Picture,
-    planned: (Model, Plan, Vec<Problem>),
+    made: Made,
     meta: PlanMeta,
     if_revision: Option<i64>,
 ) -> Result<Planned, PlanningError> {
-    let (model, plan, problems) = planned;
-    let stored = StoredPlan::new(&model, plan, PlanMeta { problems, ..meta });
+    let Made {
+        model,
+        plan,
+        problems,
+        waits,
+        steering,
+    } = made;
+    let stored = StoredPlan::new(
+        &model,
+        plan,
+        PlanMeta {
+            problems,
+            waits,
+            steering,
+            ..meta
+        },
+    );
     let body = serde_json::to_value(&stored).map_err(|e| PlanningError::Unreadable {
         site: pic.data.site.clone(),
         reason: e.to_string(),
@@ -306,6 +345,8 @@ fn meta(
         facts: pic.facts.clone(),
         down,
         problems: Vec::new(),
+        steering: Default::default(),
+        waits: Vec::new(),
     }
 }
 
@@ -321,7 +362,8 @@ pub async fn run(
     let pic = picture(store, tenant, site).await?;
     let down = down_windows(&pic.facts, now_ms, settings);
     let built = build(&pic.data, &pic.facts, frame(now_ms, settings), &down)?;
-    let planned = plan_model(built, None, Some((options, settings.threads))).await?;
+    let live = pic.live.as_ref().map(|(_, s)| s.clone());
+    let planned = plan_model(built, live, Some((options, settings.threads))).await?;
     let meta = meta(&pic, now_ms, settings, "run", down);
     store_live(store, tenant, &pic, planned, meta, None).await
 }
@@ -423,9 +465,24 @@ pub async fn what_if(
         },
         settings.threads,
     ));
-    let (model, plan, problems) = plan_model(built, previous, options).await?;
+    let Made {
+        model,
+        plan,
+        problems,
+        waits,
+        steering,
+    } = plan_model(built, previous, options).await?;
     let meta = meta(&pic, now_ms, settings, "what-if", down);
-    let stored = StoredPlan::new(&model, plan, PlanMeta { problems, ..meta });
+    let stored = StoredPlan::new(
+        &model,
+        plan,
+        PlanMeta {
+            problems,
+            waits,
+            steering,
+            ..meta
+        },
+    );
     Ok(Planned {
         model,
         stored,

@@ -3,8 +3,9 @@
 //! had reported when it was made. Stored as one JSON document per site
 //! (`store/plans.rs`).
 
-use super::build::{DownWindow, Problem};
+use super::build::{DownWindow, MaterialWait, Problem};
 use super::facts::FloorFacts;
+use super::steer::Steering;
 use mes_scheduler::{Cost, Machine, Model, ModelBuilder, ModelError, OpId, Operation, Order, Plan};
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,12 @@ pub struct StoredPlan {
     pub down: Vec<DownWindow>,
     /// Orders left out and pins given up.
     pub problems: Vec<Problem>,
+    /// The planner's standing decisions this plan keeps (issue 17).
+    #[serde(default)]
+    pub steering: Steering,
+    /// Operations waiting for material on order.
+    #[serde(default)]
+    pub material_waits: Vec<MaterialWait>,
 }
 
 impl StoredPlan {
@@ -56,6 +63,8 @@ impl StoredPlan {
             facts: meta.facts,
             down: meta.down,
             problems: meta.problems,
+            steering: meta.steering,
+            material_waits: meta.waits,
         }
     }
 
@@ -95,4 +104,8 @@ pub struct PlanMeta {
     pub down: Vec<DownWindow>,
     /// Orders left out and pins given up.
     pub problems: Vec<Problem>,
+    /// The planner's standing decisions it keeps.
+    pub steering: Steering,
+    /// Operations waiting for material on order.
+    pub waits: Vec<MaterialWait>,
 }

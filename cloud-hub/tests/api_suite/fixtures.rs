@@ -346,6 +346,31 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
         body: |_| json!({"time_limit_seconds": 1}),
         status: 404,
     },
+    // Steering another tenant's plan: its site is unknown (404).
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/sites/{code}/plan/drafts",
+        body: |owner| json!({"changes": [{"kind": "pin", "operation": format!("{}/10", owner.code("MO-1"))}]}),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/sites/{code}/plan/drafts/{draft}/accept",
+        body: |_| json!({}),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/sites/{code}/plan/undo",
+        body: |_| json!({}),
+        status: 404,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/sites/{code}/plan/redo",
+        body: |_| json!({}),
+        status: 404,
+    },
     RouteBody {
         method: "POST",
         path: "/api/v1/schedules/{site}/what-if",
@@ -495,6 +520,13 @@ pub const PATH_VALUES: &[PathValue] = &[
         prefix: "/api/v1/schedules/",
         param: "site",
         value: |owner| owner.site.clone(),
+    },
+    PathValue {
+        // No draft has this id: reading, accepting or discarding it is 404
+        // for its own tenant too.
+        prefix: "/api/v1/sites/",
+        param: "draft",
+        value: |_| "no-such-draft".to_string(),
     },
     PathValue {
         prefix: "/api/v1/oee/equipment/",

@@ -13,7 +13,13 @@ use std::sync::Arc;
 use tower::ServiceExt;
 
 /// Sends one request through a fresh router on `store`: (status, JSON body).
-async fn call(store: &Store, method: Method, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+pub async fn call(
+    store: &Store,
+    method: Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
     let state = HubState::new(
         store.clone(),
         Arc::new(HubMetrics::default()),
@@ -47,7 +53,7 @@ const BASE: &str = "/api/v1/schedules/plant";
 /// The hub's "now" in these cases: Tuesday 2026-05-12 08:00 at the site
 /// (07:00 UTC), a working hour a week after the factory's due dates, so the
 /// outcome never depends on the weekday or hour the tests run at.
-const NOW: i64 = crate::factory::MONDAY_0600 + (8 * 24 + 2) * 3_600_000;
+pub const NOW: i64 = crate::factory::MONDAY_0600 + (8 * 24 + 2) * 3_600_000;
 
 /// A run answers 201 with the plan; the live plan reads per machine and per
 /// order, the critical orders are the late ones (every due date of the

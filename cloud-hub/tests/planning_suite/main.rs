@@ -12,6 +12,7 @@ mod harness;
 mod api;
 mod factory;
 mod replan;
+mod steer;
 
 /// Makes, for each case `module::name`, the tests `sqlite::name` and
 /// `postgres::name`.
@@ -47,4 +48,8 @@ on_both_backends!(
     api::run_and_read_the_live_plan_per_machine_and_order,
     api::what_if_does_not_replace_the_live_plan,
     api::another_tenants_site_is_not_found,
+    steer::moves_are_drafted_refused_accepted_and_undone,
+    steer::another_tenant_cannot_steer,
+    steer::priorities_due_dates_pins_and_a_frozen_horizon_are_kept,
+    steer::drafts_are_bounded_per_site,
 );

@@ -5,6 +5,7 @@
 //    CSRF token (forms and buttons marked data-api), showing the API's
 //    error (its message and field) in the page,
 //  - keeps live pages current from server-sent events (data-live),
+//  - lets a planner drag bars of the planning board into a what-if,
 //  - switches the language.
 // It never builds HTML from user input: live fragments come rendered and
 // escaped from the server.
@@ -274,6 +275,174 @@
     source.onerror = function () { section.setAttribute("data-connected", "false"); };
   }
 
+  // ---- planning board: drag a bar to steer the plan -----------------------
+  // A bar marked "movable" (only for a viewer who may edit schedules) is
+  // dragged with pointer events (mouse, pen or touch) to another time or
+  // machine row; the drop asks the API for a what-if (a draft) and shows
+  // the server-rendered consequences with Accept and Discard. A refused
+  // drop shows the API's reason and the bar goes back. Every few seconds
+  // the board asks for the live revision; a newer plan reloads the board
+  // with what moved (or, while a draft is open, says so).
+  function setUpPlanBoard(board) {
+    var svg = board.querySelector("svg.gantt");
+    if (!svg) { return; }
+    var site = board.getAttribute("data-site");
+    var revision = Number(board.getAttribute("data-revision"));
+    var panel = document.getElementById("steer-panel");
+    var panelBody = document.getElementById("steer-body");
+    var panelError = document.getElementById("steer-error");
+    var showNew = document.getElementById("plan-show-new");
+    var drag = null;
+    var moved = null;
+    var suppressClick = false;
+    var plotW = Number(svg.getAttribute("data-plot-w"));
+    var perUnit = (Number(svg.getAttribute("data-to")) - Number(svg.getAttribute("data-from"))) / plotW;
+
+    function point(event) {
+      var p = svg.createSVGPoint();
+      p.x = event.clientX; p.y = event.clientY;
+      return p.matrixTransform(svg.getScreenCTM().inverse());
+    }
+
+    function rowAt(y) {
+      var rows = svg.querySelectorAll("g.row");
+      for (var i = 0; i < rows.length; i++) {
+        var r = rows[i].querySelector("rect");
+        var top = Number(r.getAttribute("y"));
+        if (y >= top && y < top + Number(r.getAttribute("height"))) { return rows[i].getAttribute("data-code"); }
+      }
+      return null;
+    }
+
+    function putBack() {
+      if (moved) { moved.removeAttribute("transform"); moved.classList.remove("dragging"); moved = null; }
+    }
+
+    function closePanel() {
+      if (!panel) { return; }
+      panel.hidden = true;
+      panelBody.textContent = "";
+      showError(panelError, "");
+    }
+
+    function refuse(message) {
+      putBack();
+      if (!panel) { return; }
+      panelBody.textContent = "";
+      panel.hidden = false;
+      showError(panelError, message);
+    }
+
+    function openDraft(id) {
+      fetch("/console/sites/" + encodeURIComponent(site) + "/plan/drafts/" + encodeURIComponent(id),
+        { credentials: "same-origin" })
+        .then(function (response) { return response.text().then(function (html) { return { ok: response.ok, html: html }; }); })
+        .then(function (r) {
+          if (!r.ok) { refuse("HTTP error"); return; }
+          // Rendered and escaped by the server, like the live fragments.
+          panelBody.innerHTML = r.html;
+          showError(panelError, "");
+          panel.hidden = false;
+          var accept = document.getElementById("steer-accept");
+          var discard = document.getElementById("steer-discard");
+          accept.addEventListener("click", function () {
+            accept.disabled = true;
+            callApi("POST", accept.getAttribute("data-accept")).then(function (result) {
+              if (result.response.ok) {
+                window.location.assign(showNew ? showNew.getAttribute("href") : window.location.href);
+                return;
+              }
+              accept.disabled = false;
+              showError(panelError, apiError(result.response, result.body));
+            });
+          });
+          discard.addEventListener("click", function () {
+            callApi("DELETE", discard.getAttribute("data-discard")).then(function () {
+              putBack();
+              closePanel();
+            });
+          });
+        }, function () { refuse("the hub does not answer"); });
+    }
+
+    function whatIf(bar, machine, start) {
+      var change = { kind: "move", operation: bar.getAttribute("data-op") };
+      if (machine) { change.machine = machine; }
+      if (start !== null) { change.start = new Date(start * 60000).toISOString(); }
+      board.setAttribute("data-asking", "true");
+      callApi("POST", "/api/v1/sites/" + encodeURIComponent(site) + "/plan/drafts", { changes: [change] })
+        .then(function (result) {
+          board.removeAttribute("data-asking");
+          if (result.response.status === 201) { openDraft(result.body.draft); return; }
+          // The reason alone: the constraint and what it concerns.
+          var e = result.body && result.body.error;
+          refuse(e && e.message ? e.message : apiError(result.response, result.body));
+        }, function () { board.removeAttribute("data-asking"); refuse("the hub does not answer"); });
+    }
+
+    svg.addEventListener("pointerdown", function (event) {
+      var bar = event.target.closest("a.bar.movable");
+      if (!bar || event.button > 0) { return; }
+      putBack();
+      closePanel();
+      var p = point(event);
+      drag = { bar: bar, x: p.x, y: p.y, id: event.pointerId, active: false };
+      bar.setPointerCapture(event.pointerId);
+    });
+    svg.addEventListener("pointermove", function (event) {
+      if (!drag || event.pointerId !== drag.id) { return; }
+      var p = point(event);
+      var dx = p.x - drag.x, dy = p.y - drag.y;
+      if (!drag.active && Math.abs(dx) + Math.abs(dy) < 4) { return; }
+      if (!drag.active) { svg.appendChild(drag.bar); }
+      drag.active = true;
+      drag.bar.classList.add("dragging");
+      drag.bar.setAttribute("transform", "translate(" + dx.toFixed(1) + " " + dy.toFixed(1) + ")");
+      event.preventDefault();
+    });
+    function drop(event) {
+      if (!drag || event.pointerId !== drag.id) { return; }
+      var d = drag;
+      drag = null;
+      if (!d.active) { return; }
+      suppressClick = true;
+      var p = point(event);
+      var dx = p.x - d.x;
+      var from = d.bar.getAttribute("data-machine");
+      var rect = d.bar.querySelector("rect");
+      var middle = Number(rect.getAttribute("y")) + Number(rect.getAttribute("height")) / 2;
+      var machine = rowAt(middle + (p.y - d.y));
+      var start = null;
+      if (Math.abs(dx) >= 3) {
+        start = Math.round((Number(d.bar.getAttribute("data-start")) + dx * perUnit) / 5) * 5;
+      }
+      if (!machine) { machine = from; }
+      if (machine === from && start === null) { d.bar.removeAttribute("transform"); d.bar.classList.remove("dragging"); return; }
+      moved = d.bar;
+      whatIf(d.bar, machine === from ? null : machine, start);
+    }
+    svg.addEventListener("pointerup", drop);
+    svg.addEventListener("pointercancel", function () {
+      if (drag) { drag.bar.removeAttribute("transform"); drag.bar.classList.remove("dragging"); drag = null; }
+    });
+    // The drop's click must not follow the bar's link.
+    svg.addEventListener("click", function (event) {
+      if (suppressClick) { event.preventDefault(); suppressClick = false; }
+    }, true);
+
+    if (site && revision > 0) {
+      window.setInterval(function () {
+        callApi("GET", "/api/v1/sites/" + encodeURIComponent(site) + "/plan/revision").then(function (result) {
+          if (!result.response.ok || !result.body || result.body.revision <= revision) { return; }
+          var open = drag || moved || (panel && !panel.hidden);
+          if (!open && showNew) { window.location.assign(showNew.getAttribute("href")); return; }
+          var notice = document.getElementById("plan-new");
+          if (notice) { notice.hidden = false; }
+        });
+      }, Number(board.getAttribute("data-poll-ms")) || 5000);
+    }
+  }
+
   // ---- session and language ---------------------------------------------
   function setUpChrome() {
     var logout = document.getElementById("logout");
@@ -303,5 +472,10 @@
     setUpApiForms();
     setUpUploads();
     document.querySelectorAll("[data-live]").forEach(setUpLive);
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.addEventListener("click", function () { window.print(); });
+    });
+    var plan = document.getElementById("plan-board");
+    if (plan) { setUpPlanBoard(plan); }
   });
 }());

@@ -10,6 +10,8 @@ pub mod order;
 pub mod orders;
 pub mod people;
 pub mod plan;
+pub mod plan_dispatch;
+pub mod plan_steer;
 pub mod plan_view;
 pub mod reports;
 pub mod stock;

@@ -7,6 +7,7 @@
 use super::super::chrome::Chrome;
 use super::super::render::{PageError, page};
 use super::super::viewer::Viewer;
+use super::plan_steer;
 use super::plan_view::{self, Equip, Input, Span, SvgTexts, Window};
 use super::when::date_time;
 use crate::api::HubState;
@@ -29,6 +30,8 @@ pub struct PlanQuery {
     span: Option<String>,
     /// The order whose chain is highlighted.
     order: Option<String>,
+    /// An earlier revision to show what moved since.
+    since: Option<i64>,
 }
 
 /// A zoom link.
@@ -94,6 +97,18 @@ struct PlanPage {
     /// Why the requested order is not highlighted (it is not in the plan).
     unknown_order: Option<String>,
     svg: String,
+    /// Whether the viewer may steer (drag bars, undo, redo).
+    editable: bool,
+    /// The live revision shown (the script checks for a newer one).
+    revision: i64,
+    /// What the viewer's undo would take back, if it can run.
+    undo: Option<String>,
+    /// What the viewer's redo would bring back, if it can run.
+    redo: Option<String>,
+    /// What moved since `?since=`.
+    diff: Option<plan_steer::DiffView>,
+    /// The query kept when the board reloads (`span=3d&order=…`).
+    keep_query: String,
 }
 
 /// The sites the viewer may see the plan of, with their UTC offsets.
@@ -253,6 +268,12 @@ pub async fn show(
         chosen: None,
         unknown_order: None,
         svg: String::new(),
+        editable: may_run,
+        revision: 0,
+        undo: None,
+        redo: None,
+        diff: None,
+        keep_query: String::new(),
     };
     let planned = match crate::planning::service::live(&state.store, viewer.principal.tenant, &site).await {
         Ok(p) => p,
@@ -274,6 +295,12 @@ pub async fn show(
         .map(|o| (o.order.as_str(), o.state))
         .collect();
     let now = (state.clock)().div_euclid(60_000);
+    let revision = planned.revision.unwrap_or_default();
+    let diff = match query.since.filter(|s| *s >= 1 && *s < revision) {
+        Some(since) => Some(plan_steer::diff_view(&state, &viewer, &site, since).await?),
+        None => None,
+    };
+    let no_moves = std::collections::HashSet::new();
     let window = Window::around(planned.stored.now, span, offset);
     let board = plan_view::layout(
         &Input {
@@ -285,6 +312,8 @@ pub async fn show(
             offset_minutes: offset,
             now,
             selected,
+            editable: may_run,
+            moved: diff.as_ref().map_or(&no_moves, |d| &d.moved),
         },
         span,
     );
@@ -295,6 +324,7 @@ pub async fn show(
             now: t.m("plan.now"),
             span,
             offset_minutes: offset,
+            window,
         },
     );
     let order_query = selected
@@ -319,6 +349,12 @@ pub async fn show(
             None => template.unknown_order = Some(t.fill("plan.not_in_plan", &[("order", selected)])),
         }
     }
+    template.revision = revision;
+    template.keep_query = format!("{order_query}span={}", span.code());
+    if may_run {
+        (template.undo, template.redo) = plan_steer::undo_redo(&state, &viewer, &site).await;
+    }
+    template.diff = diff;
     template.summary = Some(summary(
         &report,
         &planned.stored,

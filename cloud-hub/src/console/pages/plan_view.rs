@@ -143,6 +143,8 @@ pub struct Row {
     pub label: String,
     /// The machine (index in the plan's machines); none for a heading.
     pub machine: Option<usize>,
+    /// The machine's code (empty for a heading): where a dragged bar lands.
+    pub code: String,
 }
 
 /// The rows, and the top of each machine's row by machine index. Groups
@@ -168,6 +170,7 @@ pub fn rows(machines: &[&str], equipment: &HashMap<String, Equip>, other: &str) 
                 y,
                 label: heading.to_string(),
                 machine: None,
+                code: String::new(),
             });
             y += GROUP_H;
             group = Some((unknown, heading));
@@ -180,6 +183,7 @@ pub fn rows(machines: &[&str], equipment: &HashMap<String, Equip>, other: &str) 
             y,
             label,
             machine: Some(i),
+            code: code.to_string(),
         });
         tops[i] = y;
         y += ROW_H;
@@ -299,6 +303,16 @@ pub struct Bar<'a> {
     pub span: (i64, i64),
     /// Whether it belongs to the selected order.
     pub selected: bool,
+    /// Its machine's code.
+    pub machine: &'a str,
+    /// Whether the viewer may drag it (planned, not running, may edit).
+    pub movable: bool,
+    /// Whether it waits for material on order (issue 17, item 4).
+    pub waiting: bool,
+    /// Whether the planner fixed it (moved or pinned).
+    pub fixed: bool,
+    /// Whether it moved since the revision the board compares with.
+    pub moved: bool,
 }
 
 /// A shaded stretch of a machine row.
@@ -362,6 +376,10 @@ pub struct Input<'a> {
     pub now: i64,
     /// The order whose chain is highlighted.
     pub selected: Option<&'a str>,
+    /// Whether the viewer may steer the plan (bars get drag handles).
+    pub editable: bool,
+    /// Operation keys that moved since the revision compared with.
+    pub moved: &'a std::collections::HashSet<String>,
 }
 
 fn local_date(minute: i64) -> (u8, u8) {
@@ -433,9 +451,12 @@ pub fn layout<'a>(input: &Input<'a>, span: Span) -> Board<'a> {
         }
     }
 
+    let waiting: std::collections::HashSet<&str> =
+        stored.material_waits.iter().map(|w| w.op.as_str()).collect();
     let mut bars = Vec::with_capacity(stored.plan.ops.len());
-    let mut place = |machine: usize, start: i64, end: i64, setup_to: i64, state, order, op| {
+    let mut place = |machine: usize, start: i64, end: i64, setup_to: i64, state, order, op: &'a str| {
         let x = w.x(start);
+        let planned = matches!(state, BarState::Planned | BarState::Late);
         bars.push(Bar {
             x,
             w: (w.x(end) - x).max(1),
@@ -446,6 +467,11 @@ pub fn layout<'a>(input: &Input<'a>, span: Span) -> Board<'a> {
             op,
             span: (start, end),
             selected: input.selected == Some(order),
+            machine: codes.get(machine).copied().unwrap_or(""),
+            movable: input.editable && planned,
+            waiting: planned && waiting.contains(op),
+            fixed: planned && stored.steering.fixed.contains_key(op),
+            moved: planned && input.moved.contains(op),
         });
     };
     for (key, progress) in &stored.facts.operations {
@@ -556,6 +582,8 @@ pub struct SvgTexts<'a> {
     pub span: Span,
     /// The site's UTC offset, for tooltips.
     pub offset_minutes: i64,
+    /// The time shown (for the script that maps a drag to minutes).
+    pub window: Window,
 }
 
 /// The board as one SVG element.
@@ -564,8 +592,10 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
     let mut out = String::with_capacity(4096 + board.bars.len() * 360 + board.shades.len() * 90);
     let _ = write!(
         out,
-        r##"<svg class="gantt" id="gantt" viewBox="0 0 {width} {h}" width="100%" role="img" font-family="sans-serif" font-size="11" aria-label=""##,
-        h = board.height + 4
+        r##"<svg class="gantt" id="gantt" viewBox="0 0 {width} {h}" width="100%" role="img" font-family="sans-serif" font-size="11" data-from="{from}" data-to="{to}" data-plot-x="{LABEL_W}" data-plot-w="{PLOT_W}" aria-label=""##,
+        h = board.height + 4,
+        from = texts.window.from,
+        to = texts.window.to,
     );
     esc(&mut out, texts.title);
     out.push_str(
@@ -585,9 +615,11 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
             }
             Some(machine) => {
                 let fill = if n % 2 == 0 { "#ffffff" } else { "#f8fafc" };
+                let _ = write!(out, r##"<g class="row" data-machine="{machine}" data-code=""##);
+                esc(&mut out, &row.code);
                 let _ = write!(
                     out,
-                    r##"<g class="row" data-machine="{machine}"><rect x="0" y="{}" width="{width}" height="{ROW_H}" fill="{fill}"/><text x="10" y="{}" fill="#0f172a">"##,
+                    r##""><rect x="0" y="{}" width="{width}" height="{ROW_H}" fill="{fill}"/><text x="10" y="{}" fill="#0f172a">"##,
                     row.y,
                     row.y + 17
                 );
@@ -634,12 +666,27 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
             texts.span.code(),
             b.state.class()
         );
-        if b.selected {
-            out.push_str(" selected");
+        for (on, class) in [
+            (b.selected, " selected"),
+            (b.movable, " movable"),
+            (b.waiting, " waiting"),
+            (b.fixed, " fixed"),
+            (b.moved, " moved"),
+        ] {
+            if on {
+                out.push_str(class);
+            }
         }
         out.push_str("\" data-order=\"");
         esc(&mut out, b.order);
         out.push('"');
+        if b.movable {
+            out.push_str(" data-op=\"");
+            esc(&mut out, b.op);
+            out.push_str("\" data-machine=\"");
+            esc(&mut out, b.machine);
+            let _ = write!(out, "\" data-start=\"{}\"", b.span.0);
+        }
         if any_selected && !b.selected {
             out.push_str(r#" opacity="0.35""#);
         }
@@ -660,6 +707,10 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
         );
         if b.selected {
             out.push_str(r##" stroke="#facc15" stroke-width="3""##);
+        } else if b.moved {
+            out.push_str(r##" stroke="#a855f7" stroke-width="3""##);
+        } else if b.waiting {
+            out.push_str(r##" stroke="#f59e0b" stroke-width="2.5" stroke-dasharray="4 2""##);
         } else {
             out.push_str(r##" stroke="#ffffff" stroke-width="0.5""##);
         }
@@ -669,6 +720,14 @@ pub fn svg(board: &Board<'_>, texts: &SvgTexts<'_>) -> String {
                 out,
                 r##"<rect class="setup" x="{}" y="{}" width="{}" height="{h}" fill="#0f172a" fill-opacity="0.35"/>"##,
                 b.x, b.y, b.setup_w
+            );
+        }
+        if b.fixed {
+            let _ = write!(
+                out,
+                r##"<circle class="pin" cx="{}" cy="{}" r="3" fill="#0f172a"/>"##,
+                b.x + b.w - 4,
+                b.y + 4
             );
         }
         if b.w >= CHAR_W * b.order.chars().count() as i64 + 6 {
@@ -901,6 +960,7 @@ mod tests {
             .into_iter()
             .collect();
         let window = Window { from: 0, to: 1400 };
+        let moved = std::collections::HashSet::new();
         let board = layout(
             &Input {
                 stored: &stored,
@@ -911,6 +971,8 @@ mod tests {
                 offset_minutes: 0,
                 now: 120,
                 selected: Some("A"),
+                editable: false,
+                moved: &moved,
             },
             Span::Day,
         );
@@ -953,6 +1015,7 @@ mod tests {
                 now: "Now",
                 span: Span::Day,
                 offset_minutes: 0,
+                window,
             },
         );
         assert!(

@@ -72,6 +72,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "0012_replica_leases",
         include_str!("../../migrations/postgres/0012_replica_leases.sql"),
     ),
+    (
+        13,
+        "0013_plan_steering",
+        include_str!("../../migrations/postgres/0013_plan_steering.sql"),
+    ),
 ];
 
 /// Key of the advisory lock held while migrating (any fixed number that no

@@ -35,6 +35,7 @@ mod plans;
 mod records;
 mod retry;
 mod sessions;
+mod steering;
 mod tenancy;
 
 use super::StoreError;

@@ -2,17 +2,20 @@
 
 use super::PgStore;
 use crate::TenantId;
-use crate::plans::{LivePlanRow, NewLivePlan, SiteEvent, WatchedSite};
+use crate::plans::{KEPT_REVISIONS, LivePlanRow, NewLivePlan, SiteEvent, StepWrite, WatchedSite};
 use crate::{StoreError, now_ms};
 
 impl PgStore {
-    /// Stores `plan` as the site's live plan; returns its revision.
+    /// Stores `plan` as the site's live plan (and in its kept revisions),
+    /// applying `step` to its author's stack in the same transaction;
+    /// returns its revision.
     pub(crate) async fn save_live_plan(
         &self,
-        tenant: TenantId,
+        tenant_id: TenantId,
         plan: NewLivePlan,
+        step: Option<StepWrite>,
     ) -> Result<i64, StoreError> {
-        let tenant = tenant.as_uuid();
+        let tenant = tenant_id.as_uuid();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
         // Serialises replacements of one site's plan (the row may not exist yet).
@@ -31,6 +34,7 @@ impl PgStore {
             .transpose()?
             .unwrap_or(0);
         let revision = crate::plans::next_revision(&plan, found)?;
+        let now = now_ms();
         tx.execute(
             "INSERT INTO live_plans (tenant_id, site, revision, records_version, event_cursor,
                                      trigger_reason, body, created_at)
@@ -47,10 +51,38 @@ impl PgStore {
                 &plan.event_cursor,
                 &plan.trigger,
                 &plan.body,
-                &now_ms(),
+                &now,
             ],
         )
         .await?;
+        tx.execute(
+            "INSERT INTO plan_revisions (tenant_id, site, revision, records_version, event_cursor,
+                                         trigger_reason, body, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (tenant_id, site, revision) DO UPDATE SET
+                 records_version = excluded.records_version, event_cursor = excluded.event_cursor,
+                 trigger_reason = excluded.trigger_reason, body = excluded.body,
+                 created_at = excluded.created_at",
+            &[
+                &tenant,
+                &plan.site,
+                &revision,
+                &plan.records_version,
+                &plan.event_cursor,
+                &plan.trigger,
+                &plan.body,
+                &now,
+            ],
+        )
+        .await?;
+        tx.execute(
+            "DELETE FROM plan_revisions WHERE tenant_id = $1 AND site = $2 AND revision <= $3",
+            &[&tenant, &plan.site, &(revision - KEPT_REVISIONS)],
+        )
+        .await?;
+        if let Some(step) = step {
+            super::steering::write_step(&tx, tenant_id, &plan.site, revision, step, now).await?;
+        }
         tx.commit().await?;
         Ok(revision)
     }

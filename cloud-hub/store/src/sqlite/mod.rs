@@ -20,6 +20,7 @@ mod plans;
 mod records;
 mod schema;
 mod sessions;
+mod steering;
 mod tenancy;
 
 use super::StoreError;

@@ -2,17 +2,20 @@
 
 use super::SqliteStore;
 use crate::TenantId;
-use crate::plans::{LivePlanRow, NewLivePlan, SiteEvent, WatchedSite};
+use crate::plans::{KEPT_REVISIONS, LivePlanRow, NewLivePlan, SiteEvent, StepWrite, WatchedSite};
 use crate::{StoreError, now_ms};
 use rusqlite::types::Value as SqlValue;
 use rusqlite::{OptionalExtension, params, params_from_iter};
 
 impl SqliteStore {
-    /// Stores `plan` as the site's live plan; returns its revision.
+    /// Stores `plan` as the site's live plan (and in its kept revisions),
+    /// applying `step` to its author's stack in the same transaction;
+    /// returns its revision.
     pub(crate) async fn save_live_plan(
         &self,
         tenant: TenantId,
         plan: NewLivePlan,
+        step: Option<StepWrite>,
     ) -> Result<i64, StoreError> {
         self.write(move |conn| {
             let tx = conn.transaction()?;
@@ -25,6 +28,8 @@ impl SqliteStore {
                 .optional()?
                 .unwrap_or(0);
             let revision = crate::plans::next_revision(&plan, found)?;
+            let body = plan.body.to_string();
+            let now = now_ms();
             tx.execute(
                 "INSERT INTO live_plans (tenant_id, site, revision, records_version, event_cursor,
                                          trigger_reason, body, created_at)
@@ -40,10 +45,32 @@ impl SqliteStore {
                     plan.records_version,
                     plan.event_cursor,
                     plan.trigger,
-                    plan.body.to_string(),
-                    now_ms()
+                    body,
+                    now
                 ],
             )?;
+            tx.execute(
+                "INSERT OR REPLACE INTO plan_revisions (tenant_id, site, revision, records_version,
+                                                        event_cursor, trigger_reason, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    tenant,
+                    plan.site,
+                    revision,
+                    plan.records_version,
+                    plan.event_cursor,
+                    plan.trigger,
+                    body,
+                    now
+                ],
+            )?;
+            tx.execute(
+                "DELETE FROM plan_revisions WHERE tenant_id = ?1 AND site = ?2 AND revision <= ?3",
+                params![tenant, plan.site, revision - KEPT_REVISIONS],
+            )?;
+            if let Some(step) = step {
+                super::steering::write_step(&tx, tenant, &plan.site, revision, step, now)?;
+            }
             tx.commit()?;
             Ok(revision)
         })

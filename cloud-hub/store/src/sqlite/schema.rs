@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../../migrations/sqlite/0010_credential_access_version.sql"),
     include_str!("../../migrations/sqlite/0011_event_keys.sql"),
     include_str!("../../migrations/sqlite/0012_replica_leases.sql"),
+    include_str!("../../migrations/sqlite/0013_plan_steering.sql"),
 ];
 
 /// Applies the migrations the database has not seen yet.
