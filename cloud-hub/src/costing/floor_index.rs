@@ -260,8 +260,8 @@ mod tests {
             "M3's states are left out"
         );
         let as_of = 90 * MIN;
-        let whole = run_times(&runs(&facts, as_of).unwrap(), &facts, as_of).unwrap();
-        let part = run_times(&runs(&narrowed, as_of).unwrap(), &narrowed, as_of).unwrap();
+        let whole = run_times(&runs(&facts, as_of).expect("runs"), &facts, as_of).expect("times");
+        let part = run_times(&runs(&narrowed, as_of).expect("runs"), &narrowed, as_of).expect("times");
         assert_eq!(part["A"], whole["A"]);
         // W1 shared with B from 3 to 20 and 30 to 40: A's labour is less
         // than its active time, so the sharing was counted.
