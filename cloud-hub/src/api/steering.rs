@@ -14,10 +14,8 @@ use super::{ApiFailure, HubState};
 use crate::masterdata::records::Equipment;
 use crate::masterdata::service;
 use crate::planning::PlanningError;
+use crate::planning::drafts::{self, DraftAnswer, DraftRequest, History, Made, RevisionDiff, SteerError};
 use crate::planning::steer::Change;
-use crate::planning::steer::drafts::{
-    self, DraftAnswer, DraftRequest, History, Made, RevisionDiff, SteerError,
-};
 use crate::store::rights::{Action, Module};
 use crate::store::{RecordQuery, Store, TenantId};
 use axum::Extension;

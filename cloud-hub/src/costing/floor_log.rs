@@ -20,8 +20,8 @@
 //! run times depend on ([`facts_for_orders`]) are found without a pass
 //! over the tenant's whole floor history.
 
+use super::floor_events::{COSTING_EVENT_KINDS, read_fact};
 use super::floor_index::FloorIndex;
-use super::load::{COSTING_EVENT_KINDS, read_fact};
 use super::time::TimedFact;
 use crate::error::HubError;
 use crate::store::TenantId;

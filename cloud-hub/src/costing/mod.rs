@@ -23,6 +23,7 @@
 //! - [`variance`]: an order's variances from its standard (pure).
 
 pub mod engine;
+pub mod floor_events;
 pub mod floor_index;
 pub mod floor_log;
 pub mod load;

@@ -3,7 +3,7 @@
 //! texts, and from the log (one pass over the site's events, in hub time)
 //! each machine's states, stops, counts and agent outages
 //! (`machines::load::fold`) with the runs and output reports of its
-//! operators (`costing::load::read_fact`).
+//! operators (`costing::floor_events::read_fact`).
 
 use crate::costing::time::{FloorFact, TimedFact};
 use crate::error::HubError;
@@ -173,7 +173,7 @@ pub async fn site_log(
         for e in &page {
             if machine_log::KINDS.contains(&e.kind.as_str()) {
                 machine_log::fold(&mut machines, e);
-            } else if let Some((id, fact)) = crate::costing::load::read_fact(&e.raw) {
+            } else if let Some((id, fact)) = crate::costing::floor_events::read_fact(&e.raw) {
                 facts.push((e.occurred_at, id, fact));
             }
         }

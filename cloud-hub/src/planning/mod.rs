@@ -23,13 +23,16 @@ pub mod build;
 pub mod calendars;
 pub mod config;
 pub mod dispatch;
+pub mod drafts;
 pub mod facts;
 pub mod input;
+pub mod minutes;
 pub mod report;
 pub mod service;
 pub mod steer;
 pub mod stored;
 pub mod watch;
+pub mod whatif;
 
 pub use service::{PlanningError, RunOptions};
 pub use stored::StoredPlan;

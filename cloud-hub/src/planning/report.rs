@@ -10,10 +10,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// An epoch minute as RFC 3339 UTC.
-pub fn iso(minute: i64) -> String {
-    Timestamp::from_unix_millis(minute.saturating_mul(60_000)).to_string()
-}
+pub use super::minutes::iso;
 
 /// One operation's place in the plan.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]

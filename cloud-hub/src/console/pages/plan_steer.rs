@@ -8,7 +8,7 @@
 use super::super::render::{PageError, page};
 use super::super::viewer::Viewer;
 use crate::api::HubState;
-use crate::planning::steer::drafts::{self, SteerError};
+use crate::planning::drafts::{self, SteerError};
 use crate::store::rights::{Action, Module};
 use askama::Template;
 use axum::extract::{Path, State};

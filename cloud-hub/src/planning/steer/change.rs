@@ -2,7 +2,7 @@
 //! as text), and why a change is refused: the constraint it breaks, named
 //! with the operation, machine and time concerned.
 
-use crate::planning::report::iso;
+use crate::planning::minutes::iso;
 
 /// One change a what-if tries.
 #[derive(Debug, Clone, PartialEq, Eq)]

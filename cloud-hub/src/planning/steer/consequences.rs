@@ -4,7 +4,7 @@
 //! that moved (machine, minutes). Pure; plans are compared by operation
 //! key and machine code, so two plans of different models compare.
 
-use crate::planning::report::iso;
+use crate::planning::minutes::iso;
 use mes_scheduler::{Model, Plan};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};

@@ -15,9 +15,7 @@
 
 pub mod change;
 pub mod consequences;
-pub mod drafts;
 pub mod steering;
-pub mod whatif;
 
 pub use change::{Change, Refusal};
 pub use consequences::Consequences;

@@ -7,9 +7,9 @@
 //! operation moved), validates the result and compares it with the live
 //! plan. The live plan is never changed here.
 
-use super::change::{Change, Refusal};
-use super::consequences::{Consequences, compare};
-use super::steering::{Fixed, FixedBy, Steering};
+use super::steer::change::{Change, Refusal};
+use super::steer::consequences::{Consequences, compare};
+use super::steer::steering::{Fixed, FixedBy, Steering};
 use crate::planning::stored::StoredPlan;
 use mes_scheduler::{MachineId, Model, OpId, Plan, improve, reschedule, validate};
 use std::collections::HashMap;

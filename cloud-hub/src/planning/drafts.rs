@@ -4,8 +4,8 @@
 //! and earlier plans are the kept revisions. Every plan this module makes
 //! live passes `mes_scheduler::validate` for its own model first.
 
-use super::change::{Change, Refusal};
-use super::consequences::{Consequences, OperationShift, moved};
+use super::steer::change::{Change, Refusal};
+use super::steer::consequences::{Consequences, OperationShift, moved};
 use super::whatif::{Attempt, try_changes};
 use crate::planning::service::{PlanningError, live_row};
 use crate::planning::stored::StoredPlan;
