@@ -51,5 +51,5 @@ on_both_backends!(
     steer::moves_are_drafted_refused_accepted_and_undone,
     steer::another_tenant_cannot_steer,
     steer::priorities_due_dates_pins_and_a_frozen_horizon_are_kept,
-    drafts_are_bounded_per_site,
+    steer::drafts_are_bounded_per_site,
 );
