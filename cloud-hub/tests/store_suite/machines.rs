@@ -215,3 +215,55 @@ pub async fn latest_per_key_is_the_newest_event_of_the_site_per_key(db: &TestDb)
             .is_empty()
     );
 }
+
+/// The parts counted per machine of a site since an instant (the board's
+/// "parts this shift"): summed per equipment, the instant itself counted,
+/// earlier counts, other sites and counts naming no equipment left out.
+pub async fn parts_since_sums_each_machines_counts_of_the_site(db: &TestDb) {
+    let store = &db.store;
+    let a = provision(store, "parts").await;
+    let tenant = a.auth.tenant_id;
+    store.create_site("parts", "plant-2").expect("site created");
+    let far = store
+        .create_agent("parts", "plant-2", "far")
+        .expect("agent created");
+    let far = Agent {
+        auth: store
+            .agent_by_token(&far.token)
+            .await
+            .expect("token lookup works")
+            .expect("the new token finds its agent"),
+    };
+    let (mut a, mut far) = (Stream::new(a), Stream::new(far));
+    let parts = |equipment: &str, good: i64, scrap: i64| json!({"equipment": equipment, "good": good, "scrap": scrap});
+    a.send(
+        store,
+        &[
+            ("parts_counted", 99, parts("E1", 100, 100)),
+            ("parts_counted", 100, parts("E1", 5, 1)),
+            ("parts_counted", 150, parts("E2", 7, 0)),
+            ("parts_counted", 160, parts("E1", 3, 2)),
+            ("parts_counted", 170, json!({"good": 50, "scrap": 0})),
+            (ESC, 180, state(1, "E1", "running")),
+        ],
+    )
+    .await;
+    far.send(store, &[("parts_counted", 200, parts("E1", 40, 4))])
+        .await;
+    let sums: Vec<(String, i64, i64)> = store
+        .parts_since(tenant, "plant-1".into(), 100)
+        .await
+        .expect("parts since reads")
+        .into_iter()
+        .map(|p| (p.equipment, p.good, p.scrap))
+        .collect();
+    assert_eq!(sums, [("E1".to_string(), 8, 3), ("E2".to_string(), 7, 0)]);
+    assert!(
+        store
+            .parts_since(tenant, "plant-1".into(), 161)
+            .await
+            .expect("parts since reads")
+            .is_empty(),
+        "nothing counted since 161"
+    );
+}

@@ -84,6 +84,7 @@ on_both_backends!(
     poison::extreme_events_are_booked_or_set_aside_and_never_wedge,
     poison::an_event_the_store_refuses_is_set_aside_and_the_rest_booked,
     machines::latest_per_key_is_the_newest_event_of_the_site_per_key,
+    machines::parts_since_sums_each_machines_counts_of_the_site,
     leases::a_step_read_after_a_moved_cursor_is_refused_whole,
     leases::a_replica_that_lost_its_lease_cannot_commit_a_step,
     leases::a_notice_sent_by_one_hub_is_heard_by_another,

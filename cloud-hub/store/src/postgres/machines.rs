@@ -72,15 +72,17 @@ impl PgStore {
         let client = self.pool.get().await?;
         let stmt = client
             .prepare_cached(
-                "SELECT ((e.raw::jsonb -> 'data') ->> 'equipment') COLLATE \"C\" AS equipment,
-                        SUM(((e.raw::jsonb -> 'data') ->> 'good')::bigint)::bigint,
-                        SUM(((e.raw::jsonb -> 'data') ->> 'scrap')::bigint)::bigint
+                // Each row's JSON parsed once (jsonb_to_record), not once
+                // per field: the parsing was most of the board's time.
+                "SELECT d.equipment COLLATE \"C\" AS equipment, SUM(d.good)::bigint, SUM(d.scrap)::bigint
                  FROM events e
                  JOIN agent_streams s ON s.id = e.stream_id AND s.tenant_id = e.tenant_id
                  JOIN agents a ON a.id = s.agent_id AND a.tenant_id = e.tenant_id
                  JOIN sites st ON st.id = a.site_id AND st.tenant_id = e.tenant_id
+                 CROSS JOIN LATERAL jsonb_to_record(e.raw::jsonb -> 'data')
+                     AS d(equipment text, good bigint, scrap bigint)
                  WHERE e.tenant_id = $1 AND st.slug = $2 AND e.kind = 'parts_counted' AND e.occurred_at >= $3
-                   AND ((e.raw::jsonb -> 'data') ->> 'equipment') IS NOT NULL
+                   AND d.equipment IS NOT NULL
                  GROUP BY 1 ORDER BY 1",
             )
             .await?;
