@@ -44,6 +44,20 @@ pub async fn actuals_at(
     code: &str,
     now: i64,
 ) -> Result<OrderActuals, HubError> {
+    let (order, mut report) = actuals_with_stock_at(store, tenant, code, now).await?;
+    super::order_report::add_cost(store, tenant, &order, &mut report, now).await?;
+    Ok(report)
+}
+
+/// [`actuals_at`] without the cost by element (left at zero), for a page
+/// that shows the order's cost report instead (costing it once, and only
+/// for viewers who may see costs); with the order it is of.
+pub async fn actuals_with_stock_at(
+    store: &Store,
+    tenant: TenantId,
+    code: &str,
+    now: i64,
+) -> Result<(ProductionOrder, OrderActuals), HubError> {
     let order: ProductionOrder = service::get::<ProductionOrder>(store, tenant, code).await?.record;
     // Figures out of the range of a decimal (data stored before entry was
     // bounded) are an error naming the order, never a panic.
@@ -196,6 +210,6 @@ pub async fn actuals_at(
         operations,
         cost: super::report::CostByElement::default(),
     };
-    super::order_report::complete(store, tenant, &order, &mut report, now).await?;
-    Ok(report)
+    super::order_report::add_stock(store, tenant, &order, &mut report, now).await?;
+    Ok((order, report))
 }

@@ -26,9 +26,9 @@ fn by_element(cost: &OrderCost) -> Result<CostByElement, OutOfRange> {
     })
 }
 
-/// Adds the stock status and the costs to `report` (of `order`, costed as
-/// of `now`, unix ms).
-pub(super) async fn complete(
+/// Adds the stock status of every input to `report` (of `order`, at
+/// `now`, unix ms).
+pub(super) async fn add_stock(
     store: &Store,
     tenant: TenantId,
     order: &ProductionOrder,
@@ -49,6 +49,18 @@ pub(super) async fn complete(
     {
         m.stock = stock.get(&m.material).cloned();
     }
+    Ok(())
+}
+
+/// Adds the cost by element to `report` (of `order`, costed as of `now`,
+/// unix ms).
+pub(super) async fn add_cost(
+    store: &Store,
+    tenant: TenantId,
+    order: &ProductionOrder,
+    report: &mut OrderActuals,
+    now: i64,
+) -> Result<(), HubError> {
     // This order's cost, from the ledger rows it depends on (not the
     // whole tenant's costing).
     let master = crate::costing::master::CostingMaster::cached(store, tenant).await?;

@@ -89,7 +89,8 @@ pub async fn show(
         return Err(viewer.not_found());
     }
     let now = (state.clock)();
-    let actuals = crate::production::actuals::actuals_at(&state.store, tenant, &code, now)
+    // The cost is the cost report's below; the actuals need not cost it too.
+    let (_, actuals) = crate::production::actuals::actuals_with_stock_at(&state.store, tenant, &code, now)
         .await
         .map_err(not_found_or(&viewer))?;
     let runs = runs_of(&state, &viewer, &code, now).await?;
