@@ -16,6 +16,8 @@ use crate::masterdata::records::{
     Equipment, Lot, Material, ProductionOrder, ProductionStatus, Reason, ReasonKind, Station, Worker,
 };
 use crate::masterdata::service::decode;
+use crate::planning::PlanningError;
+use crate::planning::station_feed::{PlanFeed, plan_feed};
 use crate::store::TenantId;
 use crate::store::{RecordRow, Store};
 use mes_protocols::Code;
@@ -49,13 +51,16 @@ fn key(kind: RecordKind, code: &Code) -> RecordKey {
     }
 }
 
-/// The downlink page for `site` of `tenant` after cursor `since`.
+/// The downlink page for `site` of `tenant` after cursor `since`; with
+/// `plan` (the live-plan revision the agent holds) also the site's live plan
+/// when it differs (see [`mes_protocols::downlink::PlanRecord`]).
 pub async fn page(
     store: &Store,
     tenant: TenantId,
     site: &str,
     since: u64,
     limit: usize,
+    plan: Option<u64>,
 ) -> Result<DownlinkPage, HubError> {
     let current = store.tenant_version(tenant).await.map_err(HubError::Store)?;
     let current = u64::try_from(current).unwrap_or(0);
@@ -87,7 +92,40 @@ pub async fn page(
             _ => {}
         }
     }
+    if let Some(held) = plan {
+        // A snapshot replaces everything the agent holds: the plan too.
+        let held = if reset { 0 } else { held };
+        match site_plan(store, tenant, site, held).await? {
+            Some(Change::Upsert(record)) => page.upserts.push(record),
+            Some(Change::Remove(key)) => page.removals.push(key),
+            None => {}
+        }
+    }
     Ok(page)
+}
+
+/// The live plan's change for an agent holding revision `held`. A plan that
+/// cannot be read is logged and left out: the stations keep the plan they
+/// have and the master data still flows.
+async fn site_plan(
+    store: &Store,
+    tenant: TenantId,
+    site: &str,
+    held: u64,
+) -> Result<Option<Change>, HubError> {
+    let Ok(site) = Code::parse(site) else {
+        return Ok(None);
+    };
+    match plan_feed(store, tenant, &site, held).await {
+        Ok(PlanFeed::Unchanged) => Ok(None),
+        Ok(PlanFeed::Send(record)) => Ok(Some(Change::Upsert(Record::Plan(record)))),
+        Ok(PlanFeed::Gone) => Ok(Some(Change::Remove(key(RecordKind::Plan, &site)))),
+        Err(PlanningError::Store(e)) => Err(HubError::Store(e)),
+        Err(e) => {
+            tracing::warn!(tenant = ?tenant, %site, error = %e, "downlink: the live plan is left out");
+            Ok(None)
+        }
+    }
 }
 
 /// Base units of materials, read once per page.

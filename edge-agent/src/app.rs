@@ -176,6 +176,7 @@ impl Sync<'_> {
                 interval: Duration::from_millis(self.downlink.interval_ms),
                 page_limit: self.downlink.page_limit,
                 status: self.downlink_status.clone(),
+                ask_plan: true,
             };
             tasks.spawn(task.run(shutdown.clone()));
         }

@@ -11,9 +11,10 @@
 //!   configuration states (`lease_ms + 2 × renew_ms`);
 //! - every replica projected some tenants (their `/healthz` says which);
 //! - the ledger (every movement with its body, every balance) equals what
-//!   `cloud-hub rebuild` on one hub makes of the log. Costs are derived on
-//!   read from those movements and OEE from the log itself, so equal
-//!   movements are equal costs and OEE.
+//!   `cloud-hub rebuild` on one hub makes of the log, and so do the
+//!   figures a planner reads through the API: every order's actual cost,
+//!   the stock's value, and the site's OEE over a press's feed (states and
+//!   counts a second agent per tenant posts through the proxy meanwhile).
 //!
 //!
 //! And live updates cross replicas: a board open on one replica shows an
@@ -26,6 +27,8 @@
 #[path = "../src/bench_ledger/mod.rs"]
 #[allow(dead_code)]
 mod bench_ledger;
+#[path = "support/figures.rs"]
+mod figures;
 #[path = "support/replicas.rs"]
 #[allow(dead_code)] // shared by several test files, each using a part
 mod replicas;
@@ -35,6 +38,7 @@ mod web;
 
 use bench_ledger::seed;
 use cloud_hub::store::{Store, TenantId};
+use figures::{MACHINE_EVENTS, machine_feed};
 use mes_tests::{HubProcess, eventually, free_port};
 use replicas::{TestDatabase, assert_booked_once, progress, provision, run_agent};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -254,6 +258,11 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
     })
     .await;
 
+    let mut feeds = Vec::new();
+    for t in &tenants {
+        feeds.push(machine_feed(&store, t).await);
+    }
+
     let proxy = Proxy::start(&proxy_bin, dir.path(), &urls).await;
     let seen: Projected = Arc::default();
     let watcher = tokio::spawn(watch_health(urls.clone(), seen.clone()));
@@ -268,6 +277,18 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
                 0x4ab5_0000 + i as u64,
                 patience,
             ))
+        })
+        .collect();
+    let feeding: Vec<_> = feeds
+        .into_iter()
+        .zip(&tenants)
+        .map(|(mut feed, t)| {
+            let (slug, targets) = (t.slug.clone(), vec![proxy.url()]);
+            tokio::spawn(async move {
+                let acked = feed.post(&slug, targets).await;
+                assert_eq!(acked, MACHINE_EVENTS, "{slug}: the machine feed is acknowledged");
+                feed
+            })
         })
         .collect();
 
@@ -332,6 +353,10 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
     for a in agents {
         acked.push(a.await.expect("an agent task"));
     }
+    let mut feeds = Vec::new();
+    for f in feeding {
+        feeds.push(f.await.expect("a machine feed task"));
+    }
     for t in &tenants {
         eventually(
             &format!("{}'s projection to catch up", t.slug),
@@ -372,20 +397,21 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
         );
     }
 
-    // The ledger equals a rebuild on one hub.
+    // The ledger and the figures equal a rebuild on one hub.
+    let survivor_index = (0..REPLICAS).find(|i| *i != index).expect("a survivor");
+    let survivor_url = hubs[survivor_index].url();
     let mut before = Vec::new();
-    for t in &tenants {
+    let mut figures_before = Vec::new();
+    for (t, feed) in tenants.iter().zip(&feeds) {
         before.push(ledger(&db, t.id).await);
+        let figures = feed.figures(&survivor_url).await;
+        figures.assert_substantial(&t.slug);
+        figures_before.push(figures);
     }
     for hub in &mut hubs {
         hub.stop();
     }
-    let survivor = hubs
-        .iter()
-        .enumerate()
-        .find(|(i, _)| *i != index)
-        .map(|(_, h)| h)
-        .expect("a survivor");
+    let survivor = &mut hubs[survivor_index];
     let out = survivor.cli(&["rebuild"]).expect("rebuild runs");
     eprintln!("{out}");
     for (t, before) in tenants.iter().zip(before) {
@@ -404,6 +430,26 @@ async fn three_replicas_behind_haproxy_book_every_event_once_through_a_kill() {
         assert!(
             before.1 == after.1,
             "{}: the balances differ from a rebuild",
+            t.slug
+        );
+    }
+    survivor.start().await.expect("the survivor starts again");
+    let survivor_url = survivor.url();
+    for ((t, feed), before) in tenants.iter().zip(&feeds).zip(figures_before) {
+        let after = feed.figures(&survivor_url).await;
+        assert!(
+            before.order_costs == after.order_costs,
+            "{}: order costs differ from a rebuild",
+            t.slug
+        );
+        assert!(
+            before.stock_value == after.stock_value,
+            "{}: the stock's value differs from a rebuild",
+            t.slug
+        );
+        assert!(
+            before.oee == after.oee,
+            "{}: the OEE differs from a rebuild",
             t.slug
         );
     }

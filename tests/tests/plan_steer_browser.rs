@@ -1,7 +1,8 @@
 //! Steering the planning board (issue 17) in real headless Chromium against
 //! a real hub and agent: a planner drags an operation with the mouse to the
 //! other press, sees the what-if's consequences, accepts, and the live plan
-//! (JSON API) follows; a drop on a lathe (touch) and a drop before the
+//! (JSON API) and the station's order list (through the agent) follow; a
+//! drop on a lathe (touch) and a drop before the
 //! operation's predecessor are refused with their reasons; undo restores
 //! the earlier plan; a plan made meanwhile (the API's run) reloads the open
 //! board with what moved; the dispatch lists show each machine's sequence
@@ -256,6 +257,11 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     browser.wait_for("what moved", "#plan-diff").await;
     let moved = browser.text_of("plan-diff").await;
     assert!(moved.contains("PO-1/10"), "{moved}");
+    let stability = browser.text_of("plan-stability").await;
+    assert!(
+        stability.starts_with("Stability ") && stability.contains("changed machine"),
+        "{stability}"
+    );
     assert_eq!(
         machine_of(&live_plan(&rig).await, "PO-1", "10"),
         target,
@@ -270,6 +276,27 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
     browser
         .screenshot(&screenshots().join("plan-steer-after.png"))
         .await;
+
+    // The station's order list follows (through the agent's downlink):
+    // PO-1's press operation is now planned on the target press.
+    browser
+        .goto(&format!("{}/stations/{STATION}", rig.agent.url()))
+        .await;
+    let row = browser
+        .wait_text(
+            "the station's order list to follow the accepted plan",
+            "#orders tr[data-order=\"PO-1\"]",
+            |t| t.contains(&format!("op 10 on {target}")),
+        )
+        .await;
+    assert!(row.contains("PO-1"), "{row}");
+    browser
+        .screenshot(&screenshots().join("station-follows-plan.png"))
+        .await;
+    browser
+        .goto(&format!("{hub}/console/sites/plant-1/plan?span=1d"))
+        .await;
+    browser.wait_for("PO-1's movable bar", &bar("PO-1/10")).await;
 
     // Touch: onto the lathe, a machine of another type: refused, put back.
     let from = centre(&browser, &bar("PO-1/10")).await;

@@ -24,10 +24,13 @@ pub(super) async fn downlink(
         .agent_by_token(token)
         .await?
         .ok_or_else(ApiFailure::unauthorized)?;
-    if let Some(name) = raw.keys().find(|k| !matches!(k.as_str(), "since" | "limit")) {
+    if let Some(name) = raw
+        .keys()
+        .find(|k| !matches!(k.as_str(), "since" | "limit" | "plan"))
+    {
         return Err(bad(
             name,
-            "unknown query parameter; the downlink takes since and limit",
+            "unknown query parameter; the downlink takes since, limit and plan",
         ));
     }
     let since = match raw.get("since") {
@@ -44,12 +47,22 @@ pub(super) async fn downlink(
             .filter(|n| (1..=MAX_LIMIT).contains(n))
             .ok_or_else(|| bad("limit", "must be a whole number from 1 to 5000"))?,
     };
+    let plan = match raw.get("plan") {
+        None => None,
+        Some(v) => Some(v.parse::<u64>().map_err(|_| {
+            bad(
+                "plan",
+                "must be the revision of the live plan the agent holds (a whole number, 0 for none)",
+            )
+        })?),
+    };
     let page = crate::downlink::page(
         &state.store,
         auth.tenant_id,
         &auth.site,
         since,
         usize::try_from(limit).unwrap_or(usize::MAX),
+        plan,
     )
     .await?;
     Ok(Json(page))

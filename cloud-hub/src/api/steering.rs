@@ -405,6 +405,7 @@ async fn diff(
                     trigger: String::new(),
                     operations_moved: 0,
                     operations: Vec::new(),
+                    stability: Default::default(),
                 }));
             }
             to.unwrap_or(live) - 1

@@ -11,11 +11,13 @@
 //!   whatever its predecessors say).
 //! - Alternatives: every active machine of the site of the operation's
 //!   equipment type, at its speed factor.
-//! - Material availability: an operation consuming a material with an open
-//!   purchase-order line expected later than now may not start before the
-//!   start (local midnight) of the earliest such day. Stock on hand is not
-//!   consulted until the stock ledger is persisted: a material on order is
-//!   assumed short.
+//! - Material availability: an operation consuming a material that is
+//!   short (the site's stock on hand does not cover what its open orders
+//!   still need, `stock_cover.rs`) and has an open purchase-order line
+//!   expected later than now waits for the start (local midnight) of the
+//!   earliest such day: with the site's `material_waits = hold` (the
+//!   default) as its earliest start, with `mark` only marked (planned as
+//!   if the material were there). A receipt counts at the next re-plan.
 //! - Orders that make a material another order's operation consumes
 //!   precede that operation (sub-assemblies).
 //! - An order that cannot be planned (no routing, no machine of a type,
@@ -24,6 +26,7 @@
 use super::calendars::{local_midnight, working_time};
 use super::facts::{OperationFacts, op_key};
 use super::input::SiteData;
+use crate::masterdata::records::MaterialWaits;
 use mes_protocols::Code;
 use mes_scheduler::{
     Alternative, Interval, MAX_DURATION, MAX_WEIGHT, Machine, MachineId, Model, ModelBuilder, ModelError,
@@ -99,11 +102,13 @@ fn speed_percent(factor: Decimal) -> u32 {
     u32::try_from((factor * Decimal::ONE_HUNDRED).round()).map_or(100_000, |p| p.clamp(1, 100_000))
 }
 
-/// Earliest epoch minute each material is available (see the module doc).
+/// Earliest epoch minute each short material is available (see the
+/// module doc).
 pub fn material_ready(data: &SiteData, now: i64) -> HashMap<Code, i64> {
     let offset = data.utc_offset();
     let mut ready: HashMap<Code, i64> = HashMap::new();
-    for line in data.purchase_orders.iter().flat_map(|p| &p.lines) {
+    let lines = data.purchase_orders.iter().flat_map(|p| &p.lines);
+    for line in lines.filter(|l| !data.covered.contains(&l.material)) {
         let at = local_midnight(line.expected_on, offset);
         if at > now {
             let entry = ready.entry(line.material.clone()).or_insert(at);
@@ -191,7 +196,10 @@ fn order_operations(
             .iter()
             .filter_map(|i| Some((*ctx.ready.get(&i.material)?, &i.material)))
             .max_by_key(|(at, _)| *at);
-        op.earliest_start = wait.map_or(ctx.frame.now, |(at, _)| at.max(ctx.frame.now));
+        op.earliest_start = match (wait, ctx.waits) {
+            (Some((at, _)), MaterialWaits::Hold) => at.max(ctx.frame.now),
+            _ => ctx.frame.now,
+        };
         if let (Some(at), Some(e)) = (progress.started_at, progress.equipment.as_ref()) {
             let machine = ctx
                 .machine_of
@@ -233,6 +241,7 @@ struct Context<'a> {
     by_type: HashMap<Code, Vec<Alternative>>,
     machine_of: HashMap<&'a str, MachineId>,
     ready: HashMap<Code, i64>,
+    waits: MaterialWaits,
     placeholder: OrderId,
 }
 
@@ -260,6 +269,10 @@ pub fn build(
         by_type,
         machine_of: data.equipment.iter().map(|e| e.code.as_str()).zip(ids).collect(),
         ready: material_ready(data, frame.now),
+        waits: data
+            .settings
+            .as_ref()
+            .map_or(MaterialWaits::default(), |s| s.material_waits),
         placeholder,
     };
     let offset = data.utc_offset();

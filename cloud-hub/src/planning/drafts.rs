@@ -6,6 +6,7 @@
 
 use super::steer::change::{Change, Refusal};
 use super::steer::consequences::{Consequences, OperationShift, moved};
+use super::steer::stability::{Stability, stability};
 use super::whatif::{Attempt, try_changes};
 use crate::planning::service::{PlanningError, live_row};
 use crate::planning::stored::StoredPlan;
@@ -119,6 +120,9 @@ pub struct RevisionDiff {
     pub operations_moved: usize,
     /// The operations that moved (machine changes first, then the largest shift).
     pub operations: Vec<OperationShift>,
+    /// How much of the earlier plan the later one kept.
+    #[serde(default)]
+    pub stability: Stability,
 }
 
 fn new_id() -> String {
@@ -453,6 +457,7 @@ pub async fn diff(
             trigger: newer.trigger.clone(),
             operations_moved,
             operations,
+            stability: stability((&a, &older.plan), (&b, &newer.plan)),
         })
     })
     .await

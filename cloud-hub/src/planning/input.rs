@@ -1,9 +1,11 @@
 //! Loading what a site's plan is made from: its open production orders,
 //! their operations (copied at release, or from the routing), its
-//! equipment, the calendars they follow, and open purchase orders (for
-//! material availability). Read through the typed master-data service,
+//! equipment, the calendars they follow, and open purchase orders with
+//! the materials on them the site's stock already covers (for material
+//! availability). Read through the typed master-data service,
 //! so every read is scoped to the tenant.
 
+use super::stock_cover::covered_materials;
 use crate::error::HubError;
 use crate::masterdata::records::{
     Calendar, Equipment, OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder, Routing,
@@ -13,7 +15,8 @@ use crate::masterdata::service;
 use crate::masterdata::{MasterKind, kind};
 use crate::store::TenantId;
 use crate::store::{RecordQuery, Store};
-use std::collections::HashMap;
+use mes_protocols::Code;
+use std::collections::{HashMap, HashSet};
 
 /// A production order with the operations the planner schedules for it.
 #[derive(Debug, Clone, PartialEq)]
@@ -42,6 +45,9 @@ pub struct SiteData {
     pub calendars: HashMap<String, Calendar>,
     /// Open purchase orders of the site.
     pub purchase_orders: Vec<PurchaseOrder>,
+    /// Materials on those purchase orders that the site's stock covers
+    /// already (see `stock_cover.rs`): their operations do not wait.
+    pub covered: HashSet<Code>,
     /// The tenant's master-data version read before anything else: a
     /// record written after it has a higher version.
     pub records_version: i64,
@@ -148,11 +154,14 @@ pub async fn load_site(store: &Store, tenant: TenantId, site: &str) -> Result<Si
         .map(|c| (c.code.to_string(), c))
         .collect();
     let open = vec![("status", "open".to_string())];
-    let purchase_orders = list_all::<PurchaseOrder>(store, tenant, of_site(site, open))
+    let purchase_orders: Vec<PurchaseOrder> = list_all::<PurchaseOrder>(store, tenant, of_site(site, open))
         .await?
         .into_iter()
         .filter(|p| p.status == OrderStatus::Open)
         .collect();
+    let routed: Vec<(&ProductionOrder, &[RoutingOperation])> =
+        orders.iter().map(|o| (&o.order, &o.operations[..])).collect();
+    let covered = covered_materials(store, tenant, site, &routed, &purchase_orders).await?;
     Ok(SiteData {
         site: site.to_string(),
         settings,
@@ -160,6 +169,7 @@ pub async fn load_site(store: &Store, tenant: TenantId, site: &str) -> Result<Si
         equipment,
         calendars,
         purchase_orders,
+        covered,
         records_version,
     })
 }

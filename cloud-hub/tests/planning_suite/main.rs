@@ -11,7 +11,9 @@ mod harness;
 
 mod api;
 mod factory;
+mod material_waits;
 mod replan;
+mod station_plan;
 mod steer;
 
 /// Makes, for each case `module::name`, the tests `sqlite::name` and
@@ -52,4 +54,6 @@ on_both_backends!(
     steer::another_tenant_cannot_steer,
     steer::priorities_due_dates_pins_and_a_frozen_horizon_are_kept,
     steer::drafts_are_bounded_per_site,
+    station_plan::the_downlink_carries_the_live_plan_to_agents_that_ask,
+    material_waits::short_material_waits_is_marked_or_is_covered_by_stock,
 );

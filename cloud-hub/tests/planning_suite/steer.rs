@@ -243,6 +243,15 @@ pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
             .any(|o| o["operation"] == "MO-A/10" && o["machine_after"] == other),
         "{diff}"
     );
+    // Its stability: MO-A/10 changed machine, so not everything was kept.
+    let s = &diff["stability"];
+    let (compared, kept, machines) = (
+        s["compared"].as_u64().unwrap_or(0),
+        s["kept"].as_u64().unwrap_or(0),
+        s["machine_changes"].as_u64().unwrap_or(0),
+    );
+    assert!(machines >= 1 && kept + machines <= compared, "{diff}");
+    assert_eq!(s["percent"].as_u64(), Some(kept * 100 / compared), "{diff}");
 
     // The re-plan came after the planner's step: undo would discard it.
     let (status, err) = call(&db.store, Method::POST, &format!("{PLAN}/undo"), &f.token, None).await;

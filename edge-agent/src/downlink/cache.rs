@@ -2,6 +2,7 @@
 //! on every scan, with the lookups they need. Pure: the SQLite copy is in
 //! `store.rs`; this file only knows how a page changes the records.
 
+use super::plan::SitePlan;
 use mes_protocols::Code;
 use mes_protocols::downlink::{
     EquipmentRecord, LotRecord, MaterialRecord, OrderRecord, ReasonKind, ReasonRecord, Record, RecordKey,
@@ -21,6 +22,7 @@ pub struct MasterData {
     lots: HashMap<(Code, Code), LotRecord>,
     orders: BTreeMap<Code, OrderRecord>,
     reasons: BTreeMap<Code, ReasonRecord>,
+    plan: Option<SitePlan>,
 }
 
 impl MasterData {
@@ -50,6 +52,7 @@ impl MasterData {
             Record::Lot(r) => drop(self.lots.insert((r.material.clone(), r.lot.clone()), r)),
             Record::Order(r) => drop(self.orders.insert(r.code.clone(), r)),
             Record::Reason(r) => drop(self.reasons.insert(r.code.clone(), r)),
+            Record::Plan(r) => self.plan = Some(SitePlan::new(r)),
             Record::Unknown => {}
         }
     }
@@ -73,6 +76,7 @@ impl MasterData {
             }
             RecordKind::Order => drop(self.orders.remove(code)),
             RecordKind::Reason => drop(self.reasons.remove(code)),
+            RecordKind::Plan => self.plan = None,
         }
     }
 
@@ -133,6 +137,11 @@ impl MasterData {
         self.reasons.values().filter(|r| r.reason_kind == kind).collect()
     }
 
+    /// The site's live plan, when the hub sent one.
+    pub fn plan(&self) -> Option<&SitePlan> {
+        self.plan.as_ref()
+    }
+
     /// How many records are held.
     pub fn len(&self) -> usize {
         self.stations.len()
@@ -142,6 +151,7 @@ impl MasterData {
             + self.lots.len()
             + self.orders.len()
             + self.reasons.len()
+            + usize::from(self.plan.is_some())
     }
 
     /// Whether nothing is held (no downlink yet).

@@ -21,16 +21,36 @@ pub enum DownlinkError {
     /// The hub's answer is not a downlink page.
     #[error("unreadable downlink page: {0}")]
     Malformed(String),
+    /// The hub (an older version) refused the `plan` parameter: ask without
+    /// it.
+    #[error("the hub does not send plans (an older version)")]
+    PlanUnsupported,
 }
 
 /// Asks the hub through `hub` for the changes since `since`, at most
-/// `limit` records.
-pub async fn fetch(hub: &HubConnection, since: u64, limit: u32) -> Result<DownlinkPage, DownlinkError> {
-    let request = hub
-        .get(DOWNLINK_PATH)
-        .query(&[("since", since), ("limit", u64::from(limit))]);
+/// `limit` records; with `plan` (the live-plan revision held, 0 for none)
+/// also the site's live plan when it changed.
+pub async fn fetch(
+    hub: &HubConnection,
+    since: u64,
+    limit: u32,
+    plan: Option<u64>,
+) -> Result<DownlinkPage, DownlinkError> {
+    let mut query = vec![("since", since), ("limit", u64::from(limit))];
+    if let Some(revision) = plan {
+        query.push(("plan", revision));
+    }
+    let request = hub.get(DOWNLINK_PATH).query(&query);
     let answer = hub.exchange(request).await.map_err(|e| match e {
         HubFailure::Network(message) => DownlinkError::Network(message),
+        HubFailure::Status {
+            status: 400,
+            code,
+            message,
+            ..
+        } if plan.is_some() && code == "invalid_query" && message.contains("(field plan)") => {
+            DownlinkError::PlanUnsupported
+        }
         HubFailure::Status {
             status,
             code,

@@ -2,7 +2,7 @@
 //! the buffer file, then publishes the new master data to the stations.
 
 use super::cache::{MasterData, MasterDataHandle};
-use super::client::fetch;
+use super::client::{DownlinkError, fetch};
 use super::store::{self, CacheMeta};
 use crate::buffer::Buffer;
 use crate::hub::HubConnection;
@@ -59,6 +59,9 @@ pub struct DownlinkTask {
     pub page_limit: u32,
     /// Shared status.
     pub status: std::sync::Arc<DownlinkStatus>,
+    /// Whether to ask for the site's live plan; cleared when the hub is an
+    /// older version that refuses the parameter.
+    pub ask_plan: bool,
 }
 
 impl DownlinkTask {
@@ -93,9 +96,20 @@ impl DownlinkTask {
 
     /// Fetches and applies one page; `Ok(true)` when more wait.
     async fn pull_once(&mut self) -> Result<bool, String> {
-        let page = fetch(&self.hub, self.meta.cursor, self.page_limit)
-            .await
-            .map_err(|e| e.to_string())?;
+        let held = self
+            .ask_plan
+            .then(|| self.data.snapshot().plan().map_or(0, |p| p.revision()));
+        let page = match fetch(&self.hub, self.meta.cursor, self.page_limit, held).await {
+            Err(DownlinkError::PlanUnsupported) => {
+                tracing::info!(
+                    "downlink: the hub sends no plans (an older version); stations list orders by number"
+                );
+                self.ask_plan = false;
+                fetch(&self.hub, self.meta.cursor, self.page_limit, None).await
+            }
+            other => other,
+        }
+        .map_err(|e| e.to_string())?;
         let (after, completes) = store::apply(&self.buffer, self.meta, &page)
             .await
             .map_err(|e| format!("saving the downlink page: {e}"))?;

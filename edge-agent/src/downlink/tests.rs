@@ -193,6 +193,14 @@ async fn client_reads_a_page_and_names_hub_errors() {
         "/api/v1/downlink",
         get(
             |q: axum::extract::Query<mes_protocols::downlink::DownlinkQuery>| async move {
+                if q.plan.is_some() {
+                    // What a hub from before plans answers.
+                    return (
+                        axum::http::StatusCode::BAD_REQUEST,
+                        r#"{"error":{"code":"invalid_query","message":"unknown query parameter; the downlink takes since and limit","field":"plan"}}"#
+                            .to_string(),
+                    );
+                }
                 if q.since == 99 {
                     return (
                         axum::http::StatusCode::BAD_REQUEST,
@@ -214,12 +222,16 @@ async fn client_reads_a_page_and_names_hub_errors() {
     let hub =
         crate::hub::HubConnection::new(&format!("http://{addr}"), "t", std::time::Duration::from_secs(5))
             .expect("client");
-    let got = fetch(&hub, 0, 10).await.expect("page");
+    let got = fetch(&hub, 0, 10, None).await.expect("page");
     assert!(got.reset);
     assert_eq!(got.cursor, 1);
-    let err = fetch(&hub, 99, 10).await.expect_err("hub error");
+    let err = fetch(&hub, 99, 10, None).await.expect_err("hub error");
     assert!(
         err.to_string().contains("400") && err.to_string().contains("since"),
         "{err}"
     );
+    let older = fetch(&hub, 0, 10, Some(0))
+        .await
+        .expect_err("an older hub refuses plan");
+    assert!(matches!(older, DownlinkError::PlanUnsupported), "{older}");
 }

@@ -28,8 +28,11 @@ pub struct StationView {
     pub workers: Vec<WorkerView>,
     /// The operation running or paused here.
     pub run: Option<RunView>,
-    /// Released orders and the operation each would start next.
+    /// Released orders and the operation each would start next, in the
+    /// order the site's live plan runs them here (see [`order_list`]).
     pub orders: Vec<OrderView>,
+    /// The revision of the live plan the list follows, when there is one.
+    pub plan_revision: Option<u64>,
     /// Reason codes by kind (`pause`, `scrap`, `downtime`).
     pub reasons: BTreeMap<&'static str, Vec<ReasonView>>,
     /// The downlink's status.
@@ -131,6 +134,25 @@ pub struct OrderView {
     pub due: Option<String>,
     /// The operation a scan would start, if any.
     pub next_operation: Option<Code>,
+    /// Where and when the live plan runs the order's next operation: one
+    /// planned on this station's machines if any, else the first planned
+    /// one elsewhere.
+    pub planned: Option<PlannedView>,
+}
+
+/// An operation as the live plan runs it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedView {
+    /// Operation number.
+    pub operation: Code,
+    /// The machine.
+    pub equipment: Code,
+    /// Planned start.
+    pub start: Timestamp,
+    /// Planned end.
+    pub end: Timestamp,
+    /// Whether the machine is one of this station's.
+    pub here: bool,
 }
 
 /// A reason to choose.
@@ -219,11 +241,8 @@ pub fn build_view(src: &ViewSources<'_>) -> StationView {
         equipment,
         workers,
         run: state.run.as_ref().map(|run| run_view(data, run)),
-        orders: data
-            .orders()
-            .take(MAX_ORDERS)
-            .map(|o| order_view(src.floor, o))
-            .collect(),
+        orders: order_list(data, src.floor, record.map_or(&[][..], |r| &r.equipment[..])),
+        plan_revision: data.plan().map(|p| p.revision()),
         reasons,
         downlink: src.downlink.clone(),
     }
@@ -277,21 +296,60 @@ fn run_view(data: &MasterData, run: &super::state::Run) -> RunView {
     }
 }
 
-fn order_view(floor: &Floor, order: &OrderRecord) -> OrderView {
-    let next = order
+/// The station's order list: first the orders with an operation planned
+/// on this station's machines, by planned start (the plan's sequence
+/// here), then those planned only elsewhere, by start, then the unplanned
+/// ones by number; at most [`MAX_ORDERS`].
+fn order_list(data: &MasterData, floor: &Floor, machines: &[Code]) -> Vec<OrderView> {
+    let mut views: Vec<OrderView> = data
+        .orders()
+        .map(|o| order_view(data, floor, machines, o))
+        .collect();
+    views.sort_by(|a, b| {
+        let key = |v: &OrderView| match &v.planned {
+            Some(p) if p.here => (0, p.start.unix_millis()),
+            Some(p) => (1, p.start.unix_millis()),
+            None => (2, 0),
+        };
+        key(a).cmp(&key(b)).then_with(|| a.code.cmp(&b.code))
+    });
+    views.truncate(MAX_ORDERS);
+    views
+}
+
+fn order_view(data: &MasterData, floor: &Floor, machines: &[Code], order: &OrderRecord) -> OrderView {
+    let open: Vec<&Code> = order
         .operations
         .iter()
-        .find(|op| {
+        .filter(|op| {
             !floor.is_finished(&order.code, &op.operation)
                 && floor.running_at(&order.code, &op.operation).is_none()
         })
-        .map(|op| op.operation.clone());
+        .map(|op| &op.operation)
+        .collect();
+    let planned: Vec<PlannedView> = data
+        .plan()
+        .map(|plan| {
+            open.iter()
+                .filter_map(|op| plan.planned(&order.code, op))
+                .map(|p| PlannedView {
+                    operation: p.operation.clone(),
+                    equipment: p.equipment.clone(),
+                    start: p.start,
+                    end: p.end,
+                    here: machines.contains(&p.equipment),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let here = planned.iter().filter(|p| p.here).min_by_key(|p| p.start).cloned();
     OrderView {
         code: order.code.clone(),
         material: order.material.clone(),
         quantity: order.quantity.normalize().to_string(),
         unit: order.unit.clone(),
         due: order.due.map(mes_protocols::downlink::format_date),
-        next_operation: next,
+        next_operation: open.first().map(|op| (*op).clone()),
+        planned: here.or_else(|| planned.into_iter().next()),
     }
 }

@@ -8,11 +8,13 @@
 //! the "Downlink" section of `protocols/SYNC_PROTOCOL.md`.
 
 mod date;
+mod plan;
 mod records;
 #[cfg(test)]
 mod tests;
 
 pub use date::{format_date, parse_date};
+pub use plan::{PlanRecord, PlannedOperation};
 pub use records::*;
 
 use crate::Code;
@@ -40,6 +42,11 @@ pub struct DownlinkQuery {
     /// [`DEFAULT_LIMIT`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub limit: Option<u32>,
+    /// The revision of the site's live plan the agent holds (0: none). When
+    /// present the page carries the live plan if its revision differs
+    /// (see [`PlanRecord`]); when absent the page never carries a plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub plan: Option<u64>,
 }
 
 /// One answer of the downlink endpoint.
@@ -85,6 +92,8 @@ pub enum Record {
     Order(OrderRecord),
     /// A downtime, scrap or pause reason.
     Reason(ReasonRecord),
+    /// The site's live plan (only to agents that ask with `plan=`).
+    Plan(PlanRecord),
     /// A kind this version does not know (sent by a newer hub); agents skip
     /// it. Never sent by a hub of this version.
     #[serde(other, skip_serializing)]
@@ -103,6 +112,7 @@ impl Record {
             Record::Lot(r) => (RecordKind::Lot, &r.lot, Some(r.material.clone())),
             Record::Order(r) => (RecordKind::Order, &r.code, None),
             Record::Reason(r) => (RecordKind::Reason, &r.code, None),
+            Record::Plan(r) => (RecordKind::Plan, &r.site, None),
             Record::Unknown => return None,
         };
         Some(RecordKey {
@@ -131,11 +141,13 @@ pub enum RecordKind {
     Order,
     /// [`ReasonRecord`].
     Reason,
+    /// [`PlanRecord`], keyed by the site's code.
+    Plan,
 }
 
 impl RecordKind {
     /// Every kind, in the order a snapshot sends them.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Station,
         RecordKind::Equipment,
         RecordKind::Worker,
@@ -143,6 +155,7 @@ impl RecordKind {
         RecordKind::Lot,
         RecordKind::Order,
         RecordKind::Reason,
+        RecordKind::Plan,
     ];
 
     /// The kind's wire name (`station`).
@@ -155,6 +168,7 @@ impl RecordKind {
             RecordKind::Lot => "lot",
             RecordKind::Order => "order",
             RecordKind::Reason => "reason",
+            RecordKind::Plan => "plan",
         }
     }
 

@@ -188,7 +188,10 @@ fn query_reads_since_and_optional_limit() {
         q,
         DownlinkQuery {
             since: 12,
-            limit: None
+            limit: None,
+            plan: None
         }
     );
+    let q: DownlinkQuery = serde_json::from_str(r#"{"since": 3, "plan": 7}"#).expect("query");
+    assert_eq!(q.plan, Some(7));
 }

@@ -160,15 +160,39 @@ pub async fn run_agent(
     seed_no: u64,
     patience: Duration,
 ) -> (usize, usize) {
+    let drafts = Events::new(shape(agent.events), seed_no);
+    let batches = Batches::of(agent.auth.clone(), drafts, BATCH);
+    post_batches(
+        &agent.slug,
+        &agent.token,
+        batches,
+        agent.events,
+        targets,
+        seed_no as usize,
+        patience,
+    )
+    .await
+}
+
+/// Posts `batches` (`events` events in all, [`BATCH`] each) with the
+/// agent token `token` of tenant `slug` as [`run_agent`] does, starting
+/// at target `turn`; answers the events acknowledged and the posts sent
+/// again.
+pub async fn post_batches(
+    slug: &str,
+    token: &str,
+    mut batches: Batches,
+    events: usize,
+    targets: Vec<String>,
+    mut turn: usize,
+    patience: Duration,
+) -> (usize, usize) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(30))
         .build()
         .expect("an HTTP client");
-    let drafts = Events::new(shape(agent.events), seed_no);
-    let mut batches = Batches::of(agent.auth.clone(), drafts, BATCH);
     let mut acked = 0;
     let mut retried = 0;
-    let mut turn = seed_no as usize;
     while let Some(body) = batches.next_body().expect("a batch encodes") {
         let deadline = Instant::now() + patience;
         loop {
@@ -176,7 +200,7 @@ pub async fn run_agent(
             let target = &targets[turn % targets.len()];
             let sent = client
                 .post(format!("{target}/api/v1/ingest"))
-                .bearer_auth(&agent.token)
+                .bearer_auth(token)
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(body.clone())
                 .send()
@@ -184,33 +208,37 @@ pub async fn run_agent(
             match sent {
                 Ok(r) if r.status().is_success() => break,
                 Ok(r) if r.status().is_client_error() && r.status().as_u16() != 429 => {
-                    panic!("tenant {}: ingest refused a batch: {}", agent.slug, r.status())
+                    panic!("tenant {slug}: ingest refused a batch: {}", r.status())
                 }
                 _ => {}
             }
             assert!(
                 Instant::now() < deadline,
-                "tenant {}: a batch was not acknowledged within {patience:?}",
-                agent.slug
+                "tenant {slug}: a batch was not acknowledged within {patience:?}"
             );
             retried += 1;
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        acked += BATCH.min(agent.events - acked);
+        acked += BATCH.min(events - acked);
     }
     (acked, retried)
 }
 
-/// Checks that each of `tenant`'s `events` events is stored once and booked
-/// once (one ledger row each) and none was set aside.
+/// The kinds of the seed's events (each books one stock movement).
+pub const STOCK_KINDS: &str = "('material_consumed', 'output_reported')";
+
+/// Checks that each of `tenant`'s `events` stock events is stored once and
+/// booked once (one ledger row each) and none was set aside.
 pub async fn assert_booked_once(db: &tokio_postgres::Client, t: &TenantAgent) {
     let counts = db
         .query_one(
-            "SELECT (SELECT count(*) FROM events WHERE tenant_id = $1),
-                    (SELECT count(DISTINCT event_id) FROM events WHERE tenant_id = $1),
+            &format!(
+                "SELECT (SELECT count(*) FROM events WHERE tenant_id = $1 AND kind IN {STOCK_KINDS}),
+                    (SELECT count(DISTINCT event_id) FROM events WHERE tenant_id = $1 AND kind IN {STOCK_KINDS}),
                     (SELECT count(*) FROM stock_movements WHERE tenant_id = $1 AND from_event),
                     (SELECT count(DISTINCT movement_key) FROM stock_movements WHERE tenant_id = $1),
-                    (SELECT count(*) FROM projection_issues WHERE tenant_id = $1)",
+                    (SELECT count(*) FROM projection_issues WHERE tenant_id = $1)"
+            ),
             &[&t.id.as_uuid()],
         )
         .await

@@ -145,6 +145,8 @@ pub struct DiffView {
     pub lines: Vec<String>,
     /// The operation keys that moved (their bars are outlined).
     pub moved: HashSet<String>,
+    /// How much of the earlier plan the new one kept, in words.
+    pub stability: Option<String>,
 }
 
 /// The "what moved" panel from revision `since` to the live one; a
@@ -162,6 +164,21 @@ pub async fn diff_view(
             if d.operations_moved == 0 {
                 lines.push(t.m("plan.diff_none").to_string());
             }
+            let s = &d.stability;
+            let stability = (s.compared > 0).then(|| {
+                t.fill(
+                    "plan.stability",
+                    &[
+                        ("percent", &s.percent.to_string()),
+                        ("kept", &s.kept.to_string()),
+                        ("compared", &s.compared.to_string()),
+                        ("tolerance", &s.tolerance_minutes.to_string()),
+                        ("machines", &s.machine_changes.to_string()),
+                        ("mean", &s.mean_shift_minutes.to_string()),
+                        ("max", &s.max_shift_minutes.to_string()),
+                    ],
+                )
+            });
             Ok(DiffView {
                 title: t.fill(
                     "plan.diff_title",
@@ -173,12 +190,14 @@ pub async fn diff_view(
                 ),
                 moved: d.operations.into_iter().map(|o| o.operation).collect(),
                 lines,
+                stability,
             })
         }
         Err(SteerError::RevisionGone(_)) => Ok(DiffView {
             title: t.fill("plan.diff_gone", &[("from", &since.to_string())]),
             lines: Vec::new(),
             moved: HashSet::new(),
+            stability: None,
         }),
         Err(e) => Err(viewer.failed(e)),
     }

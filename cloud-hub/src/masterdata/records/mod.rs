@@ -25,7 +25,7 @@ pub use orders::{
     SalesOrderLine, SalesOrderRef,
 };
 pub use partners::{Customer, Supplier};
-pub use places::{Location, NegativeStock, SiteSettings, Warehouse};
+pub use places::{Location, MaterialWaits, NegativeStock, SiteSettings, Warehouse};
 pub use resources::{Equipment, EquipmentType, Reason, ReasonKind, Station, Worker, WorkerType};
 pub use structure::{Bom, BomLine, BomVersion, Routing, RoutingInput, RoutingOperation, RoutingVersion};
 

@@ -20,6 +20,22 @@ pub enum NegativeStock {
     Refuse,
 }
 
+/// What the plan does with an operation short of an input that a purchase
+/// order brings (issue 17, item 4).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MaterialWaits {
+    /// It may not start before the purchase order's expected day; a move
+    /// earlier is refused naming the material. The default: a plan that
+    /// starts work before its material arrives is a plan the floor cannot
+    /// follow.
+    #[default]
+    Hold,
+    /// It is marked on the board and in the dispatch lists, and planned
+    /// as if the material were there (for plants that expedite).
+    Mark,
+}
+
 /// Settings of a site (created by `cloud-hub site add`; the record's code
 /// is the site's short name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -51,6 +67,10 @@ pub struct SiteSettings {
     /// loss (`crate::oee`).
     #[serde(default)]
     pub changeover_planned: bool,
+    /// Whether an operation short of material on order waits for the
+    /// purchase order's expected day or is only marked.
+    #[serde(default)]
+    pub material_waits: MaterialWaits,
 }
 
 impl MasterKind for SiteSettings {

@@ -84,7 +84,7 @@ pub struct Consequences {
 }
 
 /// Per operation key: machine code, start, end.
-fn places(model: &Model, plan: &Plan) -> HashMap<String, (String, i64, i64)> {
+pub(super) fn places(model: &Model, plan: &Plan) -> HashMap<String, (String, i64, i64)> {
     plan.ops
         .iter()
         .filter_map(|s| {

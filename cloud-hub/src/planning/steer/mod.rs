@@ -10,13 +10,16 @@
 //!   they enter the scheduler's model.
 //! - [`whatif`]: the pure what-if (checks, repair, consequences).
 //! - [`consequences`]: what differs between two plans.
+//! - [`stability`]: how much of a plan a re-plan kept.
 //! - [`drafts`]: drafts, accept, undo and redo, and the diff of two
 //!   revisions, through the store.
 
 pub mod change;
 pub mod consequences;
+pub mod stability;
 pub mod steering;
 
 pub use change::{Change, Refusal};
 pub use consequences::Consequences;
+pub use stability::Stability;
 pub use steering::Steering;

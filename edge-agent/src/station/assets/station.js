@@ -87,8 +87,25 @@ function render(v) {
     return b;
   }));
   const orders = $("orders");
-  orders.replaceChildren(row(["Order", "Material", "Qty", "Due", "Next op"], true),
-    ...v.orders.map((o) => row([o.code, o.material, o.quantity + " " + o.unit, o.due || "", o.next_operation || "-"])));
+  orders.dataset.planRevision = v.plan_revision == null ? "" : String(v.plan_revision);
+  orders.replaceChildren(row(["Order", "Material", "Qty", "Due", "Next op", "Planned"], true),
+    ...v.orders.map((o) => {
+      const tr = row([o.code, o.material, o.quantity + " " + o.unit, o.due || "", o.next_operation || "-",
+        plannedText(o.planned)]);
+      tr.dataset.order = o.code;
+      if (o.planned) tr.className = o.planned.here ? "planned-here" : "planned-elsewhere";
+      return tr;
+    }));
+}
+
+// "op 20 on press-2, Fri 14:20" in the station's local time.
+function plannedText(p) {
+  if (!p) return "not planned";
+  const at = new Date(p.start);
+  const today = new Date().toDateString() === at.toDateString();
+  const when = at.toLocaleString([], today ? { hour: "2-digit", minute: "2-digit" }
+    : { weekday: "short", day: "numeric", hour: "2-digit", minute: "2-digit" });
+  return "op " + p.operation + " on " + p.equipment + ", " + when;
 }
 
 function renderRun(run) {

@@ -2,6 +2,7 @@
 //! rejection, and the state that must survive a restart.
 
 mod flow;
+mod plan_order;
 mod rejections;
 
 use super::rules::{Accepted, Ctx, Rejection, decide};
