@@ -291,6 +291,11 @@ async fn a_planner_drags_an_operation_and_accepts_the_what_if() {
         .await;
     assert!(row.contains("PO-1"), "{row}");
     browser
+        .client
+        .execute("document.getElementById('orders').scrollIntoView();", vec![])
+        .await
+        .expect("script runs");
+    browser
         .screenshot(&screenshots().join("station-follows-plan.png"))
         .await;
     browser
