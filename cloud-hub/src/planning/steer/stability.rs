@@ -69,11 +69,9 @@ pub fn stability(before: (&Model, &Plan), after: (&Model, &Plan)) -> Stability {
     } else {
         (total_shift + compared / 2) / compared
     };
-    out.percent = if out.compared == 0 {
-        100
-    } else {
-        u32::try_from(out.kept * 100 / out.compared).unwrap_or(100)
-    };
+    out.percent = (out.kept * 100)
+        .checked_div(out.compared)
+        .map_or(100, |p| u32::try_from(p).unwrap_or(100));
     out
 }
 

@@ -52,7 +52,11 @@ fn plan(revision: u64, ops: &[(&str, &str, &str, i64)]) -> Record {
     })
 }
 
-fn listed(data: &MasterData, station: &str) -> Vec<(String, Option<(String, String, bool)>)> {
+/// Order numbers as listed, each with its planned (operation, machine,
+/// here).
+type Listed = Vec<(String, Option<(String, String, bool)>)>;
+
+fn listed(data: &MasterData, station: &str) -> Listed {
     let floor = Floor::default();
     let board = BTreeMap::new();
     let station = code(station);
