@@ -4,7 +4,9 @@
 //! Requests are stateless (sessions, tokens, login counts, plans live in
 //! the database), so any replica answers any request. Background work
 //! is not: a projection step, a books check or a re-plan of a tenant
-//! must be done by one replica at a time. On PostgreSQL each tenant's
+//! must be done by one replica at a time. Projection steps and re-plans
+//! are written through [`Ownership::store_for`]'s fenced handle, so one
+//! written after the lease was lost is refused in its own transaction. On PostgreSQL each tenant's
 //! background work is leased (`keeper.rs` keeps this replica's leases,
 //! `spread.rs` says how many it takes, the store's `leases.rs` holds the
 //! protocol and the fence every step is written under); on SQLite one
@@ -59,6 +61,22 @@ impl Ownership {
                 let held = held.borrow();
                 let now = std::time::Instant::now();
                 held.valid(now).any(|l| l.fence.tenant == tenant)
+            }
+        }
+    }
+
+    /// The store handle to write `tenant`'s background work with: `store`
+    /// itself when alone, fenced by the tenant's lease when leased, `None`
+    /// when the lease is not (or no longer) this replica's.
+    pub fn store_for(&self, store: &Store, tenant: TenantId) -> Option<Store> {
+        match self {
+            Ownership::Alone => Some(store.clone()),
+            Ownership::Leased(held) => {
+                let held = held.borrow();
+                let now = std::time::Instant::now();
+                held.valid(now)
+                    .find(|l| l.fence.tenant == tenant)
+                    .map(|l| store.fenced(l.fence.clone()))
             }
         }
     }

@@ -137,6 +137,10 @@ impl Watcher {
             match result {
                 Ok(Some(r)) => done.push(r),
                 Ok(None) | Err(PlanningError::Conflict { .. }) => {}
+                // The lease moved to another replica meanwhile: its re-plan counts.
+                Err(PlanningError::Store(crate::store::StoreError::LeaseLost { .. })) => {
+                    tracing::info!(tenant = %w.tenant, site = %w.site, "re-plan dropped: the tenant's lease moved")
+                }
                 // One site's trouble (its data make no model) must not stop the others.
                 Err(e) => {
                     tracing::warn!(tenant = %w.tenant, site = %w.site, error = %e, "re-planning failed")
@@ -187,8 +191,12 @@ impl Watcher {
             return Ok(None);
         }
         let trigger = set.iter().cloned().collect::<Vec<_>>().join("; ");
-        let planned =
-            service::replan(&self.store, tenant, site, &self.settings.planning, now, &trigger).await?;
+        // Written under the tenant's lease: a replica that lost it meanwhile
+        // cannot store the plan (on PostgreSQL; alone, the store itself).
+        let Some(store) = self.ownership.store_for(&self.store, tenant) else {
+            return Ok(None);
+        };
+        let planned = service::replan(&store, tenant, site, &self.settings.planning, now, &trigger).await?;
         state.pending = None;
         Ok(Some(Replanned {
             tenant,

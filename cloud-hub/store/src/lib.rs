@@ -405,13 +405,18 @@ impl Store {
     }
 
     /// Stores `plan` as the site's live plan (replacing the one at
-    /// `plan.if_revision` when given); returns its revision.
+    /// `plan.if_revision` when given); returns its revision. Through a
+    /// [`Store::fenced`] handle (a background re-plan on PostgreSQL) the
+    /// write commits only while the tenant's lease is still the fence's.
     pub async fn save_live_plan(
         &self,
         tenant: TenantId,
         plan: plans::NewLivePlan,
     ) -> Result<i64, StoreError> {
-        on_backend!(self, b => b.save_live_plan(tenant, plan, None).await)
+        match &self.0 {
+            Backend::Sqlite(b) => b.save_live_plan(tenant, plan, None).await,
+            Backend::Postgres(b) => b.save_live_plan(tenant, plan, None, self.3.as_deref()).await,
+        }
     }
 
     /// [`Store::save_live_plan`] for a planner's accepted change, undo or
@@ -422,7 +427,13 @@ impl Store {
         plan: plans::NewLivePlan,
         step: plans::StepWrite,
     ) -> Result<i64, StoreError> {
-        on_backend!(self, b => b.save_live_plan(tenant, plan, Some(step)).await)
+        match &self.0 {
+            Backend::Sqlite(b) => b.save_live_plan(tenant, plan, Some(step)).await,
+            Backend::Postgres(b) => {
+                b.save_live_plan(tenant, plan, Some(step), self.3.as_deref())
+                    .await
+            }
+        }
     }
 
     /// The live plan's revision of `site` (none: no plan), without reading

@@ -1,12 +1,14 @@
 //! Several hubs on one database: a projection step commits only after the
 //! cursor it read after (both stores), and, on PostgreSQL, only under the
 //! tenant lease it was taken under: a replica that lost its lease cannot
-//! commit, and the next holder's fencing token is higher.
+//! commit a step or a re-plan, and the next holder's fencing token is
+//! higher.
 
 use crate::floor::factory;
 use cloud_hub::projection::project_step;
 use cloud_hub::store::StoreError;
 use cloud_hub::store::ledger::{LedgerWrite, ProjectionIssue, ProjectionStep};
+use cloud_hub::store::plans::NewLivePlan;
 use mes_protocols::Timestamp;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -157,6 +159,36 @@ pub async fn a_replica_that_lost_its_lease_cannot_commit_a_step(db: &crate::harn
         .await
         .expect("B projects under its lease");
     assert_eq!(done.events, 3);
+
+    // A re-plan written after the lease was lost is refused the same way.
+    let plan = |by: &str| NewLivePlan {
+        site: "plant-1".into(),
+        records_version: 0,
+        event_cursor: 0,
+        trigger: format!("re-planned by {by}"),
+        body: serde_json::json!({"by": by}),
+        if_revision: None,
+    };
+    let err = store
+        .fenced(fence_a.clone())
+        .save_live_plan(tenant, plan("A"))
+        .await
+        .expect_err("A's plan is refused");
+    assert!(err.to_string().contains("no longer held"), "{err}");
+    assert_eq!(
+        store
+            .live_plan_revision(tenant, "plant-1".into())
+            .await
+            .expect("the revision reads"),
+        None,
+        "nothing stored"
+    );
+    let revision = store
+        .fenced(fence_b.clone())
+        .save_live_plan(tenant, plan("B"))
+        .await
+        .expect("B stores its plan under its lease");
+    assert_eq!(revision, 1);
 
     // Giving a lease up lets another take it at once, one fence higher.
     leases.release(&fence_b).await.expect("B gives it up");

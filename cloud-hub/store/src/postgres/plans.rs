@@ -7,17 +7,22 @@ use crate::{StoreError, now_ms};
 
 impl PgStore {
     /// Stores `plan` as the site's live plan (and in its kept revisions),
-    /// applying `step` to its author's stack in the same transaction;
+    /// applying `step` to its author's stack in the same transaction, and
+    /// only while `fence` (when given) is still the tenant's lease;
     /// returns its revision.
     pub(crate) async fn save_live_plan(
         &self,
         tenant_id: TenantId,
         plan: NewLivePlan,
         step: Option<StepWrite>,
+        fence: Option<&crate::leases::Fence>,
     ) -> Result<i64, StoreError> {
         let tenant = tenant_id.as_uuid();
         let mut client = self.pool.get().await?;
         let tx = client.transaction().await?;
+        if let Some(fence) = fence {
+            super::leases::hold_fence(&tx, tenant_id, fence).await?;
+        }
         // Serialises replacements of one site's plan (the row may not exist yet).
         tx.execute(
             "SELECT pg_advisory_xact_lock(hashtextextended($1::text || '/' || $2, 0))",
