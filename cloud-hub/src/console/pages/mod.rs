@@ -12,6 +12,7 @@ pub mod people;
 pub mod plan;
 pub mod plan_dispatch;
 pub mod plan_steer;
+pub mod plan_svg;
 pub mod plan_view;
 pub mod reports;
 pub mod stock;

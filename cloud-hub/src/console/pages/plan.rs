@@ -8,7 +8,8 @@ use super::super::chrome::Chrome;
 use super::super::render::{PageError, page};
 use super::super::viewer::Viewer;
 use super::plan_steer;
-use super::plan_view::{self, Equip, Input, Span, SvgTexts, Window};
+use super::plan_svg::{self, SvgTexts};
+use super::plan_view::{self, Equip, Input, Span, Window};
 use super::when::date_time;
 use crate::api::HubState;
 use crate::masterdata::records::{Equipment, EquipmentType, SiteSettings};
@@ -317,7 +318,7 @@ pub async fn show(
         },
         span,
     );
-    template.svg = plan_view::svg(
+    template.svg = plan_svg::svg(
         &board,
         &SvgTexts {
             title: &template.chrome.title,
