@@ -12,6 +12,7 @@ mod harness;
 mod api;
 mod factory;
 mod material_waits;
+mod plans;
 mod replan;
 mod station_plan;
 mod steer;

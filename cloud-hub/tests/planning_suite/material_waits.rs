@@ -8,6 +8,7 @@
 use crate::api::call;
 use crate::factory::{factory, put};
 use crate::harness::TestDb;
+use crate::plans::{live_and_valid, place, run_plan};
 use axum::http::Method;
 use cloud_hub::masterdata::records as r;
 use cloud_hub::planning::StoredPlan;
@@ -17,44 +18,18 @@ use serde_json::{Value, json};
 const EXPECTED_DAY_MINUTE: i64 = (1_779_235_200_000 - 3_600_000) / 60_000;
 
 async fn plan(db: &TestDb, f: &crate::factory::Factory) -> StoredPlan {
-    let (status, body) = call(
-        &db.store,
-        Method::POST,
-        "/api/v1/schedules/plant/run",
-        &f.token,
-        Some(json!({"time_limit_seconds": 1})),
-    )
-    .await;
-    assert_eq!(status, 201, "{body}");
-    let row = db
-        .store
-        .live_plan(f.tenant, "plant".into())
-        .await
-        .expect("the store reads")
-        .expect("a live plan");
-    serde_json::from_value(row.body).expect("the document reads")
+    run_plan(&db.store, &f.token).await;
+    live_and_valid(&db.store, f.tenant).await.1
 }
 
-/// Start (epoch minutes) of `op` and whether it is marked as waiting.
+/// Start (epoch minutes) of `op` and the material it is marked as waiting for.
 fn start_and_mark(stored: &StoredPlan, op: &str) -> (i64, Option<String>) {
-    let id = stored
-        .operations
-        .iter()
-        .position(|o| o.name == op)
-        .expect("the operation is planned");
-    let start = stored
-        .plan
-        .ops
-        .iter()
-        .find(|s| s.op.index() == id)
-        .expect("it has a place")
-        .start;
     let mark = stored
         .material_waits
         .iter()
         .find(|w| w.op == op)
         .map(|w| w.material.to_string());
-    (start, mark)
+    (place(stored, op).1, mark)
 }
 
 async fn set_waits(db: &TestDb, f: &crate::factory::Factory, mode: &str) {

@@ -7,6 +7,7 @@
 use crate::api::call;
 use crate::factory::{factory, put};
 use crate::harness::TestDb;
+use crate::plans::run_plan;
 use axum::http::Method;
 use cloud_hub::masterdata::records as r;
 use serde_json::{Value, json};
@@ -66,15 +67,7 @@ pub async fn the_downlink_carries_the_live_plan_to_agents_that_ask(db: &TestDb) 
         "{page}"
     );
 
-    let (status, _) = call(
-        &db.store,
-        Method::POST,
-        "/api/v1/schedules/plant/run",
-        &f.token,
-        Some(json!({"time_limit_seconds": 1})),
-    )
-    .await;
-    assert_eq!(status, 201);
+    run_plan(&db.store, &f.token).await;
     let (_, live) = call(&db.store, Method::GET, "/api/v1/schedules/plant", &f.token, None).await;
 
     // A snapshot carries the plan, whatever the agent says it holds.

@@ -10,44 +10,13 @@
 use crate::api::{NOW, call};
 use crate::factory::{factory, put};
 use crate::harness::TestDb;
+use crate::plans::{live_and_valid, place};
 use axum::http::Method;
 use cloud_hub::masterdata::records as r;
-use cloud_hub::planning::StoredPlan;
-use cloud_hub::store::{Store, TenantId};
+use cloud_hub::store::Store;
 use serde_json::{Value, json};
 
 const PLAN: &str = "/api/v1/sites/plant/plan";
-
-/// The live plan's document, checked against its own model by the
-/// scheduler's validator.
-async fn live_and_valid(store: &Store, tenant: TenantId) -> (i64, StoredPlan) {
-    let row = store
-        .live_plan(tenant, "plant".into())
-        .await
-        .expect("the store reads")
-        .expect("a live plan");
-    let stored: StoredPlan = serde_json::from_value(row.body).expect("the document reads");
-    let model = stored.model().expect("its model builds");
-    let violations = mes_scheduler::validate(&model, &stored.plan);
-    assert!(violations.is_empty(), "revision {}: {violations:?}", row.revision);
-    (row.revision, stored)
-}
-
-/// Machine code and start (epoch minutes) of operation `op` in `stored`.
-fn place(stored: &StoredPlan, op: &str) -> (String, i64) {
-    let id = stored
-        .operations
-        .iter()
-        .position(|o| o.name == op)
-        .expect("the operation is planned");
-    let s = stored
-        .plan
-        .ops
-        .iter()
-        .find(|s| s.op.index() == id)
-        .expect("it has a place");
-    (stored.machines[s.machine.index()].name.clone(), s.start)
-}
 
 fn iso(minute: i64) -> String {
     mes_protocols::Timestamp::from_unix_millis(minute * 60_000).to_string()
