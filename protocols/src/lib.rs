@@ -6,6 +6,7 @@
 //! property-tested in isolation. Both `edge-agent` and `cloud-hub` depend on
 //! it; it depends on nothing of ours.
 
+pub mod approval;
 pub mod barcode;
 pub mod code;
 pub mod config_text;

@@ -1,13 +1,14 @@
 //! The hub-to-agent downlink: what an agent's stations need to work offline
 //! (stations, equipment, workers, materials, lots, released production
-//! orders with their routings, reason codes), pulled incrementally.
+//! orders with their routings, reason codes, approved-manufacturer lists),
+//! pulled incrementally.
 //!
 //! The agent calls `GET /api/v1/downlink?since=<cursor>&limit=<n>` with its
 //! agent token; the hub answers a [`DownlinkPage`] with the records of the
 //! agent's site changed since `cursor`. The full contract, with examples, is
 //! the "Downlink" section of `protocols/SYNC_PROTOCOL.md`.
 
-mod date;
+pub(crate) mod date;
 mod records;
 #[cfg(test)]
 mod tests;
@@ -85,6 +86,8 @@ pub enum Record {
     Order(OrderRecord),
     /// A downtime, scrap or pause reason.
     Reason(ReasonRecord),
+    /// A material's approved-manufacturer list (keyed by the material).
+    Approval(crate::approval::ApprovalList),
     /// A kind this version does not know (sent by a newer hub); agents skip
     /// it. Never sent by a hub of this version.
     #[serde(other, skip_serializing)]
@@ -103,6 +106,7 @@ impl Record {
             Record::Lot(r) => (RecordKind::Lot, &r.lot, Some(r.material.clone())),
             Record::Order(r) => (RecordKind::Order, &r.code, None),
             Record::Reason(r) => (RecordKind::Reason, &r.code, None),
+            Record::Approval(r) => (RecordKind::Approval, &r.material, None),
             Record::Unknown => return None,
         };
         Some(RecordKey {
@@ -131,11 +135,13 @@ pub enum RecordKind {
     Order,
     /// [`ReasonRecord`].
     Reason,
+    /// [`ApprovalList`](crate::approval::ApprovalList), keyed by its material.
+    Approval,
 }
 
 impl RecordKind {
     /// Every kind, in the order a snapshot sends them.
-    pub const ALL: [RecordKind; 7] = [
+    pub const ALL: [RecordKind; 8] = [
         RecordKind::Station,
         RecordKind::Equipment,
         RecordKind::Worker,
@@ -143,6 +149,7 @@ impl RecordKind {
         RecordKind::Lot,
         RecordKind::Order,
         RecordKind::Reason,
+        RecordKind::Approval,
     ];
 
     /// The kind's wire name (`station`).
@@ -155,6 +162,7 @@ impl RecordKind {
             RecordKind::Lot => "lot",
             RecordKind::Order => "order",
             RecordKind::Reason => "reason",
+            RecordKind::Approval => "approval",
         }
     }
 
@@ -177,7 +185,7 @@ pub struct RecordKey {
     /// The record's kind.
     pub kind: RecordKind,
     /// Its code: the station, equipment, worker, material, order or reason
-    /// code, or the lot code.
+    /// code, the lot code, or an approval list's material.
     pub code: Code,
     /// The lot's material; present for lots only.
     #[serde(default, skip_serializing_if = "Option::is_none")]
