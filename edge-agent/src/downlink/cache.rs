@@ -3,6 +3,7 @@
 //! `store.rs`; this file only knows how a page changes the records.
 
 use mes_protocols::Code;
+use mes_protocols::approval::ApprovalList;
 use mes_protocols::downlink::{
     EquipmentRecord, LotRecord, MaterialRecord, OrderRecord, ReasonKind, ReasonRecord, Record, RecordKey,
     RecordKind, StationRecord, WorkerRecord,
@@ -21,6 +22,7 @@ pub struct MasterData {
     lots: HashMap<(Code, Code), LotRecord>,
     orders: BTreeMap<Code, OrderRecord>,
     reasons: BTreeMap<Code, ReasonRecord>,
+    approvals: HashMap<Code, ApprovalList>,
 }
 
 impl MasterData {
@@ -50,6 +52,7 @@ impl MasterData {
             Record::Lot(r) => drop(self.lots.insert((r.material.clone(), r.lot.clone()), r)),
             Record::Order(r) => drop(self.orders.insert(r.code.clone(), r)),
             Record::Reason(r) => drop(self.reasons.insert(r.code.clone(), r)),
+            Record::Approval(r) => drop(self.approvals.insert(r.material.clone(), r)),
             Record::Unknown => {}
         }
     }
@@ -73,6 +76,7 @@ impl MasterData {
             }
             RecordKind::Order => drop(self.orders.remove(code)),
             RecordKind::Reason => drop(self.reasons.remove(code)),
+            RecordKind::Approval => drop(self.approvals.remove(code)),
         }
     }
 
@@ -133,6 +137,11 @@ impl MasterData {
         self.reasons.values().filter(|r| r.reason_kind == kind).collect()
     }
 
+    /// The approved-manufacturer list of `material`, if it has one.
+    pub fn approval(&self, material: &Code) -> Option<&ApprovalList> {
+        self.approvals.get(material)
+    }
+
     /// How many records are held.
     pub fn len(&self) -> usize {
         self.stations.len()
@@ -142,6 +151,7 @@ impl MasterData {
             + self.lots.len()
             + self.orders.len()
             + self.reasons.len()
+            + self.approvals.len()
     }
 
     /// Whether nothing is held (no downlink yet).
