@@ -21,6 +21,7 @@ pub async fn add_site_settings(store: &Store, tenant_id: TenantId, site: &str) -
         utc_offset_minutes: 0,
         calendar: None,
         changeover_planned: false,
+        unapproved_receipts: Default::default(),
     };
     match service::create(store, tenant_id, record).await {
         Ok(_) | Err(HubError::Exists { .. }) => Ok(()),

@@ -146,6 +146,7 @@ pub async fn master_data(store: &Store, tenant: TenantId, shape: &Shape) -> anyh
         utc_offset_minutes: 60,
         calendar: None,
         changeover_planned: false,
+        unapproved_receipts: Default::default(),
     })?]);
     groups.push(
         (0..shape.stations)
