@@ -10,6 +10,7 @@ pub mod approval;
 pub mod barcode;
 pub mod code;
 pub mod config_text;
+pub mod date;
 pub mod decimal;
 pub mod downlink;
 pub mod event;

@@ -27,7 +27,7 @@
 #[cfg(test)]
 mod tests;
 
-use crate::downlink::{date, format_date};
+use crate::date::{self, format_date};
 use crate::{Code, FieldError};
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -8,12 +8,11 @@
 //! agent's site changed since `cursor`. The full contract, with examples, is
 //! the "Downlink" section of `protocols/SYNC_PROTOCOL.md`.
 
-pub(crate) mod date;
 mod records;
 #[cfg(test)]
 mod tests;
 
-pub use date::{format_date, parse_date};
+pub use crate::date::{format_date, parse_date};
 pub use records::*;
 
 use crate::Code;

@@ -5,8 +5,8 @@
 //! Records do not deny unknown fields: a newer hub may add fields, and an
 //! older agent must still read the page.
 
-use super::date;
 use crate::Code;
+use crate::date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
