@@ -15,7 +15,7 @@
 use super::invalid;
 use crate::error::HubError;
 use crate::masterdata::records::{Lot, MaterialApproval, SiteSettings, UnapprovedReceipts};
-use crate::masterdata::service;
+use crate::masterdata::service::{self, Stored};
 use crate::store::{Expect, Store, TenantId};
 use mes_protocols::approval::{Question, judge};
 use mes_protocols::barcode::{Scan, ScanConfig, ScanParser};
@@ -74,7 +74,7 @@ pub(super) async fn receive(
         Some(lot) => existing_lot(store, tenant, lot, received.material).await?,
         None => None,
     };
-    let recorded = existing.as_ref().and_then(|l| l.manufacturer.clone());
+    let recorded = existing.as_ref().and_then(|l| l.record.manufacturer.clone());
     if let (Some(was), Some(now)) = (&recorded, &maker.manufacturer)
         && was != now
     {
@@ -129,9 +129,9 @@ async fn existing_lot(
     tenant: TenantId,
     lot: &Code,
     material: &Code,
-) -> Result<Option<Lot>, HubError> {
+) -> Result<Option<Stored<Lot>>, HubError> {
     match service::get::<Lot>(store, tenant, lot.as_str()).await {
-        Ok(existing) if existing.record.material == *material => Ok(Some(existing.record)),
+        Ok(existing) if existing.record.material == *material => Ok(Some(existing)),
         Ok(existing) => Err(invalid(
             "lot",
             format!(
@@ -182,28 +182,32 @@ async fn approval_warnings(
 }
 
 /// Creates lot `lot` with its maker, or completes an existing lot with
-/// the maker fields it does not have yet.
+/// the maker fields it does not have yet (an archived lot stays archived).
 async fn write_lot(
     store: &Store,
     tenant: TenantId,
     lot: &Code,
     material: &Code,
-    existing: Option<Lot>,
+    existing: Option<Stored<Lot>>,
     expires_on: Option<Date>,
     maker: Maker,
 ) -> Result<(), HubError> {
-    let record = match existing {
-        None => Lot {
-            code: lot.clone(),
-            material: material.clone(),
-            expires_on,
-            blocked: false,
-            supplier_lot: None,
-            manufacturer: maker.manufacturer,
-            manufacturer_lot: maker.manufacturer_lot,
-            manufacturer_part: maker.manufacturer_part,
-        },
-        Some(old) => {
+    let (record, archived, expect) = match existing {
+        None => {
+            let new = Lot {
+                code: lot.clone(),
+                material: material.clone(),
+                expires_on,
+                blocked: false,
+                supplier_lot: None,
+                manufacturer: maker.manufacturer,
+                manufacturer_lot: maker.manufacturer_lot,
+                manufacturer_part: maker.manufacturer_part,
+            };
+            (new, false, Expect::Any)
+        }
+        Some(stored) => {
+            let old = stored.record;
             let completed = Lot {
                 manufacturer: old.manufacturer.clone().or(maker.manufacturer),
                 manufacturer_lot: old.manufacturer_lot.clone().or(maker.manufacturer_lot),
@@ -213,9 +217,9 @@ async fn write_lot(
             if completed == old {
                 return Ok(());
             }
-            completed
+            (completed, stored.archived, Expect::Present(Some(stored.version)))
         }
     };
-    let write = service::PendingWrite::new(&record, false, Expect::Any)?;
+    let write = service::PendingWrite::new(&record, archived, expect)?;
     service::write_all(store, tenant, vec![write]).await.map(drop)
 }

@@ -127,6 +127,27 @@ pub async fn unapproved_receipts_are_warned_or_refused_and_reported_in_stock(db:
         Some("RUSTY")
     );
 
+    // The maker's GS1 label gives its lot (AI 10), part (240) and expiry (17).
+    let labelled = json!({"type": "receipt", "document": "R5", "location": "LINE", "material": "STEEL",
+        "lot": "S5", "quantity": "1", "unit": "kg", "manufacturer": "ACME",
+        "label": "(01)09506000134352(10)MK-55(240)P-9(17)301231", "occurred_at": shop.at(31)});
+    let posted = post(store, &shop, labelled)
+        .await
+        .expect("an approved maker books");
+    assert!(posted.warnings.is_empty(), "{:?}", posted.warnings);
+    let lot = service::get::<cloud_hub::masterdata::records::Lot>(store, t, "S5")
+        .await
+        .expect("the receipt made the lot")
+        .record;
+    assert_eq!(
+        (
+            lot.manufacturer_lot.as_deref(),
+            lot.manufacturer_part.as_deref(),
+            lot.expires_on
+        ),
+        (Some("MK-55"), Some("P-9"), Some(date!(2030 - 12 - 31)))
+    );
+
     let mut site = service::get::<SiteSettings>(store, t, "plant-1")
         .await
         .expect("the shop's site has settings")
