@@ -22,6 +22,7 @@ pub async fn add_site_settings(store: &Store, tenant_id: TenantId, site: &str) -
         calendar: None,
         changeover_planned: false,
         material_waits: Default::default(),
+        unapproved_receipts: Default::default(),
     };
     match service::create(store, tenant_id, record).await {
         Ok(_) | Err(HubError::Exists { .. }) => Ok(()),

@@ -9,11 +9,17 @@
 //! archived, or orders not on the floor, come as removals in incremental
 //! pages (harmless when the agent never held them: a record moved away
 //! from the agent's site must leave its cache).
+//!
+//! An order carries the customer of the sales order it makes, read when
+//! the order is sent: a sales order whose customer changes after release
+//! reaches the floor with the order's next change. Approval lists are
+//! tenant-wide, like materials.
 
 use crate::error::HubError;
 use crate::masterdata::MasterKind;
 use crate::masterdata::records::{
-    Equipment, Lot, Material, ProductionOrder, ProductionStatus, Reason, ReasonKind, Station, Worker,
+    Equipment, Lot, Material, MaterialApproval, ProductionOrder, ProductionStatus, Reason, ReasonKind,
+    SalesOrder, Station, Worker,
 };
 use crate::masterdata::service::decode;
 use crate::planning::PlanningError;
@@ -35,6 +41,7 @@ const KINDS: &[&str] = &[
     Lot::KIND,
     ProductionOrder::KIND,
     Reason::KIND,
+    MaterialApproval::KIND,
 ];
 
 /// What one stored row becomes for the agent's site.
@@ -77,7 +84,7 @@ pub async fn page(
         None if reset => current,
         None => since,
     };
-    let mut units = MaterialUnits::new(store, tenant);
+    let mut units = PageLookups::new(store, tenant);
     let mut page = DownlinkPage {
         cursor,
         more,
@@ -128,20 +135,41 @@ async fn site_plan(
     }
 }
 
-/// Base units of materials, read once per page.
-struct MaterialUnits<'a> {
+/// Base units of materials and customers of sales orders, read once per
+/// page.
+struct PageLookups<'a> {
     store: &'a Store,
     tenant: TenantId,
     known: HashMap<String, Option<Code>>,
+    customers: HashMap<String, Option<Code>>,
 }
 
-impl<'a> MaterialUnits<'a> {
+impl<'a> PageLookups<'a> {
     fn new(store: &'a Store, tenant: TenantId) -> Self {
         Self {
             store,
             tenant,
             known: HashMap::new(),
+            customers: HashMap::new(),
         }
+    }
+
+    /// The customer of sales order `order` (none when it is gone).
+    async fn customer(&mut self, order: &Code) -> Result<Option<Code>, HubError> {
+        if let Some(customer) = self.customers.get(order.as_str()) {
+            return Ok(customer.clone());
+        }
+        let customer = match self
+            .store
+            .get_record(self.tenant, SalesOrder::KIND, order.to_string())
+            .await
+            .map_err(HubError::Store)?
+        {
+            Some(row) => Some(decode::<SalesOrder>(row)?.record.customer),
+            None => None,
+        };
+        self.customers.insert(order.to_string(), customer.clone());
+        Ok(customer)
     }
 
     async fn base_unit(&mut self, material: &Code) -> Result<Option<Code>, HubError> {
@@ -165,7 +193,7 @@ impl<'a> MaterialUnits<'a> {
 async fn change(
     row: &RecordRow,
     site: &str,
-    units: &mut MaterialUnits<'_>,
+    units: &mut PageLookups<'_>,
 ) -> Result<Option<Change>, HubError> {
     let here = |s: Option<&Code>| s.is_some_and(|s| s.as_str() == site);
     let change = match row.kind.as_str() {
@@ -243,6 +271,7 @@ async fn change(
                     lot: l.record.code,
                     expires_on: l.record.expires_on,
                     blocked: l.record.blocked,
+                    manufacturer: l.record.manufacturer,
                 }))
             }
         }
@@ -258,7 +287,11 @@ async fn change(
                     let Some(unit) = units.base_unit(&o.record.material).await? else {
                         return Ok(Some(Change::Remove(key(RecordKind::Order, &o.record.code))));
                     };
-                    Change::Upsert(Record::Order(order_record(o.record, unit, status)))
+                    let customer = match &o.record.sales_order {
+                        Some(so) => units.customer(&so.order).await?,
+                        None => None,
+                    };
+                    Change::Upsert(Record::Order(order_record(o.record, unit, status, customer)))
                 }
                 _ => Change::Remove(key(RecordKind::Order, &o.record.code)),
             }
@@ -279,13 +312,27 @@ async fn change(
                 }))
             }
         }
+        MaterialApproval::KIND => {
+            let a = decode::<MaterialApproval>(row.clone())?;
+            if a.archived {
+                Change::Remove(key(RecordKind::Approval, &a.record.material))
+            } else {
+                Change::Upsert(Record::Approval(a.record.to_rule()))
+            }
+        }
         _ => return Ok(None),
     };
     Ok(Some(change))
 }
 
-fn order_record(order: ProductionOrder, unit: Code, status: wire::OrderStatus) -> OrderRecord {
+fn order_record(
+    order: ProductionOrder,
+    unit: Code,
+    status: wire::OrderStatus,
+    customer: Option<Code>,
+) -> OrderRecord {
     OrderRecord {
+        customer,
         code: order.code,
         material: order.material,
         quantity: order.quantity,

@@ -6,9 +6,11 @@
 //! property-tested in isolation. Both `edge-agent` and `cloud-hub` depend on
 //! it; it depends on nothing of ours.
 
+pub mod approval;
 pub mod barcode;
 pub mod code;
 pub mod config_text;
+pub mod date;
 pub mod decimal;
 pub mod downlink;
 pub mod event;

@@ -105,8 +105,18 @@ pub fn master_data() -> Vec<(&'static str, Value)> {
 
 /// Puts [`master_data`] into the hub with the tenant's API token.
 pub async fn seed_master_data(hub_url: &str, api_token: &str) -> anyhow::Result<()> {
+    post_records(hub_url, api_token, master_data()).await
+}
+
+/// Posts each `(path, body)` to `/api/v1/<path>` in order, with the
+/// tenant's API token; the first answer that is not a success is the error.
+pub async fn post_records(
+    hub_url: &str,
+    api_token: &str,
+    records: Vec<(&'static str, Value)>,
+) -> anyhow::Result<()> {
     let client = reqwest::Client::new();
-    for (path, body) in master_data() {
+    for (path, body) in records {
         let response = client
             .post(format!("{hub_url}/api/v1/{path}"))
             .bearer_auth(api_token)

@@ -312,6 +312,7 @@ async fn a_planner_runs_the_floor_from_the_console() {
     for (page, file) in [
         ("stock", "stock-planner.png"),
         ("shortages", "shortages.png"),
+        ("unapproved-stock", "unapproved-stock.png"),
         ("costs", "costs.png"),
         ("master", "master.png"),
     ] {

@@ -335,7 +335,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Create a {}", T::TITLE.to_lowercase()),
         )
-        .right(edit, Action::Edit)
+        .right(edit, T::EDIT_ACTION)
         .request(schema.clone())
         .response(item.clone())
         .status(201),
@@ -354,7 +354,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Replace a {} (If-Match: version)", T::TITLE.to_lowercase()),
         )
-        .right(edit, Action::Edit)
+        .right(edit, T::EDIT_ACTION)
         .request(schema)
         .response(item.clone()),
         put(update::<T>),
@@ -366,7 +366,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Archive a {}", T::TITLE.to_lowercase()),
         )
-        .right(edit, Action::Edit)
+        .right(edit, T::EDIT_ACTION)
         .describe(
             "Archives the record; nothing is deleted. It stays readable (`archived: true`), \
              lists show it with `archived=true`, references to it are refused, and \
@@ -382,7 +382,7 @@ pub(crate) fn add_kind<T: MasterKind>(book: &mut RouteBook) {
             tag,
             format!("Restore an archived {}", T::TITLE.to_lowercase()),
         )
-        .right(edit, Action::Edit)
+        .right(edit, T::EDIT_ACTION)
         .response(item),
         post(restore::<T>),
     );

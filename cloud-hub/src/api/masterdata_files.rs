@@ -25,12 +25,12 @@ use std::collections::HashMap;
 
 /// Largest file accepted, bytes. A factory's master data is thousands of
 /// rows; 16 MiB leaves room for a bloated workbook.
-const FILE_BODY_LIMIT: usize = 16 << 20;
+pub(super) const FILE_BODY_LIMIT: usize = 16 << 20;
 
 /// The content type of a CSV body.
-const CSV: &str = "text/csv";
+pub(super) const CSV: &str = "text/csv";
 /// The content type of an `.xlsx` body.
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// Adds the import and export routes to `book`.
 pub(crate) fn add_routes(book: &mut RouteBook) {
@@ -102,12 +102,12 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
 }
 
 /// A CSV file's schema in the document: text, columns as in FORMAT.md.
-fn csv_schema(name: &str) -> Value {
+pub(super) fn csv_schema(name: &str) -> Value {
     json!({"type": "string", "description": format!("a CSV file of {name}, columns as in FORMAT.md")})
 }
 
 /// An `.xlsx` workbook's schema in the document: bytes.
-fn xlsx_schema() -> Value {
+pub(super) fn xlsx_schema() -> Value {
     json!({"type": "string", "contentMediaType": XLSX,
            "description": "an .xlsx workbook, sent as the raw body"})
 }
@@ -183,7 +183,7 @@ async fn export(
         .into_response())
 }
 
-fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {
+pub(super) fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {
     match raw.keys().filter(|k| k.as_str() != "sheet").min() {
         Some(name) => Err(ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -196,14 +196,14 @@ fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Media {
+pub(super) enum Media {
     Csv,
     Xlsx,
 }
 
 /// The body's format from its `Content-Type` (parameters such as
 /// `charset` ignored).
-fn media_type(headers: &HeaderMap) -> Result<Media, ApiFailure> {
+pub(super) fn media_type(headers: &HeaderMap) -> Result<Media, ApiFailure> {
     let given = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -241,8 +241,16 @@ fn answer(result: Result<ImportSummary, FileImportError>) -> Result<Response, Ap
             };
             Ok((status, Json(summary)).into_response())
         }
-        Err(FileImportError::Rejected(errors)) => Ok(rejected(&errors)),
-        Err(FileImportError::Record { kind, code, error }) => {
+        Err(e) => failure(e),
+    }
+}
+
+/// The answer to an import that wrote nothing: 422 with every bad row or
+/// the record's bad field, or the service's error.
+pub(super) fn failure(error: FileImportError) -> Result<Response, ApiFailure> {
+    match error {
+        FileImportError::Rejected(errors) => Ok(rejected(&errors)),
+        FileImportError::Record { kind, code, error } => {
             let (message, field) = match *error {
                 crate::error::HubError::Invalid(f) => (
                     format!(
@@ -257,8 +265,8 @@ fn answer(result: Result<ImportSummary, FileImportError>) -> Result<Response, Ap
             };
             Err(ApiFailure::new(StatusCode::UNPROCESSABLE_ENTITY, "import_failed", message).field(field))
         }
-        Err(FileImportError::Service(e)) => Err(e.into()),
-        Err(FileImportError::Internal(reason)) => {
+        FileImportError::Service(e) => Err(e.into()),
+        FileImportError::Internal(reason) => {
             tracing::error!(reason, "master-data import task failed");
             Err(ApiFailure::new(
                 StatusCode::INTERNAL_SERVER_ERROR,

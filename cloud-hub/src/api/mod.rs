@@ -3,6 +3,7 @@
 mod access;
 pub mod admission;
 mod agents;
+mod approval_files;
 mod audit;
 mod auth;
 pub(crate) mod book;
@@ -215,6 +216,8 @@ pub(crate) fn route_book() -> book::RouteBook {
     masterdata::add_kind::<r::Unit>(&mut b);
     masterdata::add_kind::<r::Material>(&mut b);
     masterdata::add_kind::<r::Lot>(&mut b);
+    masterdata::add_kind::<r::Manufacturer>(&mut b);
+    masterdata::add_kind::<r::MaterialApproval>(&mut b);
     masterdata::add_kind::<r::Bom>(&mut b);
     masterdata::add_kind::<r::Routing>(&mut b);
     masterdata::add_kind::<r::EquipmentType>(&mut b);
@@ -233,6 +236,7 @@ pub(crate) fn route_book() -> book::RouteBook {
     masterdata::add_kind::<r::ProductionOrder>(&mut b);
     masterdata::add_kind::<r::Calendar>(&mut b);
     masterdata_files::add_routes(&mut b);
+    approval_files::add_routes(&mut b);
     planning::add_routes(&mut b);
     steering::add_routes(&mut b);
     plan_dispatch::add_routes(&mut b);

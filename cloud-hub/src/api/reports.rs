@@ -1,12 +1,16 @@
-//! Report routes: the material shortage list, sales statistics and lot
-//! traceability (backward and forward across levels).
+//! Report routes: the material shortage list, sales statistics, lot
+//! traceability (backward and forward across levels) and lots in stock
+//! from manufacturers no longer approved.
 
 use super::book::{Operation, RouteBook};
-use super::guard::TenantCaller;
+use super::guard::{SiteAccess, TenantCaller};
 use super::params::{bad_query, date_param, only};
 use super::{ApiFailure, HubState};
 use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
-use crate::reports::{Direction, LotTrace, ShortageReport, lot_trace, shortage_report};
+use crate::reports::{
+    Direction, LotTrace, ShortageReport, UnapprovedStockReport, lot_trace, shortage_report,
+    unapproved_stock_report,
+};
 use crate::store::TenantId;
 use crate::store::rights::{Action, Module};
 use axum::Extension;
@@ -22,6 +26,23 @@ async fn shortages(
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
 ) -> Result<Json<ShortageReport>, ApiFailure> {
     Ok(Json(shortage_report(&state.store, tenant).await?))
+}
+
+async fn unapproved_stock(
+    State(state): State<HubState>,
+    Extension(TenantCaller(tenant)): Extension<TenantCaller>,
+    Extension(SiteAccess(scope)): Extension<SiteAccess>,
+    Query(raw): Query<HashMap<String, String>>,
+) -> Result<Json<UnapprovedStockReport>, ApiFailure> {
+    only(&raw, &["on"])?;
+    let on = match date_param(&raw, "on")? {
+        Some(day) => day,
+        None => mes_protocols::Timestamp::from_unix_millis(crate::store::now_ms())
+            .to_datetime()
+            .date(),
+    };
+    let report = unapproved_stock_report(&state.store, tenant, on, |site| scope.covers(site)).await?;
+    Ok(Json(report))
 }
 
 async fn trace(
@@ -113,6 +134,21 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         .response(sales_report)
         .produces("text/csv"),
         get(sales),
+    );
+    let unapproved = b.schema::<UnapprovedStockReport>();
+    b.add(
+        Operation::new(
+            "get",
+            "/api/v1/reports/unapproved-stock",
+            "Reports",
+            "Lots on hand whose manufacturer is not approved for their material on a day (a lapsed \
+             condition, a blocked or unlisted maker, no maker recorded), judged against the general \
+             approval lists, with where they are",
+        )
+        .right(Module::Stock, Action::View)
+        .query("on", "the day judged, YYYY-MM-DD (default: today, UTC)")
+        .response(unapproved),
+        get(unapproved_stock),
     );
     let lot = b.schema::<LotTrace>();
     let items = json!({"type": "object", "properties": {"items": {"type": "array", "items": lot}}});

@@ -49,6 +49,7 @@ pub fn router(state: HubState) -> Router {
         .route("/stock/materials/{code}", get(stock::material))
         .route("/stock/lots/{lot}", get(stock::lot))
         .route("/shortages", get(reports::shortages))
+        .route("/unapproved-stock", get(approvals::unapproved_stock))
         .route("/costs", get(reports::costs))
         .route("/sales", get(reports::sales))
         .route("/master", get(master::index))

@@ -5,12 +5,12 @@
 
 use super::invalid;
 use crate::error::HubError;
-use crate::masterdata::records::{Location, Lot, Material, Unit};
+use crate::masterdata::records::{Location, Material, Unit};
 use crate::masterdata::service;
 use crate::stock::{Movement, MovementId, MovementKind, StockKey};
+use crate::store::Store;
 use crate::store::TenantId;
 use crate::store::ledger::{LedgerOutcome, LedgerRow, LedgerWrite};
-use crate::store::{Expect, Store};
 use mes_protocols::limits::{PRICE, QUANTITY};
 use mes_protocols::{Code, FieldError, Timestamp};
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -63,6 +63,21 @@ pub enum StockDocument {
         #[serde(default)]
         #[schemars(with = "Option<String>")]
         expires_on: Option<String>,
+        /// Who made the lot (a manufacturer's code), recorded on the lot
+        /// and judged against the material's approval list.
+        #[serde(default)]
+        manufacturer: Option<Code>,
+        /// The maker's own lot number.
+        #[serde(default)]
+        manufacturer_lot: Option<String>,
+        /// The maker's part number.
+        #[serde(default)]
+        manufacturer_part: Option<String>,
+        /// The maker's GS1 label as scanned: AI 10 gives the maker's lot,
+        /// AI 240 its part number, AI 17 the expiry, where the receipt
+        /// does not give them.
+        #[serde(default)]
+        label: Option<String>,
         /// When it happened; now when absent.
         #[serde(default)]
         occurred_at: Option<Timestamp>,
@@ -164,6 +179,10 @@ pub struct Posted {
     pub document: Code,
     /// Rows booked now (0: the same document was posted before).
     pub rows_booked: usize,
+    /// What was booked but deserves a look (a receipt from a maker not
+    /// approved for the material, at a site that only warns).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 /// Why a posting was refused beyond plain validation.
@@ -352,6 +371,7 @@ async fn post_at(
     doc: StockDocument,
     at: Timestamp,
 ) -> Result<Posted, HubError> {
+    let mut warnings = Vec::new();
     let (document, rows, site) = match doc {
         StockDocument::Receipt {
             document,
@@ -360,6 +380,10 @@ async fn post_at(
             purchase_order,
             unit_price,
             expires_on,
+            manufacturer,
+            manufacturer_lot,
+            manufacturer_part,
+            label,
             occurred_at: _,
         } => {
             if line.quantity <= Decimal::ZERO {
@@ -390,9 +414,21 @@ async fn post_at(
                     value = po_line_value(&order.record, &material, quantity);
                 }
             }
-            if let Some(lot) = &line.lot {
-                ensure_lot(store, tenant, lot, &material.code, expires_on.as_deref()).await?;
-            }
+            let received = super::receipt_lot::Received {
+                lot: line.lot.as_ref(),
+                material: &material.code,
+                document: &document,
+                site: &site,
+                at,
+                expires_on: expires_on.as_deref(),
+            };
+            let maker = super::receipt_lot::Maker {
+                manufacturer,
+                manufacturer_lot,
+                manufacturer_part,
+                label,
+            };
+            warnings = super::receipt_lot::receive(store, tenant, received, maker).await?;
             let key = StockKey::new(material.code, line.lot, location);
             let row = Movement::delta(
                 MovementId::document(document.clone(), 0),
@@ -520,6 +556,7 @@ async fn post_at(
     Ok(Posted {
         document,
         rows_booked: outcome.inserted,
+        warnings,
     })
 }
 
@@ -545,42 +582,4 @@ fn po_line_value(
     Some(receipt_value(
         quantity.checked_mul(line.price)?.checked_div(factor)?,
     ))
-}
-
-/// Creates lot `lot` of `material` if it does not exist; refuses a lot
-/// number that belongs to another material.
-async fn ensure_lot(
-    store: &Store,
-    tenant: TenantId,
-    lot: &Code,
-    material: &Code,
-    expires_on: Option<&str>,
-) -> Result<(), HubError> {
-    match service::get::<Lot>(store, tenant, lot.as_str()).await {
-        Ok(existing) if existing.record.material == *material => Ok(()),
-        Ok(existing) => Err(invalid(
-            "lot",
-            format!(
-                "lot {lot} is a lot of material {}, not {material}",
-                existing.record.material
-            ),
-        )),
-        Err(HubError::NotFound { .. }) => {
-            let expires_on = expires_on
-                .map(|raw| {
-                    mes_protocols::downlink::parse_date(raw).map_err(|reason| invalid("expires_on", reason))
-                })
-                .transpose()?;
-            let record = Lot {
-                code: lot.clone(),
-                material: material.clone(),
-                expires_on,
-                blocked: false,
-                supplier_lot: None,
-            };
-            let write = service::PendingWrite::new(&record, false, Expect::Any)?;
-            service::write_all(store, tenant, vec![write]).await.map(drop)
-        }
-        Err(e) => Err(e),
-    }
 }

@@ -9,6 +9,7 @@
 
 pub mod documents;
 pub mod position;
+mod receipt_lot;
 
 use crate::error::HubError;
 use mes_protocols::FieldError;

@@ -206,7 +206,7 @@ async fn write(store: &Store, tenant: TenantId, data: MasterData) -> Result<Impo
 }
 
 /// The checked write of `record` (active, created or replaced), counted.
-fn pending<T: MasterKind>(
+pub(super) fn pending<T: MasterKind>(
     record: &T,
     existing: &HashMap<String, Stored<T>>,
     counts: &mut Counts,
@@ -226,7 +226,7 @@ fn pending<T: MasterKind>(
 const PAGE: usize = 1000;
 
 /// Every record of kind `T` (archived ones too when asked).
-async fn list_all<T: MasterKind>(
+pub(super) async fn list_all<T: MasterKind>(
     store: &Store,
     tenant: TenantId,
     include_archived: bool,
@@ -239,7 +239,7 @@ async fn list_all<T: MasterKind>(
 }
 
 /// The codes of every active record of `kind`, without decoding them.
-async fn active_codes(
+pub(super) async fn active_codes(
     store: &Store,
     tenant: TenantId,
     kind: &'static str,
@@ -267,11 +267,11 @@ async fn active_codes(
     }
 }
 
-fn records<T>(stored: Vec<Stored<T>>) -> Vec<T> {
+pub(super) fn records<T>(stored: Vec<Stored<T>>) -> Vec<T> {
     stored.into_iter().map(|s| s.record).collect()
 }
 
-fn by_code<T: MasterKind>(stored: Vec<Stored<T>>) -> HashMap<String, Stored<T>> {
+pub(super) fn by_code<T: MasterKind>(stored: Vec<Stored<T>>) -> HashMap<String, Stored<T>> {
     stored
         .into_iter()
         .map(|s| (s.record.code().to_string(), s))

@@ -2,7 +2,7 @@
 //! routes, store, OpenAPI, downlink): its names, its code, the site it
 //! belongs to, its own consistency checks and the records it refers to.
 
-use crate::store::rights::Module;
+use crate::store::rights::{Action, Module};
 use mes_protocols::limits::Limit;
 use mes_protocols::{Code, FieldError};
 use rust_decimal::Decimal;
@@ -53,6 +53,9 @@ pub trait MasterKind: Serialize + DeserializeOwned + JsonSchema + Clone + Send +
     /// The module whose `edit` right writes them, when not [`Self::MODULE`]
     /// (calendars: read by planners, changed by a tenant admin).
     const EDIT_MODULE: Option<Module> = None;
+    /// The action whose right writes them (create, replace, archive,
+    /// import): `edit`, or `approve` for approval lists.
+    const EDIT_ACTION: Action = Action::Edit;
 
     /// The record's code, unique per tenant and kind.
     fn code(&self) -> &Code;

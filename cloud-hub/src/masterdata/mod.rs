@@ -7,8 +7,10 @@
 //! - [`import`]: CSV and XLSX files → typed rows, and rows back to CSV.
 //! - [`convert`]: those rows ↔ BOM and routing records.
 //! - [`files`]: imports of files into a tenant's records (all or nothing)
-//!   and CSV exports.
+//!   and CSV exports; [`approval_files`] the same for manufacturers and
+//!   approved-manufacturer lists.
 
+pub mod approval_files;
 pub mod convert;
 pub mod engineering_change;
 pub mod files;

@@ -27,6 +27,25 @@ pub struct LotTrace {
     pub quantity: Decimal,
     /// Backward: the orders that made it. Forward: the orders that used it.
     pub orders: Vec<TraceStep>,
+    /// Who made the lot, as its lot record says (bought lots: from the
+    /// goods receipt); none when not recorded or not a lot.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<String>,
+    /// The maker's own lot number, when recorded.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manufacturer_lot: Option<String>,
+}
+
+impl LotTrace {
+    /// Calls `visit` on this lot and every lot below it.
+    pub fn visit_mut(&mut self, visit: &mut impl FnMut(&mut LotTrace)) {
+        visit(self);
+        for step in &mut self.orders {
+            for lot in &mut step.lots {
+                lot.visit_mut(visit);
+            }
+        }
+    }
 }
 
 /// One production order in a trace.
@@ -135,6 +154,8 @@ impl Links {
             lot: key.1.clone(),
             quantity,
             orders: Vec::new(),
+            manufacturer: None,
+            manufacturer_lot: None,
         };
         // Untracked stock cannot be followed: every order's would match.
         if key.1.is_none() || !path.insert(key.clone()) {

@@ -47,11 +47,16 @@ pub const FIXTURES: &[Fixture] = &[
         },
     },
     Fixture {
+        collection: "/api/v1/manufacturers",
+        samples: |t| vec![json!({"code": t.code("maker"), "name": "Maker Works", "brand": "MKR"})],
+    },
+    Fixture {
         collection: "/api/v1/lots",
         samples: |t| {
             vec![
                 json!({"code": t.code("L-1"), "material": t.code("steel"), "expires_on": "2030-12-31",
-                        "supplier_lot": "ACME-77"}),
+                        "supplier_lot": "ACME-77", "manufacturer": t.code("maker"),
+                        "manufacturer_lot": "MK-9", "manufacturer_part": "P-100"}),
             ]
         },
     },
@@ -167,6 +172,16 @@ pub const FIXTURES: &[Fixture] = &[
     Fixture {
         collection: "/api/v1/customers",
         samples: |t| vec![json!({"code": t.code("globex"), "name": "Globex"})],
+    },
+    Fixture {
+        collection: "/api/v1/material-approvals",
+        samples: |t| {
+            vec![json!({"material": t.code("steel"),
+                        "approvals": [{"manufacturer": t.code("maker"), "status": "conditional",
+                                       "reason": "first article pending", "expires_on": "2030-06-30"}],
+                        "customers": [{"customer": t.code("globex"),
+                                       "approvals": [{"manufacturer": t.code("maker"), "status": "approved"}]}]})]
+        },
     },
     Fixture {
         collection: "/api/v1/purchase-orders",
@@ -411,6 +426,18 @@ pub const ROUTE_BODIES: &[RouteBody] = &[
     RouteBody {
         method: "POST",
         path: "/api/v1/import/workbook",
+        body: |_| json!({}),
+        status: 415,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/manufacturers",
+        body: |_| json!({}),
+        status: 415,
+    },
+    RouteBody {
+        method: "POST",
+        path: "/api/v1/import/material-approvals",
         body: |_| json!({}),
         status: 415,
     },

@@ -15,6 +15,7 @@ mod harness;
 #[path = "../api_suite/hub.rs"]
 mod hub;
 
+mod approvals;
 mod imported;
 mod rejected;
 mod world;
@@ -55,4 +56,5 @@ on_both_backends!(
     imported::clean_workbook_imports_fully_with_its_own_materials,
     imported::export_then_import_round_trips,
     imported::imports_never_reach_another_tenant,
+    approvals::approval_files_report_bad_rows_and_round_trip,
 );

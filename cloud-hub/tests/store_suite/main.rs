@@ -6,6 +6,7 @@
 //! on the other is a bug in the other.
 
 mod access;
+mod approval;
 mod clock;
 mod concurrency;
 mod costing;
@@ -49,6 +50,9 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    approval::backward_trace_names_the_maker_of_every_input_two_levels_down,
+    approval::unapproved_receipts_are_warned_or_refused_and_reported_in_stock,
+    approval::downlink_carries_lists_makers_and_customers,
     access::a_new_tenant_starts_with_the_built_in_roles,
     access::the_audit_log_refuses_update_and_delete,
     access::a_credential_made_during_a_change_keeps_none_of_the_old_rights,

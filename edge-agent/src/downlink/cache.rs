@@ -4,6 +4,7 @@
 
 use super::plan::SitePlan;
 use mes_protocols::Code;
+use mes_protocols::approval::ApprovalList;
 use mes_protocols::downlink::{
     EquipmentRecord, LotRecord, MaterialRecord, OrderRecord, ReasonKind, ReasonRecord, Record, RecordKey,
     RecordKind, StationRecord, WorkerRecord,
@@ -23,6 +24,7 @@ pub struct MasterData {
     orders: BTreeMap<Code, OrderRecord>,
     reasons: BTreeMap<Code, ReasonRecord>,
     plan: Option<SitePlan>,
+    approvals: HashMap<Code, ApprovalList>,
 }
 
 impl MasterData {
@@ -53,6 +55,7 @@ impl MasterData {
             Record::Order(r) => drop(self.orders.insert(r.code.clone(), r)),
             Record::Reason(r) => drop(self.reasons.insert(r.code.clone(), r)),
             Record::Plan(r) => self.plan = Some(SitePlan::new(r)),
+            Record::Approval(r) => drop(self.approvals.insert(r.material.clone(), r)),
             Record::Unknown => {}
         }
     }
@@ -77,6 +80,8 @@ impl MasterData {
             RecordKind::Order => drop(self.orders.remove(code)),
             RecordKind::Reason => drop(self.reasons.remove(code)),
             RecordKind::Plan => self.plan = None,
+            RecordKind::Approval => drop(self.approvals.remove(code)),
+            RecordKind::Unknown => {}
         }
     }
 
@@ -142,6 +147,11 @@ impl MasterData {
         self.plan.as_ref()
     }
 
+    /// The approved-manufacturer list of `material`, if it has one.
+    pub fn approval(&self, material: &Code) -> Option<&ApprovalList> {
+        self.approvals.get(material)
+    }
+
     /// How many records are held.
     pub fn len(&self) -> usize {
         self.stations.len()
@@ -152,6 +162,7 @@ impl MasterData {
             + self.orders.len()
             + self.reasons.len()
             + usize::from(self.plan.is_some())
+            + self.approvals.len()
     }
 
     /// Whether nothing is held (no downlink yet).

@@ -11,7 +11,7 @@
 
 use super::cache::MasterData;
 use crate::buffer::{Buffer, BufferError};
-use mes_protocols::downlink::{DownlinkPage, Record};
+use mes_protocols::downlink::{DownlinkPage, Record, RecordKind};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Where the cache stands: the cursor to ask from, the live generation and a
@@ -98,6 +98,7 @@ pub async fn apply(
     let removals: Vec<(String, String, String)> = page
         .removals
         .iter()
+        .filter(|k| k.kind != RecordKind::Unknown)
         .map(|k| {
             let material = k.material.as_ref().map_or(String::new(), |m| m.to_string());
             (k.kind.as_str().to_string(), material, k.code.to_string())

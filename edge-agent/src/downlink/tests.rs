@@ -26,6 +26,7 @@ fn lot(material: &str, lot: &str) -> Record {
         lot: code(lot),
         expires_on: None,
         blocked: false,
+        manufacturer: None,
     })
 }
 

@@ -1,19 +1,19 @@
 //! The hub-to-agent downlink: what an agent's stations need to work offline
 //! (stations, equipment, workers, materials, lots, released production
-//! orders with their routings, reason codes), pulled incrementally.
+//! orders with their routings, reason codes, approved-manufacturer lists),
+//! pulled incrementally.
 //!
 //! The agent calls `GET /api/v1/downlink?since=<cursor>&limit=<n>` with its
 //! agent token; the hub answers a [`DownlinkPage`] with the records of the
 //! agent's site changed since `cursor`. The full contract, with examples, is
 //! the "Downlink" section of `protocols/SYNC_PROTOCOL.md`.
 
-mod date;
 mod plan;
 mod records;
 #[cfg(test)]
 mod tests;
 
-pub use date::{format_date, parse_date};
+pub use crate::date::{format_date, parse_date};
 pub use plan::{PlanRecord, PlannedOperation};
 pub use records::*;
 
@@ -94,6 +94,8 @@ pub enum Record {
     Reason(ReasonRecord),
     /// The site's live plan (only to agents that ask with `plan=`).
     Plan(PlanRecord),
+    /// A material's approved-manufacturer list (keyed by the material).
+    Approval(crate::approval::ApprovalList),
     /// A kind this version does not know (sent by a newer hub); agents skip
     /// it. Never sent by a hub of this version.
     #[serde(other, skip_serializing)]
@@ -113,6 +115,7 @@ impl Record {
             Record::Order(r) => (RecordKind::Order, &r.code, None),
             Record::Reason(r) => (RecordKind::Reason, &r.code, None),
             Record::Plan(r) => (RecordKind::Plan, &r.site, None),
+            Record::Approval(r) => (RecordKind::Approval, &r.material, None),
             Record::Unknown => return None,
         };
         Some(RecordKey {
@@ -143,11 +146,18 @@ pub enum RecordKind {
     Reason,
     /// [`PlanRecord`], keyed by the site's code.
     Plan,
+    /// [`ApprovalList`](crate::approval::ApprovalList), keyed by its material.
+    Approval,
+    /// A kind this version does not know, in a removal from a newer hub:
+    /// the agent skips that removal (it never held such a record). Never
+    /// sent by a hub of this version.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 impl RecordKind {
     /// Every kind, in the order a snapshot sends them.
-    pub const ALL: [RecordKind; 8] = [
+    pub const ALL: [RecordKind; 9] = [
         RecordKind::Station,
         RecordKind::Equipment,
         RecordKind::Worker,
@@ -156,6 +166,7 @@ impl RecordKind {
         RecordKind::Order,
         RecordKind::Reason,
         RecordKind::Plan,
+        RecordKind::Approval,
     ];
 
     /// The kind's wire name (`station`).
@@ -169,6 +180,8 @@ impl RecordKind {
             RecordKind::Order => "order",
             RecordKind::Reason => "reason",
             RecordKind::Plan => "plan",
+            RecordKind::Approval => "approval",
+            RecordKind::Unknown => "unknown",
         }
     }
 
@@ -191,7 +204,7 @@ pub struct RecordKey {
     /// The record's kind.
     pub kind: RecordKind,
     /// Its code: the station, equipment, worker, material, order or reason
-    /// code, or the lot code.
+    /// code, the lot code, or an approval list's material.
     pub code: Code,
     /// The lot's material; present for lots only.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -5,8 +5,8 @@
 //! Records do not deny unknown fields: a newer hub may add fields, and an
 //! older agent must still read the page.
 
-use super::date;
 use crate::Code;
+use crate::date;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -104,6 +104,10 @@ pub struct LotRecord {
     /// A blocked lot (quality hold) must not be consumed.
     #[serde(default)]
     pub blocked: bool,
+    /// Its manufacturer (maker, brand), judged against the material's
+    /// [`ApprovalList`](crate::approval::ApprovalList); none = not recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<Code>,
 }
 
 /// Where a production order stands; only orders in these states are sent.
@@ -175,6 +179,10 @@ pub struct OrderRecord {
     pub due: Option<Date>,
     /// Released or in progress.
     pub status: OrderStatus,
+    /// The customer of the sales order line it makes, if any: lots are
+    /// judged against that customer's approved-manufacturer list.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer: Option<Code>,
     /// The routing's operations, in routing order.
     #[serde(default)]
     pub operations: Vec<OrderOperation>,

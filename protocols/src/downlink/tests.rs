@@ -50,6 +50,7 @@ fn sample_page() -> DownlinkPage {
                 lot: code("L-7"),
                 expires_on: Some(date!(2026 - 12 - 31)),
                 blocked: false,
+                manufacturer: Some(code("ACME")),
             }),
             Record::Order(OrderRecord {
                 code: code("PO-1"),
@@ -58,6 +59,7 @@ fn sample_page() -> DownlinkPage {
                 unit: code("pcs"),
                 due: Some(date!(2026 - 11 - 30)),
                 status: OrderStatus::Released,
+                customer: Some(code("BOSCH")),
                 operations: vec![OrderOperation {
                     operation: code("10"),
                     name: "Press".into(),
@@ -77,6 +79,16 @@ fn sample_page() -> DownlinkPage {
                 code: code("JAM"),
                 reason_kind: ReasonKind::Downtime,
                 text: "Material jam".into(),
+            }),
+            Record::Approval(crate::approval::ApprovalList {
+                material: code("STEEL"),
+                approvals: vec![crate::approval::Approval {
+                    manufacturer: code("ACME"),
+                    status: crate::approval::ApprovalStatus::Conditional,
+                    reason: Some("deviation D-12".into()),
+                    expires_on: Some(date!(2026 - 12 - 31)),
+                }],
+                customers: Vec::new(),
             }),
         ],
         removals: vec![
@@ -113,6 +125,16 @@ fn wire_shape_is_tagged_with_decimal_strings_and_iso_dates() {
     assert_eq!(order["quantity"], "100");
     assert_eq!(order["status"], "released");
     assert_eq!(order["operations"][0]["inputs"][0]["quantity_per_unit"], "0.25");
+    assert_eq!(
+        (lot["manufacturer"].as_str(), order["customer"].as_str()),
+        (Some("ACME"), Some("BOSCH"))
+    );
+    let approval = &value["upserts"][7];
+    assert_eq!(approval["kind"], "approval");
+    assert_eq!(approval["approvals"][0]["status"], "conditional");
+    assert_eq!(approval["approvals"][0]["expires_on"], "2026-12-31");
+    let key = sample_page().upserts[7].key().expect("known kind");
+    assert_eq!((key.kind, key.code.as_str()), (RecordKind::Approval, "STEEL"));
     assert_eq!(value["upserts"][3]["alt_units"][0]["factor"], "2.5");
     assert_eq!(
         value["removals"][1],
@@ -194,4 +216,18 @@ fn query_reads_since_and_optional_limit() {
     );
     let q: DownlinkQuery = serde_json::from_str(r#"{"since": 3, "plan": 7}"#).expect("query");
     assert_eq!(q.plan, Some(7));
+}
+
+#[test]
+fn a_removal_of_a_kind_this_version_does_not_know_is_read_as_unknown() {
+    let page: DownlinkPage = serde_json::from_str(
+        r#"{"cursor": 3, "more": false, "reset": false,
+            "upserts": [{"kind": "gizmo", "code": "G-1"}],
+            "removals": [{"kind": "gizmo", "code": "G-1"}, {"kind": "order", "code": "PO-1"}]}"#,
+    )
+    .expect("a page from a newer hub reads");
+    assert!(matches!(page.upserts[0], Record::Unknown));
+    assert_eq!(page.removals[0].kind, RecordKind::Unknown);
+    assert_eq!(page.removals[1].kind, RecordKind::Order);
+    assert!(!RecordKind::ALL.contains(&RecordKind::Unknown));
 }

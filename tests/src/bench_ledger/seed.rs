@@ -147,6 +147,7 @@ pub async fn master_data(store: &Store, tenant: TenantId, shape: &Shape) -> anyh
         calendar: None,
         changeover_planned: false,
         material_waits: Default::default(),
+        unapproved_receipts: Default::default(),
     })?]);
     groups.push(
         (0..shape.stations)

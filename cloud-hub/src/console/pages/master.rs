@@ -31,6 +31,9 @@ pub struct KindInfo {
     pub module: Module,
     /// The module whose edit right changes it.
     pub edit_module: Module,
+    /// The action on `edit_module` that changes it (approve for approval
+    /// lists).
+    pub edit_action: Action,
     /// Whether it has a file import and CSV export.
     pub files: bool,
 }
@@ -42,7 +45,11 @@ fn info<T: MasterKind>() -> KindInfo {
         title: T::TITLE,
         module: T::MODULE,
         edit_module: T::EDIT_MODULE.unwrap_or(T::MODULE),
-        files: matches!(T::PATH, "materials" | "boms" | "routings"),
+        edit_action: T::EDIT_ACTION,
+        files: matches!(
+            T::PATH,
+            "materials" | "boms" | "routings" | "manufacturers" | "material-approvals"
+        ),
     }
 }
 
@@ -61,6 +68,8 @@ pub fn kinds() -> Vec<KindInfo> {
         info::<r::Bom>(),
         info::<r::Routing>(),
         info::<r::Lot>(),
+        info::<r::Manufacturer>(),
+        info::<r::MaterialApproval>(),
         info::<r::EquipmentType>(),
         info::<r::Equipment>(),
         info::<r::WorkerType>(),
@@ -215,7 +224,7 @@ pub async fn list(
             "master",
             t.fill("master.list_title", &[("kind", kind.title)]),
         ),
-        may_edit: viewer.may(kind.edit_module, Action::Edit),
+        may_edit: viewer.may(kind.edit_module, kind.edit_action),
         example: example(kind.kind).to_string(),
         kind,
         rows,
@@ -269,7 +278,7 @@ pub async fn record(
         json: serde_json::to_string_pretty(&row.body).unwrap_or_default(),
         version: row.version,
         archived: row.archived,
-        may_edit: viewer.may(kind.edit_module, Action::Edit),
+        may_edit: viewer.may(kind.edit_module, kind.edit_action),
         kind_title: kind.title_in(viewer.texts()),
         kind,
         code,

@@ -1,5 +1,6 @@
 //! One file per page (or group of pages about one thing).
 
+pub mod approvals;
 pub mod board;
 pub mod calendar_view;
 pub mod login;

@@ -232,6 +232,7 @@ pub struct TraceLine {
     lot: Option<String>,
     quantity: String,
     order: Option<String>,
+    manufacturer: Option<String>,
 }
 
 fn flatten(traces: &[LotTrace], depth: usize, out: &mut Vec<TraceLine>) {
@@ -242,6 +243,7 @@ fn flatten(traces: &[LotTrace], depth: usize, out: &mut Vec<TraceLine>) {
             lot: trace.lot.clone(),
             quantity: trace.quantity.to_string(),
             order: None,
+            manufacturer: trace.manufacturer.clone(),
         });
         for step in &trace.orders {
             out.push(TraceLine {
@@ -250,6 +252,7 @@ fn flatten(traces: &[LotTrace], depth: usize, out: &mut Vec<TraceLine>) {
                 lot: None,
                 quantity: step.quantity.to_string(),
                 order: Some(step.order.clone()),
+                manufacturer: None,
             });
             flatten(&step.lots, depth + 2, out);
         }

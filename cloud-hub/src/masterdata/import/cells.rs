@@ -120,6 +120,8 @@ impl<'a> RowReader<'a> {
             RefKind::Unit => (self.lookup.unit(code), "a unit of measure"),
             RefKind::EquipmentType => (self.lookup.equipment_type(code), "an equipment type"),
             RefKind::WorkerType => (self.lookup.worker_type(code), "a worker type"),
+            RefKind::Manufacturer => (self.lookup.manufacturer(code), "a manufacturer"),
+            RefKind::Customer => (self.lookup.customer(code), "a customer"),
         };
         if !exists {
             self.fail(col, format!("is not {what} in the hub (or it is archived)"));
@@ -201,6 +203,10 @@ pub(crate) enum RefKind {
     EquipmentType,
     /// A worker type.
     WorkerType,
+    /// A manufacturer.
+    Manufacturer,
+    /// A customer.
+    Customer,
 }
 
 /// Records errors found across rows (duplicates, unknown references).

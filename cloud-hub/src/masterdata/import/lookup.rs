@@ -1,5 +1,5 @@
 //! What a file's rows refer to outside the file: materials, units of
-//! measure, equipment types, worker types. The caller loads what it holds
+//! measure, equipment types, worker types, manufacturers, customers. The caller loads what it holds
 //! (the hub: its active records) and passes it in, so references are
 //! checked in the same pass as the cells and one answer lists every bad
 //! row; this module itself still does no I/O.
@@ -37,6 +37,18 @@ pub trait Lookup {
 
     /// Whether `code` is a worker type.
     fn worker_type(&self, code: &Code) -> bool {
+        let _ = code;
+        true
+    }
+
+    /// Whether `code` is a manufacturer.
+    fn manufacturer(&self, code: &Code) -> bool {
+        let _ = code;
+        true
+    }
+
+    /// Whether `code` is a customer.
+    fn customer(&self, code: &Code) -> bool {
         let _ = code;
         true
     }

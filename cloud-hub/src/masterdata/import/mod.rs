@@ -15,10 +15,12 @@
 //! worker types) are checked through a [`Lookup`] the caller fills with
 //! what it holds, in the same pass: the `*_checked` functions take one.
 
+mod approval;
 mod bom;
 mod cells;
 mod error;
 mod lookup;
+mod manufacturer;
 mod material;
 mod routing;
 mod table;
@@ -29,9 +31,11 @@ mod tests;
 
 use mes_protocols::code::Code;
 
+pub use approval::ApprovalRow;
 pub use bom::BomRow;
 pub use error::{ColumnRef, FileError, ImportErrors, RowError};
 pub use lookup::Lookup;
+pub use manufacturer::ManufacturerRow;
 pub use material::{AltUnit, MaterialKind, MaterialRow, format_alt_units, parse_alt_units};
 pub use routing::{RoutingInput, RoutingRow};
 pub use workbook::{MasterData, import_workbook, import_workbook_checked};
@@ -114,6 +118,31 @@ pub fn import_routings_checked(
     lookup: &dyn Lookup,
 ) -> Result<Vec<RoutingRow>, ImportErrors> {
     import(source, lookup)
+}
+
+/// Imports manufacturers. See `FORMAT.md` for the columns.
+pub fn import_manufacturers(source: Source<'_>) -> Result<Vec<ManufacturerRow>, ImportErrors> {
+    import(source, &KnownMaterials(&|_| true))
+}
+
+/// Imports approval list entries checking materials, manufacturers and
+/// customers against `lookup`.
+pub fn import_approvals_checked(
+    source: Source<'_>,
+    lookup: &dyn Lookup,
+) -> Result<Vec<ApprovalRow>, ImportErrors> {
+    import(source, lookup)
+}
+
+/// Writes manufacturers as CSV that [`import_manufacturers`] reads back.
+pub fn manufacturers_to_csv(rows: &[ManufacturerRow]) -> String {
+    to_csv(rows)
+}
+
+/// Writes approval list entries as CSV that [`import_approvals_checked`]
+/// reads back.
+pub fn approvals_to_csv(rows: &[ApprovalRow]) -> String {
+    to_csv(rows)
 }
 
 /// Writes materials as CSV that [`import_materials`] reads back unchanged.

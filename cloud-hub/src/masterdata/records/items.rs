@@ -1,6 +1,7 @@
 //! Units of measure, materials and lots.
 
 use super::iso_date;
+use super::manufacturer::Manufacturer;
 use crate::masterdata::kind::{MasterKind, Reference, distinct, not_blank, not_negative};
 use mes_protocols::{Code, FieldError};
 use schemars::JsonSchema;
@@ -119,6 +120,17 @@ pub struct Lot {
     /// The supplier's lot number, for bought lots.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub supplier_lot: Option<String>,
+    /// Who made it (judged against the material's approval list); from
+    /// the goods receipt or the lot record.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer: Option<Code>,
+    /// The manufacturer's own lot number (on a GS1 label of the maker:
+    /// AI 10).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer_lot: Option<String>,
+    /// The manufacturer's part number (GS1 AI 240).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manufacturer_part: Option<String>,
 }
 
 impl MasterKind for Lot {
@@ -133,6 +145,10 @@ impl MasterKind for Lot {
     }
 
     fn references(&self) -> Vec<Reference> {
-        vec![Reference::new(Material::KIND, &self.material, "material")]
+        let mut refs = vec![Reference::new(Material::KIND, &self.material, "material")];
+        if let Some(maker) = &self.manufacturer {
+            refs.push(Reference::new(Manufacturer::KIND, maker, "manufacturer"));
+        }
+        refs
     }
 }

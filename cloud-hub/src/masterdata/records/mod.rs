@@ -1,6 +1,8 @@
 //! The kinds of master data the hub keeps, each a typed document checked
 //! before it is stored (see [`super::kind::MasterKind`]).
 //!
+//! - [`manufacturer`], [`approval`]: makers lots come from, and the
+//!   approved-manufacturer list of each material.
 //! - [`calendar`]: working-time calendars (shifts, holidays, maintenance).
 //! - [`items`]: units, materials, lots.
 //! - [`structure`]: BOMs and routings (versioned, per material).
@@ -10,22 +12,26 @@
 //! - [`partners`]: suppliers, customers.
 //! - [`orders`]: purchase, sales and production orders.
 
+pub mod approval;
 pub mod calendar;
 pub mod items;
+pub mod manufacturer;
 pub mod orders;
 pub mod partners;
 pub mod places;
 pub mod resources;
 pub mod structure;
 
+pub use approval::{ApprovalEntry, CustomerApprovalList, MaterialApproval};
 pub use calendar::Calendar;
 pub use items::{Lot, Material, Unit};
+pub use manufacturer::Manufacturer;
 pub use orders::{
     OrderStatus, ProductionOrder, ProductionStatus, PurchaseOrder, PurchaseOrderLine, SalesOrder,
     SalesOrderLine, SalesOrderRef,
 };
 pub use partners::{Customer, Supplier};
-pub use places::{Location, MaterialWaits, NegativeStock, SiteSettings, Warehouse};
+pub use places::{Location, MaterialWaits, NegativeStock, SiteSettings, UnapprovedReceipts, Warehouse};
 pub use resources::{Equipment, EquipmentType, Reason, ReasonKind, Station, Worker, WorkerType};
 pub use structure::{Bom, BomLine, BomVersion, Routing, RoutingInput, RoutingOperation, RoutingVersion};
 

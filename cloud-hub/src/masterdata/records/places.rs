@@ -36,6 +36,20 @@ pub enum MaterialWaits {
     Mark,
 }
 
+/// What a goods receipt from a manufacturer not approved for the material
+/// does (the stations refuse such lots whatever this says).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum UnapprovedReceipts {
+    /// Booked, with the reason in the answer's `warnings`; the lot shows in
+    /// the approval report while in stock. The default: goods on the dock
+    /// are a fact, and quarantine is the quality team's call.
+    #[default]
+    Warn,
+    /// Refused (422 naming `manufacturer`).
+    Refuse,
+}
+
 /// Settings of a site (created by `cloud-hub site add`; the record's code
 /// is the site's short name).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -71,6 +85,10 @@ pub struct SiteSettings {
     /// purchase order's expected day or is only marked.
     #[serde(default)]
     pub material_waits: MaterialWaits,
+    /// Whether a receipt of a lot from a maker not approved for its
+    /// material is booked with a warning (`warn`, the default) or refused.
+    #[serde(default)]
+    pub unapproved_receipts: UnapprovedReceipts,
 }
 
 impl MasterKind for SiteSettings {

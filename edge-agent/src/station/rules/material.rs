@@ -2,8 +2,10 @@
 //!
 //! Checks, in order: an operation runs here; the lot is known; its material
 //! is an input of the operation; it is not blocked; it has not expired (by
-//! the lot record or by the expiry date (AI 17) on a GS1 label); the unit
-//! converts to the material's base unit.
+//! the lot record or by the expiry date (AI 17) on a GS1 label); its
+//! manufacturer is approved for the material, for the order's customer, on
+//! this (UTC) day (`mes_protocols::approval`, the lists from the downlink);
+//! the unit converts to the material's base unit.
 //!
 //! Quantity: as entered, or by default what the operation still needs of
 //! the material: planned per unit × order quantity, minus what this run
@@ -12,6 +14,7 @@
 
 use super::{Accepted, Ctx, Rejection, reject};
 use crate::station::state::Consumption;
+use mes_protocols::approval::{Question, Verdict, judge};
 use mes_protocols::barcode::Scan;
 use mes_protocols::downlink::{LotRecord, MaterialRecord, OperationInput, OrderOperation, format_date};
 use mes_protocols::event::MaterialConsumed;
@@ -43,6 +46,7 @@ pub(super) fn consume(
     };
     let (lot, input) = find_lot(ctx, lot_code, op, &run.order)?;
     check_usable(ctx, lot, scan)?;
+    let condition = check_approved(ctx, lot, order.customer.as_ref())?;
     let Some(material) = ctx.data.material(&lot.material) else {
         return reject(format!("Material {} has no master data yet", lot.material));
     };
@@ -70,7 +74,7 @@ pub(super) fn consume(
         quantity: quantity.clone(),
     });
     let message = format!(
-        "Consumed {} {unit} of {} lot {}",
+        "Consumed {} {unit} of {} lot {}{condition}",
         value.normalize(),
         material.code,
         lot.lot
@@ -140,6 +144,26 @@ fn check_usable(ctx: &Ctx<'_>, lot: &LotRecord, scan: &Scan) -> Result<(), Rejec
         ));
     }
     Ok(())
+}
+
+/// The lot's maker is approved for its material (for `customer`'s orders);
+/// a conditional approval's note for the answer (empty otherwise).
+fn check_approved(ctx: &Ctx<'_>, lot: &LotRecord, customer: Option<&Code>) -> Result<String, Rejection> {
+    let question = Question {
+        lot: &lot.lot,
+        material: &lot.material,
+        manufacturer: lot.manufacturer.as_ref(),
+        customer,
+        on: ctx.now.to_datetime().date(),
+    };
+    match judge(ctx.data.approval(&lot.material), &question) {
+        Ok(Verdict::Conditional { reason, expires_on }) => Ok(format!(
+            " (maker approved on condition until {}: {reason})",
+            format_date(expires_on)
+        )),
+        Ok(_) => Ok(String::new()),
+        Err(refusal) => reject(refusal.message),
+    }
 }
 
 /// What the run still needs of the input, in `factor`'s unit.

@@ -1,6 +1,7 @@
 //! The station rules against a fixed set of master data: the full flow, each
 //! rejection, and the state that must survive a restart.
 
+mod approval;
 mod flow;
 mod plan_order;
 mod rejections;
@@ -73,6 +74,7 @@ pub(super) fn master_data() -> MasterData {
             lot: code(l),
             expires_on,
             blocked,
+            manufacturer: None,
         })
     };
     let reason = |c: &str, kind, text: &str| {
@@ -119,6 +121,7 @@ pub(super) fn master_data() -> MasterData {
             unit: code("pcs"),
             due: None,
             status: OrderStatus::Released,
+            customer: None,
             operations: vec![
                 op("10", "PRESS", Some("OPERATOR"), ("STEEL", "0.25", "kg")),
                 op("20", "LATHE", None, ("PAINT", "0.01", "l")),

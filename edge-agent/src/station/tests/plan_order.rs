@@ -27,6 +27,7 @@ fn order(number: &str) -> Record {
         quantity: dec("10"),
         unit: code("pcs"),
         due: None,
+        customer: None,
         status: OrderStatus::Released,
         operations: vec![op("10", "PRESS"), op("20", "LATHE")],
     })

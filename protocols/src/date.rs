@@ -1,4 +1,4 @@
-//! Calendar dates on the downlink wire: ISO 8601 `YYYY-MM-DD` strings,
+//! Calendar dates on the wire (downlink records, approval lists): ISO 8601 `YYYY-MM-DD` strings,
 //! because `time::Date` has no serde form in this crate's feature set and a
 //! date (not an instant) must not pick up a time zone on the way.
 
