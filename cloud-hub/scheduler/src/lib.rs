@@ -50,6 +50,7 @@ mod neighbourhood;
 mod plan;
 mod reschedule;
 mod setup;
+mod shop;
 mod solve;
 mod tabu;
 mod validate;

@@ -15,6 +15,7 @@ use crate::decode::{DecodeError, Decoder, Sequencing, Timing};
 use crate::error::SolveError;
 use crate::model::Model;
 use crate::plan::{Cost, Plan};
+use crate::shop::{Budget, Shop, evolve};
 use crate::tabu::{Limits, Outcome, search};
 
 /// Iterations run when neither a time nor an iteration limit is given.
@@ -88,6 +89,26 @@ pub fn solve(model: &Model, options: &SolveOptions) -> Result<Solution, SolveErr
         lower_bound: lower_bound(model),
     };
     let threads = options.threads.max(1);
+    if let Some(shop) = Shop::from_model(model) {
+        let budget = Budget {
+            deadline: limits.deadline,
+            max_iterations: limits.max_iterations,
+            lower_bound: limits.lower_bound.map(|lb| lb.makespan),
+        };
+        let seeds: Vec<u64> = (0..threads).map(|i| thread_seed(options.seed, i)).collect();
+        let (seqs, iterations) = evolve(&shop, shop.seqs_of(&seq), budget, &seeds);
+        let seq = shop.sequencing(&seqs);
+        let mut timing = Timing::default();
+        Decoder::new(model)
+            .decode(model, &seq, &mut timing)
+            .map_err(|e| decode_error(model, e))?;
+        return Ok(Solution {
+            plan: timing.to_plan(&seq),
+            cost: timing.cost,
+            construction_cost,
+            iterations,
+        });
+    }
     let outcomes: Vec<Outcome> = if threads == 1 {
         vec![search(model, seq, timing, limits, options.seed)]
     } else {
