@@ -5,9 +5,10 @@
 //! source, release times included); its tail is the longest path from its end
 //! to the sink. `head + dur + tail` is the length of the longest path through
 //! it, so the makespan is the maximum of that sum, and an operation is
-//! critical when its sum equals the makespan. Re-timing is one pass of
-//! Kahn's algorithm over the graph (linear in the number of operations), made
-//! once per accepted move; candidate moves are only estimated (`moves.rs`).
+//! critical when its sum equals the makespan. A full re-timing is one pass of
+//! Kahn's algorithm over the graph, made when a schedule is created; after a
+//! move only what it changes is re-timed (`retime.rs`), and candidate moves
+//! are only estimated (`moves.rs`).
 
 use super::{NONE, Shop};
 
@@ -27,10 +28,14 @@ pub(crate) struct Schedule {
     pub(crate) tail: Vec<i64>,
     /// Length of the longest path: the makespan.
     pub(crate) makespan: i64,
-    /// Operations in the topological order of the last re-timing.
+    /// Operations in a topological order of the graph.
     pub(crate) order: Vec<u32>,
-    indeg: Vec<u32>,
-    stack: Vec<u32>,
+    /// Index of each operation in `order`.
+    pub(crate) rank: Vec<u32>,
+    pub(super) indeg: Vec<u32>,
+    pub(super) stack: Vec<u32>,
+    /// Scratch space of the incremental re-timing.
+    pub(super) work: super::retime::Work,
 }
 
 impl Schedule {
@@ -47,8 +52,10 @@ impl Schedule {
             tail: vec![0; n],
             makespan: 0,
             order: Vec::with_capacity(n),
+            rank: vec![0; n],
             indeg: vec![0; n],
             stack: Vec::with_capacity(n),
+            work: super::retime::Work::new(n),
         };
         for m in 0..s.seqs.len() {
             s.relink(m, 0, s.seqs[m].len());
@@ -109,6 +116,9 @@ impl Schedule {
         if self.order.len() < n {
             return false;
         }
+        for (k, &x) in self.order.iter().enumerate() {
+            self.rank[x as usize] = k as u32;
+        }
         let mut makespan = i64::MIN;
         for &x in self.order.iter().rev() {
             let i = x as usize;
@@ -148,10 +158,11 @@ impl Schedule {
     /// equally long predecessors the machine one is taken (longer blocks).
     pub(crate) fn critical_path(&self, shop: &Shop, path: &mut Vec<u32>) {
         path.clear();
-        let last = (0..shop.len())
-            .find(|&i| self.tail[i] == 0 && self.head[i] + shop.dur[i] == self.makespan)
-            .expect("some operation ends at the makespan");
-        let mut cur = last as u32;
+        let mut cur = *shop
+            .job_last
+            .iter()
+            .find(|&&x| self.end(shop, x) == self.makespan)
+            .expect("some job ends at the makespan");
         loop {
             path.push(cur);
             let i = cur as usize;
@@ -169,12 +180,47 @@ impl Schedule {
     }
 
     /// Moves the operation at position `from` of machine `m` to position `to`
-    /// and re-times; false (sequences changed, times not) on a cycle.
+    /// and re-times what that changes. Returns false, leaving the schedule
+    /// as it was, when the move would make a cycle.
     pub(crate) fn shift(&mut self, shop: &Shop, m: usize, from: usize, to: usize) -> bool {
         let list = &mut self.seqs[m];
         let op = list.remove(from);
         list.insert(to, op);
-        self.relink(m, from.min(to), from.max(to) + 1);
-        self.retime(shop)
+        let (lo, hi) = (from.min(to), from.max(to));
+        self.relink(m, lo, hi + 1);
+        // The one new machine arc that goes against the topological order.
+        let (x, y) = if from < to {
+            (self.seqs[m][hi - 1], op)
+        } else {
+            (op, self.seqs[m][lo + 1])
+        };
+        if !self.reorder(shop, x, y) {
+            let list = &mut self.seqs[m];
+            let op = list.remove(to);
+            list.insert(from, op);
+            self.relink(m, lo, hi + 1);
+            return false;
+        }
+        self.update_times(shop, m, lo, hi);
+        #[cfg(debug_assertions)]
+        self.assert_same_as_full_retime(shop);
+        true
+    }
+
+    /// Debug builds (and so every test) check incremental against full re-timing.
+    #[cfg(debug_assertions)]
+    fn assert_same_as_full_retime(&self, shop: &Shop) {
+        let mut full = self.clone();
+        assert!(full.retime(shop), "the incrementally kept schedule is acyclic");
+        assert_eq!(self.head, full.head, "heads differ");
+        assert_eq!(self.tail, full.tail, "tails differ");
+        assert_eq!(self.makespan, full.makespan, "makespans differ");
+        for x in 0..shop.len() {
+            for s in [shop.js[x], self.ms[x]] {
+                if s != NONE {
+                    assert!(self.rank[x] < self.rank[s as usize], "order is not topological");
+                }
+            }
+        }
     }
 }

@@ -16,6 +16,7 @@
 //! plan are computed by `decode.rs`, like every other plan.
 //!
 //! - `graph.rs`: a schedule as machine sequences with heads and tails;
+//! - `retime.rs`: keeping them (and a topological order) up to date after a move;
 //! - `moves.rs`: critical blocks, the N7 moves and their estimates;
 //! - `local.rs`: one tabu-search episode on that neighbourhood;
 //! - `evolve.rs`: the elite pool, recombination and the cooperating threads.
@@ -24,6 +25,7 @@ mod evolve;
 mod graph;
 mod local;
 mod moves;
+mod retime;
 
 pub(crate) use evolve::{Budget, evolve};
 
@@ -52,6 +54,8 @@ pub(crate) struct Shop {
     pub(crate) jobs: usize,
     /// First operation of each job.
     pub(crate) job_first: Vec<u32>,
+    /// Last operation of each job (the makespan is the latest of their ends).
+    pub(crate) job_last: Vec<u32>,
     /// Index of each operation among the operations of its machine.
     pub(crate) lid: Vec<u32>,
     /// Number of operations on each machine.
@@ -81,6 +85,7 @@ impl Shop {
             job: vec![NONE; n],
             jobs: 0,
             job_first: Vec::new(),
+            job_last: Vec::new(),
             lid: Vec::with_capacity(n),
             machine_len: vec![0; model.machines.len()],
         };
@@ -111,10 +116,14 @@ impl Shop {
             shop.job_first.push(i as u32);
             shop.jobs += 1;
             let mut cur = i as u32;
-            while cur != NONE {
+            loop {
                 shop.job[cur as usize] = job;
-                cur = shop.js[cur as usize];
+                match shop.js[cur as usize] {
+                    NONE => break,
+                    next => cur = next,
+                }
             }
+            shop.job_last.push(cur);
         }
         Some(shop)
     }
