@@ -146,7 +146,7 @@ impl Schedule {
 
     /// Tail plus duration of `op` (the longest path from its start to the
     /// end), or `i64::MIN` for [`NONE`].
-    pub(crate) fn from_start(&self, shop: &Shop, op: u32) -> i64 {
+    pub(crate) fn to_end(&self, shop: &Shop, op: u32) -> i64 {
         if op == NONE {
             i64::MIN
         } else {

@@ -79,7 +79,7 @@ fn block_moves(shop: &Shop, s: &Schedule, block: &[u32], out: &mut Vec<Move>) {
     // `u` may go right after `v` (both in the block, `u` earlier).
     let after_ok = |u: u32, v: u32| {
         let js = shop.js[u as usize];
-        js == NONE || s.from_start(shop, v) >= s.from_start(shop, js)
+        js == NONE || s.to_end(shop, v) >= s.to_end(shop, js)
     };
     // `v` may go right before `u` (both in the block, `u` earlier).
     let before_ok = |u: u32, v: u32| {
@@ -87,23 +87,23 @@ fn block_moves(shop: &Shop, s: &Schedule, block: &[u32], out: &mut Vec<Move>) {
         jp == NONE || s.end(shop, u) >= s.end(shop, jp)
     };
     let (first, last) = (block[0], block[k - 1]);
-    for j in 1..k {
-        if after_ok(first, block[j]) {
+    for (j, &v) in block.iter().enumerate().skip(1) {
+        if after_ok(first, v) {
             out.push(Move::new(m, p, p + j));
         }
     }
     // For k = 2 the last-before-first move is the swap just added.
-    for j in 0..k.saturating_sub(2) {
-        if before_ok(block[j], last) {
+    for (j, &u) in block.iter().enumerate().take(k.saturating_sub(2)) {
+        if before_ok(u, last) {
             out.push(Move::new(m, p + k - 1, p + j));
         }
     }
-    for j in 1..k - 1 {
+    for (j, &x) in block.iter().enumerate().take(k - 1).skip(1) {
         // j = 1 to the front and j = k - 2 to the back repeat moves above.
-        if j > 1 && before_ok(first, block[j]) {
+        if j > 1 && before_ok(first, x) {
             out.push(Move::new(m, p + j, p));
         }
-        if j < k - 2 && after_ok(block[j], last) {
+        if j < k - 2 && after_ok(x, last) {
             out.push(Move::new(m, p + j, p + k - 1));
         }
     }
@@ -139,12 +139,12 @@ pub(crate) fn estimate(shop: &Shop, s: &Schedule, mv: Move, heads: &mut Vec<i64>
         heads.push(h);
         ready = h + shop.dur[i];
     }
-    let mut after = list.get(hi + 1).map_or(0, |&nx| s.from_start(shop, nx)).max(0);
+    let mut after = list.get(hi + 1).map_or(0, |&nx| s.to_end(shop, nx)).max(0);
     let mut longest = i64::MIN;
     for idx in (lo..=hi).rev() {
         let x = at(idx);
         let i = x as usize;
-        let t = after.max(s.from_start(shop, shop.js[i])).max(0);
+        let t = after.max(s.to_end(shop, shop.js[i])).max(0);
         longest = longest.max(heads[idx - lo] + shop.dur[i] + t);
         after = t + shop.dur[i];
     }

@@ -138,8 +138,8 @@ impl Schedule {
         for k in (0..=last).rev() {
             let i = self.order[k] as usize;
             self.tail[i] = self
-                .from_start(shop, shop.js[i])
-                .max(self.from_start(shop, self.ms[i]))
+                .to_end(shop, shop.js[i])
+                .max(self.to_end(shop, self.ms[i]))
                 .max(0);
         }
         self.makespan = shop
