@@ -1,11 +1,19 @@
 //! The solver's entry point: construction, then tabu search, on one or
 //! several threads.
 //!
+//! A model that is a plain job shop (`Shop::from_model`) goes to the
+//! job-shop search (`shop/`), where the threads cooperate through an elite
+//! pool; every other model to the general tabu search (`tabu.rs`), one
+//! independent search per thread.
+//!
 //! Determinism: with an iteration limit and no time limit, the plan depends
 //! only on the model, the seed and the thread count. Thread `i` searches with
 //! its own seed derived from the options' seed (thread 0 uses it unchanged,
-//! so one thread is the single-threaded mode), and the best plan wins, ties
-//! going to the lower thread index.
+//! so one thread is the single-threaded mode). In the general search the best
+//! plan wins, ties going to the lower thread index; in the job-shop search the
+//! threads exchange solutions only at round barriers, merged in thread order,
+//! so no result depends on which thread ran faster. With a time limit, both
+//! follow the same trajectory and the clock only decides where it is cut.
 
 use std::time::{Duration, Instant};
 
@@ -32,8 +40,8 @@ pub struct SolveOptions {
     /// Limit on improvement iterations per thread; use it (without a time
     /// limit) for reproducible plans.
     pub iteration_limit: Option<u64>,
-    /// Independent searches run in parallel (0 and 1 both mean one, on the
-    /// calling thread).
+    /// Search threads (0 and 1 both mean one, on the calling thread):
+    /// independent searches, or on a plain job shop, cooperating ones.
     pub threads: usize,
 }
 
