@@ -153,3 +153,50 @@ impl Shop {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jssp::JobShop;
+    use crate::model::{Alternative, Machine, Operation, Order};
+    use crate::{Interval, ModelBuilder};
+
+    fn one_op_model(calendar: Calendar, order: Order, alternatives: usize) -> Model {
+        let mut b = ModelBuilder::new();
+        let machines: Vec<_> = (0..alternatives)
+            .map(|m| b.add_machine(Machine::new(format!("M{m}"), calendar.clone())))
+            .collect();
+        let order = b.add_order(order);
+        let alts = machines.into_iter().map(Alternative::nominal).collect();
+        b.add_operation(Operation::new("op", order, 5, 10, alts));
+        b.build().expect("valid model")
+    }
+
+    #[test]
+    fn classic_instances_are_job_shops() {
+        let model = JobShop::parse("2 2\n0 3 1 2\n1 4 0 3\n")
+            .expect("valid instance")
+            .to_model()
+            .expect("valid model");
+        let shop = Shop::from_model(&model).expect("a job shop");
+        assert_eq!((shop.jobs, shop.len()), (2, 4));
+        assert_eq!(shop.job_last, vec![1, 3]);
+    }
+
+    #[test]
+    fn factory_extras_take_the_general_search() {
+        let plain = one_op_model(Calendar::always(), Order::new("o"), 1);
+        assert!(
+            Shop::from_model(&plain).is_some(),
+            "setup and run alone keep it a job shop"
+        );
+        let shifts = Calendar::from_intervals([Interval::new(0, 480)]).expect("valid calendar");
+        for model in [
+            one_op_model(shifts, Order::new("o"), 1),
+            one_op_model(Calendar::always(), Order::new("o").due(100), 1),
+            one_op_model(Calendar::always(), Order::new("o"), 2),
+        ] {
+            assert!(Shop::from_model(&model).is_none());
+        }
+    }
+}
