@@ -7,7 +7,8 @@
 //!
 //! - [`solve`] builds a plan with dispatch rules and improves it by tabu search
 //!   on critical blocks, minimising [`Cost`] (weighted tardiness, then makespan,
-//!   then setup time), deterministically for a seed and iteration limit;
+//!   then setup time), deterministically for a seed and iteration limit; a
+//!   model that is a plain job shop (see `shop/`) gets a faster search;
 //! - [`validate`] checks any [`Plan`] against every constraint;
 //! - [`reschedule`] repairs a previous plan after a change, keeping it stable;
 //!   [`improve`] searches on from a plan for a short time.
@@ -26,6 +27,12 @@
 //!   most-work-remaining, due date, ATC, shortest processing).
 //! - `neighbourhood.rs`, `tabu.rs`: critical-path moves and the tabu search;
 //!   `bounds.rs`: lower bounds for an early stop; `solve.rs`: options, threads.
+//! - `shop/`: the search for models that reduce to a textbook job shop (one
+//!   machine per operation, always open, no setups matrix, pins or counted
+//!   due dates): heads and tails kept incrementally, N7 moves estimated from
+//!   them, tabu episodes, an elite pool with recombination shared by the
+//!   threads at fixed rounds. It returns machine sequences only; their
+//!   times come from `decode.rs` like every plan's.
 //! - `validate.rs`: the independent checker; `reschedule.rs`: stable repair.
 //! - `jssp.rs`: the classic job-shop text format, for `jssp-bench` and tests.
 //!
@@ -36,7 +43,10 @@
 //! - Every plan the crate returns passes [`validate`] for the model it was
 //!   made for (property-tested on random models).
 //! - With an iteration limit and no time limit, [`solve`] returns the same plan
-//!   for the same model, seed and thread count.
+//!   for the same model, seed and thread count (also when the threads share
+//!   an elite pool: they exchange it only at round barriers, in thread order).
+//!   With a time limit the search follows the same trajectory and only where
+//!   it is cut depends on the clock.
 
 mod bounds;
 mod builder;
@@ -50,6 +60,7 @@ mod neighbourhood;
 mod plan;
 mod reschedule;
 mod setup;
+mod shop;
 mod solve;
 mod tabu;
 mod validate;

@@ -1,11 +1,19 @@
 //! The solver's entry point: construction, then tabu search, on one or
 //! several threads.
 //!
+//! A model that is a plain job shop (`Shop::from_model`) goes to the
+//! job-shop search (`shop/`), where the threads cooperate through an elite
+//! pool; every other model to the general tabu search (`tabu.rs`), one
+//! independent search per thread.
+//!
 //! Determinism: with an iteration limit and no time limit, the plan depends
 //! only on the model, the seed and the thread count. Thread `i` searches with
 //! its own seed derived from the options' seed (thread 0 uses it unchanged,
-//! so one thread is the single-threaded mode), and the best plan wins, ties
-//! going to the lower thread index.
+//! so one thread is the single-threaded mode). In the general search the best
+//! plan wins, ties going to the lower thread index; in the job-shop search the
+//! threads exchange solutions only at round barriers, merged in thread order,
+//! so no result depends on which thread ran faster. With a time limit, both
+//! follow the same trajectory and the clock only decides where it is cut.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +23,7 @@ use crate::decode::{DecodeError, Decoder, Sequencing, Timing};
 use crate::error::SolveError;
 use crate::model::Model;
 use crate::plan::{Cost, Plan};
+use crate::shop::{Budget, Shop, evolve};
 use crate::tabu::{Limits, Outcome, search};
 
 /// Iterations run when neither a time nor an iteration limit is given.
@@ -31,8 +40,8 @@ pub struct SolveOptions {
     /// Limit on improvement iterations per thread; use it (without a time
     /// limit) for reproducible plans.
     pub iteration_limit: Option<u64>,
-    /// Independent searches run in parallel (0 and 1 both mean one, on the
-    /// calling thread).
+    /// Search threads (0 and 1 both mean one, on the calling thread):
+    /// independent searches, or on a plain job shop, cooperating ones.
     pub threads: usize,
 }
 
@@ -88,6 +97,26 @@ pub fn solve(model: &Model, options: &SolveOptions) -> Result<Solution, SolveErr
         lower_bound: lower_bound(model),
     };
     let threads = options.threads.max(1);
+    if let Some(shop) = Shop::from_model(model) {
+        let budget = Budget {
+            deadline: limits.deadline,
+            max_iterations: limits.max_iterations,
+            lower_bound: limits.lower_bound.map(|lb| lb.makespan),
+        };
+        let seeds: Vec<u64> = (0..threads).map(|i| thread_seed(options.seed, i)).collect();
+        let (seqs, iterations) = evolve(&shop, shop.seqs_of(&seq), budget, &seeds);
+        let seq = shop.sequencing(&seqs);
+        let mut timing = Timing::default();
+        Decoder::new(model)
+            .decode(model, &seq, &mut timing)
+            .map_err(|e| decode_error(model, e))?;
+        return Ok(Solution {
+            plan: timing.to_plan(&seq),
+            cost: timing.cost,
+            construction_cost,
+            iterations,
+        });
+    }
     let outcomes: Vec<Outcome> = if threads == 1 {
         vec![search(model, seq, timing, limits, options.seed)]
     } else {

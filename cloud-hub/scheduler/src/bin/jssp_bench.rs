@@ -4,7 +4,7 @@
 //! dates: the objective reduces to makespan), solves it under the time limit,
 //! validates the plan and prints makespan / best known per instance and the
 //! mean ratio. The solver is not told anything about the instance beyond the
-//! model.
+//! model. `scripts/jssp_compare.py` runs it next to OR-Tools CP-SAT.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -27,7 +27,7 @@ struct Args {
     /// Folder holding the instance files (`<name>.txt`).
     #[arg(long, env = "MES_JSSP_DIR", default_value = "../shared/jssp")]
     dir: PathBuf,
-    /// Parallel independent searches.
+    /// Search threads (on these instances they share an elite pool).
     #[arg(long, default_value_t = 2)]
     threads: usize,
     /// Seed of the search.
