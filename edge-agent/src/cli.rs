@@ -98,6 +98,7 @@ pub fn main() -> ExitCode {
             crate::probe_cmd::run(&config, device, area, start, count, browse)
         }
         Command::Run { config } => {
+            crate::allocator::one_arena();
             let loaded = match crate::config::load(config.as_deref()) {
                 Ok(c) => c,
                 Err(e) => {

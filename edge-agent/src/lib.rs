@@ -11,11 +11,12 @@
 //! [`machines`] (sources and equipment together), [`station`] (operator
 //! stations), [`liveness`] (heartbeat and outages), [`local_api`] (health,
 //! metrics, local intake), [`backoff`], [`generator`] (demo data), [`app`]
-//! (wiring and shutdown).
+//! (wiring and shutdown), [`allocator`] (malloc's arenas for `run`).
 //!
 //! Invariant: no part imports [`config`], [`app`] or [`cli`]; there is no
 //! import cycle between modules. See ARCHITECTURE.md.
 
+pub mod allocator;
 pub mod app;
 pub mod backoff;
 pub mod buffer;

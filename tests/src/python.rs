@@ -71,6 +71,11 @@ impl Script {
         Ok(script)
     }
 
+    /// The script's process id (for its CPU time in `/proc`), while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
     /// Sends one command line.
     pub async fn send(&mut self, command: &str) -> anyhow::Result<()> {
         self.stdin.write_all(format!("{command}\n").as_bytes()).await?;

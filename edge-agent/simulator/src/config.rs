@@ -49,6 +49,9 @@ pub struct SimConfig {
     /// MQTT publishing; absent means no MQTT.
     #[serde(default)]
     pub mqtt: Option<MqttConfig>,
+    /// Publishing as a Sparkplug B edge node; absent means none.
+    #[serde(default)]
+    pub sparkplug: Option<SparkplugConfig>,
 }
 
 fn default_seed() -> u64 {
@@ -72,6 +75,7 @@ impl Default for SimConfig {
             machines: Vec::new(),
             listeners: Vec::new(),
             mqtt: None,
+            sparkplug: None,
         }
     }
 }
@@ -377,6 +381,58 @@ impl Default for MqttConfig {
             queue: default_queue(),
         }
     }
+}
+
+/// `[sparkplug]`: the machines as the devices of one Sparkplug B edge node
+/// (plain TCP): NBIRTH and a DBIRTH per machine with every metric named
+/// and aliased, DDATA by alias on every change, NDEATH as the will, births
+/// again on an NCMD `Node Control/Rebirth`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SparkplugConfig {
+    /// Broker `host:port`. Default `127.0.0.1:1883`.
+    #[serde(default = "default_broker")]
+    pub broker: String,
+    /// MQTT client id. Default `machine-sim-spb-<process id>-<start time>`.
+    #[serde(default)]
+    pub client_id: Option<String>,
+    /// The Sparkplug group id. Default `"plant"`.
+    #[serde(default = "default_topic_prefix")]
+    pub group_id: String,
+    /// The edge node id. Default `"machine-sim"`. Each machine is a device
+    /// of this node, its device id the machine's name.
+    #[serde(default = "default_edge_node_id")]
+    pub edge_node_id: String,
+    /// How often temperature and spindle speed are published, in
+    /// milliseconds (at least the tick; with `[mqtt]` too, the shorter of
+    /// the two intervals applies to both). Default 1000.
+    #[serde(default = "default_process_interval_ms")]
+    pub process_interval_ms: u64,
+    /// Keep-alive interval in seconds (at least 5). Default 30.
+    #[serde(default = "default_keep_alive_secs")]
+    pub keep_alive_secs: u64,
+    /// Changes queued towards the broker before new ones are dropped (and
+    /// counted) rather than stalling the simulation clock. Default 10000.
+    #[serde(default = "default_queue")]
+    pub queue: usize,
+}
+
+impl Default for SparkplugConfig {
+    fn default() -> Self {
+        Self {
+            broker: default_broker(),
+            client_id: None,
+            group_id: default_topic_prefix(),
+            edge_node_id: default_edge_node_id(),
+            process_interval_ms: default_process_interval_ms(),
+            keep_alive_secs: default_keep_alive_secs(),
+            queue: default_queue(),
+        }
+    }
+}
+
+fn default_edge_node_id() -> String {
+    "machine-sim".into()
 }
 
 fn default_broker() -> String {

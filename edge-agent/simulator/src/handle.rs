@@ -9,6 +9,7 @@ use crate::config::SimConfig;
 use crate::machine::MachineStatus;
 use crate::resolve::{MachineSpec, Plan, PlanError};
 use crate::simulator::{Outgoing, Shared, run_clock};
+use crate::sparkplug_publisher::SparkplugPublisher;
 use crate::{modbus_server, mqtt_publisher};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -91,13 +92,14 @@ impl Simulator {
         let bound = bind_listeners(&plan).await?;
         let cancel = CancellationToken::new();
         let tracker = TaskTracker::new();
-        let (outgoing, receiver) = match &plan.mqtt {
-            Some(mqtt) => {
-                let (tx, rx) = mpsc::channel::<Outgoing>(mqtt.queue);
-                (Some(tx), Some(rx))
-            }
-            None => (None, None),
+        let mut outgoing = Vec::new();
+        let mut queue = |size: usize| {
+            let (tx, rx) = mpsc::channel::<Outgoing>(size);
+            outgoing.push(tx);
+            rx
         };
+        let receiver = plan.mqtt.as_ref().map(|m| queue(m.queue));
+        let spb_receiver = plan.sparkplug.as_ref().map(|s| queue(s.queue));
         let shared = Arc::new(Shared::new(&plan, outgoing));
         let mut listeners = Vec::new();
         for (spec, (listener, addr)) in plan.listeners.iter().zip(bound) {
@@ -123,6 +125,12 @@ impl Simulator {
                 mqtt_publisher::Publisher::new(mqtt, topics, plan.seed, epoch_ms, mqtt_stats.clone());
             tracker.spawn(publisher.run(rx, cancel.clone()));
         }
+        let spb_stats = Arc::new(mqtt_publisher::Counters::default());
+        if let (Some(spb), Some(rx)) = (plan.sparkplug.clone(), spb_receiver) {
+            let names: Vec<String> = plan.machines.iter().map(|m| m.name.clone()).collect();
+            let publisher = SparkplugPublisher::new(spb, &names, epoch_ms, spb_stats.clone());
+            tracker.spawn(publisher.run(rx, cancel.clone()));
+        }
         tracker.spawn(run_clock(shared.clone(), cancel.clone()));
         tracker.close();
         tracing::info!(
@@ -139,6 +147,7 @@ impl Simulator {
             cancel,
             tracker,
             mqtt_stats,
+            spb_stats,
             epoch_ms,
         })
     }
@@ -174,6 +183,7 @@ pub struct SimHandle {
     cancel: CancellationToken,
     tracker: TaskTracker,
     mqtt_stats: Arc<mqtt_publisher::Counters>,
+    spb_stats: Arc<mqtt_publisher::Counters>,
     epoch_ms: i64,
 }
 
@@ -281,12 +291,24 @@ impl SimHandle {
         Duration::from_millis(self.plan.tick_ms)
     }
 
-    /// MQTT counters (all zero without MQTT).
+    /// MQTT counters (all zero without MQTT); `dropped` includes changes
+    /// the clock could not queue for any publisher.
     pub fn mqtt_stats(&self) -> MqttStats {
         MqttStats {
             published: self.mqtt_stats.published.load(Ordering::Relaxed),
             malformed: self.mqtt_stats.malformed.load(Ordering::Relaxed),
             dropped: self.shared.dropped() + self.mqtt_stats.dropped.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Sparkplug B counters (all zero without `[sparkplug]`): messages
+    /// handed to the MQTT client (births included) and dropped because its
+    /// queue was full.
+    pub fn sparkplug_stats(&self) -> MqttStats {
+        MqttStats {
+            published: self.spb_stats.published.load(Ordering::Relaxed),
+            malformed: 0,
+            dropped: self.spb_stats.dropped.load(Ordering::Relaxed),
         }
     }
 

@@ -2,7 +2,7 @@
 //! edge agent: several simulated machines (cycle times, random stops,
 //! faults and setups from a seeded RNG, counters that roll over, process
 //! values) served over Modbus TCP by unit id, and optionally published as
-//! MQTT machine messages.
+//! MQTT machine messages and as the devices of a Sparkplug B edge node.
 //!
 //! Tests start it in-process:
 //!
@@ -27,7 +27,10 @@
 //! are served from), `simulator.rs` (machines, images and the clock), `handle.rs`
 //! ([`Simulator::start`], [`SimHandle`]),
 //! `modbus_server.rs` (the tokio-modbus service), `mqtt_publisher.rs`
-//! (topics and payloads), `summary.rs` (the start-up printout).
+//! (topics and payloads), `sparkplug_node.rs` (the Sparkplug devices and
+//! metrics, births and data, pure), `sparkplug_publisher.rs` (the edge
+//! node's connection: births, DDATA, rebirth, NDEATH), `summary.rs` (the
+//! start-up printout).
 //! Invariant: a Modbus read never takes the machines' lock; it reads the
 //! image published after the last change.
 
@@ -40,6 +43,8 @@ mod modbus_server;
 pub mod mqtt_publisher;
 pub mod resolve;
 mod simulator;
+mod sparkplug_node;
+mod sparkplug_publisher;
 mod summary;
 
 pub use config::SimConfig;

@@ -1,10 +1,10 @@
 //! `machine-sim`: serve simulated machines over Modbus TCP and publish their
-//! MQTT messages until Ctrl-C (or SIGTERM). Everything but argument handling lives in
+//! MQTT messages and Sparkplug B data until Ctrl-C (or SIGTERM). Everything but argument handling lives in
 //! the library, so tests can run the same simulator in-process.
 
 use anyhow::Context as _;
 use clap::Parser;
-use machine_sim::config::{ListenerConfig, MqttConfig};
+use machine_sim::config::{ListenerConfig, MqttConfig, SparkplugConfig};
 use machine_sim::{SimConfig, Simulator};
 use std::path::PathBuf;
 use tracing_subscriber::EnvFilter;
@@ -31,6 +31,10 @@ struct Args {
     /// MQTT topic prefix.
     #[arg(long)]
     topic_prefix: Option<String>,
+    /// Publish the machines as the devices of a Sparkplug B edge node to
+    /// this broker (host:port).
+    #[arg(long)]
+    sparkplug: Option<String>,
     /// Share of MQTT messages preceded by a malformed one (0..=1).
     #[arg(long)]
     malformed_rate: Option<f64>,
@@ -80,6 +84,12 @@ impl Args {
             if let Some(rate) = self.malformed_rate {
                 mqtt.malformed_rate = rate;
             }
+        }
+        if let Some(broker) = self.sparkplug {
+            config
+                .sparkplug
+                .get_or_insert_with(SparkplugConfig::default)
+                .broker = broker;
         }
         if let Some(seed) = self.seed {
             config.seed = seed;

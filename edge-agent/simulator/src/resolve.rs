@@ -3,7 +3,7 @@
 //! default), listeners with the machines they serve, MQTT settings. Every
 //! problem is reported with the config key it concerns.
 
-use crate::config::{BehaviourConfig, MqttConfig, SimConfig};
+use crate::config::{BehaviourConfig, MqttConfig, SimConfig, SparkplugConfig};
 use crate::layout::Layout;
 use crate::machine::Behaviour;
 use std::collections::{BTreeMap, HashSet};
@@ -24,6 +24,8 @@ pub struct Plan {
     pub listeners: Vec<ListenerSpec>,
     /// MQTT publishing, if enabled.
     pub mqtt: Option<MqttConfig>,
+    /// Sparkplug B publishing, if enabled.
+    pub sparkplug: Option<SparkplugConfig>,
 }
 
 /// One checked machine.
@@ -136,6 +138,9 @@ impl Plan {
         if let Some(mqtt) = &config.mqtt {
             check_mqtt(mqtt, config.tick_ms)?;
         }
+        if let Some(sparkplug) = &config.sparkplug {
+            check_sparkplug(sparkplug, config.tick_ms)?;
+        }
         Ok(Self {
             seed: config.seed,
             tick_ms: config.tick_ms,
@@ -143,6 +148,7 @@ impl Plan {
             machines,
             listeners,
             mqtt: config.mqtt.clone(),
+            sparkplug: config.sparkplug.clone(),
         })
     }
 }
@@ -245,6 +251,29 @@ fn resolve_listeners(config: &SimConfig, machines: &[MachineSpec]) -> Result<Vec
         });
     }
     Ok(listeners)
+}
+
+fn check_sparkplug(spb: &SparkplugConfig, tick_ms: u64) -> Result<(), PlanError> {
+    for (key, value) in [
+        ("sparkplug.group_id", &spb.group_id),
+        ("sparkplug.edge_node_id", &spb.edge_node_id),
+    ] {
+        mes_protocols::sparkplug::id(value, key).map_err(|e| problem(key, e.to_string()))?;
+    }
+    if spb.process_interval_ms < tick_ms {
+        return Err(problem(
+            "sparkplug.process_interval_ms",
+            format!("must be at least tick_ms ({tick_ms})"),
+        ));
+    }
+    if spb.keep_alive_secs < 5 {
+        return Err(problem("sparkplug.keep_alive_secs", "must be at least 5"));
+    }
+    if spb.queue == 0 {
+        return Err(problem("sparkplug.queue", "must be at least 1"));
+    }
+    crate::config::split_host_port(&spb.broker).map_err(|r| problem("sparkplug.broker", r))?;
+    Ok(())
 }
 
 fn check_mqtt(mqtt: &MqttConfig, tick_ms: u64) -> Result<(), PlanError> {

@@ -1,6 +1,6 @@
 //! The simulation core: every machine behind one mutex, the register image
-//! each machine publishes after every change, the queue towards the MQTT
-//! publisher, and the clock task that advances the machines once a tick.
+//! each machine publishes after every change, the queues towards the MQTT
+//! and Sparkplug publishers, and the clock task that advances the machines once a tick.
 //!
 //! Only the clock and the handle's control methods take the mutex, briefly
 //! and never across an await. The Modbus server never touches it: it reads
@@ -17,7 +17,7 @@ use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-/// Something for the MQTT publisher, produced by the clock.
+/// Something for the MQTT and Sparkplug publishers, produced by the clock.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outgoing {
     /// A state change or finished part of machine `machine`.
@@ -60,7 +60,8 @@ pub(crate) struct Shared {
     images: Vec<RwLock<Arc<RegisterImage>>>,
     tick_ms: u64,
     process_every_ticks: u64,
-    outgoing: Option<mpsc::Sender<Outgoing>>,
+    /// One queue per publisher (MQTT, Sparkplug), each given every message.
+    outgoing: Vec<mpsc::Sender<Outgoing>>,
     dropped: AtomicU64,
 }
 
@@ -118,13 +119,14 @@ impl Shared {
         }
     }
 
-    /// Queues a message for MQTT; when the queue is full the message is
-    /// dropped and counted: the clock must never wait for a broker.
+    /// Queues a message for every publisher; when a queue is full the
+    /// message is dropped there and counted: the clock must never wait for
+    /// a broker.
     fn send(&self, message: Outgoing) {
-        if let Some(tx) = &self.outgoing
-            && tx.try_send(message).is_err()
-        {
-            self.dropped.fetch_add(1, Ordering::Relaxed);
+        for tx in &self.outgoing {
+            if tx.try_send(message.clone()).is_err() {
+                self.dropped.fetch_add(1, Ordering::Relaxed);
+            }
         }
     }
 
@@ -154,9 +156,9 @@ impl Shared {
 
 impl Shared {
     /// Machines at time 0 with their first images, and the starting state
-    /// of each queued for MQTT subscribers (`outgoing` is `None` without
-    /// MQTT).
-    pub(crate) fn new(plan: &Plan, outgoing: Option<mpsc::Sender<Outgoing>>) -> Self {
+    /// of each queued for the publishers (`outgoing`: none without MQTT or
+    /// Sparkplug).
+    pub(crate) fn new(plan: &Plan, outgoing: Vec<mpsc::Sender<Outgoing>>) -> Self {
         let machines: Vec<SimMachine> = plan
             .machines
             .iter()
@@ -176,10 +178,15 @@ impl Shared {
                 )))
             })
             .collect();
-        let process_every_ticks = plan
-            .mqtt
-            .as_ref()
-            .map_or(1, |m| (m.process_interval_ms / plan.tick_ms).max(1));
+        // The shorter interval of the publishers applies to both.
+        let process_every_ticks = [
+            plan.mqtt.as_ref().map(|m| m.process_interval_ms),
+            plan.sparkplug.as_ref().map(|s| s.process_interval_ms),
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map_or(1, |ms| (ms / plan.tick_ms).max(1));
         let shared = Self {
             core: Mutex::new(Core {
                 machines,
@@ -206,7 +213,7 @@ impl Shared {
         shared
     }
 
-    /// Messages dropped because the MQTT queue was full.
+    /// Messages dropped because a publisher's queue was full.
     pub(crate) fn dropped(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)
     }

@@ -52,6 +52,13 @@ pub(crate) fn render(plan: &Plan, bound: &[SocketAddr]) -> String {
             let _ = writeln!(out, "MQTT: off");
         }
     }
+    if let Some(spb) = &plan.sparkplug {
+        let _ = writeln!(
+            out,
+            "Sparkplug B {}: spBv1.0/{}/{{NBIRTH,NDEATH}}/{} and {{DBIRTH,DDATA}}/{}/<machine> (state, fault_code, good, scrap, temperature, spindle_speed)",
+            spb.broker, spb.group_id, spb.edge_node_id, spb.edge_node_id
+        );
+    }
     // One table per distinct layout, naming the machines that use it.
     let mut seen: Vec<usize> = Vec::new();
     for (i, m) in plan.machines.iter().enumerate() {

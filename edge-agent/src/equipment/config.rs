@@ -201,6 +201,18 @@ pub struct EquipmentSpec {
     pub values: Vec<Code>,
 }
 
+impl EquipmentSpec {
+    /// Every tag the equipment reads: state rules (and their reason
+    /// tags), counters and process values.
+    pub fn tags(&self) -> impl Iterator<Item = &Code> {
+        self.states
+            .iter()
+            .flat_map(|r| std::iter::once(&r.tag).chain(r.reason_tag.as_ref()))
+            .chain(self.good.iter().chain(self.scrap.iter()).map(|c| &c.tag))
+            .chain(self.values.iter())
+    }
+}
+
 /// Parses every equipment, naming the key of the first problem.
 pub fn parse_equipment(file: &str, list: &[EquipmentConfig]) -> Result<Vec<EquipmentSpec>, ConfigError> {
     let mut names = HashSet::new();

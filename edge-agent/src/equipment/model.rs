@@ -29,7 +29,7 @@ use crate::buffer::StateUpdate;
 use crate::sources::{BadInputKind, TagValue};
 use mes_protocols::event::{EquipmentState, EquipmentStateChanged, PartsCounted, ProcessValueSampled};
 use mes_protocols::{Code, EventBody, EventDraft, Source, Timestamp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Events and state updates to commit together.
 #[derive(Debug, Default)]
@@ -68,6 +68,9 @@ pub struct EquipmentStatus {
 /// One equipment's live model.
 pub struct EquipmentModel {
     spec: EquipmentSpec,
+    /// `spec.values` as a set: a snapshot of thousands of tags asks it
+    /// once per tag.
+    value_tags: HashSet<Code>,
     values: HashMap<Code, TagValue>,
     state: Option<(EquipmentState, Option<Code>)>,
     since: Option<Timestamp>,
@@ -120,6 +123,7 @@ impl EquipmentModel {
             .get(&state_key(&spec.name))
             .and_then(|v| serde_json::from_str(v).ok());
         Self {
+            value_tags: spec.values.iter().cloned().collect(),
             spec,
             values: HashMap::new(),
             state: last.as_ref().map(|l| (l.state, l.reason.clone())),
@@ -134,6 +138,11 @@ impl EquipmentModel {
     /// The equipment's code.
     pub fn name(&self) -> &Code {
         &self.spec.name
+    }
+
+    /// Its configuration.
+    pub fn spec(&self) -> &EquipmentSpec {
+        &self.spec
     }
 
     /// The device whose tags describe it.
@@ -168,7 +177,7 @@ impl EquipmentModel {
             {
                 self.count(tag, value, at, out);
             }
-            if self.spec.values.contains(tag)
+            if self.value_tags.contains(tag)
                 && let Some(v) = value.as_f64().filter(|v| v.is_finite())
             {
                 let body = EventBody::ProcessValueSampled(ProcessValueSampled {
@@ -198,7 +207,7 @@ impl EquipmentModel {
         if !rules.is_empty() {
             check_state(&rules, value)?;
         }
-        if self.spec.values.contains(tag) && matches!(value, TagValue::Text(_)) {
+        if self.value_tags.contains(tag) && matches!(value, TagValue::Text(_)) {
             return Err(Rejected::new(
                 BadInputKind::Value,
                 format!("process value {tag} = {value} is not a number"),

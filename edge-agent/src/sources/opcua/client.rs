@@ -22,32 +22,23 @@
 //!   and queue size bound what arrives, and the sink's bounded channel makes
 //!   this task, not the library's event loop, wait.
 
-use super::config::{OpcuaSpec, OpcuaTag, Security, Timestamps};
+use super::config::{OpcuaSpec, OpcuaTag, Timestamps};
+use super::session::{build_client, connect, read_limits, read_namespaces};
 use super::value::{NoValue, tag_value, unix_millis};
 use crate::backoff::Backoff;
 use crate::sources::{BadInputKind, Observation, ObservationKind, ObservationSink, Origin, TagValue};
-use futures_util::StreamExt;
 use mes_protocols::event::LinkState;
 use mes_protocols::{Code, Timestamp};
-use opcua::client::{
-    Client, ClientBuilder, IdentityToken, MonitoredItemMap, OnSubscriptionNotificationCore, Password,
-    Session, SessionPollResult,
-};
-use opcua::crypto::{CertificateStore, X509};
+use opcua::client::{Client, MonitoredItemMap, OnSubscriptionNotificationCore, Session};
 use opcua::types::{
-    AttributeId, DataChangeFilter, DataChangeNotification, DataChangeTrigger, DataValue, DeadbandType,
-    EndpointDescription, ExtensionObject, MessageSecurityMode, MonitoredItemCreateRequest, MonitoringMode,
-    MonitoringParameters, NodeId, NotificationMessage, ReadValueId, TimestampsToReturn, UserTokenPolicy,
-    VariableId, Variant,
+    DataChangeFilter, DataChangeNotification, DataChangeTrigger, DataValue, DeadbandType, ExtensionObject,
+    MonitoredItemCreateRequest, MonitoringMode, MonitoringParameters, NodeId, NotificationMessage,
+    ReadValueId, TimestampsToReturn,
 };
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
-
-/// How long connecting and activating a session may take.
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);
 
 /// Runs the source of one server until `shutdown`.
 pub async fn run(spec: OpcuaSpec, sink: ObservationSink, shutdown: CancellationToken) {
@@ -125,15 +116,6 @@ impl OnSubscriptionNotificationCore for Notifications {
     }
 }
 
-/// Aborts the session's event loop task when the session ends.
-pub(super) struct Driver(tokio::task::JoinHandle<()>);
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        self.0.abort();
-    }
-}
-
 impl Source {
     /// One session, from connect to its loss (`Err`) or the shutdown.
     async fn session(&mut self, client: &mut Client, shutdown: &CancellationToken) -> Result<(), String> {
@@ -154,12 +136,13 @@ impl Source {
         shutdown: &CancellationToken,
     ) -> Result<(), String> {
         let namespaces = read_namespaces(session).await?;
+        let limits = read_limits(session).await;
         let nodes = self.resolve(&namespaces);
         // Every tag once: the state after a gap is the state now.
         let all: Vec<usize> = (0..self.spec.tags.len())
             .filter(|&i| nodes[i].is_some())
             .collect();
-        let initial = self.read(session, &nodes, &all).await?;
+        let initial = self.read(session, &nodes, &all, limits.read).await?;
         self.backoff.reset();
         if !self.report_link(LinkState::Up, None).await
             || !self.send_batch(initial, "read after connect").await
@@ -179,25 +162,9 @@ impl Source {
             )
             .await
             .map_err(|e| format!("creating the subscription: {e}"))?;
-        let requests: Vec<MonitoredItemCreateRequest> = all
-            .iter()
-            .filter_map(|&i| Some(self.item(i, nodes[i].clone()?)))
-            .collect();
-        let created = session
-            .create_monitored_items(subscription, TimestampsToReturn::Both, requests)
-            .await
-            .map_err(|e| format!("creating monitored items: {e}"))?;
-        // Tags whose monitored item the server refused (a server limit) are
-        // read every publishing interval instead.
-        let polled: Vec<usize> = all
-            .iter()
-            .zip(&created)
-            .filter(|(_, c)| !c.result.status_code.is_good())
-            .map(|(&i, c)| {
-                tracing::warn!(device = %self.spec.name, tag = %self.spec.tags[i].name, status = %c.result.status_code, "monitored item refused; the tag is polled");
-                i
-            })
-            .collect();
+        let polled = self
+            .monitor(session, subscription, &nodes, &all, limits.monitored_items)
+            .await?;
         tracing::info!(device = %self.spec.name, monitored = all.len() - polled.len(), polled = polled.len(), "OPC UA subscribed");
         let mut poll = tokio::time::interval(self.spec.publishing_interval);
         poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -218,7 +185,7 @@ impl Source {
                     }
                 }
                 _ = poll.tick(), if !polled.is_empty() => {
-                    let batch = self.read(session, &nodes, &polled).await?;
+                    let batch = self.read(session, &nodes, &polled, limits.read).await?;
                     if !self.send_batch(batch, "poll").await {
                         return Ok(());
                     }
@@ -276,30 +243,74 @@ impl Source {
         }
     }
 
-    /// Reads `tags` once.
+    /// Monitors `tags` in `subscription`, at most `per_call` in one
+    /// request; returns the tags whose monitored item the server refused
+    /// (a server limit), which are read every publishing interval instead.
+    async fn monitor(
+        &self,
+        session: &Session,
+        subscription: u32,
+        nodes: &[Option<NodeId>],
+        tags: &[usize],
+        per_call: usize,
+    ) -> Result<Vec<usize>, String> {
+        let tags: Vec<usize> = tags.iter().copied().filter(|&i| nodes[i].is_some()).collect();
+        let mut polled = Vec::new();
+        for chunk in tags.chunks(per_call.max(1)) {
+            let requests: Vec<MonitoredItemCreateRequest> = chunk
+                .iter()
+                .filter_map(|&i| Some(self.item(i, nodes[i].clone()?)))
+                .collect();
+            let created = session
+                .create_monitored_items(subscription, TimestampsToReturn::Both, requests)
+                .await
+                .map_err(|e| format!("creating monitored items: {e}"))?;
+            if created.len() != chunk.len() {
+                return Err(format!(
+                    "creating monitored items: {} results for {} items",
+                    created.len(),
+                    chunk.len()
+                ));
+            }
+            for (&i, c) in chunk.iter().zip(&created) {
+                if !c.result.status_code.is_good() {
+                    tracing::warn!(device = %self.spec.name, tag = %self.spec.tags[i].name, status = %c.result.status_code, "monitored item refused; the tag is polled");
+                    polled.push(i);
+                }
+            }
+        }
+        Ok(polled)
+    }
+
+    /// Reads `tags` once, at most `per_call` nodes in one request.
     async fn read(
         &self,
         session: &Session,
         nodes: &[Option<NodeId>],
         tags: &[usize],
+        per_call: usize,
     ) -> Result<Vec<(usize, DataValue)>, String> {
-        let ids: Vec<ReadValueId> = tags
-            .iter()
-            .filter_map(|&i| nodes[i].clone().map(ReadValueId::from))
-            .collect();
-        if ids.is_empty() {
-            return Ok(Vec::new());
+        let tags: Vec<usize> = tags.iter().copied().filter(|&i| nodes[i].is_some()).collect();
+        let mut out = Vec::with_capacity(tags.len());
+        for chunk in tags.chunks(per_call.max(1)) {
+            let ids: Vec<ReadValueId> = chunk
+                .iter()
+                .filter_map(|&i| nodes[i].clone().map(ReadValueId::from))
+                .collect();
+            let values = session
+                .read(&ids, TimestampsToReturn::Both, 0.0)
+                .await
+                .map_err(|e| format!("reading the tags: {e}"))?;
+            if values.len() != chunk.len() {
+                return Err(format!(
+                    "reading the tags: {} values for {} nodes",
+                    values.len(),
+                    chunk.len()
+                ));
+            }
+            out.extend(chunk.iter().copied().zip(values));
         }
-        let values = session
-            .read(&ids, TimestampsToReturn::Both, 0.0)
-            .await
-            .map_err(|e| format!("reading the tags: {e}"))?;
-        Ok(tags
-            .iter()
-            .copied()
-            .filter(|&i| nodes[i].is_some())
-            .zip(values)
-            .collect())
+        Ok(out)
     }
 
     /// One snapshot of `batch` (tag index, DataValue); false when the sink
@@ -362,126 +373,4 @@ impl Source {
             })
             .await
     }
-}
-
-/// The client of `spec`: its own certificate in the PKI directory
-/// (created on first start), only the configured server certificate
-/// trusted.
-pub(super) fn build_client(spec: &OpcuaSpec) -> Result<Client, String> {
-    if let Some(cert) = &spec.server_certificate {
-        trust(&spec.pki_dir, cert)?;
-    }
-    ClientBuilder::new()
-        .application_name(format!("MES edge agent ({})", spec.name))
-        .application_uri("urn:mes:edge-agent")
-        .product_uri("urn:mes:edge-agent")
-        .pki_dir(spec.pki_dir.clone())
-        .create_sample_keypair(true)
-        .trust_server_certs(false)
-        .verify_server_certs(spec.security != Security::None)
-        .session_retry_limit(0)
-        .keep_alive_interval(Duration::from_secs(5))
-        .request_timeout(Duration::from_secs(10))
-        .client()
-        .map_err(|errors| errors.join("; "))
-}
-
-/// A connected, activated session; the receiver says why it was lost, and
-/// the session's event loop runs until the [`Driver`] is dropped.
-pub(super) async fn connect(
-    spec: &OpcuaSpec,
-    client: &mut Client,
-) -> Result<(Arc<Session>, mpsc::Receiver<String>, Driver), String> {
-    let (policy, mode) = match spec.security {
-        Security::None => ("None", MessageSecurityMode::None),
-        Security::Sign => ("Basic256Sha256", MessageSecurityMode::Sign),
-        Security::SignAndEncrypt => ("Basic256Sha256", MessageSecurityMode::SignAndEncrypt),
-    };
-    let endpoint: EndpointDescription =
-        (spec.endpoint.as_str(), policy, mode, UserTokenPolicy::anonymous()).into();
-    let identity = match &spec.user {
-        Some((user, password)) => IdentityToken::UserName(user.clone(), Password::new(password.expose())),
-        None => IdentityToken::Anonymous,
-    };
-    let (session, event_loop) = tokio::time::timeout(
-        CONNECT_TIMEOUT,
-        client.connect_to_matching_endpoint(endpoint, identity),
-    )
-    .await
-    .map_err(|_| "connecting timed out".to_string())?
-    .map_err(|e| format!("connecting: {e}"))?;
-    let (lost_tx, lost) = mpsc::channel::<String>(2);
-    let driver = Driver(tokio::spawn(async move {
-        let events = event_loop.enter();
-        futures_util::pin_mut!(events);
-        let reason = loop {
-            match events.next().await {
-                Some(Ok(
-                    SessionPollResult::ConnectionLost(status) | SessionPollResult::ReconnectFailed(status),
-                )) => {
-                    break format!("connection lost: {status}");
-                }
-                Some(Err(status)) => break format!("session ended: {status}"),
-                Some(Ok(_)) => {}
-                None => break "the session's event loop ended".to_string(),
-            }
-        };
-        let _ = lost_tx.send(reason).await;
-    }));
-    if !tokio::time::timeout(CONNECT_TIMEOUT, session.wait_for_connection())
-        .await
-        .unwrap_or(false)
-    {
-        return Err("the session did not activate".into());
-    }
-    Ok((session, lost, driver))
-}
-
-/// The server's namespace URIs, by index.
-pub(super) async fn read_namespaces(session: &Session) -> Result<Vec<String>, String> {
-    let id = ReadValueId {
-        node_id: VariableId::Server_NamespaceArray.into(),
-        attribute_id: AttributeId::Value as u32,
-        ..ReadValueId::default()
-    };
-    let values = session
-        .read(&[id], TimestampsToReturn::Neither, 0.0)
-        .await
-        .map_err(|e| format!("reading the namespace array: {e}"))?;
-    match values.into_iter().next().and_then(|dv| dv.value) {
-        Some(Variant::Array(array)) => Ok(array
-            .values
-            .into_iter()
-            .map(|v| match v {
-                Variant::String(s) => s.as_ref().to_string(),
-                _ => String::new(),
-            })
-            .collect()),
-        other => Err(format!("the namespace array is {other:?}")),
-    }
-}
-
-/// Puts the configured server certificate (DER or PEM) in the PKI's
-/// trusted folder under the name the client looks it up by (common name
-/// and thumbprint), the only server certificate it then accepts.
-fn trust(pki: &Path, cert: &Path) -> Result<(), String> {
-    let bytes = std::fs::read(cert).map_err(|e| format!("server_certificate {}: {e}", cert.display()))?;
-    let x509 = if bytes.starts_with(b"-----BEGIN") {
-        X509::from_pem(&bytes)
-    } else {
-        X509::from_der(&bytes)
-    }
-    .map_err(|e| {
-        format!(
-            "server_certificate {}: not an X.509 certificate: {e:?}",
-            cert.display()
-        )
-    })?;
-    let dir = pki.join("trusted");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let file = dir.join(CertificateStore::cert_file_name(&x509));
-    let der = x509
-        .to_der()
-        .map_err(|e| format!("server_certificate {}: {e:?}", cert.display()))?;
-    std::fs::write(&file, der).map_err(|e| format!("{}: {e}", file.display()))
 }

@@ -3,8 +3,9 @@
 //! Errors name the key and the reason
 //! (`opcua[0].tags[2].node: "ns=2;s=x": name the namespace by its URI`).
 
+use super::identity::UserIdentity;
 use super::node::NodeRef;
-use crate::sources::mqtt::Secret;
+use super::trust::{Fingerprint, ServerTrust};
 use mes_protocols::Code;
 use mes_protocols::config_text::ConfigError;
 use serde::Deserialize;
@@ -26,18 +27,32 @@ pub struct OpcuaConfig {
     /// `"None"` (with policy None), `"Sign"` or `"SignAndEncrypt"`.
     #[serde(default = "default_mode")]
     pub security_mode: String,
-    /// User name; anonymous without it.
+    /// User name; anonymous without it (or a user certificate).
     #[serde(default)]
     pub username: Option<String>,
     /// Name of the environment variable holding the password (passwords are
     /// never written in the file).
     #[serde(default)]
     pub password_env: Option<String>,
-    /// The server's certificate (DER or PEM file) to trust; required with a
-    /// security policy other than None. The agent never trusts a server
-    /// certificate it was not given.
+    /// The user's X.509 certificate (DER or PEM), for certificate user
+    /// authentication instead of a user name; needs `user_private_key`.
+    #[serde(default)]
+    pub user_certificate: Option<PathBuf>,
+    /// The private key (PEM) of `user_certificate`.
+    #[serde(default)]
+    pub user_private_key: Option<PathBuf>,
+    /// The server's certificate (DER or PEM file) to trust. With a security
+    /// policy other than None this or `server_certificate_sha256` is
+    /// required: the agent never trusts a server certificate it was not
+    /// given.
     #[serde(default)]
     pub server_certificate: Option<PathBuf>,
+    /// The SHA-256 fingerprint of the server's certificate (64 hex digits,
+    /// `:` between bytes allowed), instead of `server_certificate`: the
+    /// certificate the server presents is trusted only when it has this
+    /// fingerprint.
+    #[serde(default)]
+    pub server_certificate_sha256: Option<String>,
     /// Where the agent keeps its own OPC UA certificate and key (created on
     /// first start) and the trusted server certificates. Default:
     /// `opcua-pki` beside the buffer file.
@@ -131,10 +146,10 @@ pub struct OpcuaSpec {
     pub endpoint: String,
     /// Security of the channel.
     pub security: Security,
-    /// User name and password, or anonymous.
-    pub user: Option<(String, Secret)>,
-    /// The trusted server certificate.
-    pub server_certificate: Option<PathBuf>,
+    /// The session's user.
+    pub user: UserIdentity,
+    /// How the server's certificate is trusted.
+    pub server_trust: ServerTrust,
     /// The PKI directory.
     pub pki_dir: PathBuf,
     /// The subscription's publishing interval.
@@ -217,23 +232,14 @@ impl OpcuaConfig {
                 )));
             }
         };
-        if security != Security::None && self.server_certificate.is_none() {
-            return Err(at("server_certificate")(
-                "is required with Basic256Sha256: the agent trusts only the server certificate it is given"
-                    .into(),
-            ));
-        }
-        let user = match (&self.username, &self.password_env) {
-            (Some(user), Some(var)) => {
-                let password = env(var).ok_or_else(|| {
-                    at("password_env")(format!("the environment variable {var} is not set"))
-                })?;
-                Some((user.clone(), Secret::new(password)))
-            }
-            (Some(user), None) => Some((user.clone(), Secret::new(String::new()))),
-            (None, Some(_)) => return Err(at("password_env")("needs username".into())),
-            (None, None) => None,
-        };
+        let server_trust = self.server_trust(security)?;
+        let user = UserIdentity::parse(
+            self.username.as_ref(),
+            self.password_env.as_ref(),
+            self.user_certificate.as_ref(),
+            self.user_private_key.as_ref(),
+            env,
+        )?;
         let ms = |key: &str, v: u64, range: std::ops::RangeInclusive<u64>| {
             if range.contains(&v) {
                 Ok(Duration::from_millis(v))
@@ -308,7 +314,7 @@ impl OpcuaConfig {
             endpoint: self.endpoint.clone(),
             security,
             user,
-            server_certificate: self.server_certificate.clone(),
+            server_trust,
             pki_dir: self
                 .pki_dir
                 .clone()
@@ -321,6 +327,34 @@ impl OpcuaConfig {
             reconnect_max: Duration::from_secs(self.reconnect_max_secs),
             tags,
         })
+    }
+}
+
+impl OpcuaConfig {
+    /// The server certificate trusted: a file or a fingerprint (one, not
+    /// both), required with a security policy other than None.
+    fn server_trust(&self, security: Security) -> Result<ServerTrust, (String, String)> {
+        let key = |k: &str, reason: String| (k.to_string(), reason);
+        match (&self.server_certificate, &self.server_certificate_sha256) {
+            (Some(_), Some(_)) => Err(key(
+                "server_certificate_sha256",
+                "either server_certificate or server_certificate_sha256, not both".into(),
+            )),
+            (None, Some(_)) if security == Security::None => Err(key(
+                "server_certificate_sha256",
+                "has no use with security_policy \"None\" (no server certificate is checked)".into(),
+            )),
+            (None, Some(text)) => Fingerprint::parse(text)
+                .map(ServerTrust::Sha256)
+                .map_err(|why| key("server_certificate_sha256", why)),
+            (Some(file), None) => Ok(ServerTrust::Certificate(file.clone())),
+            (None, None) if security != Security::None => Err(key(
+                "server_certificate",
+                "server_certificate or server_certificate_sha256 is required with Basic256Sha256: the agent trusts only the server certificate it is given"
+                    .into(),
+            )),
+            (None, None) => Ok(ServerTrust::Nothing),
+        }
     }
 }
 
@@ -379,10 +413,16 @@ mod tests {
         ))
         .expect("valid");
         assert_eq!(spec.security, Security::SignAndEncrypt);
-        assert_eq!(
-            spec.user.map(|(_, p)| p.expose().to_string()),
-            Some("secret".into())
-        );
+        assert!(matches!(spec.user, UserIdentity::UserName(_, p) if p.expose() == "secret"));
+        assert_eq!(spec.server_trust, ServerTrust::Certificate("s.der".into()));
+        let hex = "ab".repeat(32);
+        let spec = parse(&format!(
+            "{BASE}security_policy = \"Basic256Sha256\"\nsecurity_mode = \"Sign\"\n\
+             server_certificate_sha256 = \"{hex}\"\nuser_certificate = \"u.der\"\nuser_private_key = \"u.pem\"\n{TAG}"
+        ))
+        .expect("valid");
+        assert!(matches!(spec.server_trust, ServerTrust::Sha256(_)));
+        assert!(matches!(spec.user, UserIdentity::Certificate { .. }));
     }
 
     #[test]
@@ -397,6 +437,23 @@ mod tests {
             ("username = \"u\"\npassword_env = \"NOPE\"\n", "password_env"),
             ("timestamps = \"device\"\n", "timestamps"),
             ("queue_size = 0\n", "queue_size"),
+            (
+                "security_policy = \"Basic256Sha256\"\nsecurity_mode = \"Sign\"\nserver_certificate_sha256 = \"abc\"\n",
+                "server_certificate_sha256",
+            ),
+            (
+                "security_policy = \"Basic256Sha256\"\nsecurity_mode = \"Sign\"\nserver_certificate = \"s.der\"\nserver_certificate_sha256 = \"abc\"\n",
+                "server_certificate_sha256",
+            ),
+            (
+                "server_certificate_sha256 = \"abc\"\n",
+                "server_certificate_sha256",
+            ),
+            (
+                "username = \"u\"\nuser_certificate = \"u.der\"\nuser_private_key = \"u.pem\"\n",
+                "user_certificate",
+            ),
+            ("user_certificate = \"u.der\"\n", "user_private_key"),
         ] {
             let e = parse(&format!("{BASE}{extra}{TAG}")).expect_err(extra);
             assert_eq!(e.0, key, "{e:?}");

@@ -3,15 +3,23 @@
 //!
 //! Shape: `config` (`[[opcua]]`, parsed once into [`OpcuaSpec`]s),
 //! `node` (node ids by namespace URI, resolved per session, pure),
-//! `value` (DataValue to tag value; Bad/Uncertain is no value, pure) and
+//! `value` (DataValue to tag value; Bad/Uncertain is no value, pure),
+//! `identity` (the session's user: anonymous, name and password, or an
+//! X.509 user certificate), `trust` (the server certificate trusted: a
+//! file, or the SHA-256 fingerprint of the one the server presents),
+//! `session` (the client, connecting, the session's event loop, the
+//! server's namespaces and operation limits; shared with the probe),
 //! `client` (the task per server: connect, resolve, read all, subscribe,
 //! start over on loss; see [`run`]) and `probe` (`edge-agent probe`: the
 //! tags once, and a browse of the address space).
 
 mod client;
 mod config;
+mod identity;
 mod node;
 mod probe;
+mod session;
+mod trust;
 mod value;
 
 pub use client::run;

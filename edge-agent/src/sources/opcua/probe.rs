@@ -4,9 +4,9 @@
 //! configuration), browse name, data type and current value, so an
 //! integrator can write `[[opcua]]` tags without a separate client.
 
-use super::client::{build_client, connect, read_namespaces};
 use super::config::OpcuaSpec;
 use super::node::NodeRef;
+use super::session::{build_client, connect, read_namespaces};
 use super::value::{NoValue, tag_value};
 use opcua::client::Session;
 use opcua::types::{
