@@ -7,12 +7,10 @@
 
 use super::book::{Operation, RouteBook};
 use super::guard::TenantCaller;
-use super::masterdata_files::{
-    CSV, FILE_BODY_LIMIT, Media, XLSX, csv_schema, failure, media_type, only_sheet, xlsx_schema,
-};
+use super::masterdata_files::{CSV, FILE_BODY_LIMIT, XLSX, csv_schema, failure, upload_format, xlsx_schema};
 use super::{ApiFailure, HubState};
 use crate::masterdata::approval_files;
-use crate::masterdata::files::{Counts, Format};
+use crate::masterdata::files::Counts;
 use crate::store::rights::{Action, Module};
 use axum::Extension;
 use axum::body::Bytes;
@@ -103,21 +101,7 @@ async fn import(
     Query(raw): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
-    only_sheet(&raw)?;
-    let format = match (media_type(&headers)?, raw.get("sheet")) {
-        (Media::Csv, Some(_)) => {
-            return Err(ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_query",
-                "`sheet` applies to .xlsx bodies; a CSV file has no sheets",
-            )
-            .field("sheet"));
-        }
-        (Media::Csv, None) => Format::Csv,
-        (Media::Xlsx, sheet) => Format::Xlsx {
-            sheet: sheet.cloned(),
-        },
-    };
+    let format = upload_format(&headers, &raw)?;
     let store = &state.store;
     let result = match kind {
         Kind::Manufacturers => approval_files::import_manufacturers(store, tenant, body.into(), format).await,

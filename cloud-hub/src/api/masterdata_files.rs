@@ -120,22 +120,7 @@ async fn import_file(
     Query(raw): Query<HashMap<String, String>>,
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
-    only_sheet(&raw)?;
-    let format = match (media_type(&headers)?, raw.get("sheet")) {
-        (Media::Csv, Some(_)) => {
-            // A rule across the query and the body's type (422).
-            return Err(ApiFailure::new(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "invalid_query",
-                "`sheet` applies to .xlsx bodies; a CSV file has no sheets",
-            )
-            .field("sheet"));
-        }
-        (Media::Csv, None) => Format::Csv,
-        (Media::Xlsx, sheet) => Format::Xlsx {
-            sheet: sheet.cloned(),
-        },
-    };
+    let format = upload_format(&headers, &raw)?;
     let result = files::import_file(&state.store, tenant, kind, body.into(), format).await;
     answer(result)
 }
@@ -181,6 +166,28 @@ async fn export(
         csv,
     )
         .into_response())
+}
+
+/// The format of an uploaded file: its media type, and for a workbook the
+/// `sheet` of the query (the only query parameter an upload takes).
+pub(super) fn upload_format(
+    headers: &HeaderMap,
+    raw: &HashMap<String, String>,
+) -> Result<Format, ApiFailure> {
+    only_sheet(raw)?;
+    match (media_type(headers)?, raw.get("sheet")) {
+        // A rule across the query and the body's type (422).
+        (Media::Csv, Some(_)) => Err(ApiFailure::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_query",
+            "`sheet` applies to .xlsx bodies; a CSV file has no sheets",
+        )
+        .field("sheet")),
+        (Media::Csv, None) => Ok(Format::Csv),
+        (Media::Xlsx, sheet) => Ok(Format::Xlsx {
+            sheet: sheet.cloned(),
+        }),
+    }
 }
 
 pub(super) fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {

@@ -1,12 +1,58 @@
-//! Helpers of the planning cases: run a plan through the API, read the
-//! live plan checked by the scheduler's validator, find an operation's
-//! place in it.
+//! Helpers of the planning cases: the factory with a second saw, run a
+//! plan through the API, read the live plan checked by the scheduler's
+//! validator, find an operation's place in it, draft and accept a change.
 
 use crate::api::call;
+use crate::factory::{Factory, factory, put};
 use axum::http::Method;
+use cloud_hub::masterdata::records as r;
 use cloud_hub::planning::StoredPlan;
 use cloud_hub::store::{Store, TenantId};
-use serde_json::json;
+use serde_json::{Value, json};
+
+/// The steering routes of site `plant`.
+pub const PLAN: &str = "/api/v1/sites/plant/plan";
+
+/// The factory of tenant `slug` with a second saw, M4, so a saw step may
+/// move between machines.
+pub async fn factory_with_two_saws(store: &Store, slug: &str) -> Factory {
+    let f = factory(store, slug).await;
+    put::<r::Equipment>(
+        store,
+        f.tenant,
+        json!({"code": "M4", "name": "Saw 2", "equipment_type": "saw", "site": "plant"}),
+    )
+    .await;
+    f
+}
+
+/// Drafts `changes` (a JSON list) on site `plant`: status and answer.
+pub async fn draft(store: &Store, token: &str, changes: Value) -> (u16, Value) {
+    call(
+        store,
+        Method::POST,
+        &format!("{PLAN}/drafts"),
+        token,
+        Some(json!({ "changes": changes })),
+    )
+    .await
+}
+
+/// Accepts the draft `answer` names: the status.
+pub async fn accept(store: &Store, token: &str, answer: &Value) -> u16 {
+    let id = answer["draft"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a draft: {answer}"));
+    call(
+        store,
+        Method::POST,
+        &format!("{PLAN}/drafts/{id}/accept"),
+        token,
+        None,
+    )
+    .await
+    .0
+}
 
 /// Runs a plan of site `plant` (1 s) through the API; it must be stored.
 pub async fn run_plan(store: &Store, token: &str) {

@@ -5,14 +5,10 @@
 //! revision with the operation on its new machine.
 
 use crate::api::call;
-use crate::factory::{factory, put};
 use crate::harness::TestDb;
-use crate::plans::run_plan;
+use crate::plans::{accept, draft, factory_with_two_saws, run_plan};
 use axum::http::Method;
-use cloud_hub::masterdata::records as r;
 use serde_json::{Value, json};
-
-const PLAN: &str = "/api/v1/sites/plant/plan";
 
 async fn downlink(db: &TestDb, token: &str, query: &str) -> (u16, Value) {
     call(
@@ -46,13 +42,7 @@ fn machine(plan: &Value, order: &str, operation: &str) -> String {
 }
 
 pub async fn the_downlink_carries_the_live_plan_to_agents_that_ask(db: &TestDb) {
-    let f = factory(&db.store, "acme").await;
-    put::<r::Equipment>(
-        &db.store,
-        f.tenant,
-        json!({"code": "M4", "name": "Saw 2", "equipment_type": "saw", "site": "plant"}),
-    )
-    .await;
+    let f = factory_with_two_saws(&db.store, "acme").await;
     let agent = db
         .store
         .create_agent("acme", "plant", "gateway-2")
@@ -96,25 +86,14 @@ pub async fn the_downlink_carries_the_live_plan_to_agents_that_ask(db: &TestDb) 
     // A planner moves MO-A/10 to the other saw: the next pull brings
     // revision 2 with the move.
     let other = if saw == "M1" { "M4" } else { "M1" };
-    let (status, answer) = call(
+    let (status, answer) = draft(
         &db.store,
-        Method::POST,
-        &format!("{PLAN}/drafts"),
         &f.token,
-        Some(json!({"changes": [{"kind": "move", "operation": "MO-A/10", "machine": other}]})),
+        json!([{"kind": "move", "operation": "MO-A/10", "machine": other}]),
     )
     .await;
     assert_eq!(status, 201, "{answer}");
-    let id = answer["draft"].as_str().expect("a draft id");
-    let (status, _) = call(
-        &db.store,
-        Method::POST,
-        &format!("{PLAN}/drafts/{id}/accept"),
-        &f.token,
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
+    assert_eq!(accept(&db.store, &f.token, &answer).await, 200);
     let (_, page) = downlink(db, &token, &format!("since={cursor}&plan=1")).await;
     let plan = plan_of(&page).unwrap_or_else(|| panic!("the new plan in {page}"));
     assert_eq!(plan["revision"], 2);

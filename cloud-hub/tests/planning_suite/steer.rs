@@ -8,40 +8,19 @@
 //! diff of two revisions names what moved.
 
 use crate::api::{NOW, call};
-use crate::factory::{factory, put};
+use crate::factory::factory;
 use crate::harness::TestDb;
-use crate::plans::{live_and_valid, place};
+use crate::plans::{PLAN, accept, draft, factory_with_two_saws, live_and_valid, place};
 use axum::http::Method;
-use cloud_hub::masterdata::records as r;
-use cloud_hub::store::Store;
 use serde_json::{Value, json};
-
-const PLAN: &str = "/api/v1/sites/plant/plan";
 
 fn iso(minute: i64) -> String {
     mes_protocols::Timestamp::from_unix_millis(minute * 60_000).to_string()
 }
 
-async fn draft(store: &Store, token: &str, changes: Value) -> (u16, Value) {
-    call(
-        store,
-        Method::POST,
-        &format!("{PLAN}/drafts"),
-        token,
-        Some(json!({ "changes": changes })),
-    )
-    .await
-}
-
 /// The case the issue asks for, end to end through the API.
 pub async fn moves_are_drafted_refused_accepted_and_undone(db: &TestDb) {
-    let f = factory(&db.store, "acme").await;
-    put::<r::Equipment>(
-        &db.store,
-        f.tenant,
-        json!({"code": "M4", "name": "Saw 2", "equipment_type": "saw", "site": "plant"}),
-    )
-    .await;
+    let f = factory_with_two_saws(&db.store, "acme").await;
     let (status, plan) = call(
         &db.store,
         Method::POST,
@@ -329,21 +308,6 @@ pub async fn another_tenant_cannot_steer(db: &TestDb) {
         1,
         "acme's plan is untouched"
     );
-}
-
-async fn accept(store: &Store, token: &str, answer: &Value) -> u16 {
-    let id = answer["draft"]
-        .as_str()
-        .unwrap_or_else(|| panic!("a draft: {answer}"));
-    call(
-        store,
-        Method::POST,
-        &format!("{PLAN}/drafts/{id}/accept"),
-        token,
-        None,
-    )
-    .await
-    .0
 }
 
 /// Priorities, due dates, pins and a frozen horizon: each a draft whose
