@@ -95,7 +95,12 @@ pub async fn page(
     for row in rows {
         match change(row, site, &mut units).await? {
             Some(Change::Upsert(record)) => page.upserts.push(record),
-            Some(Change::Remove(key)) if !reset => page.removals.push(key),
+            // An agent that does not send `plan=` is older than approval
+            // lists: a removal of a kind it does not know would fail its
+            // whole page (their upserts it skips as unknown).
+            Some(Change::Remove(key)) if !reset && (plan.is_some() || key.kind != RecordKind::Approval) => {
+                page.removals.push(key)
+            }
             _ => {}
         }
     }

@@ -274,4 +274,24 @@ pub async fn downlink_carries_lists_makers_and_customers(db: &crate::harness::Te
         }
     }
     assert_eq!(seen, (true, true, true), "list, lot and order are all sent");
+
+    // The list archived: an agent of this version (it sends `plan=`) is
+    // told to forget it; an older one, which knows no `approval` kind and
+    // would fail the whole page on its removal, is not.
+    service::set_archived::<MaterialApproval>(store, t, "STEEL", true)
+        .await
+        .expect("archived");
+    let removed = |page: &mes_protocols::downlink::DownlinkPage| {
+        page.removals
+            .iter()
+            .any(|k| k.kind == mes_protocols::downlink::RecordKind::Approval && k.code.as_str() == "STEEL")
+    };
+    let current = downlink::page(store, t, "plant-1", page.cursor, 5_000, Some(0))
+        .await
+        .expect("page");
+    assert!(removed(&current), "{:?}", current.removals);
+    let older = downlink::page(store, t, "plant-1", page.cursor, 5_000, None)
+        .await
+        .expect("page");
+    assert!(!removed(&older), "{:?}", older.removals);
 }
