@@ -35,7 +35,7 @@ pub(crate) struct Schedule {
     pub(super) indeg: Vec<u32>,
     pub(super) stack: Vec<u32>,
     /// Scratch space of the incremental re-timing.
-    pub(super) work: super::retime::Work,
+    pub(super) work: super::work::Work,
 }
 
 impl Schedule {
@@ -55,7 +55,7 @@ impl Schedule {
             rank: vec![0; n],
             indeg: vec![0; n],
             stack: Vec::with_capacity(n),
-            work: super::retime::Work::new(n),
+            work: super::work::Work::new(n),
         };
         for m in 0..s.seqs.len() {
             s.relink(m, 0, s.seqs[m].len());

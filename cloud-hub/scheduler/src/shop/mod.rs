@@ -26,6 +26,7 @@ mod graph;
 mod local;
 mod moves;
 mod retime;
+mod work;
 
 pub(crate) use evolve::{Budget, evolve};
 

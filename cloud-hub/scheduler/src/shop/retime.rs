@@ -13,40 +13,8 @@
 //! latest end of a job's last operation.
 
 use super::graph::Schedule;
+use super::work::Work;
 use super::{NONE, Shop};
-
-/// Scratch space of the incremental re-timing.
-#[derive(Debug, Clone)]
-pub(crate) struct Work {
-    seen: Vec<u32>,
-    stamp: u32,
-    forward: Vec<u32>,
-    backward: Vec<u32>,
-    ranks: Vec<u32>,
-    stack: Vec<u32>,
-}
-
-impl Work {
-    pub(crate) fn new(n: usize) -> Self {
-        Work {
-            seen: vec![0; n],
-            stamp: 0,
-            forward: Vec::new(),
-            backward: Vec::new(),
-            ranks: Vec::new(),
-            stack: Vec::new(),
-        }
-    }
-
-    fn next_stamp(&mut self) -> u32 {
-        self.stamp = self.stamp.wrapping_add(1);
-        if self.stamp == 0 {
-            self.seen.fill(0);
-            self.stamp = 1;
-        }
-        self.stamp
-    }
-}
 
 impl Schedule {
     /// Repairs the topological order for the new arc `x -> y` (all other arcs
