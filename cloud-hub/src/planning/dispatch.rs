@@ -45,12 +45,8 @@ pub fn dispatch(stored: &StoredPlan, equipment: Option<&str>) -> Vec<DispatchRow
         .map(|w| (w.op.as_str(), format!("{} {}", w.material, iso(w.available_at))))
         .collect();
     let mut rows: Vec<(String, i64, DispatchRow)> = stored
-        .plan
-        .ops
-        .iter()
-        .filter_map(|s| {
-            let op = stored.operations.get(s.op.index())?;
-            let machine = stored.machines.get(s.machine.index())?;
+        .placed()
+        .filter_map(|(s, op, machine)| {
             if equipment.is_some_and(|e| e != machine.name) {
                 return None;
             }

@@ -51,12 +51,8 @@ pub async fn plan_feed(
 pub fn plan_record(site: &Code, revision: u64, stored: &StoredPlan) -> PlanRecord {
     let at = |minute: i64| Timestamp::from_unix_millis(minute.saturating_mul(60_000));
     let mut operations: Vec<PlannedOperation> = stored
-        .plan
-        .ops
-        .iter()
-        .filter_map(|s| {
-            let op = stored.operations.get(s.op.index())?;
-            let machine = stored.machines.get(s.machine.index())?;
+        .placed()
+        .filter_map(|(s, op, machine)| {
             let (order, operation) = op.name.rsplit_once('/')?;
             Some(PlannedOperation {
                 order: Code::parse(order).ok()?,

@@ -6,7 +6,9 @@
 use super::build::{DownWindow, MaterialWait, Problem};
 use super::facts::FloorFacts;
 use super::steer::Steering;
-use mes_scheduler::{Cost, Machine, Model, ModelBuilder, ModelError, OpId, Operation, Order, Plan};
+use mes_scheduler::{
+    Cost, Machine, Model, ModelBuilder, ModelError, OpId, Operation, Order, Plan, ScheduledOp,
+};
 use serde::{Deserialize, Serialize};
 
 /// A plan with its model and circumstances.
@@ -47,6 +49,16 @@ pub struct StoredPlan {
 }
 
 impl StoredPlan {
+    /// Each planned operation with its model operation and machine, in the
+    /// plan's order (entries naming neither are skipped).
+    pub fn placed(&self) -> impl Iterator<Item = (&ScheduledOp, &Operation, &Machine)> {
+        self.plan.ops.iter().filter_map(|s| {
+            let op = self.operations.get(s.op.index())?;
+            let machine = self.machines.get(s.machine.index())?;
+            Some((s, op, machine))
+        })
+    }
+
     /// The plan of `model`, with its circumstances.
     pub fn new(model: &Model, plan: Plan, meta: PlanMeta) -> Self {
         Self {
