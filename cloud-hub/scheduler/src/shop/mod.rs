@@ -19,12 +19,16 @@
 //! - `retime.rs`: keeping them (and a topological order) up to date after a move;
 //! - `moves.rs`: critical blocks, the N7 moves and their estimates;
 //! - `local.rs`: one tabu-search episode on that neighbourhood;
-//! - `evolve.rs`: the elite pool, recombination and the cooperating threads.
+//! - `pool.rs`: the elite pool, kept good and diverse;
+//! - `relink.rs`: path relinking, the start between two pool members;
+//! - `evolve.rs`: the cooperating threads and their rounds.
 
 mod evolve;
 mod graph;
 mod local;
 mod moves;
+mod pool;
+mod relink;
 mod retime;
 mod work;
 
