@@ -5,41 +5,30 @@
 //! state is read again after the gap, and every change after the restart
 //! arrives. Skipped, with the reason printed, when Python lacks asyncua.
 
-use mes_tests::python::{Script, python_with, script};
-use mes_tests::{binaries, eventually, free_port, hub_events, start_rig};
+#[path = "support/opcua.rs"]
+mod opcua;
+
+use mes_tests::python::python_with;
+use mes_tests::{binaries, eventually, hub_events, start_rig};
+use opcua::{URI, agent_state, start_server};
 use std::time::Duration;
 
-const URI: &str = "urn:mes:test";
-
+/// The agent's configuration with four tags of the machine (`axis2` one
+/// element of an array), its values and good-parts counter; `security`
+/// added to the server's section.
 fn agent_config(port: u16, security: &str) -> String {
-    format!(
-        r#"
-[[opcua]]
-name = "cnc-1"
-endpoint = "opc.tcp://127.0.0.1:{port}/"
-{security}
-publishing_interval_ms = 100
-reconnect_initial_ms = 100
-reconnect_max_secs = 1
+    let tags = format!(
+        r#"{security}
 tags = [
   {{ name = "state", node = "nsu={URI};s=Machine.State" }},
   {{ name = "good", node = "nsu={URI};s=Machine.Good" }},
   {{ name = "temp", node = "nsu={URI};s=Machine.Temp" }},
   {{ name = "axis2", node = "nsu={URI};s=Machine.Axes", index = 1 }},
-]
-
-[[equipment]]
-name = "cnc-1"
-device = "cnc-1"
-offline_after_secs = 0
-values = ["temp", "axis2"]
-states = [
-  {{ state = "running", tag = "state", op = "eq", text = "running" }},
-  {{ state = "idle", tag = "state", op = "other" }},
-]
-counters = {{ good = {{ tag = "good", width = 32 }} }}
-"#
-    )
+]"#
+    );
+    let equipment = r#"values = ["temp", "axis2"]
+counters = { good = { tag = "good", width = 32 } }"#;
+    opcua::agent_config(port, &tags, equipment)
 }
 
 async fn metric(agent_url: &str, line_start: &str) -> Option<u64> {
@@ -52,11 +41,6 @@ async fn metric(agent_url: &str, line_start: &str) -> Option<u64> {
     text.lines()
         .find(|l| l.starts_with(line_start))
         .and_then(|l| l.rsplit(' ').next()?.parse().ok())
-}
-
-async fn agent_state(agent: &mes_tests::AgentProcess) -> Option<String> {
-    let health = agent.health().await.ok()?;
-    health["equipment"]["cnc-1"]["state"].as_str().map(str::to_string)
 }
 
 fn hub_good(db: &std::path::Path) -> u64 {
@@ -80,10 +64,7 @@ async fn an_independent_server_drives_the_equipment_through_bad_values_and_a_ren
     let Some(python) = python_with("asyncua") else {
         return;
     };
-    let port = free_port();
-    let mut server = Script::start(&python, script("opcua_server.py"), &[&port.to_string(), URI])
-        .await
-        .expect("the asyncua server starts");
+    let (mut server, port) = start_server(&python, &[]).await;
     let rig = start_rig(&binaries!(), &agent_config(port, ""))
         .await
         .expect("hub and agent start");
@@ -190,16 +171,9 @@ async fn basic256sha256_sign_and_encrypt_trusting_the_configured_server_certific
     let Some(python) = python_with("asyncua") else {
         return;
     };
-    let port = free_port();
     let pki = tempfile::tempdir().expect("temp dir");
     let server_dir = pki.path().to_str().expect("utf-8 path").to_string();
-    let mut server = Script::start(
-        &python,
-        script("opcua_server.py"),
-        &[&port.to_string(), URI, &server_dir],
-    )
-    .await
-    .expect("the asyncua server starts");
+    let (mut server, port) = start_server(&python, &[&server_dir]).await;
     let security = format!(
         "security_policy = \"Basic256Sha256\"\nsecurity_mode = \"SignAndEncrypt\"\nserver_certificate = \"{server_dir}/server.der\""
     );
@@ -235,10 +209,7 @@ async fn probe_reads_the_tags_and_browses_the_address_space() {
     let Some(python) = python_with("asyncua") else {
         return;
     };
-    let port = free_port();
-    let mut server = Script::start(&python, script("opcua_server.py"), &[&port.to_string(), URI])
-        .await
-        .expect("the asyncua server starts");
+    let (mut server, port) = start_server(&python, &[]).await;
     server.command("set Good 12", "ok").await.expect("set");
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("agent.toml");

@@ -5,41 +5,25 @@
 //! (and refused with a certificate the server does not know). Skipped,
 //! with the reason printed, when Python lacks asyncua.
 
-use mes_tests::python::{Script, python_with, script};
-use mes_tests::{binaries, eventually, free_port, hub_events, start_rig};
+#[path = "support/opcua.rs"]
+mod opcua;
+
+use mes_tests::python::{Script, python_with};
+use mes_tests::{binaries, eventually, hub_events, start_rig};
+use opcua::{URI, agent_state, start_server};
 use std::time::Duration;
 
-const URI: &str = "urn:mes:test";
-
+/// The agent's configuration over Basic256Sha256 SignAndEncrypt, with
+/// `security` (how the server is trusted, who the user is) and the state
+/// tag only.
 fn agent_config(port: u16, security: &str) -> String {
-    format!(
-        r#"
-[[opcua]]
-name = "cnc-1"
-endpoint = "opc.tcp://127.0.0.1:{port}/"
-security_policy = "Basic256Sha256"
+    let opcua = format!(
+        r#"security_policy = "Basic256Sha256"
 security_mode = "SignAndEncrypt"
 {security}
-publishing_interval_ms = 100
-reconnect_initial_ms = 100
-reconnect_max_secs = 1
-tags = [{{ name = "state", node = "nsu={URI};s=Machine.State" }}]
-
-[[equipment]]
-name = "cnc-1"
-device = "cnc-1"
-offline_after_secs = 0
-states = [
-  {{ state = "running", tag = "state", op = "eq", text = "running" }},
-  {{ state = "idle", tag = "state", op = "other" }},
-]
-"#
-    )
-}
-
-async fn agent_state(agent: &mes_tests::AgentProcess) -> Option<String> {
-    let health = agent.health().await.ok()?;
-    health["equipment"]["cnc-1"]["state"].as_str().map(str::to_string)
+tags = [{{ name = "state", node = "nsu={URI};s=Machine.State" }}]"#
+    );
+    opcua::agent_config(port, &opcua, "")
 }
 
 /// The detail of the first `device_communication_changed` down event whose
@@ -50,18 +34,6 @@ fn link_down_saying(db: &std::path::Path, needle: &str) -> Option<String> {
         (kind == "device_communication_changed" && data["state"] == "down" && detail.contains(needle))
             .then(|| detail.to_string())
     })
-}
-
-/// Starts the asyncua server with its certificate (and users) in `dir`.
-async fn secure_server(python: &std::path::PathBuf, dir: &str, users: &[&str]) -> (Script, u16) {
-    let port = free_port();
-    let port_text = port.to_string();
-    let mut args = vec![port_text.as_str(), URI, dir];
-    args.extend_from_slice(users);
-    let server = Script::start(python, script("opcua_server.py"), &args)
-        .await
-        .expect("the asyncua server starts");
-    (server, port)
 }
 
 async fn fingerprint(server: &mut Script) -> String {
@@ -82,7 +54,7 @@ async fn the_server_certificate_is_trusted_by_its_sha256_fingerprint_and_no_othe
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path().to_str().expect("utf-8 path").to_string();
-    let (mut server, port) = secure_server(&python, &dir, &[]).await;
+    let (mut server, port) = start_server(&python, &[&dir]).await;
     let hex = fingerprint(&mut server).await;
 
     // Another fingerprint: refused before any session, saying why.
@@ -137,7 +109,7 @@ async fn a_session_is_activated_with_an_x509_user_certificate() {
     };
     let dir = tempfile::tempdir().expect("temp dir");
     let dir = dir.path().to_str().expect("utf-8 path").to_string();
-    let (mut server, port) = secure_server(&python, &dir, &["certificate-users"]).await;
+    let (mut server, port) = start_server(&python, &[&dir, "certificate-users"]).await;
     let user = |name: &str| {
         format!(
             "server_certificate = \"{dir}/server.der\"\nuser_certificate = \"{dir}/{name}.der\"\nuser_private_key = \"{dir}/{name}.pem\""

@@ -11,53 +11,120 @@
 use super::book::{Operation, RouteBook};
 use super::guard::TenantCaller;
 use super::{ApiFailure, HubState};
+use crate::error::HubError;
 use crate::masterdata::files::{self, FileImportError, FileKind, Format, ImportSummary};
 use crate::masterdata::import::{FileError, ImportErrors, RowError};
 use crate::store::rights::{Action, Module};
+use crate::store::{Store, TenantId};
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Json, Response};
 use axum::routing::{get, post};
+use serde::Serialize;
 use serde_json::{Value, json};
 use std::collections::HashMap;
+use std::future::Future;
 
 /// Largest file accepted, bytes. A factory's master data is thousands of
 /// rows; 16 MiB leaves room for a bloated workbook.
-pub(super) const FILE_BODY_LIMIT: usize = 16 << 20;
+const FILE_BODY_LIMIT: usize = 16 << 20;
 
 /// The content type of a CSV body.
-pub(super) const CSV: &str = "text/csv";
+const CSV: &str = "text/csv";
 /// The content type of an `.xlsx` body.
-pub(super) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
-/// Adds the import and export routes to `book`.
-pub(crate) fn add_routes(book: &mut RouteBook) {
-    let summary = book.schema::<ImportSummary>();
-    let tag = "Import and export";
-    for (kind, name) in [
-        (FileKind::Materials, "materials"),
-        (FileKind::Boms, "boms"),
-        (FileKind::Routings, "routings"),
-    ] {
+/// What a kind's import answers: the response, or why it wrote nothing.
+pub(super) type Imported = Result<Response, FileImportError>;
+
+/// A kind of file with an import and an export route: the master-data
+/// kinds here, manufacturers and approval lists in `approval_files.rs`.
+/// A kind says only what differs; [`add_file_routes`] gives every kind the
+/// same paths, query, bodies, status codes and error answers.
+pub(super) trait FileRoutes: Copy + Send + Sync + 'static {
+    /// The kind in the paths: `/api/v1/import/{name}`,
+    /// `/api/v1/export/{name}.csv`.
+    fn name(self) -> &'static str;
+    /// What an import does to a record whose code exists (for the API
+    /// document).
+    fn replaces(self) -> &'static str;
+    /// The right an import needs.
+    fn write_right(self) -> Action;
+    /// The schema of a successful import's body.
+    fn summary(self, book: &mut RouteBook) -> Value;
+    /// Imports a file, all or nothing: the answer, 201 when a record was
+    /// created, else 200 ([`imported`]).
+    fn import(
+        self,
+        store: &Store,
+        tenant: TenantId,
+        bytes: Vec<u8>,
+        format: Format,
+    ) -> impl Future<Output = Imported> + Send;
+    /// The active records as CSV that the import reads back.
+    fn export(self, store: &Store, tenant: TenantId)
+    -> impl Future<Output = Result<String, HubError>> + Send;
+}
+
+impl FileRoutes for FileKind {
+    fn name(self) -> &'static str {
+        match self {
+            FileKind::Materials => "materials",
+            FileKind::Boms => "boms",
+            FileKind::Routings => "routings",
+        }
+    }
+
+    fn replaces(self) -> &'static str {
+        "an archived one restored"
+    }
+
+    fn write_right(self) -> Action {
+        Action::Edit
+    }
+
+    fn summary(self, book: &mut RouteBook) -> Value {
+        book.schema::<ImportSummary>()
+    }
+
+    async fn import(self, store: &Store, tenant: TenantId, bytes: Vec<u8>, format: Format) -> Imported {
+        let summary = files::import_file(store, tenant, self, bytes, format).await?;
+        Ok(imported(summary.created_any(), summary))
+    }
+
+    async fn export(self, store: &Store, tenant: TenantId) -> Result<String, HubError> {
+        files::export(store, tenant, self).await
+    }
+}
+
+/// The tag of every file route in the API document.
+const TAG: &str = "Import and export";
+
+/// Adds the import and export routes of every kind in `kinds` to `book`.
+pub(super) fn add_file_routes<K: FileRoutes>(book: &mut RouteBook, kinds: &[K]) {
+    for &kind in kinds {
+        let name = kind.name();
+        let summary = kind.summary(book);
+        let replaces = kind.replaces();
         book.add(
             Operation::new(
                 "post",
                 format!("/api/v1/import/{name}"),
-                tag,
+                TAG,
                 format!(
                     "Import {name} from the body, a CSV file (Content-Type: {CSV}) or an .xlsx workbook \
                      (Content-Type: {XLSX}); columns as in FORMAT.md. All or nothing: any bad row is 422 \
-                     import_failed listing every bad row. Records with the same code are replaced (an \
-                     archived one restored). 201 when a record was created, else 200"
+                     import_failed listing every bad row. Records with the same code are replaced \
+                     ({replaces}). 201 when a record was created, else 200"
                 ),
             )
-            .right(Module::MasterData, Action::Edit)
+            .right(Module::MasterData, kind.write_right())
             .query("sheet", "for .xlsx: the worksheet to read (default: the first)")
             .file(CSV, csv_schema(name), FILE_BODY_LIMIT)
             .file(XLSX, xlsx_schema(), FILE_BODY_LIMIT)
-            .response(summary.clone())
+            .response(summary)
             .status(201)
             .also(200),
             post(
@@ -72,21 +139,25 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
             Operation::new(
                 "get",
                 format!("/api/v1/export/{name}.csv"),
-                tag,
+                TAG,
                 format!("The active {name} as CSV (text/csv) that the import reads back to the same records"),
             )
             .right(Module::MasterData, Action::View)
             .produces(CSV),
-            get(move |state: State<HubState>, caller: Extension<TenantCaller>| {
-                export(kind, name, state, caller)
-            }),
+            get(move |state: State<HubState>, caller: Extension<TenantCaller>| export(kind, state, caller)),
         );
     }
+}
+
+/// Adds the import and export routes to `book`.
+pub(crate) fn add_routes(book: &mut RouteBook) {
+    add_file_routes(book, &[FileKind::Materials, FileKind::Boms, FileKind::Routings]);
+    let summary = book.schema::<ImportSummary>();
     book.add(
         Operation::new(
             "post",
             "/api/v1/import/workbook",
-            tag,
+            TAG,
             format!(
                 "Import an .xlsx workbook (Content-Type: {XLSX}) with the sheets materials, boms and routings \
                  (each optional; BOMs and routings may use the workbook's materials) in one transaction. All \
@@ -102,18 +173,18 @@ pub(crate) fn add_routes(book: &mut RouteBook) {
 }
 
 /// A CSV file's schema in the document: text, columns as in FORMAT.md.
-pub(super) fn csv_schema(name: &str) -> Value {
+fn csv_schema(name: &str) -> Value {
     json!({"type": "string", "description": format!("a CSV file of {name}, columns as in FORMAT.md")})
 }
 
 /// An `.xlsx` workbook's schema in the document: bytes.
-pub(super) fn xlsx_schema() -> Value {
+fn xlsx_schema() -> Value {
     json!({"type": "string", "contentMediaType": XLSX,
            "description": "an .xlsx workbook, sent as the raw body"})
 }
 
-async fn import_file(
-    kind: FileKind,
+async fn import_file<K: FileRoutes>(
+    kind: K,
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
     headers: HeaderMap,
@@ -121,8 +192,10 @@ async fn import_file(
     body: Bytes,
 ) -> Result<Response, ApiFailure> {
     let format = upload_format(&headers, &raw)?;
-    let result = files::import_file(&state.store, tenant, kind, body.into(), format).await;
-    answer(result)
+    match kind.import(&state.store, tenant, body.into(), format).await {
+        Ok(answer) => Ok(answer),
+        Err(e) => failure(e),
+    }
 }
 
 async fn import_workbook(
@@ -145,22 +218,24 @@ async fn import_workbook(
             "a workbook import takes an .xlsx body ({XLSX})"
         )));
     }
-    answer(files::import_workbook(&state.store, tenant, body.into()).await)
+    match files::import_workbook(&state.store, tenant, body.into()).await {
+        Ok(summary) => Ok(imported(summary.created_any(), summary)),
+        Err(e) => failure(e),
+    }
 }
 
-async fn export(
-    kind: FileKind,
-    name: &'static str,
+async fn export<K: FileRoutes>(
+    kind: K,
     State(state): State<HubState>,
     Extension(TenantCaller(tenant)): Extension<TenantCaller>,
 ) -> Result<Response, ApiFailure> {
-    let csv = files::export(&state.store, tenant, kind).await?;
+    let csv = kind.export(&state.store, tenant).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
             (
                 header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.csv\""),
+                format!("attachment; filename=\"{}.csv\"", kind.name()),
             ),
         ],
         csv,
@@ -170,10 +245,7 @@ async fn export(
 
 /// The format of an uploaded file: its media type, and for a workbook the
 /// `sheet` of the query (the only query parameter an upload takes).
-pub(super) fn upload_format(
-    headers: &HeaderMap,
-    raw: &HashMap<String, String>,
-) -> Result<Format, ApiFailure> {
+fn upload_format(headers: &HeaderMap, raw: &HashMap<String, String>) -> Result<Format, ApiFailure> {
     only_sheet(raw)?;
     match (media_type(headers)?, raw.get("sheet")) {
         // A rule across the query and the body's type (422).
@@ -190,7 +262,7 @@ pub(super) fn upload_format(
     }
 }
 
-pub(super) fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {
+fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure> {
     match raw.keys().filter(|k| k.as_str() != "sheet").min() {
         Some(name) => Err(ApiFailure::new(
             StatusCode::BAD_REQUEST,
@@ -203,14 +275,14 @@ pub(super) fn only_sheet(raw: &HashMap<String, String>) -> Result<(), ApiFailure
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Media {
+enum Media {
     Csv,
     Xlsx,
 }
 
 /// The body's format from its `Content-Type` (parameters such as
 /// `charset` ignored).
-pub(super) fn media_type(headers: &HeaderMap) -> Result<Media, ApiFailure> {
+fn media_type(headers: &HeaderMap) -> Result<Media, ApiFailure> {
     let given = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -236,25 +308,20 @@ fn unsupported(message: &str) -> ApiFailure {
     .field("Content-Type")
 }
 
-/// 201 with the counts when a record was created, 200 when records were
-/// only replaced; a rejected file is 422 with every bad row.
-fn answer(result: Result<ImportSummary, FileImportError>) -> Result<Response, ApiFailure> {
-    match result {
-        Ok(summary) => {
-            let status = if summary.created_any() {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok((status, Json(summary)).into_response())
-        }
-        Err(e) => failure(e),
-    }
+/// A successful import's answer: 201 with `body` when it created a
+/// record, 200 when it only replaced records.
+pub(super) fn imported(created: bool, body: impl Serialize) -> Response {
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    (status, Json(body)).into_response()
 }
 
 /// The answer to an import that wrote nothing: 422 with every bad row or
 /// the record's bad field, or the service's error.
-pub(super) fn failure(error: FileImportError) -> Result<Response, ApiFailure> {
+fn failure(error: FileImportError) -> Result<Response, ApiFailure> {
     match error {
         FileImportError::Rejected(errors) => Ok(rejected(&errors)),
         FileImportError::Record { kind, code, error } => {

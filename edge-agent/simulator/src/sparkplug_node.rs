@@ -18,10 +18,7 @@
 
 use crate::machine::MachineEvent;
 use crate::simulator::Outgoing;
-use mes_protocols::sparkplug::{BD_SEQ, DataType, Metric, MetricValue, Payload, REBIRTH};
-
-/// The alias of `Node Control/Rebirth`.
-const REBIRTH_ALIAS: u64 = 1;
+use mes_protocols::sparkplug::{Aliases, DataType, MetricDef, MetricValue, Payload};
 
 /// The metrics of every device, in birth order.
 const METRICS: [(&str, DataType); 6] = [
@@ -33,11 +30,12 @@ const METRICS: [(&str, DataType); 6] = [
     ("spindle_speed", DataType::Double),
 ];
 
-/// One machine's current metric values (by [`METRICS`] index) and when
-/// each last changed (Unix ms).
+/// One machine's metrics (in [`METRICS`] order, with their aliases), their
+/// current values and when each last changed (Unix ms).
 #[derive(Debug, Clone)]
 struct Device {
     id: String,
+    metrics: Vec<MetricDef>,
     values: [Option<MetricValue>; 6],
     at: [u64; 6],
 }
@@ -54,10 +52,15 @@ impl NodeModel {
     /// is `epoch_ms` on the wall clock. Parts start at 0; state and process
     /// values are unknown (null in a birth) until the first change.
     pub(crate) fn new(machines: &[String], epoch_ms: i64) -> NodeModel {
+        let mut aliases = Aliases::new();
         let devices = machines
             .iter()
             .map(|name| Device {
                 id: name.clone(),
+                metrics: METRICS
+                    .iter()
+                    .map(|(metric, datatype)| aliases.define(*metric, *datatype))
+                    .collect(),
                 values: [
                     None,
                     Some(MetricValue::UInt(0)),
@@ -70,11 +73,6 @@ impl NodeModel {
             })
             .collect();
         NodeModel { devices, epoch_ms }
-    }
-
-    /// The alias of metric `m` of device `d`.
-    fn alias(d: usize, m: usize) -> u64 {
-        REBIRTH_ALIAS + 1 + (d * METRICS.len() + m) as u64
     }
 
     fn wall(&self, at_ms: u64) -> u64 {
@@ -129,13 +127,7 @@ impl NodeModel {
         let device = self.devices.get_mut(machine)?;
         let mut metrics = Vec::with_capacity(updates.len());
         for ((m, value, _), at) in updates.into_iter().zip(wall) {
-            let datatype = METRICS[m].1;
-            metrics.push(Metric {
-                alias: Some(Self::alias(machine, m)),
-                timestamp: Some(at),
-                value: value.to_raw(datatype),
-                ..Metric::default()
-            });
+            metrics.push(device.metrics[m].data(Some(&value), at));
             device.values[m] = Some(value);
             device.at[m] = at;
         }
@@ -149,47 +141,18 @@ impl NodeModel {
         ))
     }
 
-    /// The NBIRTH payload (without `seq`): `bdSeq` and the rebirth control.
-    pub(crate) fn node_birth(bd_seq: u64, now_ms: u64) -> Payload {
-        Payload {
-            timestamp: Some(now_ms),
-            seq: None,
-            metrics: vec![
-                Metric::named(BD_SEQ, DataType::UInt64, Some(&MetricValue::UInt(bd_seq))),
-                Metric {
-                    alias: Some(REBIRTH_ALIAS),
-                    ..Metric::named(REBIRTH, DataType::Boolean, Some(&MetricValue::Bool(false)))
-                },
-            ],
-        }
-    }
-
-    /// The NDEATH payload: the `bdSeq` of the connection it ends.
-    pub(crate) fn node_death(bd_seq: u64) -> Payload {
-        Payload {
-            timestamp: None,
-            seq: None,
-            metrics: vec![Metric::named(
-                BD_SEQ,
-                DataType::UInt64,
-                Some(&MetricValue::UInt(bd_seq)),
-            )],
-        }
-    }
-
     /// Every device's DBIRTH (device id, payload without `seq`).
     pub(crate) fn device_births(&self, now_ms: u64) -> Vec<(String, Payload)> {
         self.devices
             .iter()
-            .enumerate()
-            .map(|(d, device)| {
-                let metrics = METRICS
+            .map(|device| {
+                let metrics = device
+                    .metrics
                     .iter()
                     .enumerate()
-                    .map(|(m, (name, datatype))| Metric {
-                        alias: Some(Self::alias(d, m)),
-                        timestamp: Some(if device.at[m] == 0 { now_ms } else { device.at[m] }),
-                        ..Metric::named(name, *datatype, device.values[m].as_ref())
+                    .map(|(m, def)| {
+                        let at = if device.at[m] == 0 { now_ms } else { device.at[m] };
+                        def.birth(device.values[m].as_ref(), at)
                     })
                     .collect();
                 (
@@ -209,7 +172,7 @@ impl NodeModel {
 mod tests {
     use super::*;
     use crate::machine::MachineState;
-    use mes_protocols::sparkplug::{MessageType, Topic, Tracker, decode, encode};
+    use mes_protocols::sparkplug::{MessageType, Topic, Tracker, decode, encode, node_birth};
 
     /// Runs payloads through our own host-side tracker, as the agent would.
     fn feed(tracker: &mut Tracker, kind: MessageType, device: Option<&str>, payload: &Payload, seq: u64) {
@@ -239,7 +202,11 @@ mod tests {
         let (device, data) = model.apply(&state, 9).expect("known machine");
         assert_eq!(device, "m2");
         assert_eq!(data.metrics.len(), 2);
-        assert_eq!(data.metrics[0].alias, Some(NodeModel::alias(1, 0)));
+        assert_eq!(
+            data.metrics[0].alias,
+            Some(8),
+            "m2's first metric, after m1's six"
+        );
         assert_eq!(data.metrics[0].timestamp, Some(1_000_050));
         assert!(data.metrics.iter().all(|m| m.name.is_none()));
         let part = Outgoing::Event {
@@ -274,13 +241,7 @@ mod tests {
     fn our_own_host_tracker_accepts_births_then_data_by_alias() {
         let mut model = NodeModel::new(&["m1".into()], 0);
         let mut tracker = Tracker::new(1000);
-        feed(
-            &mut tracker,
-            MessageType::NBirth,
-            None,
-            &NodeModel::node_birth(0, 1),
-            0,
-        );
+        feed(&mut tracker, MessageType::NBirth, None, &node_birth(0, 1), 0);
         let mut seq = 0;
         for (device, birth) in model.device_births(1) {
             seq += 1;

@@ -1,5 +1,6 @@
 //! Publishing the machines as a Sparkplug B edge node (rumqttc, plain TCP;
-//! the payloads are `sparkplug_node.rs`'s).
+//! the device payloads are `sparkplug_node.rs`'s, topics, `bdSeq`, `seq`,
+//! NBIRTH and NDEATH `mes_protocols::sparkplug::EdgeNode`'s).
 //!
 //! - On every ConnAck: subscribe to the node's NCMD, then NBIRTH (seq 0,
 //!   `bdSeq`) and one DBIRTH per machine with every current value.
@@ -17,7 +18,7 @@ use crate::config::{SparkplugConfig, split_host_port};
 use crate::mqtt_publisher::Counters;
 use crate::simulator::Outgoing;
 use crate::sparkplug_node::NodeModel;
-use mes_protocols::sparkplug::{self, DataType, MessageType, MetricValue, Payload, REBIRTH, Topic};
+use mes_protocols::sparkplug::{EdgeNode, MessageType, Payload, rebirth_requested};
 use rumqttc::{AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS};
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -33,8 +34,8 @@ pub(crate) struct SparkplugPublisher {
     config: SparkplugConfig,
     model: NodeModel,
     counters: Arc<Counters>,
-    seq: u64,
-    bd_seq: u64,
+    /// Topics, `bdSeq` and `seq`.
+    edge: EdgeNode,
     born: bool,
 }
 
@@ -48,11 +49,10 @@ impl SparkplugPublisher {
         counters: Arc<Counters>,
     ) -> Self {
         Self {
+            edge: EdgeNode::new(&config.group_id, &config.edge_node_id),
             config,
             model: NodeModel::new(machines, epoch_ms),
             counters,
-            seq: 0,
-            bd_seq: 0,
             born: false,
         }
     }
@@ -81,7 +81,7 @@ impl SparkplugPublisher {
                         }
                         self.born = false;
                         // The lost connection's will said `bd_seq`.
-                        self.bd_seq = (self.bd_seq + 1) % 256;
+                        self.edge.connection_lost();
                         if let Ok(options) = self.options() {
                             events.mqtt_options = options;
                         }
@@ -104,25 +104,17 @@ impl SparkplugPublisher {
         let (host, port) = split_host_port(&self.config.broker)?;
         let client_id = self.config.client_id.clone().unwrap_or_else(default_client_id);
         let mut options = MqttOptions::new(client_id, host, port);
+        let (death, payload) = self.edge.death();
         options
             .set_keep_alive(Duration::from_secs(self.config.keep_alive_secs))
             .set_clean_session(true)
-            .set_last_will(LastWill::new(
-                self.topic(MessageType::NDeath, None),
-                sparkplug::encode(&NodeModel::node_death(self.bd_seq)),
-                QoS::AtLeastOnce,
-                false,
-            ));
+            .set_last_will(LastWill::new(death, payload, QoS::AtLeastOnce, false));
         Ok(options)
     }
 
-    fn topic(&self, kind: MessageType, device: Option<&str>) -> String {
-        Topic::edge(&self.config.group_id, kind, &self.config.edge_node_id, device).to_string()
-    }
-
     fn connected(&mut self, client: &AsyncClient) {
-        tracing::info!(broker = %self.config.broker, bd_seq = self.bd_seq, "Sparkplug edge node connected");
-        if let Err(e) = client.try_subscribe(self.topic(MessageType::NCmd, None), QoS::AtLeastOnce) {
+        tracing::info!(broker = %self.config.broker, bd_seq = self.edge.bd_seq(), "Sparkplug edge node connected");
+        if let Err(e) = client.try_subscribe(self.edge.topic(MessageType::NCmd, None), QoS::AtLeastOnce) {
             tracing::error!(error = %e, "cannot queue the NCMD subscription");
         }
         self.births(client);
@@ -131,13 +123,8 @@ impl SparkplugPublisher {
     /// NBIRTH and every DBIRTH, with every current value.
     fn births(&mut self, client: &AsyncClient) {
         let now = now_ms();
-        self.seq = 0;
-        self.publish(
-            client,
-            MessageType::NBirth,
-            None,
-            NodeModel::node_birth(self.bd_seq, now),
-        );
+        let nbirth = self.edge.birth(now);
+        self.send(client, nbirth);
         for (device, payload) in self.model.device_births(now) {
             self.publish(client, MessageType::DBirth, Some(&device), payload);
         }
@@ -155,13 +142,7 @@ impl SparkplugPublisher {
 
     /// An NCMD: births again when it asks for a rebirth.
     fn command(&mut self, client: &AsyncClient, payload: &[u8]) {
-        let rebirth = sparkplug::decode(payload).is_ok_and(|p| {
-            p.metrics.iter().any(|m| {
-                m.name.as_deref() == Some(REBIRTH)
-                    && m.read(DataType::Boolean) == Ok(Some(MetricValue::Bool(true)))
-            })
-        });
-        if rebirth {
+        if rebirth_requested(payload) {
             tracing::info!("Sparkplug rebirth requested");
             self.births(client);
         }
@@ -169,13 +150,12 @@ impl SparkplugPublisher {
 
     /// Publishes with the next seq (births reset it to 0 first).
     fn publish(&mut self, client: &AsyncClient, kind: MessageType, device: Option<&str>, payload: Payload) {
-        let payload = Payload {
-            seq: Some(self.seq),
-            ..payload
-        };
-        self.seq = (self.seq + 1) % 256;
-        let topic = self.topic(kind, device);
-        match client.try_publish(topic, QoS::AtMostOnce, false, sparkplug::encode(&payload)) {
+        let message = self.edge.message(kind, device, payload);
+        self.send(client, message);
+    }
+
+    fn send(&self, client: &AsyncClient, (topic, payload): (String, Vec<u8>)) {
+        match client.try_publish(topic, QoS::AtMostOnce, false, payload) {
             Ok(()) => {
                 self.counters.published.fetch_add(1, Ordering::Relaxed);
             }
@@ -193,14 +173,9 @@ impl SparkplugPublisher {
         if !self.born {
             return;
         }
-        let death = sparkplug::encode(&NodeModel::node_death(self.bd_seq));
+        let (death, payload) = self.edge.death();
         if client
-            .try_publish(
-                self.topic(MessageType::NDeath, None),
-                QoS::AtLeastOnce,
-                false,
-                death,
-            )
+            .try_publish(death, QoS::AtLeastOnce, false, payload)
             .is_err()
             || client.try_disconnect().is_err()
         {

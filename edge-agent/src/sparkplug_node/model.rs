@@ -11,18 +11,8 @@
 use crate::equipment::EquipmentStatus;
 use mes_protocols::Code;
 use mes_protocols::event::EquipmentState;
-use mes_protocols::sparkplug::{BD_SEQ, DataType, Metric, MetricValue, Payload, REBIRTH};
+use mes_protocols::sparkplug::{Aliases, DataType, Metric, MetricDef, MetricValue, Payload};
 use std::collections::BTreeMap;
-
-/// The alias of `Node Control/Rebirth`.
-const REBIRTH_ALIAS: u64 = 1;
-
-#[derive(Debug, Clone)]
-struct MetricDef {
-    name: String,
-    alias: u64,
-    datatype: DataType,
-}
 
 #[derive(Debug)]
 struct DeviceModel {
@@ -48,11 +38,7 @@ pub fn device_id(equipment: &str) -> String {
 impl NodeModel {
     /// A model of `equipment` (code and process-value tags each).
     pub fn new(equipment: &[(Code, Vec<Code>)]) -> NodeModel {
-        let mut alias = REBIRTH_ALIAS;
-        let mut next = || {
-            alias += 1;
-            alias
-        };
+        let mut aliases = Aliases::new();
         let devices = equipment
             .iter()
             .map(|(name, values)| {
@@ -68,52 +54,13 @@ impl NodeModel {
                     equipment: name.to_string(),
                     metrics: metrics
                         .into_iter()
-                        .map(|(name, datatype)| MetricDef {
-                            name,
-                            alias: next(),
-                            datatype,
-                        })
+                        .map(|(name, datatype)| aliases.define(name, datatype))
                         .collect(),
                     last: BTreeMap::new(),
                 }
             })
             .collect();
         NodeModel { devices }
-    }
-
-    /// The NBIRTH payload (seq 0): `bdSeq` and `Node Control/Rebirth`.
-    pub fn node_birth(bd_seq: u64, now: u64) -> Payload {
-        let metric = |name: &str, alias, datatype, value| Metric {
-            alias,
-            timestamp: Some(now),
-            ..Metric::named(name, datatype, Some(&value))
-        };
-        Payload {
-            timestamp: Some(now),
-            seq: Some(0),
-            metrics: vec![
-                metric(BD_SEQ, None, DataType::UInt64, MetricValue::UInt(bd_seq)),
-                metric(
-                    REBIRTH,
-                    Some(REBIRTH_ALIAS),
-                    DataType::Boolean,
-                    MetricValue::Bool(false),
-                ),
-            ],
-        }
-    }
-
-    /// The NDEATH payload: the `bdSeq` of the session it ends.
-    pub fn node_death(bd_seq: u64) -> Payload {
-        Payload {
-            timestamp: None,
-            seq: None,
-            metrics: vec![Metric::named(
-                BD_SEQ,
-                DataType::UInt64,
-                Some(&MetricValue::UInt(bd_seq)),
-            )],
-        }
     }
 
     /// Every device's DBIRTH (without seq), from the board's statuses.
@@ -128,14 +75,7 @@ impl NodeModel {
             let metrics = device
                 .metrics
                 .iter()
-                .map(|def| {
-                    let value = current.get(&def.name).cloned().flatten();
-                    Metric {
-                        alias: Some(def.alias),
-                        timestamp: Some(now),
-                        ..Metric::named(&def.name, def.datatype, value.as_ref())
-                    }
-                })
+                .map(|def| def.birth(current.get(&def.name).and_then(Option::as_ref), now))
                 .collect();
             device.last = current;
             out.push((
@@ -164,16 +104,11 @@ impl NodeModel {
                 .metrics
                 .iter()
                 .filter(|def| current.get(&def.name) != device.last.get(&def.name))
-                .map(|def| {
-                    let value = current.get(&def.name).cloned().flatten();
-                    Metric {
-                        alias: Some(def.alias),
-                        timestamp: Some(now),
-                        datatype: Some(def.datatype.code()),
-                        is_null: value.is_none(),
-                        value: value.map(|v| v.to_raw(def.datatype)).unwrap_or_default(),
-                        ..Metric::default()
-                    }
+                .map(|def| Metric {
+                    // The agent's data has always carried the type as well
+                    // (optional there); kept so hosts see no change.
+                    datatype: Some(def.datatype.code()),
+                    ..def.data(current.get(&def.name).and_then(Option::as_ref), now)
                 })
                 .collect();
             device.last = current;
@@ -220,7 +155,7 @@ fn current_values(status: Option<&EquipmentStatus>) -> BTreeMap<String, Option<M
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mes_protocols::sparkplug::{Change, MessageType, Topic, Tracker, decode, encode};
+    use mes_protocols::sparkplug::{Change, MessageType, Topic, Tracker, decode, encode, node_birth};
 
     fn code(s: &str) -> Code {
         Code::parse(s).expect("code")
@@ -251,7 +186,7 @@ mod tests {
             assert!(out.anomalies.is_empty(), "{out:?}");
             out.changes
         };
-        read(MessageType::NBirth, None, NodeModel::node_birth(4, 10), Some(0));
+        read(MessageType::NBirth, None, node_birth(4, 10), Some(0));
         let mut board = BTreeMap::from([("press/1".to_string(), status(EquipmentState::Idle, 3, 20.0))]);
         let births = model.device_births(&board, 10);
         assert_eq!(births[0].0, "press_1");

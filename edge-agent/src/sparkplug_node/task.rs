@@ -14,7 +14,7 @@ use super::config::SparkplugNodeSpec;
 use super::model::NodeModel;
 use crate::backoff::Backoff;
 use crate::equipment::EquipmentBoard;
-use mes_protocols::sparkplug::{self, MessageType, MetricValue, Payload, REBIRTH, Topic};
+use mes_protocols::sparkplug::{EdgeNode, MessageType, Payload, Topic, rebirth_requested};
 use mes_protocols::{Code, Timestamp};
 use rumqttc::{
     AsyncClient, Event, EventLoop, LastWill, MqttOptions, Packet, QoS, TlsConfiguration, Transport,
@@ -31,11 +31,11 @@ pub async fn run(
     board: Arc<EquipmentBoard>,
     shutdown: CancellationToken,
 ) {
-    let (client, mut events) = AsyncClient::new(options(&spec, 0), 1024);
+    let edge = EdgeNode::new(&spec.group_id, &spec.edge_node_id);
+    let (client, mut events) = AsyncClient::new(options(&spec, &edge), 1024);
     let mut node = Node {
         model: NodeModel::new(&equipment),
-        seq: 0,
-        bd_seq: 0,
+        edge,
         born: false,
         host_online: spec.primary_host_id.is_none(),
         spec,
@@ -63,8 +63,8 @@ pub async fn run(
                     node.host_online = node.spec.primary_host_id.is_none();
                     // The will of the lost connection said `bd_seq`; the
                     // next connection is a new session.
-                    node.bd_seq = (node.bd_seq + 1) % 256;
-                    events.mqtt_options = options(&node.spec, node.bd_seq);
+                    node.edge.connection_lost();
+                    events.mqtt_options = options(&node.spec, &node.edge);
                     let delay = backoff.next_delay();
                     tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "Sparkplug edge node connection lost or refused");
                     tokio::select! {
@@ -78,7 +78,7 @@ pub async fn run(
     node.stop(&mut events).await;
 }
 
-fn options(spec: &SparkplugNodeSpec, bd_seq: u64) -> MqttOptions {
+fn options(spec: &SparkplugNodeSpec, edge: &EdgeNode) -> MqttOptions {
     let broker = &spec.broker;
     let mut options = MqttOptions::new(spec.client_id.clone(), broker.host.clone(), broker.port);
     options.set_keep_alive(spec.keep_alive).set_clean_session(true);
@@ -88,13 +88,8 @@ fn options(spec: &SparkplugNodeSpec, bd_seq: u64) -> MqttOptions {
     if let Some(tls) = &broker.tls {
         options.set_transport(Transport::tls_with_config(TlsConfiguration::Rustls(tls.clone())));
     }
-    let death = Topic::edge(&spec.group_id, MessageType::NDeath, &spec.edge_node_id, None);
-    options.set_last_will(LastWill::new(
-        death.to_string(),
-        sparkplug::encode(&NodeModel::node_death(bd_seq)),
-        QoS::AtLeastOnce,
-        false,
-    ));
+    let (death, payload) = edge.death();
+    options.set_last_will(LastWill::new(death, payload, QoS::AtLeastOnce, false));
     options
 }
 
@@ -107,19 +102,15 @@ struct Node {
     client: AsyncClient,
     board: Arc<EquipmentBoard>,
     model: NodeModel,
-    seq: u64,
-    bd_seq: u64,
+    /// Topics, `bdSeq` and `seq`.
+    edge: EdgeNode,
     born: bool,
     host_online: bool,
 }
 
 impl Node {
-    fn topic(&self, kind: MessageType, device: Option<&str>) -> String {
-        Topic::edge(&self.spec.group_id, kind, &self.spec.edge_node_id, device).to_string()
-    }
-
     fn connected(&mut self) {
-        let commands = self.topic(MessageType::NCmd, None);
+        let commands = self.edge.topic(MessageType::NCmd, None);
         if let Err(e) = self.client.try_subscribe(commands, QoS::AtLeastOnce) {
             tracing::error!(error = %e, "cannot queue the edge node's NCMD subscription");
         }
@@ -139,14 +130,13 @@ impl Node {
             return;
         }
         let now = now_ms();
-        self.seq = 0;
-        let nbirth = NodeModel::node_birth(self.bd_seq, now);
-        self.publish(MessageType::NBirth, None, nbirth);
+        let nbirth = self.edge.birth(now);
+        self.send(nbirth);
         for (device, payload) in self.model.device_births(&self.board.snapshot(), now) {
             self.publish(MessageType::DBirth, Some(&device), payload);
         }
         self.born = true;
-        tracing::info!(bd_seq = self.bd_seq, "Sparkplug edge node born");
+        tracing::info!(bd_seq = self.edge.bd_seq(), "Sparkplug edge node born");
     }
 
     fn publish_changes(&mut self) {
@@ -160,15 +150,14 @@ impl Node {
 
     /// Publishes with the next seq (NBIRTH resets it to 0 before).
     fn publish(&mut self, kind: MessageType, device: Option<&str>, payload: Payload) {
-        let payload = Payload {
-            seq: Some(self.seq),
-            ..payload
-        };
-        self.seq = (self.seq + 1) % 256;
-        let topic = self.topic(kind, device);
-        if let Err(e) =
-            self.client
-                .try_publish(topic.clone(), QoS::AtMostOnce, false, sparkplug::encode(&payload))
+        let message = self.edge.message(kind, device, payload);
+        self.send(message);
+    }
+
+    fn send(&self, (topic, payload): (String, Vec<u8>)) {
+        if let Err(e) = self
+            .client
+            .try_publish(topic.clone(), QoS::AtMostOnce, false, payload)
         {
             // The request queue is full: the connection is stuck. The next
             // connection starts with births, which carry every value.
@@ -195,17 +184,9 @@ impl Node {
             Ok(Topic::Edge {
                 kind: MessageType::NCmd,
                 ..
-            }) => {
-                let rebirth = sparkplug::decode(payload).is_ok_and(|p| {
-                    p.metrics.iter().any(|m| {
-                        m.name.as_deref() == Some(REBIRTH)
-                            && m.read(sparkplug::DataType::Boolean) == Ok(Some(MetricValue::Bool(true)))
-                    })
-                });
-                if rebirth {
-                    tracing::info!("Sparkplug rebirth requested");
-                    self.births();
-                }
+            }) if rebirth_requested(payload) => {
+                tracing::info!("Sparkplug rebirth requested");
+                self.births();
             }
             _ => {}
         }
@@ -217,8 +198,7 @@ impl Node {
         if !self.born {
             return;
         }
-        let death = self.topic(MessageType::NDeath, None);
-        let payload = sparkplug::encode(&NodeModel::node_death(self.bd_seq));
+        let (death, payload) = self.edge.death();
         if self
             .client
             .try_publish(death, QoS::AtLeastOnce, false, payload)

@@ -1,6 +1,8 @@
-//! The stock ledger and the projection's tables in PostgreSQL. The balance
-//! rule is shared with SQLite (`stock/apply.rs`); this file reads what the
-//! plan needs with one array query per table and writes what it returns.
+//! The stock ledger's writes in PostgreSQL. The balance rule is shared
+//! with SQLite (`stock/apply.rs`); this file reads what the plan needs
+//! with one array query per table and writes what it returns. The reads
+//! of stock are in `stock.rs`, the projection's tables in
+//! `projection.rs`.
 //! Writes of one tenant are serialised by a transaction-scoped advisory
 //! lock on the tenant, so two hubs (or the projection and a document post)
 //! never plan over the same balance at once.
@@ -8,8 +10,8 @@
 use super::PgStore;
 use crate::TenantId;
 use crate::ledger::{
-    BalanceQuery, BalanceRow, LedgerOutcome, LedgerRow, LedgerWrite, LoggedEvent, OperationFact,
-    ProjectionIssue, check_step_cursor, from_event, judge, lot_column, lot_from_column, movement_key,
+    LedgerOutcome, LedgerWrite, check_step_cursor, from_event, judge, lot_column, lot_from_column,
+    movement_key,
 };
 use crate::ledger::{bad_data, code, decimal, movement};
 use crate::{StoreError, now_ms};
@@ -18,11 +20,10 @@ use mes_stock::apply::{LedgerSnapshot, StoredBalance, counts_needing_deltas, pla
 use mes_stock::{Amount, Movement, MovementId, StockKey};
 use std::collections::HashMap;
 use tokio_postgres::Transaction;
-use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 /// Key of the per-tenant advisory lock of ledger writes.
-fn lock_key(tenant: &Uuid) -> i64 {
+pub(super) fn lock_key(tenant: &Uuid) -> i64 {
     let bytes = tenant.as_bytes();
     i64::from_le_bytes([
         bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15],
@@ -135,7 +136,7 @@ async fn snapshot(
     Ok(snap)
 }
 
-async fn write_ledger(
+pub(super) async fn write_ledger(
     tx: &Transaction<'_>,
     tenant: &Uuid,
     write: LedgerWrite,
@@ -354,353 +355,4 @@ impl PgStore {
             }
         }
     }
-
-    /// Balances by `query`.
-    pub(crate) async fn balances(
-        &self,
-        tenant: TenantId,
-        query: BalanceQuery,
-    ) -> Result<Vec<BalanceRow>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let mut args: Vec<Box<dyn ToSql + Sync + Send>> = vec![Box::new(tenant)];
-        let mut sql = String::from(
-            "SELECT material, lot, location, site, quantity, last_movement_at FROM stock_balances WHERE tenant_id = $1",
-        );
-        for (column, value) in [
-            ("material", query.material),
-            ("location", query.location),
-            ("lot", query.lot),
-            ("site", query.site),
-        ] {
-            if let Some(v) = value {
-                args.push(Box::new(v));
-                sql.push_str(&format!(" AND {column} = ${}", args.len()));
-            }
-        }
-        if !query.include_zero {
-            sql.push_str(" AND quantity <> '0'");
-        }
-        if let Some((m, l, loc)) = query.after {
-            let a = args.len() + 1;
-            args.push(Box::new(m));
-            args.push(Box::new(l));
-            args.push(Box::new(loc));
-            // The leading `material >=` bound is implied by the row
-            // comparison, but only it lets the planner start the index
-            // scan at the key instead of filtering every row before it.
-            sql.push_str(&format!(
-                " AND material COLLATE \"C\" >= ${a} \
-                 AND (material COLLATE \"C\", lot COLLATE \"C\", location COLLATE \"C\") > (${a}, ${}, ${})",
-                a + 1,
-                a + 2
-            ));
-        }
-        args.push(Box::new(i64::try_from(query.limit).unwrap_or(i64::MAX)));
-        sql.push_str(&format!(
-            " ORDER BY material COLLATE \"C\", lot COLLATE \"C\", location COLLATE \"C\" LIMIT ${}",
-            args.len()
-        ));
-        let client = self.pool.get().await?;
-        let params: Vec<&(dyn ToSql + Sync)> =
-            args.iter().map(|a| a.as_ref() as &(dyn ToSql + Sync)).collect();
-        client
-            .query(&sql, &params)
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(BalanceRow {
-                    material: code(r.try_get(0)?)?,
-                    lot: lot_from_column(r.try_get(1)?),
-                    location: code(r.try_get(2)?)?,
-                    site: r.try_get(3)?,
-                    quantity: decimal(r.try_get(4)?)?,
-                    last_movement_at: Timestamp::from_unix_millis(r.try_get(5)?),
-                })
-            })
-            .collect()
-    }
-
-    /// Every movement of `material` (optionally one lot and location).
-    pub(crate) async fn movements_of(
-        &self,
-        tenant: TenantId,
-        material: String,
-        lot: Option<String>,
-        location: Option<String>,
-    ) -> Result<Vec<Movement>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT body FROM stock_movements WHERE tenant_id = $1 AND material = $2
-                   AND ($3::text IS NULL OR lot = $3) AND ($4::text IS NULL OR location = $4)",
-                &[&tenant, &material, &lot, &location],
-            )
-            .await?
-            .iter()
-            .map(|r| movement(r.try_get(0)?))
-            .collect()
-    }
-
-    /// Every movement of `tenant`.
-    pub(crate) async fn all_movements(&self, tenant: TenantId) -> Result<Vec<Movement>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT body FROM stock_movements WHERE tenant_id = $1",
-                &[&tenant],
-            )
-            .await?
-            .iter()
-            .map(|r| movement(r.try_get(0)?))
-            .collect()
-    }
-
-    /// Every movement booked for production order `order`.
-    pub(crate) async fn movements_of_order(
-        &self,
-        tenant: TenantId,
-        order: String,
-    ) -> Result<Vec<Movement>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT body FROM stock_movements WHERE tenant_id = $1 AND production_order = $2",
-                &[&tenant, &order],
-            )
-            .await?
-            .iter()
-            .map(|r| movement(r.try_get(0)?))
-            .collect()
-    }
-
-    /// Every movement booked for any of `orders`.
-    pub(crate) async fn movements_of_orders(
-        &self,
-        tenant: TenantId,
-        orders: Vec<String>,
-    ) -> Result<Vec<Movement>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT body FROM stock_movements WHERE tenant_id = $1 AND production_order = ANY($2)",
-                &[&tenant, &orders],
-            )
-            .await?
-            .iter()
-            .map(|r| movement(r.try_get(0)?))
-            .collect()
-    }
-
-    /// The events of `tenant` at event rows `rows` (those it has), in row order.
-    pub(crate) async fn events_at(
-        &self,
-        tenant: TenantId,
-        rows: Vec<i64>,
-    ) -> Result<Vec<LoggedEvent>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        let found = client
-            .query(
-                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at FROM events e
-                 JOIN agent_streams st ON st.id = e.stream_id
-                 JOIN agents a ON a.id = st.agent_id
-                 JOIN sites s ON s.id = a.site_id
-                 WHERE e.tenant_id = $1 AND e.id = ANY($2) ORDER BY e.id",
-                &[&tenant, &rows],
-            )
-            .await?;
-        found.iter().map(logged_event).collect()
-    }
-
-    /// Up to `limit` events of `tenant` after row `after`, in arrival order.
-    pub(crate) async fn events_after(
-        &self,
-        tenant: TenantId,
-        after: i64,
-        limit: usize,
-    ) -> Result<Vec<LoggedEvent>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let mut client = self.pool.get().await?;
-        // The next `limit` events in log order are an index walk from the
-        // cursor. Without fresh statistics (a log that grew by a million
-        // events since the last ANALYZE, or autovacuum off) the planner
-        // instead fetched every event after the cursor and sorted them:
-        // 1 s per step with 900,000 to go, against 5 ms for the walk. The
-        // settings below, for this one read-only transaction, leave the
-        // walk as its only plan.
-        let tx = client.transaction().await?;
-        tx.batch_execute(
-            "SET LOCAL enable_sort = off; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off",
-        )
-        .await?;
-        let rows = tx
-            .query(
-                "SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at
-                 FROM (SELECT id, stream_id, kind, known_kind, raw, occurred_at FROM events
-                       WHERE tenant_id = $1 AND id > $2 ORDER BY id LIMIT $3) e
-                 JOIN agent_streams st ON st.id = e.stream_id
-                 JOIN agents a ON a.id = st.agent_id
-                 JOIN sites s ON s.id = a.site_id
-                 ORDER BY e.id",
-                &[&tenant, &after, &i64::try_from(limit).unwrap_or(i64::MAX)],
-            )
-            .await?;
-        tx.commit().await?;
-        rows.iter().map(logged_event).collect()
-    }
-
-    /// The last event row projected for `tenant` (0: none).
-    pub(crate) async fn projection_cursor(&self, tenant: TenantId) -> Result<i64, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        Ok(client
-            .query_opt(
-                "SELECT event_row FROM projection_cursors WHERE tenant_id = $1",
-                &[&tenant],
-            )
-            .await?
-            .map(|r| r.try_get(0))
-            .transpose()?
-            .unwrap_or(0))
-    }
-
-    /// Every tenant: (id, short name).
-    pub(crate) async fn tenants(&self) -> Result<Vec<(TenantId, String)>, StoreError> {
-        let client = self.pool.get().await?;
-        client
-            .query("SELECT id, slug FROM tenants ORDER BY id", &[])
-            .await?
-            .iter()
-            .map(|r| Ok((TenantId::from_row(r.try_get(0)?), r.try_get(1)?)))
-            .collect()
-    }
-
-    /// Events of `tenant` the projection could not book.
-    pub(crate) async fn projection_issues(
-        &self,
-        tenant: TenantId,
-        limit: usize,
-    ) -> Result<Vec<ProjectionIssue>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT event_row, event_id, kind, reason FROM projection_issues WHERE tenant_id = $1
-                 ORDER BY event_row LIMIT $2",
-                &[&tenant, &i64::try_from(limit).unwrap_or(i64::MAX)],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(ProjectionIssue {
-                    event_row: r.try_get(0)?,
-                    event_id: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    reason: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Operation facts of production order `order`, oldest first.
-    pub(crate) async fn operation_facts(
-        &self,
-        tenant: TenantId,
-        order: String,
-    ) -> Result<Vec<OperationFact>, StoreError> {
-        let tenant = tenant.as_uuid();
-        let client = self.pool.get().await?;
-        client
-            .query(
-                "SELECT event_row, execution, production_order, operation, kind, occurred_at, body
-                 FROM operation_facts WHERE tenant_id = $1 AND production_order = $2
-                 ORDER BY occurred_at, event_row",
-                &[&tenant, &order],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(OperationFact {
-                    event_row: r.try_get(0)?,
-                    execution: r.try_get(1)?,
-                    order: r.try_get(2)?,
-                    operation: r.try_get(3)?,
-                    kind: r.try_get(4)?,
-                    occurred_at: r.try_get(5)?,
-                    body: r.try_get(6)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Forgets everything projected from events for `tenant` and recomputes
-    /// the balances from the document rows that remain.
-    /// `ANALYZE` of the ledger tables (see `Store::refresh_statistics`).
-    pub(crate) async fn refresh_statistics(&self) -> Result<(), StoreError> {
-        let client = self.pool.get().await?;
-        client
-            .batch_execute("ANALYZE stock_movements, stock_balances, operation_facts")
-            .await?;
-        Ok(())
-    }
-
-    pub(crate) async fn reset_projection(&self, tenant: TenantId) -> Result<(), StoreError> {
-        let tenant = tenant.as_uuid();
-        let mut client = self.pool.get().await?;
-        let tx = client.transaction().await?;
-        tx.execute("SELECT pg_advisory_xact_lock($1)", &[&lock_key(&tenant)])
-            .await?;
-        for sql in [
-            "DELETE FROM stock_movements WHERE tenant_id = $1 AND from_event",
-            "DELETE FROM operation_facts WHERE tenant_id = $1",
-            "DELETE FROM projection_issues WHERE tenant_id = $1",
-            "DELETE FROM projection_cursors WHERE tenant_id = $1",
-            "DELETE FROM stock_balances WHERE tenant_id = $1",
-        ] {
-            tx.execute(sql, &[&tenant]).await?;
-        }
-        let rows = tx
-            .query(
-                "SELECT site, body FROM stock_movements WHERE tenant_id = $1",
-                &[&tenant],
-            )
-            .await?
-            .iter()
-            .map(|r| {
-                Ok(LedgerRow {
-                    site: r.try_get(0)?,
-                    movement: movement(r.try_get(1)?)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        tx.execute("DELETE FROM stock_movements WHERE tenant_id = $1", &[&tenant])
-            .await?;
-        write_ledger(
-            &tx,
-            &tenant,
-            LedgerWrite {
-                rows,
-                ..LedgerWrite::default()
-            },
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-}
-
-/// A row of `SELECT e.id, s.slug, e.kind, e.known_kind, e.raw, e.occurred_at`.
-fn logged_event(r: &tokio_postgres::Row) -> Result<LoggedEvent, StoreError> {
-    Ok(LoggedEvent {
-        row: r.try_get(0)?,
-        site: r.try_get(1)?,
-        kind: r.try_get(2)?,
-        known: r.try_get(3)?,
-        raw: r.try_get(4)?,
-        occurred_at: r.try_get(5)?,
-    })
 }

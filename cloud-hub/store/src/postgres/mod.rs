@@ -32,10 +32,12 @@ mod migrate;
 mod notify;
 mod people;
 mod plans;
+mod projection;
 mod records;
 mod retry;
 mod sessions;
 mod steering;
+mod stock;
 mod tenancy;
 
 use super::StoreError;

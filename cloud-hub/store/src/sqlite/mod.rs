@@ -17,10 +17,12 @@ mod ledger;
 mod machines;
 mod people;
 mod plans;
+mod projection;
 mod records;
 mod schema;
 mod sessions;
 mod steering;
+mod stock;
 mod tenancy;
 
 use super::StoreError;
