@@ -375,7 +375,7 @@ async fn a_store_keeper_sees_neither_costs_nor_users() {
         .await;
     browser.screenshot(&screenshots().join("stock.png")).await;
 
-    for section in ["stock", "orders", "shortages"] {
+    for section in ["stock", "orders", "shortages", "approvals"] {
         assert!(
             browser.exists(&format!("[data-nav={section}]")).await,
             "{section} is in the navigation"

@@ -1,6 +1,6 @@
 //! Report routes: the material shortage list, sales statistics, lot
 //! traceability (backward and forward across levels) and lots in stock
-//! from manufacturers no longer approved.
+//! from manufacturers no longer approved (or soon no longer).
 
 use super::book::{Operation, RouteBook};
 use super::guard::{SiteAccess, TenantCaller};
@@ -8,8 +8,8 @@ use super::params::{bad_query, date_param, only};
 use super::{ApiFailure, HubState};
 use crate::reports::sales::{Period, SalesReport, sales_statistics, to_csv};
 use crate::reports::{
-    Direction, LotTrace, ShortageReport, UnapprovedStockReport, lot_trace, shortage_report,
-    unapproved_stock_report,
+    DEFAULT_EXPIRY_WINDOW_DAYS, Direction, LotTrace, ShortageReport, UnapprovedStockReport, lot_trace,
+    shortage_report, unapproved_stock_report,
 };
 use crate::store::TenantId;
 use crate::store::rights::{Action, Module};
@@ -20,6 +20,9 @@ use axum::response::{IntoResponse, Json, Response};
 use axum::routing::get;
 use serde_json::json;
 use std::collections::HashMap;
+
+/// The longest look ahead for conditional approvals that end: a year.
+const MAX_EXPIRY_WINDOW_DAYS: u32 = 366;
 
 async fn shortages(
     State(state): State<HubState>,
@@ -34,14 +37,28 @@ async fn unapproved_stock(
     Extension(SiteAccess(scope)): Extension<SiteAccess>,
     Query(raw): Query<HashMap<String, String>>,
 ) -> Result<Json<UnapprovedStockReport>, ApiFailure> {
-    only(&raw, &["on"])?;
+    only(&raw, &["on", "within_days"])?;
     let on = match date_param(&raw, "on")? {
         Some(day) => day,
         None => mes_protocols::Timestamp::from_unix_millis(crate::store::now_ms())
             .to_datetime()
             .date(),
     };
-    let report = unapproved_stock_report(&state.store, tenant, on, |site| scope.covers(site)).await?;
+    let within_days = match raw.get("within_days") {
+        None => DEFAULT_EXPIRY_WINDOW_DAYS,
+        Some(v) => v
+            .parse::<u32>()
+            .ok()
+            .filter(|d| *d <= MAX_EXPIRY_WINDOW_DAYS)
+            .ok_or_else(|| {
+                bad_query(
+                    "within_days",
+                    format!("must be a whole number of days from 0 to {MAX_EXPIRY_WINDOW_DAYS}"),
+                )
+            })?,
+    };
+    let report =
+        unapproved_stock_report(&state.store, tenant, on, within_days, |site| scope.covers(site)).await?;
     Ok(Json(report))
 }
 
@@ -143,10 +160,16 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
             "Reports",
             "Lots on hand whose manufacturer is not approved for their material on a day (a lapsed \
              condition, a blocked or unlisted maker, no maker recorded), judged against the general \
-             approval lists, with where they are",
+             approval lists, with where they are; and the lots still accepted whose maker's \
+             conditional approval ends within the next days (expiring)",
         )
         .right(Module::Stock, Action::View)
         .query("on", "the day judged, YYYY-MM-DD (default: today, UTC)")
+        .query(
+            "within_days",
+            "how many days after `on` a conditional approval may end to be listed under expiring \
+             (0 to 366, default 30)",
+        )
         .response(unapproved),
         get(unapproved_stock),
     );

@@ -29,6 +29,12 @@ pub const SECTIONS: &[(&str, &str, &str, Module)] = &[
     ("master", "/console/master", "nav.master", Module::MasterData),
     ("stock", "/console/stock", "nav.stock", Module::Stock),
     ("shortages", "/console/shortages", "nav.shortages", Module::Stock),
+    (
+        "approvals",
+        "/console/unapproved-stock",
+        "nav.approvals",
+        Module::Stock,
+    ),
     ("costs", "/console/costs", "nav.costs", Module::Costing),
     ("sales", "/console/sales", "nav.sales", Module::Sales),
     ("agents", "/console/agents", "nav.agents", Module::Agents),

@@ -6,18 +6,26 @@
 //! general list on the report's day; customers' own lists decide only at
 //! the station, where the order's customer is known.
 //!
+//! Beside them, the lots still accepted today whose maker's conditional
+//! approval ends within the next days (`within_days`), so quality can renew
+//! the condition or use the stock up before the stations refuse it.
+//!
 //! Pure: balances, lots and lists in, report rows out. `approval_load.rs`
 //! reads them.
 
 use crate::masterdata::records::Lot;
 use crate::store::ledger::BalanceRow;
 use mes_protocols::Code;
-use mes_protocols::approval::{ApprovalList, Question, RefusalKind, judge};
+use mes_protocols::approval::{ApprovalList, ApprovalStatus, Question, RefusalKind, judge};
+use mes_protocols::downlink::format_date;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
 use std::collections::HashMap;
-use time::Date;
+use time::{Date, Duration};
+
+/// Days ahead the report looks for conditions that end, unless asked otherwise.
+pub const DEFAULT_EXPIRY_WINDOW_DAYS: u32 = 30;
 
 /// Why a lot in stock is flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, JsonSchema)]
@@ -65,6 +73,27 @@ pub struct UnapprovedStock {
     pub reason: String,
 }
 
+/// One lot at one location accepted today on a condition that ends soon.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ExpiringStock {
+    /// The material.
+    pub material: String,
+    /// The lot.
+    pub lot: String,
+    /// Its maker.
+    pub manufacturer: String,
+    /// Where it is.
+    pub location: String,
+    /// At which site.
+    pub site: String,
+    /// On hand there, base units.
+    pub quantity: Decimal,
+    /// The last day the condition accepts (`YYYY-MM-DD`).
+    pub expires_on: String,
+    /// The condition's reason.
+    pub reason: Option<String>,
+}
+
 /// The report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct UnapprovedStockReport {
@@ -72,6 +101,11 @@ pub struct UnapprovedStockReport {
     pub on: String,
     /// Flagged lots, by material, lot and location.
     pub items: Vec<UnapprovedStock>,
+    /// How many days ahead `expiring` looks.
+    pub within_days: u32,
+    /// Lots accepted on `on` whose conditional approval ends on or before
+    /// `on` + `within_days`, soonest first.
+    pub expiring: Vec<ExpiringStock>,
 }
 
 /// The rows of `balances` (lots on hand) that `lists` refuse on day `on`;
@@ -112,4 +146,61 @@ pub fn unapproved_stock(
         }
     }
     items
+}
+
+/// The rows of `balances` (lots on hand) that `lists` accept on day `on`
+/// only by a conditional approval of their maker ending on or before
+/// `on` + `within_days`, soonest first.
+pub fn expiring_stock(
+    balances: &[BalanceRow],
+    lots: &HashMap<Code, Lot>,
+    lists: &HashMap<Code, ApprovalList>,
+    on: Date,
+    within_days: u32,
+) -> Vec<ExpiringStock> {
+    let horizon = on.saturating_add(Duration::days(i64::from(within_days)));
+    let mut items: Vec<(Date, ExpiringStock)> = Vec::new();
+    for row in balances {
+        let (Some(lot), Some(list)) = (&row.lot, lists.get(&row.material)) else {
+            continue;
+        };
+        let Some(maker) = lots.get(lot).and_then(|l| l.manufacturer.as_ref()) else {
+            continue;
+        };
+        if row.quantity <= Decimal::ZERO {
+            continue;
+        }
+        let Some(entry) = list.approvals.iter().find(|a| a.manufacturer == *maker) else {
+            continue;
+        };
+        let (ApprovalStatus::Conditional, Some(expires_on)) = (entry.status, entry.expires_on) else {
+            continue;
+        };
+        let question = Question {
+            lot,
+            material: &row.material,
+            manufacturer: Some(maker),
+            customer: None,
+            on,
+        };
+        if expires_on > horizon || judge(Some(list), &question).is_err() {
+            continue;
+        }
+        items.push((
+            expires_on,
+            ExpiringStock {
+                material: row.material.to_string(),
+                lot: lot.to_string(),
+                manufacturer: maker.to_string(),
+                location: row.location.to_string(),
+                site: row.site.clone(),
+                quantity: row.quantity,
+                expires_on: format_date(expires_on),
+                reason: entry.reason.clone(),
+            },
+        ));
+    }
+    // Stable: rows keep their material, lot and location order within a day.
+    items.sort_by_key(|(day, _)| *day);
+    items.into_iter().map(|(_, item)| item).collect()
 }

@@ -2,7 +2,7 @@
 //! lists, the lots on hand of their materials (only the sites the caller
 //! may see) and those lots' records.
 
-use super::approval::{UnapprovedStockReport, unapproved_stock};
+use super::approval::{UnapprovedStockReport, expiring_stock, unapproved_stock};
 use crate::error::HubError;
 use crate::masterdata::records::{Lot, MaterialApproval};
 use crate::masterdata::service;
@@ -15,11 +15,13 @@ use time::Date;
 /// Balances read per query.
 const PAGE: usize = 1000;
 
-/// The report of `tenant` on day `on`, for the sites `visible` admits.
+/// The report of `tenant` on day `on`, looking `within_days` ahead for
+/// conditions that end, for the sites `visible` admits.
 pub async fn unapproved_stock_report(
     store: &Store,
     tenant: TenantId,
     on: Date,
+    within_days: u32,
     visible: impl Fn(&str) -> bool,
 ) -> Result<UnapprovedStockReport, HubError> {
     let lists: HashMap<_, _> = service::list_all::<MaterialApproval>(store, tenant, RecordQuery::default())
@@ -73,5 +75,7 @@ pub async fn unapproved_stock_report(
     Ok(UnapprovedStockReport {
         on: format_date(on),
         items: unapproved_stock(&balances, &lots, &lists, on),
+        within_days,
+        expiring: expiring_stock(&balances, &lots, &lists, on, within_days),
     })
 }

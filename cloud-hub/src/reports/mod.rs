@@ -12,7 +12,7 @@ pub mod shortage_load;
 pub mod trace;
 pub mod trace_load;
 
-pub use approval::{UnapprovedStock, UnapprovedStockReport};
+pub use approval::{DEFAULT_EXPIRY_WINDOW_DAYS, ExpiringStock, UnapprovedStock, UnapprovedStockReport};
 pub use approval_load::unapproved_stock_report;
 pub use sales::{Period, SalesReport, sales_statistics};
 pub use shortage::{ShortageReport, shortages};

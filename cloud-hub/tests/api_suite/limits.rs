@@ -38,6 +38,21 @@ pub async fn values_past_the_maxima_are_422_naming_the_field(db: &TestDb) {
         );
     // Answers that read the data still answer.
     hub.get("/api/v1/reports/sales", &t.token).await.expect(200);
+    // The unapproved-stock report looks at most a year ahead for conditions that end.
+    for bad in ["367", "-1", "7.5", "week"] {
+        hub.get(
+            &format!("/api/v1/reports/unapproved-stock?within_days={bad}"),
+            &t.token,
+        )
+        .await
+        .expect_error(400, "invalid_query", Some("within_days"));
+    }
+    let report = hub
+        .get("/api/v1/reports/unapproved-stock?within_days=7", &t.token)
+        .await
+        .expect(200);
+    assert_eq!(report.body["within_days"], 7);
+    assert_eq!(report.body["expiring"], json!([]));
 }
 
 pub async fn decimals_outside_the_grammar_are_refused_naming_the_field(db: &TestDb) {

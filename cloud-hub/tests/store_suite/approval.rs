@@ -173,7 +173,7 @@ pub async fn unapproved_receipts_are_warned_or_refused_and_reported_in_stock(db:
         "a refused receipt makes no lot"
     );
 
-    let report = unapproved_stock_report(store, t, date!(2026 - 12 - 01), |_| true)
+    let report = unapproved_stock_report(store, t, date!(2026 - 12 - 01), 30, |_| true)
         .await
         .expect("report reads");
     let rows: Vec<(&str, &str, &str, String, &str)> = report
@@ -208,11 +208,41 @@ pub async fn unapproved_receipts_are_warned_or_refused_and_reported_in_stock(db:
             ),
         ]
     );
-    let before = unapproved_stock_report(store, t, date!(2026 - 11 - 30), |_| true)
+    assert!(report.expiring.is_empty(), "a lapsed lot is no longer expiring");
+    let before = unapproved_stock_report(store, t, date!(2026 - 11 - 30), 30, |_| true)
         .await
         .expect("report reads");
     assert_eq!(before.items.len(), 1, "only the blocked lot before the expiry");
-    let other_site = unapproved_stock_report(store, t, date!(2026 - 12 - 01), |s| s != "plant-1")
+    // On its last day BETA's lot is still accepted, and ending within 30 days.
+    let expiring: Vec<(&str, &str, &str, &str, Option<&str>)> = before
+        .expiring
+        .iter()
+        .map(|e| {
+            (
+                e.lot.as_str(),
+                e.manufacturer.as_str(),
+                e.location.as_str(),
+                e.expires_on.as_str(),
+                e.reason.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        expiring,
+        vec![("S2", "BETA", "LINE", "2026-11-30", Some("deviation D-12"))]
+    );
+    let month_before = unapproved_stock_report(store, t, date!(2026 - 11 - 01), 14, |_| true)
+        .await
+        .expect("report reads");
+    assert!(
+        month_before.expiring.is_empty(),
+        "a condition ending after the window is not listed"
+    );
+    let window_reaches = unapproved_stock_report(store, t, date!(2026 - 11 - 01), 29, |_| true)
+        .await
+        .expect("report reads");
+    assert_eq!(window_reaches.expiring.len(), 1, "11-01 + 29 days is 11-30");
+    let other_site = unapproved_stock_report(store, t, date!(2026 - 12 - 01), 30, |s| s != "plant-1")
         .await
         .expect("report reads");
     assert!(
