@@ -165,10 +165,11 @@ pub(crate) fn add_routes(b: &mut RouteBook) {
         )
         .right(Module::Stock, Action::View)
         .query("on", "the day judged, YYYY-MM-DD (default: today, UTC)")
-        .query(
+        .query_typed(
             "within_days",
             "how many days after `on` a conditional approval may end to be listed under expiring \
              (0 to 366, default 30)",
+            json!({"type": "integer", "minimum": 0, "maximum": MAX_EXPIRY_WINDOW_DAYS}),
         )
         .response(unapproved),
         get(unapproved_stock),
