@@ -16,7 +16,7 @@
 use crate::masterdata::records::Lot;
 use crate::store::ledger::BalanceRow;
 use mes_protocols::Code;
-use mes_protocols::approval::{ApprovalList, ApprovalStatus, Question, RefusalKind, judge};
+use mes_protocols::approval::{ApprovalList, Question, RefusalKind, Verdict, judge};
 use mes_protocols::downlink::format_date;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -91,7 +91,7 @@ pub struct ExpiringStock {
     /// The last day the condition accepts (`YYYY-MM-DD`).
     pub expires_on: String,
     /// The condition's reason.
-    pub reason: Option<String>,
+    pub reason: String,
 }
 
 /// The report.
@@ -108,15 +108,21 @@ pub struct UnapprovedStockReport {
     pub expiring: Vec<ExpiringStock>,
 }
 
-/// The rows of `balances` (lots on hand) that `lists` refuse on day `on`;
+/// Judges each row of `balances` (lots on hand) once against `lists` on
+/// day `on`: the lots refused (by material, lot and location, as
+/// `balances` come), and those accepted only by a conditional approval of
+/// their maker ending on or before `on` + `within_days` (soonest first).
 /// `lots` are the lot records by code.
-pub fn unapproved_stock(
+pub fn judge_stock(
     balances: &[BalanceRow],
     lots: &HashMap<Code, Lot>,
     lists: &HashMap<Code, ApprovalList>,
     on: Date,
-) -> Vec<UnapprovedStock> {
-    let mut items = Vec::new();
+    within_days: u32,
+) -> (Vec<UnapprovedStock>, Vec<ExpiringStock>) {
+    let horizon = on.saturating_add(Duration::days(i64::from(within_days)));
+    let mut refused = Vec::new();
+    let mut expiring: Vec<(Date, ExpiringStock)> = Vec::new();
     for row in balances {
         let (Some(lot), Some(list)) = (&row.lot, lists.get(&row.material)) else {
             continue;
@@ -132,8 +138,8 @@ pub fn unapproved_stock(
             customer: None,
             on,
         };
-        if let Err(refusal) = judge(Some(list), &question) {
-            items.push(UnapprovedStock {
+        match (judge(Some(list), &question), maker) {
+            (Err(refusal), _) => refused.push(UnapprovedStock {
                 material: row.material.to_string(),
                 lot: lot.to_string(),
                 manufacturer: maker.map(ToString::to_string),
@@ -142,65 +148,26 @@ pub fn unapproved_stock(
                 quantity: row.quantity,
                 problem: refusal.kind.into(),
                 reason: refusal.message,
-            });
+            }),
+            (Ok(Verdict::Conditional { reason, expires_on }), Some(maker)) if expires_on <= horizon => {
+                expiring.push((
+                    expires_on,
+                    ExpiringStock {
+                        material: row.material.to_string(),
+                        lot: lot.to_string(),
+                        manufacturer: maker.to_string(),
+                        location: row.location.to_string(),
+                        site: row.site.clone(),
+                        quantity: row.quantity,
+                        expires_on: format_date(expires_on),
+                        reason,
+                    },
+                ));
+            }
+            (Ok(_), _) => {}
         }
-    }
-    items
-}
-
-/// The rows of `balances` (lots on hand) that `lists` accept on day `on`
-/// only by a conditional approval of their maker ending on or before
-/// `on` + `within_days`, soonest first.
-pub fn expiring_stock(
-    balances: &[BalanceRow],
-    lots: &HashMap<Code, Lot>,
-    lists: &HashMap<Code, ApprovalList>,
-    on: Date,
-    within_days: u32,
-) -> Vec<ExpiringStock> {
-    let horizon = on.saturating_add(Duration::days(i64::from(within_days)));
-    let mut items: Vec<(Date, ExpiringStock)> = Vec::new();
-    for row in balances {
-        let (Some(lot), Some(list)) = (&row.lot, lists.get(&row.material)) else {
-            continue;
-        };
-        let Some(maker) = lots.get(lot).and_then(|l| l.manufacturer.as_ref()) else {
-            continue;
-        };
-        if row.quantity <= Decimal::ZERO {
-            continue;
-        }
-        let Some(entry) = list.approvals.iter().find(|a| a.manufacturer == *maker) else {
-            continue;
-        };
-        let (ApprovalStatus::Conditional, Some(expires_on)) = (entry.status, entry.expires_on) else {
-            continue;
-        };
-        let question = Question {
-            lot,
-            material: &row.material,
-            manufacturer: Some(maker),
-            customer: None,
-            on,
-        };
-        if expires_on > horizon || judge(Some(list), &question).is_err() {
-            continue;
-        }
-        items.push((
-            expires_on,
-            ExpiringStock {
-                material: row.material.to_string(),
-                lot: lot.to_string(),
-                manufacturer: maker.to_string(),
-                location: row.location.to_string(),
-                site: row.site.clone(),
-                quantity: row.quantity,
-                expires_on: format_date(expires_on),
-                reason: entry.reason.clone(),
-            },
-        ));
     }
     // Stable: rows keep their material, lot and location order within a day.
-    items.sort_by_key(|(day, _)| *day);
-    items.into_iter().map(|(_, item)| item).collect()
+    expiring.sort_by_key(|(day, _)| *day);
+    (refused, expiring.into_iter().map(|(_, item)| item).collect())
 }

@@ -2,7 +2,7 @@
 //! lists, the lots on hand of their materials (only the sites the caller
 //! may see) and those lots' records.
 
-use super::approval::{UnapprovedStockReport, expiring_stock, unapproved_stock};
+use super::approval::{UnapprovedStockReport, judge_stock};
 use crate::error::HubError;
 use crate::masterdata::records::{Lot, MaterialApproval};
 use crate::masterdata::service;
@@ -72,10 +72,11 @@ pub async fn unapproved_stock_report(
             Err(e) => return Err(e),
         }
     }
+    let (items, expiring) = judge_stock(&balances, &lots, &lists, on, within_days);
     Ok(UnapprovedStockReport {
         on: format_date(on),
-        items: unapproved_stock(&balances, &lots, &lists, on),
+        items,
         within_days,
-        expiring: expiring_stock(&balances, &lots, &lists, on, within_days),
+        expiring,
     })
 }
